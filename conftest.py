@@ -1,0 +1,41 @@
+"""Session-wide fixtures: the real PostgreSQL and Kafka every integration test runs against."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from tests.support.infra import Infrastructure, provide
+from tests.support.services import StackEnv
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infrastructure]:
+    provided = provide()
+    yield provided
+    provided.close()
+
+
+@pytest.fixture(scope="session")
+def stack_env(infra: Infrastructure) -> Iterator[StackEnv]:
+    run_id = secrets.token_hex(4)
+    suffix = f"_t{run_id}"
+    dsns = infra.create_databases(suffix)
+    yield StackEnv(infra, dsns, topic_prefix=f"t{run_id}.")
+    infra.drop_databases(suffix)
+
+
+@pytest.fixture
+async def scratch_db(infra: Infrastructure) -> AsyncIterator[str]:
+    """An empty database of its own for one test; dropped afterwards."""
+    name = f"scratch_{secrets.token_hex(5)}"
+    admin = await asyncpg.connect(infra.admin_dsn())
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+        yield infra.admin_dsn(name)
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()

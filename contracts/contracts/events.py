@@ -1,0 +1,277 @@
+"""Every event the services exchange, as pydantic models. Defined once, here.
+
+Naming: past tense, in the clinic's words. Payloads carry ids and the minimum a consumer needs; no
+national ID, no free text from patients or doctors, no medicine names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from contracts import topics
+from contracts.envelope import Event
+
+# --- identity ---------------------------------------------------------------------------------
+
+
+class _PatientSnapshot(Event):
+    """The fields other services keep in their own patient directory. A snapshot, so that a consumer
+    can upsert and never needs the events in between."""
+
+    topic: ClassVar[str] = topics.PATIENTS.name
+
+    patient_id: uuid.UUID
+    gp_id: uuid.UUID | None = Field(description="The doctor whose list the patient is on.")
+    name: str
+    birth_date: date
+    mobile: str | None = Field(description="E.164, Norwegian mobile; notify's only SMS address.")
+    email: str | None
+    first_contact_done: bool
+
+    def aggregate_id(self) -> str:
+        return str(self.patient_id)
+
+
+class PatientRegistered(_PatientSnapshot):
+    event_type: ClassVar[str] = "PatientRegistered"
+    description: ClassVar[str] = "Reception registered a patient on a GP's list."
+
+
+class PatientUpdated(_PatientSnapshot):
+    event_type: ClassVar[str] = "PatientUpdated"
+    description: ClassVar[str] = "A patient's GP, contact details or first-contact mark changed."
+
+
+class StaffMemberRegistered(Event):
+    event_type: ClassVar[str] = "StaffMemberRegistered"
+    topic: ClassVar[str] = topics.STAFF.name
+    description: ClassVar[str] = "A doctor, receptionist, billing officer or admin got an account."
+
+    staff_id: uuid.UUID
+    role: Literal["doctor", "reception", "billing", "admin"]
+    name: str
+
+    def aggregate_id(self) -> str:
+        return str(self.staff_id)
+
+
+class LoginCodeRequested(Event):
+    event_type: ClassVar[str] = "LoginCodeRequested"
+    topic: ClassVar[str] = topics.LOGIN_CODES.name
+    description: ClassVar[str] = (
+        "A one-time login code to send by SMS at once. Only notify reads this topic; its retention "
+        "is the code's lifetime."
+    )
+
+    challenge_id: uuid.UUID
+    mobile: str
+    code: str = Field(pattern=r"^\d{6}$")
+    expires_at: AwareDatetime
+
+    def aggregate_id(self) -> str:
+        return str(self.challenge_id)
+
+
+# --- booking ----------------------------------------------------------------------------------
+
+
+class _AppointmentEvent(Event):
+    topic: ClassVar[str] = topics.APPOINTMENTS.name
+
+    appointment_id: uuid.UUID
+    patient_id: uuid.UUID
+    doctor_id: uuid.UUID
+    starts_at: AwareDatetime
+
+    def aggregate_id(self) -> str:
+        return str(self.appointment_id)
+
+
+class AppointmentBooked(_AppointmentEvent):
+    event_type: ClassVar[str] = "AppointmentBooked"
+    description: ClassVar[str] = "A patient booked a slot. The reason for the visit is not carried."
+
+    ends_at: AwareDatetime
+
+
+class AppointmentCancelled(_AppointmentEvent):
+    event_type: ClassVar[str] = "AppointmentCancelled"
+    description: ClassVar[str] = "An appointment was cancelled, by the patient or by the clinic."
+
+    cancelled_by: Literal["patient", "staff"]
+
+
+class AppointmentReminderDue(_AppointmentEvent):
+    event_type: ClassVar[str] = "AppointmentReminderDue"
+    description: ClassVar[str] = "The day before an appointment: time to remind the patient."
+
+
+# --- prescription -----------------------------------------------------------------------------
+
+
+class _RenewalEvent(Event):
+    topic: ClassVar[str] = topics.RENEWALS.name
+
+    renewal_id: uuid.UUID
+    patient_id: uuid.UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.renewal_id)
+
+
+class RenewalRequested(_RenewalEvent):
+    event_type: ClassVar[str] = "RenewalRequested"
+    description: ClassVar[str] = "A patient (portal) or reception (phone) asked to renew 1 to 3 fixed medicines."
+
+    doctor_id: uuid.UUID
+    channel: Literal["portal", "phone"]
+    medication_ids: list[uuid.UUID] = Field(min_length=1, max_length=3)
+    due_date: date
+
+
+class PrescriptionSent(_RenewalEvent):
+    event_type: ClassVar[str] = "PrescriptionSent"
+    description: ClassVar[str] = (
+        "The doctor approved and the e-prescriptions reached the prescription intermediary: "
+        "ready at any pharmacy."
+    )
+
+    doctor_id: uuid.UUID
+    medication_ids: list[uuid.UUID] = Field(min_length=1)
+    sent_at: AwareDatetime
+
+
+class RenewalRejected(_RenewalEvent):
+    event_type: ClassVar[str] = "RenewalRejected"
+    description: ClassVar[str] = "The doctor rejected medicines of a request; the reason is in the portal."
+
+    doctor_id: uuid.UUID
+    medication_ids: list[uuid.UUID] = Field(min_length=1)
+
+
+# --- econsult ---------------------------------------------------------------------------------
+
+
+class _EConsultEvent(Event):
+    topic: ClassVar[str] = topics.ECONSULTATIONS.name
+
+    econsult_id: uuid.UUID
+    patient_id: uuid.UUID
+    doctor_id: uuid.UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.econsult_id)
+
+
+class EConsultSubmitted(_EConsultEvent):
+    event_type: ClassVar[str] = "EConsultSubmitted"
+    description: ClassVar[str] = "A patient sent an eConsultation to their GP. The text stays in econsult."
+
+    submitted_at: AwareDatetime
+    due_date: date
+
+
+class EConsultAnswered(_EConsultEvent):
+    event_type: ClassVar[str] = "EConsultAnswered"
+    description: ClassVar[str] = (
+        "The GP answered. Billing invoices the tariff in force when the patient sent it "
+        "(the price the patient was shown)."
+    )
+
+    submitted_at: AwareDatetime
+    answered_at: AwareDatetime
+
+
+class EConsultDeclined(_EConsultEvent):
+    event_type: ClassVar[str] = "EConsultDeclined"
+    description: ClassVar[str] = "The GP declined it as unsuitable and advised booking an appointment. Not billed."
+
+
+class EConsultAvailabilityChanged(Event):
+    event_type: ClassVar[str] = "EConsultAvailabilityChanged"
+    topic: ClassVar[str] = topics.AVAILABILITY.name
+    description: ClassVar[str] = "A GP opened or closed eConsultation for their list."
+
+    doctor_id: uuid.UUID
+    open: bool
+
+    def aggregate_id(self) -> str:
+        return str(self.doctor_id)
+
+
+# --- billing ----------------------------------------------------------------------------------
+
+
+class _InvoiceEvent(Event):
+    topic: ClassVar[str] = topics.INVOICES.name
+
+    invoice_id: uuid.UUID
+    patient_id: uuid.UUID
+    kid: str = Field(pattern=r"^\d{2,25}$", description="Customer id (KID) with MOD10 check digit.")
+
+    def aggregate_id(self) -> str:
+        return str(self.invoice_id)
+
+
+class InvoiceIssued(_InvoiceEvent):
+    event_type: ClassVar[str] = "InvoiceIssued"
+    description: ClassVar[str] = (
+        "A giro invoice for an answered eConsultation. Contract with the billing office: amounts in "
+        "integer øre; the co-payment counts toward the frikort, the fee does not."
+    )
+
+    econsult_id: uuid.UUID
+    account_number: str = Field(pattern=r"^\d{11}$")
+    copayment_ore: int = Field(ge=0)
+    fee_ore: int = Field(ge=0)
+    amount_ore: int = Field(ge=0, description="copayment_ore + fee_ore")
+    issued_on: date
+    due_date: date
+
+
+class InvoicePaid(_InvoiceEvent):
+    event_type: ClassVar[str] = "InvoicePaid"
+    description: ClassVar[str] = (
+        "A payment was registered against an invoice (OCR file or by hand). Contract with the billing office."
+    )
+
+    payment_id: uuid.UUID
+    paid_ore: int = Field(description="This payment's amount in øre.")
+    total_paid_ore: int = Field(description="All payments on the invoice so far, in øre.")
+    amount_ore: int
+    paid_on: date
+    status: Literal["paid", "part_paid", "over_paid"]
+
+
+class InvoiceOverdue(_InvoiceEvent):
+    event_type: ClassVar[str] = "InvoiceOverdue"
+    description: ClassVar[str] = "An invoice passed its due date unpaid: the patient has an unsettled claim."
+
+    due_date: date
+    outstanding_ore: int
+
+
+class ClaimsStatusChanged(Event):
+    event_type: ClassVar[str] = "ClaimsStatusChanged"
+    topic: ClassVar[str] = topics.CLAIMS.name
+    description: ClassVar[str] = "Whether a patient has unsettled claims (an overdue, unpaid invoice) changed."
+
+    patient_id: uuid.UUID
+    has_unsettled_claims: bool
+    changed_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.patient_id)
+
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    PatientRegistered, PatientUpdated, StaffMemberRegistered, LoginCodeRequested,
+    AppointmentBooked, AppointmentCancelled, AppointmentReminderDue,
+    RenewalRequested, PrescriptionSent, RenewalRejected,
+    EConsultSubmitted, EConsultAnswered, EConsultDeclined, EConsultAvailabilityChanged,
+    InvoiceIssued, InvoicePaid, InvoiceOverdue, ClaimsStatusChanged,
+)

@@ -1,0 +1,56 @@
+"""From an envelope on the wire to a typed event: look the type up, upcast old versions, validate.
+
+A change that breaks a consumer gets a new `schema_version` and an upcaster from the previous one;
+`UPCASTERS[(event_type, v)]` turns a version-v payload into a version-(v+1) payload. Old payloads are
+kept under `fixtures/` and must keep parsing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from contracts.envelope import Envelope, Event
+from contracts.events import ALL_EVENTS
+
+Payload = dict[str, Any]
+
+EVENTS_BY_TYPE: dict[str, type[Event]] = {e.event_type: e for e in ALL_EVENTS}
+
+UPCASTERS: dict[tuple[str, int], Callable[[Payload], Payload]] = {}
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+class UnsupportedSchemaVersion(ValueError):
+    pass
+
+
+def upcaster(event_type: str, from_version: int) -> Callable[[Callable[[Payload], Payload]],
+                                                             Callable[[Payload], Payload]]:
+    def register(fn: Callable[[Payload], Payload]) -> Callable[[Payload], Payload]:
+        UPCASTERS[(event_type, from_version)] = fn
+        return fn
+    return register
+
+
+def parse_envelope(raw: bytes | str) -> Envelope:
+    return Envelope.model_validate_json(raw)
+
+
+def event_from(envelope: Envelope) -> Event:
+    """The typed, current-version event of an envelope (raises on an unknown type or bad payload)."""
+    cls = EVENTS_BY_TYPE.get(envelope.event_type)
+    if cls is None:
+        raise UnknownEventType(envelope.event_type)
+    version, payload = envelope.schema_version, dict(envelope.payload)
+    if version > cls.schema_version:
+        raise UnsupportedSchemaVersion(f"{envelope.event_type} v{version} is newer than v{cls.schema_version}")
+    while version < cls.schema_version:
+        step = UPCASTERS.get((envelope.event_type, version))
+        if step is None:
+            raise UnsupportedSchemaVersion(f"no upcaster for {envelope.event_type} v{version}")
+        payload, version = step(payload), version + 1
+    return cls.model_validate(payload)

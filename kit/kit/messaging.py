@@ -1,0 +1,215 @@
+"""Kafka for every service: the broker, explicit topics, and the idempotent consumer.
+
+The consumer acknowledges only after its effect is committed (FastStream's default, ack-first, would
+be at-most-once). Each event is applied in one transaction together with its inbox row, so a
+redelivery changes nothing. A message that cannot be applied is retried with backoff and then sent,
+with its error in the headers, to the service's dead-letter topic, so one poison message never blocks
+a partition. An outage of the database or broker is not the message's fault: it is redelivered
+instead of dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import Counter
+
+from contracts import topics as contract_topics
+from contracts.envelope import Envelope, Event
+from contracts.registry import event_from, parse_envelope
+from kit.logging import correlation_id, get_logger
+from kit.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+CONSUMED = Counter("eportal_events_consumed_total", "Events applied", ["consumer", "event_type"])
+DUPLICATES = Counter("eportal_events_duplicate_total", "Redelivered events ignored", ["consumer"])
+DEAD_LETTERED = Counter("eportal_events_dead_lettered_total", "Events sent to the dead-letter topic",
+                        ["consumer", "reason"])
+RETRIED = Counter("eportal_events_retried_total", "Failed attempts to apply an event", ["consumer"])
+
+EventHandler = Callable[[asyncpg.Connection, Envelope, Any], Awaitable[None]]
+
+# Failures of the infrastructure rather than of the message: never dead-letter for these.
+_OUTAGES: tuple[type[BaseException], ...] = (
+    OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError, KafkaConnectionError, TimeoutError,
+)
+
+
+def make_broker(settings: ServiceSettings) -> KafkaBroker:
+    # acks="all" with idempotence: a send is done when every in-sync replica has it, exactly once.
+    return KafkaBroker(settings.kafka_bootstrap, client_id=settings.service_name, acks="all",
+                       enable_idempotence=True, logger=None, apply_types=True)
+
+
+async def ensure_topics(settings: ServiceSettings, extra: Iterable[str] = ()) -> None:
+    """Create the contract topics and dead-letter topics that do not exist yet; never alter one that does."""
+    wanted: list[NewTopic] = []
+    for spec in contract_topics.ALL:
+        configs = {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
+        if spec.retention_ms is not None:
+            configs["retention.ms"] = str(spec.retention_ms)
+        wanted.append(NewTopic(settings.topic(spec.name), spec.partitions or settings.topic_partitions,
+                               settings.topic_replication, topic_configs=configs))
+    for name in extra:
+        wanted.append(NewTopic(settings.topic(name), settings.topic_partitions, settings.topic_replication,
+                               topic_configs={"min.insync.replicas": str(settings.topic_min_insync_replicas)}))
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id=f"{settings.service_name}-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in wanted if t.name not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):  # a sibling created it meanwhile
+                await admin.create_topics(missing)
+            log.info("topics created", topics=[t.name for t in missing])
+    finally:
+        await admin.close()
+
+
+class PoisonMessage(Exception):
+    """The message itself is wrong (bytes, type, schema): no retry can help."""
+
+
+class EventConsumer:
+    """One service's idempotent consumer of the events it reacts to."""
+
+    def __init__(self, name: str, pool: asyncpg.Pool, broker: KafkaBroker, settings: ServiceSettings) -> None:
+        self.name = name
+        self._pool = pool
+        self._broker = broker
+        self._settings = settings
+        self._handlers: dict[str, EventHandler] = {}
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return contract_topics.dead_letter_topic(self.name)
+
+    def on(self, event: type[Event]) -> Callable[[EventHandler], EventHandler]:
+        def register(fn: EventHandler) -> EventHandler:
+            self._handlers[event.event_type] = fn
+            return fn
+        return register
+
+    def subscribe(self) -> None:
+        """Register one FastStream subscriber for every topic this consumer's events travel on."""
+        from contracts.registry import EVENTS_BY_TYPE
+        names = sorted({EVENTS_BY_TYPE[t].topic for t in self._handlers})
+        subscriber = self._broker.subscriber(
+            *[self._settings.topic(n) for n in names],
+            group_id=self._settings.consumer_group,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,  # commit after the effect; redeliver on an outage
+            title=f"{self.name}",
+            description=f"{self.name} applies {', '.join(sorted(self._handlers))} exactly once.",
+        )
+
+        async def on_message(msg: KafkaMessage) -> None:
+            await self.process(msg.body, msg.headers, _position(msg))
+
+        subscriber(on_message)
+
+    async def process(self, body: bytes, headers: dict[str, Any], position: tuple[str, int, int]) -> None:
+        token = correlation_id.set(_header(headers, "correlation_id"))
+        try:
+            try:
+                envelope, event = self._decode(body)
+            except PoisonMessage as exc:
+                await self._dead_letter(body, headers, position, None, str(exc), attempts=1, reason="poison")
+                return
+            if envelope.event_type not in self._handlers:
+                return  # another consumer's event on a shared topic
+            correlation_id.set(envelope.correlation_id)
+            await self._apply_with_retries(body, headers, position, envelope, event)
+        finally:
+            correlation_id.reset(token)
+
+    def _decode(self, body: bytes) -> tuple[Envelope, Event]:
+        try:
+            envelope = parse_envelope(body)
+            return envelope, event_from(envelope)
+        except Exception as exc:
+            raise PoisonMessage(f"{type(exc).__name__}: {str(exc)[:500]}") from exc
+
+    async def _apply_with_retries(self, body: bytes, headers: dict[str, Any], position: tuple[str, int, int],
+                                  envelope: Envelope, event: Event) -> None:
+        handler = self._handlers[envelope.event_type]
+        attempts = self._settings.consumer_max_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                applied = await self.apply(envelope, event, handler)
+                if applied:
+                    CONSUMED.labels(self.name, envelope.event_type).inc()
+                else:
+                    DUPLICATES.labels(self.name).inc()
+                return
+            except _OUTAGES:
+                raise  # not the message's fault: nack, and Kafka redelivers it later
+            except Exception as exc:
+                RETRIED.labels(self.name).inc()
+                log.warning("event handler failed", consumer=self.name, event_type=envelope.event_type,
+                            event_id=str(envelope.event_id), attempt=attempt, error=type(exc).__name__)
+                if attempt == attempts:
+                    await self._dead_letter(body, headers, position, envelope, f"{type(exc).__name__}: {exc}",
+                                            attempts=attempt, reason="handler")
+                    return
+                # 0.2 s, 0.4 s, 0.8 s, 1.6 s: about 3 s in all, well inside the poll interval.
+                await asyncio.sleep(self._settings.consumer_backoff_seconds * 2 ** (attempt - 1))
+
+    async def apply(self, envelope: Envelope, event: Event, handler: EventHandler) -> bool:
+        """The effect and the inbox row in one transaction. False when the event was seen before."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            first = await conn.fetchval(
+                """INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
+                   ON CONFLICT DO NOTHING RETURNING true""",
+                self.name, envelope.event_id, envelope.event_type)
+            if not first:
+                return False
+            await handler(conn, envelope, event)
+            return True
+
+    async def _dead_letter(self, body: bytes, headers: dict[str, Any], position: tuple[str, int, int],
+                           envelope: Envelope | None, error: str, *, attempts: int, reason: str) -> None:
+        topic, partition, offset = position
+        dl_headers = {k: str(v) for k, v in headers.items() if isinstance(v, str | bytes)}
+        dl_headers.update({
+            "x-error": error[:1000], "x-consumer": self.name, "x-attempts": str(attempts),
+            "x-original-topic": topic, "x-original-partition": str(partition), "x-original-offset": str(offset),
+        })
+        await self._broker.publish(body, self._settings.topic(self.dead_letter_topic), headers=dl_headers)
+        async with self._pool.acquire() as conn:
+            await conn.execute(
+                """INSERT INTO dead_letters (consumer, topic, partition, kafka_offset, event_id, event_type,
+                                             error, attempts)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING""",
+                self.name, topic, partition, offset, envelope.event_id if envelope else None,
+                envelope.event_type if envelope else None, error[:1000], attempts)
+        DEAD_LETTERED.labels(self.name, reason).inc()
+        log.error("event dead-lettered", consumer=self.name, topic=topic, partition=partition, offset=offset,
+                  failure=reason, error=error[:200])
+
+
+def _header(headers: dict[str, Any], name: str) -> str | None:
+    value = headers.get(name)
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return value if isinstance(value, str) else None
+
+
+def _position(msg: KafkaMessage) -> tuple[str, int, int]:
+    raw = msg.raw_message
+    record = raw[0] if isinstance(raw, tuple) else raw
+    return record.topic, record.partition, record.offset
+
+
+__all__ = ["EventConsumer", "KafkaError", "PoisonMessage", "ensure_topics", "make_broker"]

@@ -1,0 +1,135 @@
+"""Transactional outbox and its relay: none lost, none applied twice.
+
+`Outbox.add` writes the event in the caller's transaction, so the event exists exactly when the state
+change does (a rollback publishes nothing). The relay publishes unpublished rows in order with an
+idempotent producer (acks=all) and stamps them; if it dies between publish and stamp, the rows go out
+again and the consumers' inboxes absorb the duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, Protocol
+
+import asyncpg
+from prometheus_client import Counter, Gauge
+
+from contracts.envelope import Envelope, Event
+from kit.clock import Clock
+from kit.logging import current_correlation_id, get_logger
+
+log = get_logger(__name__)
+
+NOTIFY_CHANNEL = "eportal_outbox"
+# A transaction-scoped advisory lock: one relay publishes at a time per database, so events of one
+# aggregate leave in the order they were written even with several replicas. The others skip.
+_RELAY_LOCK = 0x6F7574626F78  # "outbox"
+
+PUBLISHED = Counter("eportal_outbox_published_total", "Outbox events published", ["topic"])
+BACKLOG = Gauge("eportal_outbox_backlog", "Outbox events not yet published")
+
+
+class Outbox:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    async def add(self, conn: asyncpg.Connection, event: Event, *, correlation_id: str | None = None) -> Envelope:
+        """Record `event` in the caller's open transaction. It is published after commit."""
+        if not conn.is_in_transaction():
+            raise RuntimeError("Outbox.add must run inside the transaction of the state change")
+        envelope = Envelope.wrap(event, occurred_at=self._clock.now(),
+                                 correlation_id=correlation_id or current_correlation_id())
+        await conn.execute(
+            """INSERT INTO outbox (event_id, topic, message_key, envelope, correlation_id)
+               VALUES ($1, $2, $3, $4, $5)""",
+            envelope.event_id, event.topic, envelope.aggregate_id, envelope.model_dump(mode="json"),
+            envelope.correlation_id)
+        # Delivered at commit, never for a rolled-back transaction.
+        await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+        return envelope
+
+
+class Publisher(Protocol):
+    async def publish(self, message: Any, topic: str = "", *, key: Any = None,
+                      headers: dict[str, str] | None = None, correlation_id: str | None = None,
+                      no_confirm: bool = False) -> Any: ...
+
+
+class OutboxRelay:
+    def __init__(self, pool: asyncpg.Pool, publisher: Publisher, *, topic_prefix: str = "",
+                 poll_seconds: float = 1.0, batch_size: int = 200) -> None:
+        self._pool = pool
+        self._publisher = publisher
+        self._prefix = topic_prefix
+        self._poll = poll_seconds
+        self._batch = batch_size
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        self._listener = await self._pool.acquire()
+        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self._pool.release(self._listener)
+            self._listener = None
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the broker or database is away: keep the rows, try again
+                log.warning("outbox relay failed; will retry", error=type(exc).__name__, detail=str(exc)[:200])
+                await asyncio.sleep(self._poll)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+    async def drain(self) -> int:
+        """Publish until nothing is left. Returns how many events went out."""
+        total = 0
+        while (sent := await self.publish_batch()) > 0:
+            total += sent
+        return total
+
+    async def publish_batch(self) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
+                return 0
+            rows = await conn.fetch(
+                """SELECT id, topic, message_key, envelope::text AS envelope, correlation_id
+                   FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
+                self._batch)
+            if not rows:
+                BACKLOG.set(0)
+                return 0
+            # Sent together so the producer batches them; the idempotent producer keeps their order.
+            pending = [
+                await self._publisher.publish(
+                    row["envelope"].encode(), f"{self._prefix}{row['topic']}", key=row["message_key"].encode(),
+                    headers={"content-type": "application/json", "correlation_id": row["correlation_id"]},
+                    correlation_id=row["correlation_id"], no_confirm=True)
+                for row in rows
+            ]
+            await asyncio.gather(*pending)
+            await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                               [row["id"] for row in rows])
+            for row in rows:
+                PUBLISHED.labels(row["topic"]).inc()
+            BACKLOG.set(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+            return len(rows)

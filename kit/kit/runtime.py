@@ -1,0 +1,144 @@
+"""The life of one service process: what every service starts and stops, in one place.
+
+Start: logging, the database pool, migrations, Kafka topics, subscribers, the broker, the outbox relay,
+then the service's own workers. Stop: the same in reverse. Nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka.errors import KafkaError
+from faststream.kafka import KafkaBroker
+
+from contracts.envelope import Event
+from kit.clock import Clock, SystemClock
+from kit.db import create_pool
+from kit.logging import configure_logging, get_logger
+from kit.messaging import EventConsumer, EventHandler, ensure_topics, make_broker
+from kit.migrations import migrate
+from kit.outbox import Outbox, OutboxRelay
+from kit.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+Hook = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, migrations: Path, *, clock: Clock | None = None,
+                 consumer_name: str | None = None, start_relay: bool = True) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.outbox = Outbox(self.clock)
+        self.broker: KafkaBroker = make_broker(settings)
+        self.consumer_name = consumer_name or settings.service_name
+        self._migrations = migrations
+        self._start_relay = start_relay  # tests drive a relay by hand to stop it at chosen moments
+        self._pool: asyncpg.Pool | None = None
+        self._handlers: dict[type[Event], EventHandler] = {}
+        self._relay: OutboxRelay | None = None
+        self._on_start: list[Hook] = []
+        self._on_stop: list[Hook] = []
+        self.consumer: EventConsumer | None = None
+        self._features: list[str] = []
+        self.state: dict[str, Any] = {}  # the service's own long-lived objects, set by its bootstrap
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the service has not started")
+        return self._pool
+
+    def on(self, event: type[Event]) -> Callable[[EventHandler], EventHandler]:
+        """Register the handler that applies `event` (exactly once, in its own transaction)."""
+        def register(fn: EventHandler) -> EventHandler:
+            self._handlers[event] = fn
+            return fn
+        return register
+
+    def use_feature(self, feature: str) -> None:
+        """Opt in to a kit mechanism that has tables of its own (their migrations run at start)."""
+        if feature not in self._features:
+            self._features.append(feature)
+
+    def on_start(self, hook: Hook) -> Hook:
+        self._on_start.append(hook)
+        return hook
+
+    def on_stop(self, hook: Hook) -> Hook:
+        self._on_stop.insert(0, hook)
+        return hook
+
+    async def start(self) -> None:
+        s = self.settings
+        configure_logging(s.service_name, s.log_level, s.log_json)
+        self._pool = await _retry("database", lambda: create_pool(
+            s.database_url.get_secret_value(), min_size=s.db_pool_min, max_size=s.db_pool_max))
+        async with self._pool.acquire() as conn:
+            await migrate(conn, s.service_name, self._migrations, tuple(self._features))
+        consumer = EventConsumer(self.consumer_name, self._pool, self.broker, s)
+        await _retry("kafka topics", lambda: ensure_topics(s, [consumer.dead_letter_topic]))
+        if self._handlers:
+            for event, handler in self._handlers.items():
+                consumer.on(event)(handler)
+            consumer.subscribe()
+        self.consumer = consumer
+        await _retry("kafka", self.broker.start)
+        if self._start_relay:
+            self._relay = OutboxRelay(self._pool, self.broker, topic_prefix=s.topic_prefix,
+                                      poll_seconds=s.outbox_poll_seconds)
+            await self._relay.start()
+        for hook in self._on_start:
+            await hook(self)
+        log.info("service started", port=s.http_port)
+
+    async def stop(self) -> None:
+        for hook in self._on_stop:
+            try:
+                await hook(self)
+            except Exception:
+                log.exception("stop hook failed")
+        if self._relay is not None:
+            await self._relay.stop()
+        await self.broker.stop()
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        log.info("service stopped")
+
+    async def readiness(self) -> dict[str, bool]:
+        checks = {"database": False, "kafka": False}
+        if self._pool is not None:
+            try:
+                async with self._pool.acquire(timeout=2) as conn:
+                    checks["database"] = await conn.fetchval("SELECT true") is True
+            except Exception:
+                checks["database"] = False
+        try:
+            checks["kafka"] = bool(await self.broker.ping(timeout=2))
+        except Exception:
+            checks["kafka"] = False
+        return checks
+
+
+# What "not up yet" looks like; anything else is a real error and stops the start at once.
+_NOT_YET = (OSError, TimeoutError, KafkaError, asyncpg.CannotConnectNowError, asyncpg.PostgresConnectionError)
+
+
+async def _retry(what: str, start: Callable[[], Awaitable[Any]], attempts: int = 60) -> Any:
+    """Dependencies may come up after us (make run starts everything at once): wait for them a while."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await start()
+        except _NOT_YET as exc:
+            if attempt == attempts:
+                raise
+            if attempt in (1, 10, 30):
+                log.warning("waiting for a dependency", dependency=what, error=type(exc).__name__)
+            await asyncio.sleep(1)
+    raise AssertionError("unreachable")

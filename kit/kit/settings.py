@@ -1,0 +1,57 @@
+"""Typed configuration, read once at start from `EPORTAL_*` variables. One subclass per service."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["dev", "test", "prod"]
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EPORTAL_", extra="ignore", frozen=True)
+
+    env: Environment = "dev"
+    service_name: str = "eportal"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+
+    database_url: SecretStr = Field(description="postgresql:// URL of this service's own database.")
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    kafka_bootstrap: str = "127.0.0.1:59092"
+    # Test runs and tenants get their own topics and consumer groups on a shared broker.
+    topic_prefix: str = ""
+    topic_partitions: int = 3
+    topic_replication: int = 1
+    topic_min_insync_replicas: int = 1
+
+    # Outbox relay: NOTIFY wakes it; the poll is the fallback when a notification is missed.
+    outbox_poll_seconds: float = 1.0
+    # Idempotent consumer: tries before the dead-letter topic, and the first backoff.
+    consumer_max_attempts: int = 5
+    consumer_backoff_seconds: float = 0.2
+
+    log_level: str = "INFO"
+    log_json: bool | None = None  # None: JSON when stdout is not a terminal
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_in_prod(self) -> ServiceSettings:
+        if self.env == "prod" and "eportal-dev" in self.database_url.get_secret_value():
+            raise ValueError("the development database password is not allowed in production")
+        return self
+
+    @property
+    def allows_test_identities(self) -> bool:
+        """Synthetic national IDs (NAV, Test-Norge) only outside production."""
+        return self.env != "prod"
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.topic_prefix}{self.service_name}"

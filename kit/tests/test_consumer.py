@@ -1,0 +1,135 @@
+"""The idempotent consumer on real Kafka and PostgreSQL: a kill after the effect and before the ack
+applies nothing twice; a poison message goes to the dead-letter topic and the next one is consumed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from contracts.envelope import Envelope
+from kit.runtime import ServiceRuntime
+from kit.settings import ServiceSettings
+from tests.support.kafka import committed_everything, patient_event, produce, read_topic, wait_for
+
+pytestmark = pytest.mark.stack
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def envelope_bytes() -> tuple[Envelope, bytes]:
+    env = Envelope.wrap(patient_event(), occurred_at=datetime.now(UTC), correlation_id="test")
+    return env, env.model_dump_json().encode()
+
+
+async def test_a_poison_message_is_dead_lettered_and_the_next_is_consumed(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
+    runtime = make_runtime()
+    await runtime.start()
+    try:
+        s = runtime.settings
+        await produce(s, b"\x00not json at all")
+        await produce(s, b'{"event_id": "8d8a2c3e-0000-4000-8000-000000000000", "event_type": "Nonsense"}')
+        good, raw = envelope_bytes()
+        await produce(s, raw)
+
+        async def applied() -> bool:
+            return await kit_db.fetchval("SELECT count(*) FROM effects") == 1
+        await wait_for(applied, what="the good message after the poison ones")
+        assert await kit_db.fetchval("SELECT event_id FROM effects") == good.event_id
+        dead = await read_topic(s.kafka_bootstrap, s.topic("dlq.kittest"))
+        assert len(dead) == 2
+        headers = dict(dead[0].headers)
+        assert headers["x-original-topic"].decode() == s.topic("patients")
+        assert headers["x-error"]
+        assert await kit_db.fetchval("SELECT count(*) FROM dead_letters") == 2
+    finally:
+        await runtime.stop()
+
+
+async def test_a_handler_that_always_fails_is_retried_then_dead_lettered_without_blocking(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
+    attempts: dict[uuid.UUID, int] = {}
+    bad_patient: list[uuid.UUID] = []
+
+    async def fussy(conn: asyncpg.Connection, envelope: Envelope, event: object) -> None:
+        pid = event.patient_id  # type: ignore[attr-defined]
+        attempts[pid] = attempts.get(pid, 0) + 1
+        if pid in bad_patient:
+            await conn.execute("INSERT INTO effects (event_id, patient_id) VALUES ($1, $2)", envelope.event_id, pid)
+            raise ValueError("this event cannot be applied")
+        await conn.execute("INSERT INTO effects (event_id, patient_id) VALUES ($1, $2)", envelope.event_id, pid)
+
+    runtime = make_runtime(handler=fussy)
+    await runtime.start()
+    try:
+        bad, bad_raw = envelope_bytes()
+        bad_patient.append(uuid.UUID(str(bad.payload["patient_id"])))
+        good, good_raw = envelope_bytes()
+        await produce(runtime.settings, bad_raw, key=b"same")
+        await produce(runtime.settings, good_raw, key=b"same")  # same partition: behind the bad one
+
+        async def good_applied() -> bool:
+            return await kit_db.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", good.event_id) == 1
+        await wait_for(good_applied, what="the message behind the failing one")
+        assert attempts[bad_patient[0]] == runtime.settings.consumer_max_attempts
+        # The failed attempts were rolled back: no partial effect, no inbox row.
+        assert await kit_db.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", bad.event_id) == 0
+        assert await kit_db.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", bad.event_id) == 0
+        row = await kit_db.fetchrow("SELECT event_id, attempts FROM dead_letters")
+        assert row["event_id"] == bad.event_id and row["attempts"] == runtime.settings.consumer_max_attempts
+    finally:
+        await runtime.stop()
+
+
+CRASHING_CONSUMER = ROOT / "kit" / "tests" / "crashing_consumer.py"
+
+
+def _run_consumer(settings: ServiceSettings, migrations: Path, crash: bool) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "EPORTAL_DATABASE_URL": settings.database_url.get_secret_value(),
+           "EPORTAL_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "EPORTAL_TOPIC_PREFIX": settings.topic_prefix,
+           "EPORTAL_SERVICE_NAME": settings.service_name, "EPORTAL_ENV": "test",
+           "KIT_TEST_MIGRATIONS": str(migrations), "KIT_TEST_CRASH_AFTER_EFFECT": "1" if crash else ""}
+    return subprocess.Popen([sys.executable, str(CRASHING_CONSUMER)], env=env, cwd=ROOT)
+
+
+async def test_a_consumer_killed_after_its_effect_but_before_its_ack_applies_nothing_twice(
+        kit_settings: ServiceSettings, migrations: Path, kit_db: asyncpg.Connection) -> None:
+    env, raw = envelope_bytes()
+    first = _run_consumer(kit_settings, migrations, crash=True)
+    try:
+        await wait_for(lambda: _table_exists(kit_db), what="the consumer's migrations")
+        await produce(kit_settings, raw)
+        for _ in range(300):
+            if first.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert first.returncode == -signal.SIGKILL, "the consumer should have died right after its effect"
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert await kit_db.fetchval("SELECT count(*) FROM effects") == 1
+    assert not await committed_everything(kit_settings, kit_settings.topic("patients")), \
+        "the offset must not have been committed before the crash"
+
+    second = _run_consumer(kit_settings, migrations, crash=False)
+    try:
+        await wait_for(lambda: committed_everything(kit_settings, kit_settings.topic("patients")), timeout=60,
+                       what="the restarted consumer to take the redelivery")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    assert await kit_db.fetchval("SELECT count(*) FROM effects") == 1
+    assert await kit_db.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", env.event_id) == 1
+
+
+async def _table_exists(conn: asyncpg.Connection) -> bool:
+    return bool(await conn.fetchval("SELECT to_regclass('effects') IS NOT NULL"))

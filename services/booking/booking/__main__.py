@@ -1,0 +1,6 @@
+from booking.bootstrap import build
+from booking.settings import BookingSettings
+from kit.http import serve
+
+settings = BookingSettings()  # type: ignore[call-arg]
+serve(build(settings), settings.http_host, settings.http_port)

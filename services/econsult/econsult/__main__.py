@@ -1,0 +1,6 @@
+from econsult.bootstrap import build
+from econsult.settings import EconsultSettings
+from kit.http import serve
+
+settings = EconsultSettings()  # type: ignore[call-arg]
+serve(build(settings), settings.http_host, settings.http_port)

@@ -1,0 +1,34 @@
+"""The gateway's HTTP client to the services' own APIs: one pooled client, made in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from kit.logging import current_correlation_id
+
+
+class Services:
+    def __init__(self, urls: dict[str, str], timeout: float) -> None:
+        self.urls = urls
+        self._client = httpx.AsyncClient(timeout=timeout)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def request(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"X-Request-ID": current_correlation_id(), **kwargs.pop("headers", {})}
+        return await self._client.request(method, f"{self.urls[service]}{path}", headers=headers, **kwargs)
+
+    async def readiness(self) -> dict[str, dict[str, Any]]:
+        async def one(name: str) -> tuple[str, dict[str, Any]]:
+            try:
+                response = await self._client.get(f"{self.urls[name]}/ready", timeout=3)
+                body = response.json()
+                return name, {"ready": response.status_code == 200 and body.get("ready") is True,
+                              "checks": body.get("checks", {})}
+            except (httpx.HTTPError, ValueError) as exc:
+                return name, {"ready": False, "error": type(exc).__name__}
+        return dict(await asyncio.gather(*(one(n) for n in self.urls)))

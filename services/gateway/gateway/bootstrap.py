@@ -1,0 +1,33 @@
+"""The one place the gateway is wired together: the public API in front of every service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from gateway.adapters.services import Services
+from gateway.entrypoints.http import router
+from gateway.settings import GatewaySettings
+from kit.clock import Clock
+from kit.http import create_app
+from kit.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()  # type: ignore[call-arg]
+    runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
+
+    @runtime.on_start
+    async def open_clients(rt: ServiceRuntime) -> None:
+        rt.state["services"] = Services(settings.service_urls(), settings.upstream_timeout_seconds)
+
+    @runtime.on_stop
+    async def close_clients(rt: ServiceRuntime) -> None:
+        await rt.state["services"].close()
+
+    return create_app(runtime, title="eportal", version="1", routers=[router],
+                      openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+                      description="Pasientportalen til legekontoret: offentlig API for nett- og mobilklienter.")

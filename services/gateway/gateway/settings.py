@@ -1,0 +1,21 @@
+from pydantic import AnyHttpUrl
+
+from kit.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    service_name: str = "gateway"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    # The services' own HTTP APIs, reached only from here.
+    identity_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8101")
+    booking_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8102")
+    prescription_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8103")
+    econsult_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8104")
+    billing_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8105")
+    notify_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8106")
+    upstream_timeout_seconds: float = 10.0
+
+    def service_urls(self) -> dict[str, str]:
+        return {name: str(getattr(self, f"{name}_url")).rstrip("/") for name in
+                ("identity", "booking", "prescription", "econsult", "billing", "notify")}

@@ -1,0 +1,51 @@
+"""A patient on the clinic's list, and what it takes to register one."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from contracts.events import PatientRegistered, PatientUpdated
+from identity.domain.contact import InvalidMobile, normalise_mobile
+from identity.domain.national_id import InvalidNationalId, NationalId, parse_national_id
+from kit.errors import DomainError
+
+
+class InvalidPatient(DomainError):
+    status = 422
+    title = "Pasienten kan ikke registreres slik."
+
+
+@dataclass
+class Patient:
+    id: uuid.UUID
+    national_id: NationalId
+    name: str
+    birth_date: date
+    mobile: str | None
+    email: str | None
+    gp_id: uuid.UUID | None
+    first_contact_done: bool = False
+
+    @classmethod
+    def register(cls, *, national_id: str, name: str, birth_date: date, mobile: str | None, email: str | None,
+                 gp_id: uuid.UUID | None, allow_test_identities: bool, patient_id: uuid.UUID | None = None,
+                 first_contact_done: bool = False) -> Patient:
+        try:
+            nid = parse_national_id(national_id, allow_test_identities=allow_test_identities)
+        except InvalidNationalId as exc:
+            raise InvalidPatient(f"Ugyldig fødselsnummer: {exc}", code="validation.national_id") from exc
+        try:
+            normalised = normalise_mobile(mobile) if mobile else None
+        except InvalidMobile as exc:
+            raise InvalidPatient(f"Ugyldig mobilnummer: {exc}", code="validation.mobile") from exc
+        if not name.strip():
+            raise InvalidPatient("Navn mangler.", code="validation.name")
+        return cls(patient_id or uuid.uuid4(), nid, name.strip(), birth_date, normalised,
+                   email.strip() if email else None, gp_id, first_contact_done)
+
+    def snapshot(self, updated: bool = False) -> PatientRegistered | PatientUpdated:
+        cls = PatientUpdated if updated else PatientRegistered
+        return cls(patient_id=self.id, gp_id=self.gp_id, name=self.name, birth_date=self.birth_date,
+                   mobile=self.mobile, email=self.email, first_contact_done=self.first_contact_done)

@@ -1,0 +1,63 @@
+"""Run services in-process against the session's real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from kit.settings import ServiceSettings
+from tests.support.infra import Infrastructure
+
+SETTINGS_CLASSES = {
+    "identity": "identity.settings:IdentitySettings",
+    "booking": "booking.settings:BookingSettings",
+    "prescription": "prescription.settings:PrescriptionSettings",
+    "econsult": "econsult.settings:EconsultSettings",
+    "billing": "billing.settings:BillingSettings",
+    "notify": "notify.settings:NotifySettings",
+    "gateway": "gateway.settings:GatewaySettings",
+}
+
+
+def _settings_class(service: str) -> type[ServiceSettings]:
+    module, name = SETTINGS_CLASSES[service].split(":")
+    cls: type[ServiceSettings] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+@dataclass
+class StackEnv:
+    """This test session's share of the stack: its own databases and its own topic prefix."""
+
+    infra: Infrastructure
+    dsns: dict[str, str]
+    topic_prefix: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def settings(self, service: str, **overrides: Any) -> Any:
+        values: dict[str, Any] = {
+            "env": "test", "database_url": self.dsns[service], "kafka_bootstrap": self.infra.kafka_bootstrap,
+            "topic_prefix": self.topic_prefix, "consumer_backoff_seconds": 0.05, "outbox_poll_seconds": 0.5,
+            "log_json": True, **self.defaults, **overrides,
+        }
+        return _settings_class(service)(**values)
+
+    def fresh_prefix(self) -> str:
+        """Topics and consumer groups no other test touches."""
+        return f"{self.topic_prefix}{secrets.token_hex(3)}."
+
+
+@asynccontextmanager
+async def running(app: FastAPI, base_url: str = "http://service") -> AsyncIterator[httpx.AsyncClient]:
+    """The app started (its lifespan: pool, migrations, broker, relay) and a client that calls it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
