@@ -8,6 +8,18 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
+# Import the real packages before pytest imports any test module: in importlib mode pytest names a test
+# file by its path (contracts/tests/x.py -> contracts.tests.x) and would otherwise make an empty
+# `contracts` (or `kit`, `identity`, ...) package up for it, hiding the real one.
+import billing  # noqa: F401
+import booking  # noqa: F401
+import contracts  # noqa: F401
+import econsult  # noqa: F401
+import gateway  # noqa: F401
+import identity  # noqa: F401
+import kit  # noqa: F401
+import notify  # noqa: F401
+import prescription  # noqa: F401
 from tests.support.infra import Infrastructure, provide
 from tests.support.services import StackEnv
 

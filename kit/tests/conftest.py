@@ -15,6 +15,7 @@ from kit.settings import ServiceSettings
 from tests.support.kafka import EFFECTS_SQL, record_effect
 from tests.support.services import StackEnv
 
+
 @pytest.fixture
 def migrations(tmp_path: Path) -> Path:
     folder = tmp_path / "migrations"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from contracts.events import PatientRegistered  # noqa: E402
-from kit import messaging  # noqa: E402
-from kit.runtime import ServiceRuntime  # noqa: E402
-from kit.settings import ServiceSettings  # noqa: E402
-from tests.support.kafka import record_effect  # noqa: E402
+from contracts.events import PatientRegistered
+from kit import messaging
+from kit.runtime import ServiceRuntime
+from kit.settings import ServiceSettings
+from tests.support.kafka import record_effect
 
 if os.environ.get("KIT_TEST_CRASH_AFTER_EFFECT"):
     original = messaging.EventConsumer.apply

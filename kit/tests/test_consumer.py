@@ -85,7 +85,8 @@ async def test_a_handler_that_always_fails_is_retried_then_dead_lettered_without
         assert await kit_db.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", bad.event_id) == 0
         assert await kit_db.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", bad.event_id) == 0
         row = await kit_db.fetchrow("SELECT event_id, attempts FROM dead_letters")
-        assert row["event_id"] == bad.event_id and row["attempts"] == runtime.settings.consumer_max_attempts
+        assert row["event_id"] == bad.event_id
+        assert row["attempts"] == runtime.settings.consumer_max_attempts
     finally:
         await runtime.stop()
 

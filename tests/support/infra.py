@@ -21,7 +21,8 @@ SERVICES = ("identity", "booking", "prescription", "econsult", "billing", "notif
 
 def _load_stack():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("eportal_stack", ROOT / "deploy" / "local" / "stack.py")
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules["eportal_stack"] = module  # dataclasses look their module up while the file loads
     spec.loader.exec_module(module)

@@ -2,5 +2,5 @@ from econsult.bootstrap import build
 from econsult.settings import EconsultSettings
 from kit.http import serve
 
-settings = EconsultSettings()  # type: ignore[call-arg]
+settings = EconsultSettings()
 serve(build(settings), settings.http_host, settings.http_port)

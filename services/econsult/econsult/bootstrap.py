@@ -16,7 +16,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: EconsultSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    settings = settings or EconsultSettings()  # type: ignore[call-arg]
+    settings = settings or EconsultSettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
     keep_patient_directory(runtime)
     return create_app(runtime, title="eportal econsult")

@@ -2,5 +2,5 @@ from gateway.bootstrap import build
 from gateway.settings import GatewaySettings
 from kit.http import serve
 
-settings = GatewaySettings()  # type: ignore[call-arg]
+settings = GatewaySettings()
 serve(build(settings), settings.http_host, settings.http_port)

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gateway.adapters.services import Services
-from gateway.entrypoints.http import router
+from gateway.entrypoints import ROUTERS
 from gateway.settings import GatewaySettings
 from kit.clock import Clock
 from kit.http import create_app
@@ -17,7 +17,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -> FastAPI:
-    settings = settings or GatewaySettings()  # type: ignore[call-arg]
+    settings = settings or GatewaySettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
 
     @runtime.on_start
@@ -28,6 +28,6 @@ def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -
     async def close_clients(rt: ServiceRuntime) -> None:
         await rt.state["services"].close()
 
-    return create_app(runtime, title="eportal", version="1", routers=[router],
+    return create_app(runtime, title="eportal", version="1", routers=ROUTERS,
                       openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
                       description="Pasientportalen til legekontoret: offentlig API for nett- og mobilklienter.")

@@ -16,6 +16,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: IdentitySettings | None = None, clock: Clock | None = None) -> FastAPI:
-    settings = settings or IdentitySettings()  # type: ignore[call-arg]
+    settings = settings or IdentitySettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
     return create_app(runtime, title="eportal identity", routers=[router])

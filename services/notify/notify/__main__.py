@@ -1,6 +1,6 @@
+from kit.http import serve
 from notify.bootstrap import build
 from notify.settings import NotifySettings
-from kit.http import serve
 
-settings = NotifySettings()  # type: ignore[call-arg]
+settings = NotifySettings()
 serve(build(settings), settings.http_host, settings.http_port)

@@ -1,6 +1,6 @@
+from kit.http import serve
 from prescription.bootstrap import build
 from prescription.settings import PrescriptionSettings
-from kit.http import serve
 
-settings = PrescriptionSettings()  # type: ignore[call-arg]
+settings = PrescriptionSettings()
 serve(build(settings), settings.http_host, settings.http_port)

@@ -7,7 +7,22 @@ from typing import Any
 
 import httpx
 
+from kit.errors import DomainError
 from kit.logging import current_correlation_id
+
+
+def upstream_problem(response: httpx.Response) -> DomainError:
+    """A service's problem details, passed on unchanged; anything else is a 502, never a 500."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if isinstance(body, dict) and isinstance(body.get("code"), str):
+        extra = {k: v for k, v in body.items() if k not in {"type", "title", "status", "detail", "code", "instance"}}
+        return DomainError(body.get("detail"), code=body["code"], status=response.status_code,
+                           title=body.get("title"), **extra)
+    return DomainError("En tjeneste svarte ikke som forventet. Prøv igjen om litt.", code="upstream.unavailable",
+                       status=502, title="Tjenesten er midlertidig utilgjengelig.")
 
 
 class Services:
@@ -21,6 +36,15 @@ class Services:
     async def request(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"X-Request-ID": current_correlation_id(), **kwargs.pop("headers", {})}
         return await self._client.request(method, f"{self.urls[service]}{path}", headers=headers, **kwargs)
+
+    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        """Call a service and return its JSON; a refusal comes back as the same problem (same code)."""
+        response = await self.request(service, method, path, **kwargs)
+        if response.status_code >= 400:
+            raise upstream_problem(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
 
     async def readiness(self) -> dict[str, dict[str, Any]]:
         async def one(name: str) -> tuple[str, dict[str, Any]]:

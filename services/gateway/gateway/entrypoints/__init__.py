@@ -1,0 +1,7 @@
+"""The gateway's public routers. Each feature adds its router here; bootstrap includes them all."""
+
+from fastapi import APIRouter
+
+from gateway.entrypoints import health
+
+ROUTERS: list[APIRouter] = [health.router]

@@ -1,0 +1,67 @@
+# eportal: `make run` starts everything with demo data; `make test` runs the whole suite.
+# Both work on a fresh clone: they install what is missing first (Python packages through uv and
+# its lock file, the Kafka jars through Maven, the web client through npm).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := python3.11
+KAFKA_LIBS := deploy/local/kafka/target/libs
+
+.PHONY: help install run stop status test test-fast lint typecheck asyncapi bench chaos clean
+
+help:
+	@echo "make run        start the whole system with demo data (Ctrl-C stops it)"
+	@echo "make test       lint, types and the whole test suite on real Kafka and PostgreSQL"
+	@echo "make stop       stop what a detached run left (services, PostgreSQL, Kafka)"
+	@echo "make asyncapi   write the AsyncAPI document of every topic (contracts/asyncapi.json)"
+	@echo "make status     is the local stack up?"
+
+$(UV):
+	@echo "[install] uv $(UV_VERSION) into $(TOOLS)/"
+	@python3 -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml kit/pyproject.toml contracts/pyproject.toml $(wildcard services/*/pyproject.toml)
+	@echo "[install] Python packages from uv.lock"
+	@$(UV) sync --frozen --all-packages
+	@touch $@
+
+$(KAFKA_LIBS)/.done: deploy/local/kafka/pom.xml
+	@echo "[install] Apache Kafka jars from Maven Central"
+	@mvn -q -B -f deploy/local/kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=target/libs -DincludeScope=runtime
+	@touch $@
+
+install: $(VENV)/.synced $(KAFKA_LIBS)/.done
+
+run: install
+	@$(PY) deploy/local/run.py
+
+stop:
+	@python3 deploy/local/run.py --stop || python3 deploy/local/stack.py stop run
+	@python3 deploy/local/stack.py stop test
+
+status:
+	@python3 deploy/local/stack.py status run
+
+lint: install
+	@echo "[test] ruff"
+	@$(VENV)/bin/ruff check .
+
+typecheck: install
+	@echo "[test] mypy"
+	@$(VENV)/bin/mypy $(foreach p,kit contracts identity booking prescription econsult billing notify gateway,-p $(p))
+
+test: lint typecheck
+	@echo "[test] pytest (starts the test instance of PostgreSQL and Kafka if it is not running)"
+	@$(VENV)/bin/pytest
+
+asyncapi: install
+	@$(PY) -m contracts.asyncapi contracts/asyncapi.json
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .local .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,94 @@
+"""The published contracts: every event has a kept example payload that still parses, old versions are
+upcast, and the AsyncAPI document names every event with its schema."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from contracts import registry
+from contracts.asyncapi import document
+from contracts.envelope import Envelope, Event
+from contracts.events import ALL_EVENTS
+
+FIXTURES = Path(__file__).resolve().parents[1] / "contracts" / "fixtures"
+
+
+def fixture_files() -> list[Path]:
+    return sorted(FIXTURES.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
+def test_every_kept_payload_still_parses(path: Path) -> None:
+    envelope = registry.parse_envelope(path.read_bytes())
+    event = registry.event_from(envelope)
+    assert event.event_type == envelope.event_type
+    assert event.aggregate_id() == envelope.aggregate_id
+
+
+def test_every_event_has_a_kept_payload_of_its_current_version() -> None:
+    kept = {p.name for p in fixture_files()}
+    missing = [f"{e.event_type}.v{e.schema_version}.json" for e in ALL_EVENTS
+               if f"{e.event_type}.v{e.schema_version}.json" not in kept]
+    assert missing == []
+
+
+def test_no_event_carries_a_national_id_or_free_text_field() -> None:
+    forbidden = {"national_id", "fnr", "text", "answer", "reason", "medication_name", "message"}
+    for event in ALL_EVENTS:
+        assert not forbidden & set(event.model_fields), event.event_type
+
+
+def test_an_unknown_event_type_is_refused() -> None:
+    env = Envelope(event_id=uuid.uuid4(), event_type="SomethingElse", schema_version=1,
+                   occurred_at=datetime.now(UTC), correlation_id="x", aggregate_id="1", payload={})
+    with pytest.raises(registry.UnknownEventType):
+        registry.event_from(env)
+
+
+class _Greeted(Event):
+    """A stand-in event at version 2, whose v1 had `full_name` where v2 has `name`."""
+
+    event_type: ClassVar[str] = "TestGreeted"
+    schema_version: ClassVar[int] = 2
+    topic: ClassVar[str] = "test"
+    name: str
+
+    def aggregate_id(self) -> str:
+        return self.name
+
+
+def test_an_old_version_is_upcast_to_the_current_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.EVENTS_BY_TYPE, "TestGreeted", _Greeted)
+    monkeypatch.setattr(registry, "UPCASTERS", {})
+    v1 = Envelope(event_id=uuid.uuid4(), event_type="TestGreeted", schema_version=1, occurred_at=datetime.now(UTC),
+                  correlation_id="x", aggregate_id="Kari", payload={"full_name": "Kari"})
+    with pytest.raises(registry.UnsupportedSchemaVersion):
+        registry.event_from(v1)
+
+    @registry.upcaster("TestGreeted", 1)
+    def v1_to_v2(payload: registry.Payload) -> registry.Payload:
+        return {"name": payload["full_name"]}
+
+    assert registry.event_from(v1) == _Greeted(name="Kari")
+    v3 = v1.model_copy(update={"schema_version": 3})
+    with pytest.raises(registry.UnsupportedSchemaVersion):
+        registry.event_from(v3)
+
+
+def test_asyncapi_documents_every_event_with_its_schema() -> None:
+    doc = document()
+    assert doc["asyncapi"].startswith("3.")
+    schemas = doc["components"]["schemas"]
+    for name in ("RenewalRequested", "PrescriptionSent", "EConsultAnswered", "InvoiceIssued", "InvoicePaid"):
+        assert name in schemas
+        assert schemas[f"{name}Message"]["properties"]["payload"] == {"$ref": f"#/components/schemas/{name}"}
+    invoice = schemas["InvoiceIssued"]["properties"]
+    assert {"kid", "amount_ore", "copayment_ore", "fee_ore", "due_date", "account_number"} <= set(invoice)
+    assert any(ch.startswith("invoices") for ch in doc["channels"])
+    json.dumps(doc)  # serialisable as published

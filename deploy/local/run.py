@@ -1,0 +1,192 @@
+"""`make run`: the whole system on this machine, with demo data, until Ctrl-C.
+
+Starts the local stack (PostgreSQL, Kafka), one process per service, waits until every service is
+ready, seeds the demo clinic, prints where to log in, and watches the processes: one that dies is
+started again. Ctrl-C (or SIGTERM, or `make stop`) stops everything cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import stack
+
+ROOT = stack.ROOT
+PORTS = {"identity": 8101, "booking": 8102, "prescription": 8103, "econsult": 8104, "billing": 8105,
+         "notify": 8106, "gateway": 8000}
+# Consumers first, the gateway last: by the time it answers, everything behind it is up.
+ORDER = ("identity", "booking", "prescription", "econsult", "billing", "notify", "gateway")
+
+
+def say(msg: str) -> None:
+    print(f"[run] {msg}", flush=True)
+
+
+def service_env(inst: stack.Instance, service: str, dsn: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EPORTAL_")}
+    env.update({
+        "EPORTAL_ENV": "dev",
+        "EPORTAL_DATABASE_URL": dsn,
+        "EPORTAL_KAFKA_BOOTSTRAP": inst.kafka_bootstrap,
+        "EPORTAL_HTTP_PORT": str(PORTS[service]),
+        "EPORTAL_LOG_JSON": "true",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+class Supervisor:
+    def __init__(self, inst: stack.Instance, dsns: dict[str, str]) -> None:
+        self.inst = inst
+        self.dsns = dsns
+        self.logs = inst.home / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.pidfile = inst.home / "services.json"
+
+    def start(self, service: str) -> None:
+        log = (self.logs / f"{service}.log").open("ab")
+        self.procs[service] = subprocess.Popen(
+            [sys.executable, "-m", service], env=service_env(self.inst, service, self.dsns[service]),
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT)
+        self.pidfile.write_text(json.dumps({s: p.pid for s, p in self.procs.items()}))
+
+    def ready(self, service: str) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORTS[service]}/ready", timeout=2) as r:
+                return bool(r.status == 200)
+        except OSError:
+            return False
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(ORDER)
+        while pending and time.monotonic() < deadline:
+            for service in list(pending):
+                proc = self.procs[service]
+                if proc.poll() is not None:
+                    raise SystemExit(f"{service} exited at start; see {self.logs / (service + '.log')}")
+                if self.ready(service):
+                    pending.remove(service)
+                    say(f"  {service:13} ready on http://127.0.0.1:{PORTS[service]}")
+            time.sleep(0.3)
+        if pending:
+            raise SystemExit(f"not ready after {timeout:.0f} s: {', '.join(pending)} (logs in {self.logs})")
+
+    def watch(self) -> None:
+        while True:
+            time.sleep(1)
+            for service, proc in list(self.procs.items()):
+                if proc.poll() is not None:
+                    say(f"{service} stopped (exit {proc.returncode}); starting it again")
+                    self.start(service)
+            for part, up in stack.status(self.inst).items():
+                if not up:
+                    say(f"{part} is down; starting it again")
+                    stack.start(self.inst)
+                    break
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for service, proc in self.procs.items():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                say(f"{service} did not stop in time; killing it")
+                proc.kill()
+        self.pidfile.unlink(missing_ok=True)
+
+
+def stop_detached(inst: stack.Instance) -> None:
+    pidfile = inst.home / "services.json"
+    if pidfile.exists():
+        for service, pid in json.loads(pidfile.read_text()).items():
+            try:
+                os.kill(pid, signal.SIGTERM)
+                say(f"stopped {service}")
+            except ProcessLookupError:
+                pass
+        pidfile.unlink()
+    stack.stop(inst)
+
+
+def seed(inst: stack.Instance) -> None:
+    """Demo data, if the services that own it provide a seeder (deploy/local/demo.py)."""
+    try:
+        demo = importlib.import_module("demo")
+    except ModuleNotFoundError:
+        return
+    started = time.monotonic()
+    demo.seed(inst)
+    say(f"demo data ready in {time.monotonic() - started:.1f} s")
+
+
+def banner() -> None:
+    lines = ["", "eportal is running.", "  Web portal and API:  http://127.0.0.1:8000/",
+             "  API documentation:   http://127.0.0.1:8000/api/docs",
+             "  Health:              http://127.0.0.1:8000/api/health"]
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:8000/dev/demo", timeout=5) as r:
+            demo = json.loads(r.read())
+        lines.append("  Log in as (demo personas, all data synthetic):")
+        for p in demo.get("patients", []):
+            lines.append(f"    patient {p['persona']:14} national ID {p['national_id']}  ({p.get('shows', '')})")
+        for s in demo.get("staff", []):
+            lines.append(f"    staff   {s['persona']:14} {s['username']} / {s['password']}")
+        lines.append("  The SMS code: http://127.0.0.1:8000/dev/sms?to=<mobile>  (the SMS sink)")
+    except OSError:
+        pass
+    lines.append("Press Ctrl-C to stop everything.")
+    print("\n".join(lines), flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--stop", action="store_true", help="stop what a detached run left")
+    args = parser.parse_args()
+    inst = stack.INSTANCES["run"]
+    if args.stop:
+        stop_detached(inst)
+        return 0
+    started = time.monotonic()
+    stop_detached(inst) if (inst.home / "services.json").exists() else None
+    say("starting PostgreSQL and Kafka")
+    stack.start(inst)
+    dsns = stack.create_service_databases(inst)
+    say("starting the services")
+    supervisor = Supervisor(inst, dsns)
+    for service in ORDER:
+        supervisor.start(service)
+
+    def on_term(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        supervisor.wait_ready()
+        seed(inst)
+        say(f"ready in {time.monotonic() - started:.1f} s")
+        banner()
+        supervisor.watch()
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        supervisor.stop_all()
+        stack.stop(inst)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
