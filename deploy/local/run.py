@@ -123,7 +123,7 @@ def stop_detached(inst: stack.Instance) -> None:
 
 
 def seed(inst: stack.Instance) -> None:
-    """Demo data, if the services that own it provide a seeder (deploy/local/demo.py)."""
+    """Demo data: each service seeds its own (deploy/local/demo.py)."""
     try:
         demo = importlib.import_module("demo")
     except ModuleNotFoundError:

@@ -7,6 +7,7 @@ then the service's own workers. Stop: the same in reverse. Nothing connects at i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ class ServiceRuntime:
         self._on_stop: list[Hook] = []
         self.consumer: EventConsumer | None = None
         self._features: list[str] = []
+        self._jobs: list[asyncio.Task[None]] = []
         self.state: dict[str, Any] = {}  # the service's own long-lived objects, set by its bootstrap
 
     @property
@@ -65,6 +67,30 @@ class ServiceRuntime:
         """Opt in to a kit mechanism that has tables of its own (their migrations run at start)."""
         if feature not in self._features:
             self._features.append(feature)
+
+    def every(self, seconds: float, job: Hook, *, name: str | None = None) -> None:
+        """Run `job` every `seconds` while the service runs (reminders, overdue invoices, retries).
+
+        The job's durability is its own: it finds its work in the database and records what it did in
+        the same transaction as the outbox event, so a restart neither loses nor repeats anything.
+        A failing run is logged and the next one comes on time.
+        """
+        job_name = name or getattr(job, "__name__", "job")
+
+        async def loop(rt: ServiceRuntime) -> None:
+            while True:
+                try:
+                    await job(rt)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("scheduled job failed", job=job_name)
+                await asyncio.sleep(seconds)
+
+        async def start(rt: ServiceRuntime) -> None:
+            self._jobs.append(asyncio.create_task(loop(rt), name=job_name))
+
+        self._on_start.append(start)
 
     def on_start(self, hook: Hook) -> Hook:
         self._on_start.append(hook)
@@ -98,6 +124,12 @@ class ServiceRuntime:
         log.info("service started", port=s.http_port)
 
     async def stop(self) -> None:
+        for task in self._jobs:
+            task.cancel()
+        for task in self._jobs:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._jobs.clear()
         for hook in self._on_stop:
             try:
                 await hook(self)
