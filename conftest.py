@@ -22,6 +22,7 @@ import notify  # noqa: F401
 import prescription  # noqa: F401
 from tests.support.infra import Infrastructure, provide
 from tests.support.services import StackEnv
+from tests.support.system import System, start_system, stop_system
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +39,14 @@ def stack_env(infra: Infrastructure) -> Iterator[StackEnv]:
     dsns = infra.create_databases(suffix)
     yield StackEnv(infra, dsns, topic_prefix=f"t{run_id}.")
     infra.drop_databases(suffix)
+
+
+@pytest.fixture(scope="session")
+def live_system(infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """Every service and the gateway as real processes (see tests/support/system.py)."""
+    system = start_system(infra, tmp_path_factory.mktemp("system"))
+    yield system
+    stop_system(system, infra)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ wall clock, and tests move a `FixedClock` by hand."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,28 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._at += delta
+
+
+class OffsetClock:
+    """The system clock moved by an offset read from a file, for tests and demos that run services as
+    separate processes and need to move their time together (e.g. past an invoice's due date).
+
+    The file holds seconds as a decimal number; a missing or empty file means no offset. Never used in
+    production: the settings refuse a clock file there.
+    """
+
+    def __init__(self, offset_file: Path) -> None:
+        self._file = offset_file
+
+    def offset(self) -> timedelta:
+        try:
+            text = self._file.read_text().strip()
+        except FileNotFoundError:
+            return timedelta(0)
+        return timedelta(seconds=float(text)) if text else timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset()
 
 
 def oslo(at: datetime) -> datetime:

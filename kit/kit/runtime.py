@@ -17,7 +17,7 @@ from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 
 from contracts.envelope import Event
-from kit.clock import Clock, SystemClock
+from kit.clock import Clock, OffsetClock, SystemClock
 from kit.db import create_pool
 from kit.logging import configure_logging, get_logger
 from kit.messaging import EventConsumer, EventHandler, ensure_topics, make_broker
@@ -34,7 +34,9 @@ class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, migrations: Path, *, clock: Clock | None = None,
                  consumer_name: str | None = None, start_relay: bool = True) -> None:
         self.settings = settings
-        self.clock: Clock = clock or SystemClock()
+        if clock is None:
+            clock = OffsetClock(settings.clock_offset_file) if settings.clock_offset_file else SystemClock()
+        self.clock: Clock = clock
         self.outbox = Outbox(self.clock)
         self.broker: KafkaBroker = make_broker(settings)
         self.consumer_name = consumer_name or settings.service_name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -35,6 +36,10 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
 
+    # Tests and demos that run services as processes move their time together through this file
+    # (kit.clock.OffsetClock). Refused in production.
+    clock_offset_file: Path | None = None
+
     log_level: str = "INFO"
     log_json: bool | None = None  # None: JSON when stdout is not a terminal
 
@@ -42,6 +47,8 @@ class ServiceSettings(BaseSettings):
     def _no_dev_secrets_in_prod(self) -> ServiceSettings:
         if self.env == "prod" and "eportal-dev" in self.database_url.get_secret_value():
             raise ValueError("the development database password is not allowed in production")
+        if self.env == "prod" and self.clock_offset_file is not None:
+            raise ValueError("a clock offset file is for tests and demos, never production")
         return self
 
     @property

@@ -1,0 +1,153 @@
+"""The whole system as real processes, for tests that go "through the running system".
+
+`live_system` (session-scoped, see conftest.py) starts every service and the gateway as subprocesses,
+as `make run` does, but on free ports, with databases and topics of their own, and a shared clock
+offset file so a test can move their time together (`system.move_clock(timedelta(days=15))`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.infra import ROOT, Infrastructure
+
+SERVICES = ("identity", "booking", "prescription", "econsult", "billing", "notify")
+
+# Settings a service needs only in the running system (ports of dev sinks and the like). Engineers of
+# each service add theirs here: {service: {ENV_NAME: value or "{port}" for a fresh free port}}.
+EXTRA_ENV: dict[str, dict[str, str]] = {}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class System:
+    gateway_url: str
+    service_urls: dict[str, str]
+    dsns: dict[str, str]
+    topic_prefix: str
+    clock_file: Path
+    logs: Path
+    suffix: str = ""  # of this system's databases
+    ports: dict[str, dict[str, int]] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _offset: timedelta = timedelta(0)
+
+    def client(self, **kwargs: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.gateway_url, timeout=30, **kwargs)
+
+    def move_clock(self, delta: timedelta) -> None:
+        """Move every service's clock forward (or back) by `delta`, together."""
+        self._offset += delta
+        self.clock_file.write_text(str(self._offset.total_seconds()))
+
+    def reset_clock(self) -> None:
+        self._offset = timedelta(0)
+        self.clock_file.write_text("0")
+
+    def kill(self, service: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.procs[service]
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+
+    def start(self, service: str) -> None:
+        self.procs[service] = _spawn(service, self._env[service], self.logs)
+        _wait_ready({service: self.service_urls.get(service, self.gateway_url)}, self.procs, self.logs)
+
+    def log(self, service: str) -> str:
+        return (self.logs / f"{service}.log").read_text(errors="replace")
+
+    _env: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _spawn(service: str, env: dict[str, str], logs: Path) -> subprocess.Popen[bytes]:
+    out = (logs / f"{service}.log").open("ab")
+    return subprocess.Popen([sys.executable, "-m", service], env=env, stdout=out, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, cwd=ROOT)
+
+
+def _wait_ready(urls: dict[str, str], procs: dict[str, subprocess.Popen[bytes]], logs: Path,
+                timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    pending = dict(urls)
+    while pending and time.monotonic() < deadline:
+        for service, url in list(pending.items()):
+            if procs[service].poll() is not None:
+                tail = (logs / f"{service}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{service} exited at start:\n{tail}")
+            try:
+                with urllib.request.urlopen(f"{url}/ready", timeout=2) as r:  # noqa: S310
+                    if r.status == 200 and json.loads(r.read()).get("ready"):
+                        del pending[service]
+            except OSError:
+                pass
+        time.sleep(0.2)
+    if pending:
+        raise RuntimeError(f"not ready in {timeout} s: {sorted(pending)}")
+
+
+def start_system(infra: Infrastructure, workdir: Path) -> System:
+    run_id = secrets.token_hex(3)
+    dsns = infra.create_databases(f"_s{run_id}")
+    prefix = f"s{run_id}."
+    clock_file = workdir / "clock-offset"
+    clock_file.write_text("0")
+    logs = workdir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    ports = {s: free_port() for s in (*SERVICES, "gateway")}
+    urls = {s: f"http://127.0.0.1:{ports[s]}" for s in SERVICES}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("EPORTAL_")}
+    base.update({"EPORTAL_ENV": "test", "EPORTAL_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
+                 "EPORTAL_TOPIC_PREFIX": prefix, "EPORTAL_CLOCK_OFFSET_FILE": str(clock_file),
+                 "EPORTAL_LOG_JSON": "true", "EPORTAL_OUTBOX_POLL_SECONDS": "0.5", "PYTHONUNBUFFERED": "1"})
+    extra_ports: dict[str, dict[str, int]] = {}
+    envs: dict[str, dict[str, str]] = {}
+    for service in (*SERVICES, "gateway"):
+        env = {**base, "EPORTAL_DATABASE_URL": dsns[service], "EPORTAL_HTTP_PORT": str(ports[service])}
+        for name, value in EXTRA_ENV.get(service, {}).items():
+            if value == "{port}":
+                port = free_port()
+                extra_ports.setdefault(service, {})[name] = port
+                value = str(port)
+            env[name] = value
+        if service == "gateway":
+            env.update({f"EPORTAL_{s.upper()}_URL": url for s, url in urls.items()})
+        envs[service] = env
+    system = System(gateway_url=f"http://127.0.0.1:{ports['gateway']}", service_urls=urls, dsns=dsns,
+                    topic_prefix=prefix, clock_file=clock_file, logs=logs, suffix=f"_s{run_id}", ports=extra_ports,
+                    _env=envs)
+    for service in (*SERVICES, "gateway"):
+        system.procs[service] = _spawn(service, envs[service], logs)
+    _wait_ready({**urls, "gateway": system.gateway_url}, system.procs, logs)
+    return system
+
+
+def stop_system(system: System, infra: Infrastructure) -> None:
+    for proc in system.procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in system.procs.values():
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    infra.drop_databases(system.suffix)
