@@ -55,9 +55,17 @@ class Instance:
                 f"{database or 'eportal_' + service}")
 
 
+def _instance(name: str, pg: int, kafka: int) -> Instance:
+    """Ports may be moved, e.g. to test a clean clone beside a working copy whose stack is up:
+    EPORTAL_STACK_<NAME>_PG_PORT and EPORTAL_STACK_<NAME>_KAFKA_PORT (the controller takes the next port)."""
+    pg = int(os.environ.get(f"EPORTAL_STACK_{name.upper()}_PG_PORT", pg))
+    kafka = int(os.environ.get(f"EPORTAL_STACK_{name.upper()}_KAFKA_PORT", kafka))
+    return Instance(name, pg, kafka, kafka + 1)
+
+
 INSTANCES = {
-    "run": Instance("run", 55432, 59092, 59093),
-    "test": Instance("test", 55433, 59192, 59193),
+    "run": _instance("run", 55432, 59092),
+    "test": _instance("test", 55433, 59192),
 }
 
 
