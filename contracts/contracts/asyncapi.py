@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import uuid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -37,7 +37,7 @@ def typed_envelope(event: type[Event]) -> type[BaseModel]:
         f"{event.__name__}Message",
         __base__=_EnvelopeBase,
         __doc__=event.description,
-        event_type=(Literal[event.event_type], Field(description="The payload's type.")),  # type: ignore[valid-type]
+        event_type=(cast(Any, Literal[event.event_type]), Field(description="The payload's type.")),
         payload=(event, ...),
     )
     return model
