@@ -59,7 +59,8 @@ class Supervisor:
         self.procs[service] = subprocess.Popen(
             [sys.executable, "-m", service], env=service_env(self.inst, service, self.dsns[service]),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT)
-        self.pidfile.write_text(json.dumps({s: p.pid for s, p in self.procs.items()}))
+        self.pidfile.write_text(json.dumps({"supervisor": os.getpid(),
+                                            "services": {s: p.pid for s, p in self.procs.items()}}))
 
     def ready(self, service: str) -> bool:
         try:
@@ -109,16 +110,33 @@ class Supervisor:
         self.pidfile.unlink(missing_ok=True)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def stop_detached(inst: stack.Instance) -> None:
+    """Stop an earlier run: ask its supervisor to stop (it stops its services and the stack); if the
+    supervisor is gone, stop the services it left."""
     pidfile = inst.home / "services.json"
     if pidfile.exists():
-        for service, pid in json.loads(pidfile.read_text()).items():
-            try:
+        state = json.loads(pidfile.read_text())
+        supervisor = state.get("supervisor")
+        if supervisor and supervisor != os.getpid() and _alive(supervisor):
+            say(f"stopping the earlier run (pid {supervisor})")
+            os.kill(supervisor, signal.SIGTERM)
+            for _ in range(300):
+                if not _alive(supervisor):
+                    break
+                time.sleep(0.1)
+        for service, pid in state.get("services", {}).items():
+            if _alive(pid):
                 os.kill(pid, signal.SIGTERM)
                 say(f"stopped {service}")
-            except ProcessLookupError:
-                pass
-        pidfile.unlink()
+        pidfile.unlink(missing_ok=True)
     stack.stop(inst)
 
 
@@ -161,7 +179,8 @@ def main() -> int:
         stop_detached(inst)
         return 0
     started = time.monotonic()
-    stop_detached(inst) if (inst.home / "services.json").exists() else None
+    if (inst.home / "services.json").exists():
+        stop_detached(inst)
     say("starting PostgreSQL and Kafka")
     stack.start(inst)
     dsns = stack.create_service_databases(inst)
@@ -173,7 +192,9 @@ def main() -> int:
     def on_term(*_: object) -> None:
         raise KeyboardInterrupt
 
+    # Explicitly: a process started in the background inherits SIGINT ignored, and Ctrl-C must work.
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     try:
         supervisor.wait_ready()
         seed(inst)
