@@ -1,0 +1,91 @@
+"""Problem details, request ids and log redaction: the shared HTTP and logging behaviour."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import structlog
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ConfigDict
+
+from kit.errors import DomainError, install_problem_handlers
+from kit.logging import configure_logging, correlation_id
+from kit.settings import ServiceSettings
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    national_id: str
+
+
+def app_with_routes() -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/things")
+    async def things(body: Body) -> dict[str, str]:
+        raise DomainError("Timen er allerede tatt.", code="booking.slot_taken", status=409)
+
+    return app
+
+
+def test_a_domain_refusal_is_problem_details_with_its_code() -> None:
+    response = TestClient(app_with_routes()).post("/things", json={"national_id": "12345678901"})
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "booking.slot_taken"
+    assert body["status"] == 409
+    assert body["detail"] == "Timen er allerede tatt."
+
+
+@pytest.mark.parametrize("payload", [{"national_id": "1", "extra": True}, {}, "not an object"])
+def test_unknown_fields_and_malformed_bodies_give_422_without_echoing_input(payload: object) -> None:
+    client = TestClient(app_with_routes())
+    response = client.post("/things", json=payload)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "validation.invalid"
+    assert "12345678901" not in response.text
+    assert all("input" not in e for e in body["errors"])
+
+
+def test_broken_json_gives_422_not_500() -> None:
+    response = TestClient(app_with_routes()).post("/things", content=b"{not json",
+                                                  headers={"content-type": "application/json"})
+    assert response.status_code == 422
+
+
+def test_unknown_path_is_a_404_problem() -> None:
+    response = TestClient(app_with_routes()).get("/nowhere")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_logs_never_carry_a_national_id_code_or_free_text(capsys: pytest.CaptureFixture[str]) -> None:
+    structlog.reset_defaults()
+    configure_logging("test", json=True)
+    token = correlation_id.set("req-1")
+    try:
+        log = structlog.get_logger()
+        log.info("login for 12088550079 started", national_id="12088550079", code="123456",
+                 text="Jeg har vondt i hodet", patient="ok")
+    finally:
+        correlation_id.reset(token)
+        structlog.reset_defaults()
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert "12088550079" not in json.dumps(line)
+    assert line["code"] == "[redacted]"
+    assert line["text"] == "[redacted]"
+    assert line["correlation_id"] == "req-1"
+    assert line["patient"] == "ok"
+
+
+def test_production_refuses_development_secrets_and_the_test_clock() -> None:
+    with pytest.raises(ValueError, match="development database password"):
+        ServiceSettings(env="prod", database_url="postgresql://x:eportal-dev-x@db/x")
+    with pytest.raises(ValueError, match="clock offset file"):
+        ServiceSettings(env="prod", database_url="postgresql://x:s3cret@db/x", clock_offset_file="clock-offset")
+    assert not ServiceSettings(env="prod", database_url="postgresql://x:s3cret@db/x").allows_test_identities
