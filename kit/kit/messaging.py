@@ -153,8 +153,13 @@ class EventConsumer:
                 else:
                     DUPLICATES.labels(self.name).inc()
                 return
-            except _OUTAGES:
-                raise  # not the message's fault: nack, and Kafka redelivers it later
+            except _OUTAGES as exc:
+                # Not the message's fault: nack, and Kafka redelivers it. Pause first, so a database
+                # that is down does not turn into a busy loop of redeliveries.
+                log.warning("dependency unavailable; the event will come again", consumer=self.name,
+                            event_type=envelope.event_type, error=type(exc).__name__)
+                await asyncio.sleep(min(5.0, self._settings.consumer_backoff_seconds * 2 ** attempt))
+                raise
             except Exception as exc:
                 RETRIED.labels(self.name).inc()
                 log.warning("event handler failed", consumer=self.name, event_type=envelope.event_type,
