@@ -65,6 +65,11 @@ class ServiceRuntime:
             return fn
         return register
 
+    @property
+    def subscribed_topics(self) -> list[str]:
+        """The logical topics this service consumes (without the deployment's prefix)."""
+        return sorted({event.topic for event in self._handlers})
+
     def use_feature(self, feature: str) -> None:
         """Opt in to a kit mechanism that has tables of its own (their migrations run at start)."""
         if feature not in self._features:
