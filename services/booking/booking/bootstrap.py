@@ -6,6 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from booking import handlers
+from booking.entrypoints.http import router
 from booking.settings import BookingSettings
 from kit.clock import Clock
 from kit.http import create_app
@@ -15,8 +17,19 @@ from kit.runtime import ServiceRuntime
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+async def remind(runtime: ServiceRuntime) -> None:
+    await handlers.send_due_reminders(runtime)
+
+
+async def extend(runtime: ServiceRuntime) -> None:
+    await handlers.extend_schedules(runtime)
+
+
 def build(settings: BookingSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or BookingSettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
     keep_patient_directory(runtime)
-    return create_app(runtime, title="eportal booking")
+    # Durable jobs: each finds its work in the database, so a restart neither loses nor repeats it.
+    runtime.every(settings.reminder_poll_seconds, remind, name="appointment-reminders")
+    runtime.every(settings.schedule_extend_seconds, extend, name="schedule-horizon")
+    return create_app(runtime, title="eportal booking", routers=[router])

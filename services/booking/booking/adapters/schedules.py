@@ -1,0 +1,136 @@
+"""Schedules in PostgreSQL: templates, closed days and the materialised slots. All of booking's
+schedule SQL lives here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import asyncpg
+
+from booking.domain.appointments import Slot
+from booking.domain.errors import SlotOverlaps
+from booking.domain.schedule import SlotTimes, WeeklyTemplate, local_day_bounds
+
+
+class ScheduleRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    # --- closed days ---------------------------------------------------------------------------
+
+    async def closed_days(self, first: date, last: date) -> set[date]:
+        rows = await self._conn.fetch("SELECT day FROM closed_days WHERE day BETWEEN $1 AND $2", first, last)
+        return {row["day"] for row in rows}
+
+    async def add_closed_day(self, day: date, reason: str | None) -> bool:
+        added = await self._conn.fetchval(
+            "INSERT INTO closed_days (day, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+            day, reason)
+        return bool(added)
+
+    async def withdraw_free_slots_on(self, day: date, at: datetime) -> int:
+        """Take the day's unbooked slots off the schedule. Booked ones stay for staff to cancel.
+
+        The slots are locked first, so a booking in flight either commits before (and its slot stays)
+        or waits and then finds the slot withdrawn; the second statement sees every committed booking.
+        """
+        start, end = local_day_bounds(day)
+        ids = [r["id"] for r in await self._conn.fetch(
+            """SELECT id FROM slots WHERE starts_at >= $1 AND starts_at < $2 AND withdrawn_at IS NULL
+               FOR UPDATE""", start, end)]
+        result = await self._conn.execute(
+            """UPDATE slots s SET withdrawn_at = $2 WHERE s.id = ANY($1::uuid[]) AND NOT EXISTS (
+                   SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.cancelled_at IS NULL)""",
+            ids, at)
+        return int(result.split()[-1])
+
+    # --- templates -----------------------------------------------------------------------------
+
+    async def add_template(self, template: WeeklyTemplate) -> None:
+        await self._conn.execute(
+            """INSERT INTO weekly_templates (id, doctor_id, weekdays, day_starts, day_ends, slot_minutes, online,
+                                             valid_from, valid_until)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING""",
+            template.id, template.doctor_id, sorted(template.weekdays), template.day_starts, template.day_ends,
+            template.slot_minutes, template.online, template.valid_from, template.valid_until)
+
+    async def templates_behind(self, horizon: date) -> list[tuple[WeeklyTemplate, date | None]]:
+        """Templates not yet materialised up to `horizon`, locked so that two replicas take turns."""
+        rows = await self._conn.fetch(
+            """SELECT * FROM weekly_templates
+               WHERE (materialised_until IS NULL OR materialised_until < $1)
+                 AND (valid_until IS NULL OR materialised_until IS NULL OR materialised_until < valid_until)
+               ORDER BY created_at FOR UPDATE SKIP LOCKED""", horizon)
+        return [(_template(r), r["materialised_until"]) for r in rows]
+
+    async def mark_materialised(self, template_id: uuid.UUID, until: date) -> None:
+        await self._conn.execute("UPDATE weekly_templates SET materialised_until = $2 WHERE id = $1",
+                                 template_id, until)
+
+    # --- slots ---------------------------------------------------------------------------------
+
+    async def add_template_slots(self, template: WeeklyTemplate, times: Iterable[SlotTimes]) -> int:
+        """Insert in one statement; a slot that would overlap one the doctor already has is skipped."""
+        starts, ends = [], []
+        for t in times:
+            starts.append(t.starts_at)
+            ends.append(t.ends_at)
+        if not starts:
+            return 0
+        result = await self._conn.execute(
+            """INSERT INTO slots (id, doctor_id, starts_at, ends_at, online, template_id)
+               SELECT gen_random_uuid(), $1, s, e, $2, $3 FROM unnest($4::timestamptz[], $5::timestamptz[]) AS t(s, e)
+               ON CONFLICT DO NOTHING""",
+            template.doctor_id, template.online, template.id, starts, ends)
+        return int(result.split()[-1])
+
+    async def add_single_slot(self, doctor_id: uuid.UUID, times: SlotTimes, online: bool) -> Slot:
+        slot = Slot(uuid.uuid4(), doctor_id, times.starts_at, times.ends_at, online)
+        try:
+            await self._conn.execute(
+                "INSERT INTO slots (id, doctor_id, starts_at, ends_at, online) VALUES ($1, $2, $3, $4, $5)",
+                slot.id, slot.doctor_id, slot.starts_at, slot.ends_at, slot.online)
+        except asyncpg.ExclusionViolationError as exc:
+            raise SlotOverlaps() from exc
+        return slot
+
+    async def slot_for_booking(self, slot_id: uuid.UUID) -> Slot | None:
+        """The slot, share-locked: closing its day waits for this booking to commit or roll back."""
+        row = await self._conn.fetchrow("SELECT * FROM slots WHERE id = $1 FOR SHARE", slot_id)
+        return _slot(row) if row else None
+
+    async def free_slots(self, doctor_id: uuid.UUID, start: datetime, end: datetime, limit: int) -> list[Slot]:
+        """Open, unbooked slots starting in [start, end): a range scan of `slots_open_by_doctor` with an
+        anti-join on `appointments_one_per_slot`."""
+        rows = await self._conn.fetch(
+            """SELECT s.* FROM slots s
+               WHERE s.doctor_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3
+                 AND s.online AND s.withdrawn_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.cancelled_at IS NULL)
+               ORDER BY s.starts_at LIMIT $4""", doctor_id, start, end, limit)
+        return [_slot(r) for r in rows]
+
+    async def calendar(self, doctor_id: uuid.UUID, start: datetime, end: datetime) -> list[asyncpg.Record]:
+        """Every slot of the doctor in the range, with its active appointment and patient, if any."""
+        rows: list[asyncpg.Record] = await self._conn.fetch(
+            """SELECT s.id AS slot_id, s.starts_at, s.ends_at, s.online, a.id AS appointment_id, a.patient_id,
+                      a.reason, a.booked_at, p.name AS patient_name
+               FROM slots s
+               LEFT JOIN appointments a ON a.slot_id = s.id AND a.cancelled_at IS NULL
+               LEFT JOIN patient_directory p ON p.patient_id = a.patient_id
+               WHERE s.doctor_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3
+                 AND (s.withdrawn_at IS NULL OR a.id IS NOT NULL)
+               ORDER BY s.starts_at""", doctor_id, start, end)
+        return rows
+
+
+def _slot(row: asyncpg.Record) -> Slot:
+    return Slot(row["id"], row["doctor_id"], row["starts_at"], row["ends_at"], row["online"],
+                row["withdrawn_at"] is not None)
+
+
+def _template(row: asyncpg.Record) -> WeeklyTemplate:
+    return WeeklyTemplate(row["id"], row["doctor_id"], frozenset(row["weekdays"]), row["day_starts"],
+                          row["day_ends"], row["slot_minutes"], row["online"], row["valid_from"], row["valid_until"])

@@ -1,0 +1,222 @@
+"""booking's own HTTP API (reached only by the gateway): thin, parse and hand over."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, status
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from booking import handlers
+from booking.adapters.appointments import AppointmentRepository
+from booking.adapters.schedules import ScheduleRepository
+from booking.domain.appointments import Appointment, Slot
+from booking.domain.errors import AppointmentNotFound, NotListed
+from booking.domain.schedule import WeeklyTemplate, local_day_bounds
+from booking.settings import BookingSettings
+from kit.clock import oslo
+from kit.errors import DomainError
+from kit.runtime import ServiceRuntime
+
+router = APIRouter(prefix="/internal")
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def _reason(value: str | None) -> str | None:
+    """Trimmed and NFC-normalised; an empty reason is no reason."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value).strip()
+    if len(value) > 500:
+        raise ValueError("at most 500 characters")
+    return value or None
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BookIn(Strict):
+    patient_id: uuid.UUID
+    slot_id: uuid.UUID
+    reason: Annotated[str | None, AfterValidator(_reason)] = Field(default=None, max_length=2000)
+
+
+class CancelIn(Strict):
+    by: Literal["patient", "staff"]
+    patient_id: uuid.UUID | None = None
+
+
+class SingleSlotIn(Strict):
+    doctor_id: uuid.UUID
+    start: AwareDatetime
+    minutes: int = Field(ge=5, le=240)
+    online: bool = True
+
+
+class TemplateIn(Strict):
+    doctor_id: uuid.UUID
+    weekdays: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays: 1 is Monday")
+    day_starts: time
+    day_ends: time
+    slot_minutes: int = Field(ge=5, le=240)
+    online: bool = True
+    valid_from: date
+    valid_until: date | None = None
+
+
+class ClosedDayIn(Strict):
+    day: date
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class SlotOut(BaseModel):
+    id: uuid.UUID
+    doctor_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    minutes: int
+    online: bool
+
+    @classmethod
+    def of(cls, s: Slot) -> SlotOut:
+        return cls(id=s.id, doctor_id=s.doctor_id, starts_at=oslo(s.starts_at), ends_at=oslo(s.ends_at),
+                   minutes=int((s.ends_at - s.starts_at).total_seconds() // 60), online=s.online)
+
+
+class AppointmentOut(BaseModel):
+    id: uuid.UUID
+    slot_id: uuid.UUID
+    patient_id: uuid.UUID
+    doctor_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    reason: str | None
+    status: Literal["booked", "cancelled"]
+    booked_at: datetime
+    cancelled_at: datetime | None
+    cancelled_by: Literal["patient", "staff"] | None
+
+    @classmethod
+    def of(cls, a: Appointment) -> AppointmentOut:
+        return cls(id=a.id, slot_id=a.slot_id, patient_id=a.patient_id, doctor_id=a.doctor_id,
+                   starts_at=oslo(a.starts_at), ends_at=oslo(a.ends_at), reason=a.reason,
+                   status="cancelled" if a.cancelled else "booked", booked_at=oslo(a.booked_at),
+                   cancelled_at=oslo(a.cancelled_at) if a.cancelled_at else None, cancelled_by=a.cancelled_by)
+
+
+def _range(request: Request, start: str | None, end: str | None) -> tuple[datetime, datetime]:
+    """`from` and `to` as dates (Oslo days, `to` included) or instants with offset; 4 weeks by default."""
+    runtime = _runtime(request)
+    lo = _instant(start, end_of_day=False) if start else runtime.clock.now()
+    hi = _instant(end, end_of_day=True) if end else lo + timedelta(days=28)
+    settings = runtime.settings
+    assert isinstance(settings, BookingSettings)
+    if hi <= lo or hi - lo > timedelta(days=settings.max_listing_days):
+        raise DomainError(f"Perioden må være positiv og høyst {settings.max_listing_days} dager.",
+                          code="validation.invalid", status=422, title="Ugyldig periode.")
+    return lo, hi
+
+
+def _instant(value: str, *, end_of_day: bool) -> datetime:
+    try:
+        if len(value) == 10:
+            first, after = local_day_bounds(date.fromisoformat(value))
+            return after if end_of_day else first
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise DomainError("Bruk YYYY-MM-DD eller ISO 8601 med tidssone.", code="validation.invalid", status=422,
+                          title="Ugyldig tidspunkt.")
+    return parsed
+
+
+@router.get("/slots")
+async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[str | None, Query(alias="from")] = None,
+                     end: Annotated[str | None, Query(alias="to")] = None) -> dict[str, object]:
+    """The bookable slots of the patient's own GP: open, free and in the future."""
+    runtime = _runtime(request)
+    lo, hi = _range(request, start, end)
+    lo = max(lo, runtime.clock.now())
+    async with runtime.pool.acquire() as conn:
+        gp_id = await conn.fetchval("SELECT gp_id FROM patient_directory WHERE patient_id = $1", patient_id)
+        if gp_id is None:
+            raise NotListed()
+        slots = await ScheduleRepository(conn).free_slots(gp_id, lo, hi, limit=2000) if hi > lo else []
+    return {"doctor_id": gp_id, "slots": [SlotOut.of(s) for s in slots]}
+
+
+@router.post("/appointments", status_code=status.HTTP_201_CREATED)
+async def book(body: BookIn, request: Request) -> AppointmentOut:
+    appointment = await handlers.book_appointment(_runtime(request), body.patient_id, body.slot_id, body.reason)
+    return AppointmentOut.of(appointment)
+
+
+@router.get("/appointments")
+async def appointments_of_patient(request: Request, patient_id: uuid.UUID) -> dict[str, list[AppointmentOut]]:
+    async with _runtime(request).pool.acquire() as conn:
+        found = await AppointmentRepository(conn).of_patient(patient_id)
+    return {"items": [AppointmentOut.of(a) for a in found]}
+
+
+@router.get("/appointments/{appointment_id}")
+async def appointment(appointment_id: uuid.UUID, request: Request) -> AppointmentOut:
+    async with _runtime(request).pool.acquire() as conn:
+        found = await AppointmentRepository(conn).get(appointment_id)
+    if found is None:
+        raise AppointmentNotFound()
+    return AppointmentOut.of(found)
+
+
+@router.post("/appointments/{appointment_id}/cancel")
+async def cancel(appointment_id: uuid.UUID, body: CancelIn, request: Request) -> AppointmentOut:
+    if body.by == "patient" and body.patient_id is None:
+        raise DomainError("patient_id mangler.", code="validation.invalid", status=422)
+    cancelled = await handlers.cancel_appointment(_runtime(request), appointment_id, by=body.by,
+                                                  patient_id=body.patient_id)
+    return AppointmentOut.of(cancelled)
+
+
+@router.get("/calendar")
+async def calendar(request: Request, doctor_id: uuid.UUID, start: Annotated[str | None, Query(alias="from")] = None,
+                   end: Annotated[str | None, Query(alias="to")] = None) -> dict[str, object]:
+    """The doctor's slots in the range, each with its appointment (patient, reason) or none."""
+    lo, hi = _range(request, start, end)
+    async with _runtime(request).pool.acquire() as conn:
+        rows = await ScheduleRepository(conn).calendar(doctor_id, lo, hi)
+    items = [{
+        "slot_id": r["slot_id"], "starts_at": oslo(r["starts_at"]), "ends_at": oslo(r["ends_at"]),
+        "online": r["online"],
+        "appointment": None if r["appointment_id"] is None else {
+            "id": r["appointment_id"], "patient_id": r["patient_id"], "patient_name": r["patient_name"],
+            "reason": r["reason"], "booked_at": oslo(r["booked_at"])},
+    } for r in rows]
+    return {"doctor_id": doctor_id, "items": items}
+
+
+@router.post("/slots", status_code=status.HTTP_201_CREATED)
+async def open_slot(body: SingleSlotIn, request: Request) -> SlotOut:
+    slot = await handlers.open_single_slot(_runtime(request), body.doctor_id, body.start, body.minutes, body.online)
+    return SlotOut.of(slot)
+
+
+@router.post("/templates", status_code=status.HTTP_201_CREATED)
+async def add_template(body: TemplateIn, request: Request) -> dict[str, object]:
+    template = WeeklyTemplate(uuid.uuid4(), body.doctor_id, frozenset(body.weekdays), body.day_starts, body.day_ends,
+                              body.slot_minutes, body.online, body.valid_from, body.valid_until)
+    made = await handlers.add_weekly_template(_runtime(request), template)
+    return {"id": template.id, "slots_made": made}
+
+
+@router.post("/closed-days", status_code=status.HTTP_201_CREATED)
+async def close_day(body: ClosedDayIn, request: Request) -> dict[str, object]:
+    closed = await handlers.close_day(_runtime(request), body.day, body.reason)
+    return {"day": closed.day, "withdrawn_slots": closed.withdrawn_slots}

@@ -1,0 +1,151 @@
+"""booking's units of work: each opens one transaction, applies the rule, writes state and events."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from booking.adapters.appointments import AppointmentRepository
+from booking.adapters.schedules import ScheduleRepository
+from booking.domain import appointments as rules
+from booking.domain.appointments import Appointment, CancelledBy, Slot
+from booking.domain.clinic import ClinicCalendar
+from booking.domain.errors import AppointmentNotFound, OneFutureAppointment
+from booking.domain.schedule import WeeklyTemplate, single_slot
+from booking.settings import BookingSettings
+from contracts.events import AppointmentBooked, AppointmentCancelled, AppointmentReminderDue
+from kit.clock import oslo
+from kit.db import transaction
+from kit.logging import get_logger
+from kit.runtime import ServiceRuntime
+
+log = get_logger(__name__)
+
+
+def _settings(runtime: ServiceRuntime) -> BookingSettings:
+    settings = runtime.settings
+    assert isinstance(settings, BookingSettings)
+    return settings
+
+
+# --- schedules --------------------------------------------------------------------------------
+
+
+async def add_weekly_template(runtime: ServiceRuntime, template: WeeklyTemplate) -> int:
+    """Keep the template and make its slots up to the horizon. Returns how many slots were made."""
+    async with transaction(runtime.pool) as conn:
+        await ScheduleRepository(conn).add_template(template)
+    return await extend_schedules(runtime)
+
+
+async def extend_schedules(runtime: ServiceRuntime) -> int:
+    """Materialise every template's slots up to today + the horizon (a scheduled job; idempotent)."""
+    today = oslo(runtime.clock.now()).date()
+    horizon = today + timedelta(days=_settings(runtime).schedule_horizon_days)
+    made = 0
+    async with transaction(runtime.pool) as conn:
+        repo = ScheduleRepository(conn)
+        behind = await repo.templates_behind(horizon)
+        if not behind:
+            return 0
+        clinic = ClinicCalendar(await repo.closed_days(today, horizon))
+        for template, done_until in behind:
+            first = max(today, template.valid_from if done_until is None else done_until + timedelta(days=1))
+            made += await repo.add_template_slots(template, template.slots_between(first, horizon, clinic))
+            await repo.mark_materialised(template.id, horizon)
+    if made:
+        log.info("schedule slots made", slots=made)
+    return made
+
+
+async def open_single_slot(runtime: ServiceRuntime, doctor_id: uuid.UUID, start: datetime, minutes: int,
+                           online: bool = True) -> Slot:
+    now = runtime.clock.now()
+    async with transaction(runtime.pool) as conn:
+        repo = ScheduleRepository(conn)
+        day = oslo(start).date()
+        times = single_slot(start, minutes, now, ClinicCalendar(await repo.closed_days(day, day)))
+        return await repo.add_single_slot(doctor_id, times, online)
+
+
+@dataclass(frozen=True)
+class ClosedDay:
+    day: date
+    withdrawn_slots: int
+
+
+async def close_day(runtime: ServiceRuntime, day: date, reason: str | None) -> ClosedDay:
+    """The clinic closes a day: no new slots are made for it and its free slots are withdrawn.
+    Appointments already booked that day stay in the calendar for staff to cancel (the patient is told)."""
+    async with transaction(runtime.pool) as conn:
+        repo = ScheduleRepository(conn)
+        await repo.add_closed_day(day, reason)
+        withdrawn = await repo.withdraw_free_slots_on(day, runtime.clock.now())
+    return ClosedDay(day, withdrawn)
+
+
+# --- appointments -----------------------------------------------------------------------------
+
+
+async def book_appointment(runtime: ServiceRuntime, patient_id: uuid.UUID, slot_id: uuid.UUID,
+                           reason: str | None) -> Appointment:
+    now = runtime.clock.now()
+    async with transaction(runtime.pool) as conn:
+        appointments = AppointmentRepository(conn)
+        gp_id = await appointments.lock_patient(patient_id)
+        slot = await ScheduleRepository(conn).slot_for_booking(slot_id)
+        appointment = rules.book(slot, patient_id=patient_id, gp_id=gp_id, reason=reason, now=now)
+        if await appointments.has_future_appointment(patient_id, now):
+            raise OneFutureAppointment()
+        await appointments.add(appointment)  # SlotTaken if another patient's booking got there first
+        await runtime.outbox.add(conn, AppointmentBooked(
+            appointment_id=appointment.id, patient_id=patient_id, doctor_id=appointment.doctor_id,
+            starts_at=appointment.starts_at, ends_at=appointment.ends_at))
+    return appointment
+
+
+async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID, *, by: CancelledBy,
+                             patient_id: uuid.UUID | None = None) -> Appointment:
+    """Cancel, by the patient (under the clinic's rules, only their own) or by staff (any time).
+    Cancelling an already cancelled appointment changes nothing and tells no one again."""
+    now = runtime.clock.now()
+    async with transaction(runtime.pool) as conn:
+        repo = AppointmentRepository(conn)
+        appointment = await repo.get(appointment_id, for_update=True)
+        if appointment is None or (by == "patient" and appointment.patient_id != patient_id):
+            raise AppointmentNotFound()
+        if appointment.cancelled:
+            return appointment
+        if by == "patient":
+            clinic = await _clinic_around(ScheduleRepository(conn), now, appointment.starts_at)
+            rules.ensure_patient_may_cancel(appointment, now, clinic)
+        cancelled = appointment.cancel(now, by)
+        await repo.save_cancellation(cancelled)  # the slot is free again: the unique index is partial
+        await runtime.outbox.add(conn, AppointmentCancelled(
+            appointment_id=cancelled.id, patient_id=cancelled.patient_id, doctor_id=cancelled.doctor_id,
+            starts_at=cancelled.starts_at, cancelled_by=by))
+    return cancelled
+
+
+async def _clinic_around(repo: ScheduleRepository, now: datetime, starts_at: datetime) -> ClinicCalendar:
+    first, last = oslo(min(now, starts_at)).date(), oslo(max(now, starts_at)).date()
+    return ClinicCalendar(await repo.closed_days(first, last))
+
+
+async def send_due_reminders(runtime: ServiceRuntime, batch: int = 200) -> int:
+    """A scheduled job. Each reminder's event and its `reminded_at` mark commit together: after a crash
+    either both exist (never sent twice) or neither (sent on the next run), so none is lost or repeated."""
+    sent = 0
+    while True:
+        async with transaction(runtime.pool) as conn:
+            repo = AppointmentRepository(conn)
+            now = runtime.clock.now()
+            due = await repo.due_reminders(now, batch)
+            for a in due:
+                await runtime.outbox.add(conn, AppointmentReminderDue(
+                    appointment_id=a.id, patient_id=a.patient_id, doctor_id=a.doctor_id, starts_at=a.starts_at))
+                await repo.mark_reminded(a.id, now)
+        sent += len(due)
+        if len(due) < batch:
+            return sent
