@@ -1,0 +1,232 @@
+"""Booking through its own HTTP API on real PostgreSQL: schedules, free slots, booking, cancelling."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import pytest
+
+from kit.clock import OSLO
+from services.booking.tests.conftest import Booking
+
+pytestmark = pytest.mark.stack
+
+
+async def book(svc: Booking, patient_id: uuid.UUID, slot_id: str, reason: str | None = None) -> tuple[int, dict]:
+    body: dict[str, str] = {"patient_id": str(patient_id), "slot_id": slot_id}
+    if reason is not None:
+        body["reason"] = reason
+    response = await svc.client.post("/internal/appointments", json=body)
+    return response.status_code, response.json()
+
+
+async def test_a_patient_books_a_free_slot_of_their_gp_and_it_is_no_longer_free(booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    kari, ola = await svc.listed(gp, 2)
+    made = await svc.template(gp)
+    assert made > 0
+    free = await svc.free(kari, "2026-03-03", "2026-03-03")
+    assert len(free) == 12  # 08:00 to 12:00 in 20-minute slots
+    assert free[0]["starts_at"] == "2026-03-03T08:00:00+01:00"
+
+    status, booked = await book(svc, kari, free[0]["id"], reason="  Vondt i kneet ")
+    assert status == 201, booked
+    assert booked["reason"] == "Vondt i kneet"
+    assert booked["starts_at"] == "2026-03-03T08:00:00+01:00"
+    assert free[0]["id"] not in {s["id"] for s in await svc.free(ola, "2026-03-03", "2026-03-03")}
+
+    status, body = await book(svc, ola, free[0]["id"])
+    assert (status, body["code"]) == (409, "booking.slot_taken")
+
+    mine = (await svc.client.get("/internal/appointments", params={"patient_id": str(kari)})).json()["items"]
+    assert [a["id"] for a in mine] == [booked["id"]]
+    events = await svc.events(booked["id"])
+    assert [e["event_type"] for e in events] == ["AppointmentBooked"]
+    payload = events[0]["payload"]
+    assert payload == {"appointment_id": booked["id"], "patient_id": str(kari), "doctor_id": str(gp),
+                       "starts_at": "2026-03-03T07:00:00Z", "ends_at": "2026-03-03T07:20:00Z"}
+    assert "kneet" not in str(events)  # the reason for the visit is health data: never in an event
+
+
+async def test_one_future_appointment_per_patient(booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp)
+    free = await svc.free(kari, "2026-03-04", "2026-03-04")
+    assert (await book(svc, kari, free[0]["id"]))[0] == 201
+    status, body = await book(svc, kari, free[1]["id"])
+    assert (status, body["code"]) == (409, "booking.one_future_appointment")
+
+
+async def test_an_appointment_in_the_past_does_not_count_as_future(booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp)
+    first = (await svc.free(kari, "2026-03-03", "2026-03-03"))[0]
+    assert (await book(svc, kari, first["id"]))[0] == 201
+    svc.clock.set(datetime(2026, 3, 3, 12, 0, tzinfo=OSLO))  # the appointment was this morning
+    later = (await svc.free(kari, "2026-03-05", "2026-03-05"))[0]
+    assert (await book(svc, kari, later["id"]))[0] == 201
+
+
+async def test_past_and_closed_slots_are_unavailable(booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp, day_starts="08:00", day_ends="09:00")
+    await svc.template(gp, day_starts="13:00", day_ends="14:00", online=False)
+    conn = await svc.db()
+    try:
+        past = await conn.fetchval("SELECT id FROM slots WHERE doctor_id = $1 ORDER BY starts_at LIMIT 1", gp)
+        offline = await conn.fetchval("SELECT id FROM slots WHERE doctor_id = $1 AND NOT online LIMIT 1", gp)
+    finally:
+        await conn.close()
+    for slot_id in (past, offline, uuid.uuid4()):  # this morning's, not opened online, no such slot
+        status, body = await book(svc, kari, str(slot_id))
+        assert (status, body["code"]) == (422, "booking.slot_unavailable")
+    assert all(s["online"] for s in await svc.free(kari, "2026-03-02", "2026-03-13"))
+
+
+async def test_only_with_the_patients_own_gp(booking_service: Booking) -> None:
+    svc = booking_service
+    gp, other = uuid.uuid4(), uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    (olga,) = await svc.listed(other)
+    await svc.template(other)
+    theirs = (await svc.free(olga, "2026-03-03", "2026-03-03"))[0]
+    status, body = await book(svc, kari, theirs["id"])
+    assert (status, body["code"]) == (403, "booking.not_own_gp")
+    assert await svc.free(kari, "2026-03-03", "2026-03-03") == []  # Kari sees only her own GP's slots
+    status, body = await book(svc, uuid.uuid4(), theirs["id"])  # not in the directory at all
+    assert (status, body["code"]) == (403, "booking.not_listed")
+
+
+async def test_cancelled_by_the_patient_in_time_and_the_slot_is_free_again(booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    kari, ola = await svc.listed(gp, 2)
+    await svc.template(gp)
+    slot = (await svc.free(kari, "2026-03-09", "2026-03-09"))[0]  # Monday 9 March 08:00
+    _, appointment = await book(svc, kari, slot["id"])
+
+    svc.clock.set(datetime(2026, 3, 6, 8, 1, tzinfo=OSLO))  # Friday 08:01: too late for Monday 08:00
+    refused = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel",
+                                    json={"by": "patient", "patient_id": str(kari)})
+    assert (refused.status_code, refused.json()["code"]) == (422, "booking.cancel_too_late")
+
+    svc.clock.set(datetime(2026, 3, 7, 8, 0, tzinfo=OSLO))  # Saturday
+    refused = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel",
+                                    json={"by": "patient", "patient_id": str(kari)})
+    assert (refused.status_code, refused.json()["code"]) == (422, "booking.cancel_not_working_day")
+
+    svc.clock.set(datetime(2026, 3, 6, 8, 0, tzinfo=OSLO))  # Friday 08:00: just in time
+    not_hers = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel",
+                                     json={"by": "patient", "patient_id": str(ola)})
+    assert not_hers.status_code == 404
+    done = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel",
+                                 json={"by": "patient", "patient_id": str(kari)})
+    assert done.status_code == 200, done.text
+    assert (done.json()["status"], done.json()["cancelled_by"]) == ("cancelled", "patient")
+    again = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel",
+                                  json={"by": "patient", "patient_id": str(kari)})
+    assert again.status_code == 200  # nothing changes, and no one is told twice
+
+    events = await svc.events(appointment["id"])
+    assert [e["event_type"] for e in events] == ["AppointmentBooked", "AppointmentCancelled"]
+    assert events[1]["payload"]["cancelled_by"] == "patient"
+    assert slot["id"] in {s["id"] for s in await svc.free(ola, "2026-03-09", "2026-03-09")}
+    assert (await book(svc, ola, slot["id"]))[0] == 201
+
+
+async def test_staff_cancel_at_any_time_and_the_patient_is_told(booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp)
+    slot = (await svc.free(kari, "2026-03-09", "2026-03-09"))[0]
+    _, appointment = await book(svc, kari, slot["id"])
+    svc.clock.set(datetime(2026, 3, 8, 22, 0, tzinfo=OSLO))  # Sunday evening, ten hours before
+    done = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel", json={"by": "staff"})
+    assert done.status_code == 200, done.text
+    events = await svc.events(appointment["id"])
+    assert events[-1]["event_type"] == "AppointmentCancelled"
+    assert events[-1]["payload"]["cancelled_by"] == "staff"
+
+
+async def test_the_calendar_shows_slots_with_their_appointments(booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp, day_starts="08:00", day_ends="09:00")
+    slot = (await svc.free(kari, "2026-03-03", "2026-03-03"))[1]
+    status, appointment = await book(svc, kari, slot["id"], reason="Kontroll")
+    assert status == 201, appointment
+    response = await svc.client.get("/internal/calendar", params={"doctor_id": str(gp), "from": "2026-03-03",
+                                                                  "to": "2026-03-03"})
+    items = response.json()["items"]
+    assert [i["appointment"] is not None for i in items] == [False, True, False]
+    assert items[1]["appointment"]["patient_name"] == "Test Pasient"
+    assert items[1]["appointment"]["reason"] == "Kontroll"
+    assert items[1]["appointment"]["id"] == appointment["id"]
+
+
+async def test_a_single_slot_and_closed_days(booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    kari, ola = await svc.listed(gp, 2)
+    one = await svc.client.post("/internal/slots", json={"doctor_id": str(gp), "start": "2026-03-10T15:00:00+01:00",
+                                                          "minutes": 30})
+    assert one.status_code == 201, one.text
+    overlap = await svc.client.post("/internal/slots", json={"doctor_id": str(gp),
+                                                              "start": "2026-03-10T15:15:00+01:00", "minutes": 30})
+    assert (overlap.status_code, overlap.json()["code"]) == (409, "booking.slot_overlaps")
+    holiday = await svc.client.post("/internal/slots", json={"doctor_id": str(gp),
+                                                              "start": "2026-04-02T09:00:00+02:00", "minutes": 20})
+    assert (holiday.status_code, holiday.json()["code"]) == (422, "booking.clinic_closed")
+
+    await svc.template(gp, day_starts="08:00", day_ends="09:00")
+    booked = (await svc.free(kari, "2026-03-11", "2026-03-11"))[0]
+    assert (await book(svc, kari, booked["id"]))[0] == 201
+    closed = await svc.client.post("/internal/closed-days", json={"day": "2026-03-11", "reason": "Personaldag"})
+    assert closed.status_code == 201
+    assert await svc.free(ola, "2026-03-11", "2026-03-11") == []
+    calendar = (await svc.client.get("/internal/calendar", params={"doctor_id": str(gp), "from": "2026-03-11",
+                                                                   "to": "2026-03-11"})).json()["items"]
+    assert [i["slot_id"] for i in calendar] == [booked["id"]]  # the booked one stays for staff to cancel
+    closed_slot = await svc.client.post("/internal/slots", json={"doctor_id": str(gp),
+                                                                  "start": "2026-03-11T15:00:00+01:00", "minutes": 20})
+    assert closed_slot.json()["code"] == "booking.clinic_closed"
+
+
+async def test_templates_skip_holidays_and_the_horizon_rolls_forward(booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp, day_starts="08:00", day_ends="09:00")
+    easter = await svc.free(kari, "2026-03-30", "2026-04-06")
+    assert {s["starts_at"][:10] for s in easter} == {"2026-03-30", "2026-03-31", "2026-04-01"}
+    assert await svc.free(kari, "2026-05-10", "2026-05-10") == []  # beyond the 60-day horizon
+    svc.clock.set(datetime(2026, 3, 20, 12, 0, tzinfo=OSLO))
+    from booking.handlers import extend_schedules
+    assert await extend_schedules(svc.runtime) > 0
+    assert await extend_schedules(svc.runtime) == 0  # idempotent
+    assert len(await svc.free(kari, "2026-05-11", "2026-05-11")) == 3
+
+
+async def test_bad_input_is_a_422_not_a_500(booking_service: Booking) -> None:
+    svc = booking_service
+    (kari,) = await svc.listed(uuid.uuid4())
+    for params in ({"from": "nonsense"}, {"from": "2026-03-10", "to": "2026-03-01"},
+                   {"from": "2026-03-10T10:00:00"}):
+        response = await svc.client.get("/internal/slots", params={"patient_id": str(kari), **params})
+        assert response.status_code == 422, params
+    long = await svc.client.post("/internal/appointments", json={"patient_id": str(kari), "slot_id": str(uuid.uuid4()),
+                                                                  "reason": "x" * 501})
+    assert long.status_code == 422
+    extra = await svc.client.post("/internal/appointments", json={"patient_id": str(kari),
+                                                                   "slot_id": str(uuid.uuid4()), "surprise": 1})
+    assert extra.status_code == 422
