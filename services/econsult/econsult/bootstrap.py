@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from econsult.entrypoints.http import router
 from econsult.settings import EconsultSettings
 from kit.clock import Clock
 from kit.http import create_app
@@ -19,4 +20,4 @@ def build(settings: EconsultSettings | None = None, clock: Clock | None = None) 
     settings = settings or EconsultSettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
     keep_patient_directory(runtime)
-    return create_app(runtime, title="eportal econsult")
+    return create_app(runtime, title="eportal econsult", routers=[router])

@@ -1,0 +1,85 @@
+"""eConsultations, GP availability and closed days in PostgreSQL: the one place econsult's SQL lives."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from econsult.domain.econsultation import EConsultation
+from kit.working_days import WorkingDays
+
+_COLUMNS = "id, patient_id, doctor_id, text, submitted_at, due_date, status, reply, handled_at, renewal_hint"
+
+
+def _to_econsultation(row: asyncpg.Record) -> EConsultation:
+    return EConsultation(**{key: row[key] for key in _COLUMNS.split(", ")})
+
+
+class EConsultations:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, c: EConsultation) -> None:
+        await self._conn.execute(
+            f"INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            c.id, c.patient_id, c.doctor_id, c.text, c.submitted_at, c.due_date, c.status, c.reply, c.handled_at,
+            c.renewal_hint)
+
+    async def get(self, econsult_id: uuid.UUID, *, for_update: bool = False) -> EConsultation | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self._conn.fetchrow(f"SELECT {_COLUMNS} FROM econsultations WHERE id = $1{lock}", econsult_id)
+        return _to_econsultation(row) if row else None
+
+    async def save_handled(self, c: EConsultation) -> None:
+        await self._conn.execute(
+            "UPDATE econsultations SET status = $2, reply = $3, handled_at = $4 WHERE id = $1 AND status = 'open'",
+            c.id, c.status, c.reply, c.handled_at)
+
+    async def of_patient(self, patient_id: uuid.UUID) -> list[EConsultation]:
+        rows = await self._conn.fetch(
+            f"SELECT {_COLUMNS} FROM econsultations WHERE patient_id = $1 ORDER BY submitted_at DESC", patient_id)
+        return [_to_econsultation(r) for r in rows]
+
+    async def open_for_doctor(self, doctor_id: uuid.UUID) -> list[tuple[EConsultation, str | None]]:
+        """The doctor's open ones, oldest due first, with the patient's name from the directory."""
+        rows = await self._conn.fetch(
+            f"""SELECT {", ".join("e." + c for c in _COLUMNS.split(", "))}, d.name AS patient_name
+                FROM econsultations e LEFT JOIN patient_directory d ON d.patient_id = e.patient_id
+                WHERE e.doctor_id = $1 AND e.status = 'open'
+                ORDER BY e.due_date, e.submitted_at""", doctor_id)
+        return [(_to_econsultation(r), r["patient_name"]) for r in rows]
+
+
+class Availability:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def is_open(self, doctor_id: uuid.UUID, *, lock: bool = False) -> bool:
+        # FOR SHARE: a question sent while the GP closes waits for the close, and then sees it.
+        suffix = " FOR SHARE" if lock else ""
+        value = await self._conn.fetchval(f"SELECT open FROM gp_availability WHERE doctor_id = $1{suffix}", doctor_id)
+        return bool(value)
+
+    async def set(self, doctor_id: uuid.UUID, open_: bool, at: datetime) -> bool:
+        """Record the GP's choice; True when it changed (only a change is an event)."""
+        previous = await self._conn.fetchval(
+            "SELECT open FROM gp_availability WHERE doctor_id = $1 FOR UPDATE", doctor_id)
+        if previous is not None and previous == open_:
+            return False
+        await self._conn.execute(
+            """INSERT INTO gp_availability (doctor_id, open, changed_at) VALUES ($1, $2, $3)
+               ON CONFLICT (doctor_id) DO UPDATE SET open = EXCLUDED.open, changed_at = EXCLUDED.changed_at""",
+            doctor_id, open_, at)
+        return previous is not None or open_
+
+
+async def working_days(conn: asyncpg.Connection) -> WorkingDays:
+    return WorkingDays(r["day"] for r in await conn.fetch("SELECT day FROM closed_days"))
+
+
+async def patient_gp(conn: asyncpg.Connection, patient_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
+    """(known, gp_id) from the patient directory kept from identity's events."""
+    row = await conn.fetchrow("SELECT gp_id FROM patient_directory WHERE patient_id = $1", patient_id)
+    return (row is not None, row["gp_id"] if row else None)
