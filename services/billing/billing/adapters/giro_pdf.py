@@ -1,0 +1,147 @@
+"""The giro as a PDF (reportlab): the invoice on top, the Norwegian giro form in the bottom third.
+
+The giro part follows the bank's form: receipt strip, payment information, due date, paid by / paid to
+boxes, and the machine-read line at the bottom (KID, kroner, øre, amount check digit, account) in
+Courier 12, one of the fonts Nets accepts for the OCR line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+
+from reportlab.lib.colors import Color, black, white
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from billing.domain.account import format_account_number
+from billing.domain.invoice import Invoice, InvoiceTerms
+from billing.domain.kid import mod10_check_digit
+from billing.domain.money import format_nok
+
+GIRO_HEIGHT = 101.6 * mm  # the giro form is a third of an A4 page (4 inches)
+GIRO_TINT = Color(1.0, 0.93, 0.80)  # the form's pale orange, with white fields
+TEXT = {
+    "title": "Faktura for eKonsultasjon",
+    "copayment": "Egenandel eKonsultasjon (teller mot frikort)",
+    "fee": "Fakturagebyr",
+    "total": "Å betale",
+    "receipt": "Kvittering",
+    "paid_to_account": "Innbetalt til konto",
+    "amount": "Beløp",
+    "payer_account": "Betalerens kontonummer",
+    "info": "Betalingsinformasjon",
+    "due": "Betalingsfrist",
+    "paid_by": "Betalt av",
+    "paid_to": "Betalt til",
+    "signature": "Underskrift ved girering",
+    "kid": "Kundeidentifikasjon (KID)",
+    "kroner": "Kroner",
+    "ore": "Øre",
+    "to_account": "Til konto",
+}
+
+
+@dataclass(frozen=True)
+class Payer:
+    name: str
+
+
+def _d(d: date) -> str:
+    return f"{d:%d.%m.%Y}"
+
+
+def ocr_line(invoice: Invoice) -> str:
+    """The machine-read line: KID, then kroner, øre and the amount's MOD10 check digit, then the account."""
+    kroner, ore = divmod(invoice.amount_ore, 100)
+    check = mod10_check_digit(f"{kroner}{ore:02d}")
+    return f"{invoice.kid:>25} #  {kroner:>8} {ore:02d}  {check} >  {invoice.account_number}<"
+
+
+def render_giro(invoice: Invoice, payer: Payer, terms: InvoiceTerms) -> bytes:
+    buffer = BytesIO()
+    c = Canvas(buffer, pagesize=A4, invariant=True)  # invariant: the same invoice gives the same bytes
+    c.setTitle(f"Faktura {invoice.kid}")
+    c.setAuthor(terms.clinic_name)
+    _letter(c, invoice, payer, terms)
+    _giro(c, invoice, payer, terms)
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def _letter(c: Canvas, invoice: Invoice, payer: Payer, terms: InvoiceTerms) -> None:
+    width, height = A4
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(20 * mm, height - 25 * mm, terms.clinic_name)
+    c.setFont("Helvetica", 10)
+    c.drawString(20 * mm, height - 31 * mm, terms.clinic_address)
+    c.drawString(20 * mm, height - 50 * mm, payer.name)
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(20 * mm, height - 75 * mm, TEXT["title"])
+    c.setFont("Helvetica", 10)
+    facts = [("Fakturadato", _d(invoice.issued_on)), (TEXT["due"], _d(invoice.due_date)), ("KID", invoice.kid),
+             ("Kontonummer", format_account_number(invoice.account_number))]
+    for i, (label, value) in enumerate(facts):
+        y = height - (85 + 6 * i) * mm
+        c.drawString(20 * mm, y, label)
+        c.drawString(65 * mm, y, value)
+    rows = [(TEXT["copayment"], invoice.copayment_ore), (TEXT["fee"], invoice.fee_ore)]
+    y = height - 120 * mm
+    for label, ore in rows:
+        c.drawString(20 * mm, y, label)
+        c.drawRightString(width - 20 * mm, y, format_nok(ore))
+        y -= 6 * mm
+    c.line(20 * mm, y + 3 * mm, width - 20 * mm, y + 3 * mm)
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(20 * mm, y - 2 * mm, TEXT["total"])
+    c.drawRightString(width - 20 * mm, y - 2 * mm, format_nok(invoice.amount_ore))
+
+
+def _box(c: Canvas, x: float, y: float, w: float, h: float, label: str, lines: list[str], size: int = 10) -> None:
+    c.setFillColor(white)
+    c.rect(x, y, w, h, stroke=0, fill=1)
+    c.setFillColor(black)
+    c.setFont("Helvetica", 6.5)
+    c.drawString(x, y + h + 1.2 * mm, label)
+    c.setFont("Helvetica", size)
+    for i, text in enumerate(lines):
+        c.drawString(x + 2 * mm, y + h - (5 + 4.5 * i) * mm, text)
+
+
+def _giro(c: Canvas, invoice: Invoice, payer: Payer, terms: InvoiceTerms) -> None:
+    width, _ = A4
+    c.setFillColor(GIRO_TINT)
+    c.rect(0, 0, width, GIRO_HEIGHT, stroke=0, fill=1)
+    c.setFillColor(black)
+    c.setDash(2, 2)
+    c.line(0, GIRO_HEIGHT, width, GIRO_HEIGHT)  # cut here
+    c.setDash()
+    top = GIRO_HEIGHT
+    c.setFont("Helvetica-Bold", 9)
+    c.drawString(8 * mm, top - 6 * mm, TEXT["receipt"])
+    c.setFont("Helvetica", 7)
+    c.drawString(40 * mm, top - 6 * mm, f"{TEXT['paid_to_account']}: {format_account_number(invoice.account_number)}")
+    c.drawString(110 * mm, top - 6 * mm, f"{TEXT['amount']}: {format_nok(invoice.amount_ore)}")
+    c.drawString(150 * mm, top - 6 * mm, TEXT["payer_account"])
+    info = ["eKonsultasjon", f"KID {invoice.kid}", f"Fakturadato {_d(invoice.issued_on)}"]
+    _box(c, 8 * mm, top - 38 * mm, 95 * mm, 24 * mm, TEXT["info"], info, size=9)
+    c.setFont("Helvetica-Bold", 22)
+    c.drawString(115 * mm, top - 24 * mm, "GIRO")
+    _box(c, 160 * mm, top - 24 * mm, 40 * mm, 8 * mm, TEXT["due"], [_d(invoice.due_date)])
+    _box(c, 8 * mm, top - 70 * mm, 95 * mm, 22 * mm, TEXT["paid_by"], [payer.name])
+    _box(c, 110 * mm, top - 70 * mm, 90 * mm, 22 * mm, TEXT["paid_to"], [terms.clinic_name, terms.clinic_address])
+    c.setFont("Helvetica", 6.5)
+    c.drawString(110 * mm, top - 40 * mm, TEXT["signature"])
+    c.line(110 * mm, top - 36 * mm, 200 * mm, top - 36 * mm)
+    # The machine-read line, on white, with its field headings above it.
+    c.setFillColor(white)
+    c.rect(0, 6 * mm, width, 16 * mm, stroke=0, fill=1)
+    c.setFillColor(black)
+    c.setFont("Helvetica", 6.5)
+    for x, label in ((8, TEXT["kid"]), (95, TEXT["kroner"]), (122, TEXT["ore"]), (150, TEXT["to_account"])):
+        c.drawString(x * mm, 18 * mm, label)
+    c.setFont("Courier", 12)
+    c.drawString(4 * mm, 10 * mm, ocr_line(invoice))

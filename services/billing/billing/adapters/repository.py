@@ -1,0 +1,145 @@
+"""Billing's SQL, in one place. Functions take the caller's connection, so a handler decides the
+transaction; they return domain objects or plain rows, never asyncpg internals to the HTTP layer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from billing.domain.invoice import Invoice, ShownStatus
+from billing.domain.tariff import Tariff
+
+_INVOICE_COLUMNS = """id, econsult_id, patient_id, kid, account_number, copayment_ore, fee_ore, amount_ore,
+                      issued_on, due_date, status, paid_ore, overdue_on, settled_on"""
+# The status a person sees, in SQL, so that staff can filter on it (see domain.invoice.shown_status).
+SHOWN_STATUS_SQL = """CASE WHEN status IN ('paid', 'over_paid') THEN status
+                           WHEN overdue_on IS NOT NULL THEN 'overdue' ELSE status END"""
+
+
+def _invoice(row: asyncpg.Record) -> Invoice:
+    return Invoice(**dict(row))
+
+
+async def tariff_on(conn: asyncpg.Connection, on: date, service: str = "econsultation") -> Tariff | None:
+    row = await conn.fetchrow(
+        """SELECT id, copayment_ore, fee_ore, valid_from, valid_to FROM tariffs
+           WHERE service = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)
+           ORDER BY valid_from DESC LIMIT 1""", service, on)
+    return Tariff(**dict(row)) if row else None
+
+
+async def patient(conn: asyncpg.Connection, patient_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT patient_id, name, birth_date FROM patient_directory WHERE patient_id = $1",
+                               patient_id)
+
+
+async def frikort_card(conn: asyncpg.Connection, patient_id: uuid.UUID, year: int) -> str | None:
+    card: str | None = await conn.fetchval(
+        "SELECT card_number FROM frikort WHERE patient_id = $1 AND year = $2", patient_id, year)
+    return card
+
+
+async def upsert_frikort(conn: asyncpg.Connection, patient_id: uuid.UUID, year: int, card_number: str,
+                         registered_by: uuid.UUID, at: Any) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(
+        """INSERT INTO frikort (patient_id, year, card_number, registered_by, registered_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (patient_id, year) DO UPDATE SET card_number = EXCLUDED.card_number,
+               registered_by = EXCLUDED.registered_by, registered_at = EXCLUDED.registered_at
+           RETURNING patient_id, year, card_number, registered_by, registered_at""",
+        patient_id, year, card_number, registered_by, at)
+    return row
+
+
+async def record_charge(conn: asyncpg.Connection, *, econsult_id: uuid.UUID, patient_id: uuid.UUID,
+                        exempt_reason: str | None, frikort: str | None, tariff_id: int, submitted_on: date,
+                        answered_on: date, at: Any) -> bool:
+    """The one billing decision for an eConsultation. False: it was decided before (a redelivery)."""
+    inserted = await conn.fetchval(
+        """INSERT INTO econsult_charges (econsult_id, patient_id, outcome, exempt_reason, frikort_card, tariff_id,
+                                         submitted_on, answered_on, decided_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (econsult_id) DO NOTHING RETURNING true""",
+        econsult_id, patient_id, "exempt" if exempt_reason else "invoiced", exempt_reason,
+        frikort if exempt_reason == "frikort" else None, tariff_id, submitted_on, answered_on, at)
+    return inserted is True
+
+
+async def next_kid_serial(conn: asyncpg.Connection) -> int:
+    serial: int = await conn.fetchval("SELECT nextval('kid_serial')")
+    return serial
+
+
+async def insert_invoice(conn: asyncpg.Connection, invoice: Invoice, doctor_id: uuid.UUID, at: Any) -> None:
+    await conn.execute(
+        """INSERT INTO invoices (id, econsult_id, patient_id, doctor_id, kid, account_number, copayment_ore, fee_ore,
+                                 amount_ore, issued_on, due_date, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+        invoice.id, invoice.econsult_id, invoice.patient_id, doctor_id, invoice.kid, invoice.account_number,
+        invoice.copayment_ore, invoice.fee_ore, invoice.amount_ore, invoice.issued_on, invoice.due_date, at)
+
+
+async def invoice(conn: asyncpg.Connection, invoice_id: uuid.UUID) -> Invoice | None:
+    row = await conn.fetchrow(f"SELECT {_INVOICE_COLUMNS} FROM invoices WHERE id = $1", invoice_id)
+    return _invoice(row) if row else None
+
+
+async def invoice_by_kid_for_update(conn: asyncpg.Connection, kid: str) -> Invoice | None:
+    row = await conn.fetchrow(f"SELECT {_INVOICE_COLUMNS} FROM invoices WHERE kid = $1 FOR UPDATE", kid)
+    return _invoice(row) if row else None
+
+
+async def invoices(conn: asyncpg.Connection, *, patient_id: uuid.UUID | None, status: ShownStatus | None,
+                   limit: int, offset: int) -> list[Invoice]:
+    rows = await conn.fetch(
+        f"""SELECT {_INVOICE_COLUMNS} FROM invoices
+            WHERE ($1::uuid IS NULL OR patient_id = $1) AND ($2::text IS NULL OR {SHOWN_STATUS_SQL} = $2)
+            ORDER BY issued_on DESC, kid DESC LIMIT $3 OFFSET $4""", patient_id, status, limit, offset)
+    return [_invoice(r) for r in rows]
+
+
+async def record_payment(conn: asyncpg.Connection, *, payment_id: uuid.UUID, source: str, source_ref: str | None,
+                         ocr_import_id: uuid.UUID | None, kid: str | None, invoice_id: uuid.UUID | None,
+                         amount_ore: int, paid_on: date, outcome: str, registered_by: uuid.UUID, at: Any) -> bool:
+    """Keep a payment. False when this bank transaction was recorded before (same source_ref)."""
+    inserted = await conn.fetchval(
+        """INSERT INTO payments (id, source, source_ref, ocr_import_id, kid, invoice_id, amount_ore, paid_on, outcome,
+                                 registered_by, registered_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (source_ref) DO NOTHING RETURNING true""",
+        payment_id, source, source_ref, ocr_import_id, kid, invoice_id, amount_ore, paid_on, outcome,
+        registered_by, at)
+    return inserted is True
+
+
+async def settle(conn: asyncpg.Connection, invoice_id: uuid.UUID, *, paid_ore: int, status: str,
+                 settled_on: date | None) -> None:
+    await conn.execute(
+        "UPDATE invoices SET paid_ore = $2, status = $3, settled_on = COALESCE(settled_on, $4) WHERE id = $1",
+        invoice_id, paid_ore, status, settled_on)
+
+
+async def payments(conn: asyncpg.Connection, *, unmatched_only: bool, limit: int, offset: int) -> list[asyncpg.Record]:
+    return list(await conn.fetch(
+        """SELECT p.id, p.source, p.kid, p.invoice_id, i.patient_id, p.amount_ore, p.paid_on, p.outcome,
+                  p.registered_at, p.ocr_import_id
+           FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id
+           WHERE NOT $1 OR p.invoice_id IS NULL
+           ORDER BY p.registered_at DESC, p.id LIMIT $2 OFFSET $3""", unmatched_only, limit, offset))
+
+
+async def copayments_in_year(conn: asyncpg.Connection, year: int) -> list[asyncpg.Record]:
+    """Co-payments billed per patient for eConsultations answered in `year` (the fee is not counted)."""
+    return list(await conn.fetch(
+        """SELECT i.patient_id, d.name, count(*) AS invoices, sum(i.copayment_ore)::int AS copayment_ore,
+                  f.card_number AS frikort_card
+           FROM invoices i
+           JOIN econsult_charges c ON c.econsult_id = i.econsult_id
+           LEFT JOIN patient_directory d ON d.patient_id = i.patient_id
+           LEFT JOIN frikort f ON f.patient_id = i.patient_id AND f.year = $1
+           WHERE c.answered_on >= make_date($1, 1, 1) AND c.answered_on < make_date($1 + 1, 1, 1)
+           GROUP BY i.patient_id, d.name, f.card_number
+           ORDER BY copayment_ore DESC, d.name""", year))

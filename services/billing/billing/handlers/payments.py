@@ -1,0 +1,118 @@
+"""Payments, from the bank's OCR file or typed by the billing office: matched on KID, each kept."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from billing.adapters import repository as repo
+from billing.domain.invoice import SETTLED, InvoiceTerms, status_after
+from billing.domain.money import format_nok
+from billing.domain.ocr import OcrFileInvalid, parse
+from billing.handlers.claims import refresh_claims
+from contracts.events import InvoicePaid
+from kit.clock import Clock
+from kit.db import transaction
+from kit.errors import DomainError, NotFound
+from kit.outbox import Outbox
+
+OUTCOMES = ("paid", "part_paid", "over_paid", "unknown_kid", "reversal", "duplicate")
+
+
+async def apply_payment(conn: asyncpg.Connection, outbox: Outbox, now: datetime, *, kid: str | None, amount_ore: int,
+                        paid_on: date, source: str, source_ref: str | None, ocr_import_id: uuid.UUID | None,
+                        registered_by: uuid.UUID) -> dict[str, Any]:
+    """Keep one payment and apply it to the invoice its KID names. Returns its line of the report."""
+    payment_id = uuid.uuid4()
+    invoice = await repo.invoice_by_kid_for_update(conn, kid) if kid else None
+    line: dict[str, Any] = {"payment_id": str(payment_id), "kid": kid, "amount_ore": amount_ore,
+                            "amount_nok": format_nok(amount_ore), "paid_on": paid_on.isoformat(),
+                            "invoice_id": str(invoice.id) if invoice else None,
+                            "patient_id": str(invoice.patient_id) if invoice else None}
+    if invoice is None or amount_ore <= 0:
+        # Kept and flagged for the billing office: money we cannot place (or that went back) is never lost.
+        outcome = "unknown_kid" if invoice is None else "reversal"
+        kept = await repo.record_payment(
+            conn, payment_id=payment_id, source=source, source_ref=source_ref, ocr_import_id=ocr_import_id, kid=kid,
+            invoice_id=invoice.id if invoice else None, amount_ore=amount_ore, paid_on=paid_on, outcome=outcome,
+            registered_by=registered_by, at=now)
+        return {**line, "outcome": outcome if kept else "duplicate"}
+    total = invoice.paid_ore + amount_ore
+    status = status_after(invoice.amount_ore, total)
+    kept = await repo.record_payment(
+        conn, payment_id=payment_id, source=source, source_ref=source_ref, ocr_import_id=ocr_import_id, kid=kid,
+        invoice_id=invoice.id, amount_ore=amount_ore, paid_on=paid_on, outcome=status, registered_by=registered_by,
+        at=now)
+    if not kept:
+        return {**line, "outcome": "duplicate", "outstanding_ore": invoice.outstanding_ore}
+    await repo.settle(conn, invoice.id, paid_ore=total, status=status,
+                      settled_on=paid_on if status in SETTLED else None)
+    assert status != "open"
+    await outbox.add(conn, InvoicePaid(
+        invoice_id=invoice.id, patient_id=invoice.patient_id, kid=invoice.kid, payment_id=payment_id,
+        paid_ore=amount_ore, total_paid_ore=total, amount_ore=invoice.amount_ore, paid_on=paid_on, status=status))
+    if status in SETTLED and invoice.overdue_on is not None:
+        await refresh_claims(conn, outbox, invoice.patient_id, now)
+    return {**line, "outcome": status, "outstanding_ore": max(0, invoice.amount_ore - total)}
+
+
+async def register_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, kid: str, amount_ore: int,
+                           paid_on: date, registered_by: uuid.UUID) -> dict[str, Any]:
+    """A payment typed by the billing office (a transfer without KID, cash at the desk)."""
+    async with transaction(pool) as conn:
+        if await repo.invoice_by_kid_for_update(conn, kid) is None:
+            raise NotFound("Fant ingen faktura med denne KID-en.")
+        return await apply_payment(conn, outbox, clock.now(), kid=kid, amount_ore=amount_ore, paid_on=paid_on,
+                                   source="manual", source_ref=None, ocr_import_id=None, registered_by=registered_by)
+
+
+class WrongAccount(DomainError):
+    code, status, title = "validation.ocr_account", 422, "OCR-filen gjelder en annen konto enn klinikkens."
+
+
+async def import_ocr_file(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, terms: InvoiceTerms, *, content: bytes,
+                          imported_by: uuid.UUID) -> dict[str, Any]:
+    """Settle the payments in one OCR file, all or nothing. The same file again pays nothing twice."""
+    try:
+        transmission = parse(content.decode("iso-8859-1"))
+    except UnicodeDecodeError as exc:  # pragma: no cover - every byte decodes in ISO-8859-1
+        raise OcrFileInvalid() from exc
+    foreign = sorted({a.account_number for a in transmission.assignments} - {terms.account_number})
+    if foreign:
+        raise WrongAccount(f"Filen har oppdrag for konto {', '.join(foreign)}.")
+    digest, now = hashlib.sha256(content).hexdigest(), clock.now()
+    import_id = uuid.uuid4()
+    async with transaction(pool) as conn:
+        first = await conn.fetchval(
+            """INSERT INTO ocr_imports (id, file_sha256, data_transmitter, transmission_number, imported_by,
+                                        imported_at, report)
+               VALUES ($1, $2, $3, $4, $5, $6, '{}'::jsonb) ON CONFLICT (file_sha256) DO NOTHING RETURNING true""",
+            import_id, digest, transmission.data_transmitter, transmission.transmission_number, imported_by, now)
+        if not first:
+            report: dict[str, Any] = await conn.fetchval(
+                "SELECT report FROM ocr_imports WHERE file_sha256 = $1", digest)
+            return {**report, "already_imported": True}
+        lines = []
+        for assignment, t in transmission.transactions:
+            ref = (f"ocr:{transmission.data_transmitter}:{transmission.transmission_number}:"
+                   f"{assignment.assignment_number}:{t.transaction_number}")
+            line = await apply_payment(conn, outbox, now, kid=t.kid, amount_ore=t.amount_ore, paid_on=t.settled_on,
+                                       source="ocr", source_ref=ref, ocr_import_id=import_id,
+                                       registered_by=imported_by)
+            lines.append({"transaction_number": t.transaction_number, **line})
+        counts = Counter(line["outcome"] for line in lines)
+        report = {
+            "import_id": str(import_id), "transmission_number": transmission.transmission_number,
+            "imported_at": now.isoformat(), "already_imported": False,
+            "summary": {"transactions": len(lines),
+                        "amount_ore": sum(t.amount_ore for _, t in transmission.transactions),
+                        **{outcome: counts.get(outcome, 0) for outcome in OUTCOMES}},
+            "payments": lines,
+        }
+        await conn.execute("UPDATE ocr_imports SET report = $2 WHERE id = $1", import_id, report)
+    return report
