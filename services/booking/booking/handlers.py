@@ -13,7 +13,7 @@ from booking.domain.appointments import Appointment, CancelledBy, Slot
 from booking.domain.clinic import ClinicCalendar
 from booking.domain.errors import AppointmentNotFound, OneFutureAppointment
 from booking.domain.schedule import WeeklyTemplate, single_slot
-from booking.settings import BookingSettings
+from booking.settings import DEFAULT_HORIZON_DAYS, BookingSettings
 from contracts.events import AppointmentBooked, AppointmentCancelled, AppointmentReminderDue
 from kit.clock import oslo
 from kit.db import transaction
@@ -23,10 +23,10 @@ from kit.runtime import ServiceRuntime
 log = get_logger(__name__)
 
 
-def _settings(runtime: ServiceRuntime) -> BookingSettings:
+def _horizon_days(runtime: ServiceRuntime) -> int:
+    # The demo seeder runs booking's handlers with kit's plain settings: the default horizon then.
     settings = runtime.settings
-    assert isinstance(settings, BookingSettings)
-    return settings
+    return settings.schedule_horizon_days if isinstance(settings, BookingSettings) else DEFAULT_HORIZON_DAYS
 
 
 # --- schedules --------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ async def add_weekly_template(runtime: ServiceRuntime, template: WeeklyTemplate)
 async def extend_schedules(runtime: ServiceRuntime) -> int:
     """Materialise every template's slots up to today + the horizon (a scheduled job; idempotent)."""
     today = oslo(runtime.clock.now()).date()
-    horizon = today + timedelta(days=_settings(runtime).schedule_horizon_days)
+    horizon = today + timedelta(days=_horizon_days(runtime))
     made = 0
     async with transaction(runtime.pool) as conn:
         repo = ScheduleRepository(conn)

@@ -1,11 +1,13 @@
 from kit.settings import ServiceSettings
 
+DEFAULT_HORIZON_DAYS = 120
+
 
 class BookingSettings(ServiceSettings):
     service_name: str = "booking"
     http_port: int = 8102
     # How far ahead weekly templates are turned into slots; a job rolls the horizon forward daily.
-    schedule_horizon_days: int = 120
+    schedule_horizon_days: int = DEFAULT_HORIZON_DAYS
     schedule_extend_seconds: float = 3600.0
     # How often the reminder job looks for appointments whose reminder is due.
     reminder_poll_seconds: float = 30.0
