@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
-from gateway.entrypoints import health
+from gateway.entrypoints import booking, health
 
 ROUTERS: list[APIRouter] = [health.router]
+ROUTERS.append(booking.router)

@@ -1,0 +1,188 @@
+"""Appointments (api.md): a patient's free slots, booking and cancelling; staff's schedules and calendar.
+
+Every route checks the role; a patient's id always comes from the session, and booking itself checks
+that the slot belongs to the patient's own GP. Appointments are health data (the reason for the visit
+especially): every read or change is audited, and reception never sees the reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from gateway.adapters.services import Services
+from gateway.auth import Principal, audit, ensure_may_make_requests, patient, staff
+from kit.errors import DomainError, Forbidden
+
+router = APIRouter(prefix="/api/v1", tags=["timebestilling"])
+
+clinic_staff = staff("doctor", "reception")
+front_desk = staff("reception", "admin")
+
+OBJECT = "appointment"
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.runtime.state["services"]
+    return services
+
+
+async def _audited(request: Request, principal: Principal, patient_id: uuid.UUID, object_id: str | None,
+                   action: str, call: Callable[[], Awaitable[Any]]) -> Any:
+    """Run `call` and record it, refused or not: a refused attempt on health data is worth knowing too."""
+    try:
+        result = await call()
+    except DomainError as exc:
+        await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=object_id,
+                    action=action, outcome=f"refused:{exc.code}")
+        raise
+    await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=object_id, action=action)
+    return result
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BookIn(Strict):
+    slot_id: uuid.UUID
+    reason: str | None = Field(default=None, max_length=2000,
+                               description="Valgfri årsak til timen (helseopplysning: vises for legen, aldri i SMS).")
+
+
+class SingleSlotIn(Strict):
+    doctor_id: uuid.UUID | None = Field(default=None, description="Legen; utelatt betyr meg selv (lege).")
+    start: AwareDatetime
+    minutes: int = Field(ge=5, le=240)
+    online: bool = True
+
+
+class WeeklyIn(Strict):
+    weekdays: list[int] = Field(min_length=1, max_length=7, description="ISO-ukedager: 1 er mandag")
+    day_starts: time
+    day_ends: time
+    slot_minutes: int = Field(ge=5, le=240)
+    online: bool = True
+    valid_from: date
+    valid_until: date | None = None
+
+
+class WeeklyTemplateIn(Strict):
+    doctor_id: uuid.UUID | None = None
+    weekly: WeeklyIn
+
+
+class ClosedDayIn(Strict):
+    day: date
+    reason: str | None = Field(default=None, max_length=200)
+
+
+def _doctor_for(principal: Principal, doctor_id: uuid.UUID | None) -> uuid.UUID:
+    """A doctor manages their own schedule; reception names the doctor."""
+    if principal.role == "doctor":
+        if doctor_id not in (None, principal.subject_id):
+            raise Forbidden("Du kan bare endre din egen timebok.")
+        return principal.subject_id
+    if doctor_id is None:
+        raise DomainError("Oppgi legen (doctor_id).", code="validation.invalid", status=422,
+                          title="Ugyldig forespørsel.")
+    return doctor_id
+
+
+# --- patients ---------------------------------------------------------------------------------
+
+
+@router.get("/slots", summary="Ledige timer hos fastlegen min")
+async def free_slots(request: Request, principal: Principal = Depends(patient),
+                     start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+                     end: Annotated[str | None, Query(alias="to", max_length=40)] = None) -> Any:
+    params = {"patient_id": str(principal.patient_id)}
+    params.update({k: v for k, v in (("from", start), ("to", end)) if v})
+    return await _services(request).call("booking", "GET", "/internal/slots", params=params)
+
+
+@router.get("/appointments", summary="Timene mine")
+async def my_appointments(request: Request, principal: Principal = Depends(patient)) -> Any:
+    pid = principal.patient_id
+    return await _audited(request, principal, pid, None, "read", lambda: _services(request).call(
+        "booking", "GET", "/internal/appointments", params={"patient_id": str(pid)}))
+
+
+@router.post("/appointments", status_code=status.HTTP_201_CREATED, summary="Bestill time")
+async def book(body: BookIn, request: Request, principal: Principal = Depends(patient)) -> Any:
+    ensure_may_make_requests(principal)
+    pid = principal.patient_id
+    payload = {"patient_id": str(pid), "slot_id": str(body.slot_id), "reason": body.reason}
+    appointment = await _audited(request, principal, pid, None, "create", lambda: _services(request).call(
+        "booking", "POST", "/internal/appointments", json=payload))
+    return appointment
+
+
+@router.delete("/appointments/{appointment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Avbestill time")
+async def cancel(appointment_id: uuid.UUID, request: Request, principal: Principal = Depends(patient)) -> Response:
+    pid = principal.patient_id
+    await _audited(request, principal, pid, str(appointment_id), "cancel", lambda: _services(request).call(
+        "booking", "POST", f"/internal/appointments/{appointment_id}/cancel",
+        json={"by": "patient", "patient_id": str(pid)}))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+@router.post("/staff/slots", status_code=status.HTTP_201_CREATED, summary="Åpne timer: én time eller en ukemal")
+async def open_slots(body: SingleSlotIn | WeeklyTemplateIn, request: Request,
+                     principal: Principal = Depends(clinic_staff)) -> Any:
+    doctor_id = str(_doctor_for(principal, body.doctor_id))
+    if isinstance(body, SingleSlotIn):
+        return await _services(request).call("booking", "POST", "/internal/slots", json={
+            "doctor_id": doctor_id, "start": body.start.isoformat(), "minutes": body.minutes, "online": body.online})
+    made = await _services(request).call("booking", "POST", "/internal/templates", json={
+        "doctor_id": doctor_id, **body.weekly.model_dump(mode="json")})
+    return {"kind": "weekly", **made}
+
+
+@router.post("/staff/closed-days", status_code=status.HTTP_201_CREATED, summary="Stengt dag på legekontoret")
+async def close_day(body: ClosedDayIn, request: Request, principal: Principal = Depends(front_desk)) -> Any:
+    return await _services(request).call("booking", "POST", "/internal/closed-days", json=body.model_dump(mode="json"))
+
+
+@router.get("/staff/appointments", summary="Timeboken (kalender)")
+async def calendar(request: Request, principal: Principal = Depends(clinic_staff),
+                   doctor_id: uuid.UUID | None = None,
+                   start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+                   end: Annotated[str | None, Query(alias="to", max_length=40)] = None) -> Any:
+    """A doctor sees their own calendar with the reasons; reception any doctor's, without them."""
+    doctor = _doctor_for(principal, doctor_id)
+    params = {"doctor_id": str(doctor)}
+    params.update({k: v for k, v in (("from", start), ("to", end)) if v})
+    found = await _services(request).call("booking", "GET", "/internal/calendar", params=params)
+    for item in found["items"]:
+        appointment = item["appointment"]
+        if appointment is None:
+            continue
+        if principal.role != "doctor":
+            appointment.pop("reason", None)
+        await audit(request, principal, patient_id=uuid.UUID(appointment["patient_id"]), object_type=OBJECT,
+                    object_id=appointment["id"], action="read")
+    return found
+
+
+@router.delete("/staff/appointments/{appointment_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="Avbestill en time når som helst (pasienten får beskjed)")
+async def staff_cancel(appointment_id: uuid.UUID, request: Request,
+                       principal: Principal = Depends(clinic_staff)) -> Response:
+    services = _services(request)
+    found = await services.call("booking", "GET", f"/internal/appointments/{appointment_id}")
+    if principal.role == "doctor" and found["doctor_id"] != str(principal.subject_id):
+        raise Forbidden("Du kan bare avbestille timer i din egen timebok.")
+    by: Literal["staff"] = "staff"
+    await _audited(request, principal, uuid.UUID(found["patient_id"]), str(appointment_id), "cancel",
+                   lambda: services.call("booking", "POST", f"/internal/appointments/{appointment_id}/cancel",
+                                         json={"by": by}))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
