@@ -12,8 +12,12 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3.11
 KAFKA_LIBS := deploy/local/kafka/target/libs
+# kustomize renders deploy/k8s in the tests: built from its Go module (no prebuilt binary to download).
+KUSTOMIZE_VERSION := v5.8.1
+KUSTOMIZE := $(TOOLS)/bin/kustomize
+KUSTOMIZE_STAMP := $(TOOLS)/.kustomize-$(KUSTOMIZE_VERSION)
 
-.PHONY: help install run stop status test test-fast lint typecheck asyncapi bench chaos clean
+.PHONY: help install run stop status test test-fast lint typecheck asyncapi bench chaos clean kustomize
 
 help:
 	@echo "make run        start the whole system with demo data (Ctrl-C stops it)"
@@ -38,6 +42,14 @@ $(KAFKA_LIBS)/.done: deploy/local/kafka/pom.xml
 
 install: $(VENV)/.synced $(KAFKA_LIBS)/.done
 
+$(KUSTOMIZE_STAMP):
+	@echo "[install] kustomize $(KUSTOMIZE_VERSION) into $(TOOLS)/bin (go install, from the Go module proxy)"
+	@mkdir -p $(TOOLS)/bin
+	@GOBIN=$(abspath $(TOOLS)/bin) GOTOOLCHAIN=local GOFLAGS= go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	@touch $@
+
+kustomize: $(KUSTOMIZE_STAMP)
+
 run: install
 	@$(PY) deploy/local/run.py
 
@@ -56,7 +68,7 @@ typecheck: install
 	@echo "[test] mypy"
 	@$(VENV)/bin/mypy $(foreach p,kit contracts identity booking prescription econsult billing notify gateway,-p $(p))
 
-test: lint typecheck
+test: lint typecheck $(KUSTOMIZE_STAMP)
 	@echo "[test] pytest (starts the test instance of PostgreSQL and Kafka if it is not running)"
 	@$(VENV)/bin/pytest
 
