@@ -1,0 +1,249 @@
+"""The gateway's booking routes: who may do what, ids from the session, audit, and upstream codes kept.
+
+booking is replaced by a fake that records calls; authentication by dependency overrides (identity's
+sessions are another issue's)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.auth import Principal, patient
+from gateway.bootstrap import build
+from gateway.entrypoints import booking as routes
+from gateway.settings import GatewaySettings
+from kit.errors import DomainError
+
+PATIENT = uuid.uuid4()
+DOCTOR = uuid.uuid4()
+OTHER_DOCTOR = uuid.uuid4()
+APPOINTMENT = uuid.uuid4()
+
+
+@dataclass
+class FakeBooking:
+    calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    answers: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        assert service == "booking"
+        self.calls.append((method, path, kwargs))
+        answer = self.answers.get((method, path))
+        if isinstance(answer, DomainError):
+            raise answer
+        return answer
+
+
+@dataclass
+class Gateway:
+    client: httpx.AsyncClient
+    booking: FakeBooking
+    audits: list[dict[str, Any]]
+    who: dict[str, Principal]
+
+    def act_as(self, principal: Principal) -> None:
+        self.who["principal"] = principal
+
+
+def a_patient(restrictions: tuple[str, ...] = ()) -> Principal:
+    return Principal(kind="patient", subject_id=PATIENT, role="patient", session_id="s", restrictions=restrictions)
+
+
+def a_staff(role: str, staff_id: uuid.UUID = DOCTOR) -> Principal:
+    return Principal(kind="staff", subject_id=staff_id, role=role, session_id="s")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Gateway]:
+    app = build(GatewaySettings(env="test", database_url="postgresql://nobody@127.0.0.1:1/none"))
+    fake = FakeBooking()
+    app.state.runtime.state["services"] = fake
+    audits: list[dict[str, Any]] = []
+    who: dict[str, Principal] = {"principal": a_patient()}
+
+    async def fake_audit(request: Any, principal: Principal, **record: Any) -> None:
+        audits.append({"by": principal.subject_id, **record})
+
+    monkeypatch.setattr(routes, "audit", fake_audit)
+
+    def current() -> Principal:
+        return who["principal"]
+
+    def staff_only() -> Principal:
+        principal = who["principal"]
+        if principal.kind != "staff" or principal.role not in ("doctor", "reception"):
+            raise DomainError(code="forbidden", status=403)
+        return principal
+
+    def front_desk_only() -> Principal:
+        principal = who["principal"]
+        if principal.kind != "staff" or principal.role not in ("reception", "admin"):
+            raise DomainError(code="forbidden", status=403)
+        return principal
+
+    app.dependency_overrides[patient] = current
+    app.dependency_overrides[routes.clinic_staff] = staff_only
+    app.dependency_overrides[routes.front_desk] = front_desk_only
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        yield Gateway(client, fake, audits, who)
+
+
+async def test_free_slots_are_my_gps_whatever_the_query_says(gateway: Gateway) -> None:
+    gateway.booking.answers[("GET", "/internal/slots")] = {"doctor_id": str(DOCTOR), "slots": []}
+    response = await gateway.client.get("/api/v1/slots", params={"from": "2026-03-02", "to": "2026-03-08",
+                                                                  "patient_id": str(uuid.uuid4())})
+    assert response.status_code == 200
+    (_, _, kwargs), = gateway.booking.calls
+    assert kwargs["params"] == {"patient_id": str(PATIENT), "from": "2026-03-02", "to": "2026-03-08"}
+
+
+async def test_booking_uses_the_session_patient_and_is_audited(gateway: Gateway) -> None:
+    gateway.booking.answers[("POST", "/internal/appointments")] = {"id": str(APPOINTMENT)}
+    slot = uuid.uuid4()
+    response = await gateway.client.post("/api/v1/appointments", json={"slot_id": str(slot), "reason": "Hoste"})
+    assert response.status_code == 201, response.text
+    (_, _, kwargs), = gateway.booking.calls
+    assert kwargs["json"] == {"patient_id": str(PATIENT), "slot_id": str(slot), "reason": "Hoste"}
+    assert gateway.audits == [{"by": PATIENT, "patient_id": PATIENT, "object_type": "appointment",
+                               "object_id": None, "action": "create"}]
+
+
+async def test_a_patient_id_in_the_body_is_refused(gateway: Gateway) -> None:
+    response = await gateway.client.post("/api/v1/appointments", json={"slot_id": str(uuid.uuid4()),
+                                                                        "patient_id": str(uuid.uuid4())})
+    assert response.status_code == 422
+    assert gateway.booking.calls == []
+
+
+async def test_a_restricted_patient_cannot_book(gateway: Gateway) -> None:
+    gateway.act_as(a_patient(("access.unpaid_claims",)))
+    response = await gateway.client.post("/api/v1/appointments", json={"slot_id": str(uuid.uuid4())})
+    assert (response.status_code, response.json()["code"]) == (403, "access.unpaid_claims")
+    assert gateway.booking.calls == []
+
+
+@pytest.mark.parametrize(("status", "code"), [(409, "booking.slot_taken"), (409, "booking.one_future_appointment"),
+                                              (422, "booking.slot_unavailable")])
+async def test_booking_refusals_keep_their_code_and_are_audited(gateway: Gateway, status: int, code: str) -> None:
+    gateway.booking.answers[("POST", "/internal/appointments")] = DomainError(code=code, status=status)
+    response = await gateway.client.post("/api/v1/appointments", json={"slot_id": str(uuid.uuid4())})
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert gateway.audits[-1]["outcome"] == f"refused:{code}"
+
+
+async def test_my_appointments_are_read_with_an_audit(gateway: Gateway) -> None:
+    gateway.booking.answers[("GET", "/internal/appointments")] = {"items": []}
+    response = await gateway.client.get("/api/v1/appointments")
+    assert response.json() == {"items": []}
+    assert gateway.booking.calls[0][2]["params"] == {"patient_id": str(PATIENT)}
+    assert gateway.audits[0]["action"] == "read"
+
+
+async def test_a_patient_cancels_as_themselves(gateway: Gateway) -> None:
+    path = f"/internal/appointments/{APPOINTMENT}/cancel"
+    gateway.booking.answers[("POST", path)] = {"id": str(APPOINTMENT)}
+    response = await gateway.client.delete(f"/api/v1/appointments/{APPOINTMENT}")
+    assert response.status_code == 204
+    assert gateway.booking.calls == [("POST", path, {"json": {"by": "patient", "patient_id": str(PATIENT)}})]
+    gateway.booking.answers[("POST", path)] = DomainError(code="booking.cancel_too_late", status=422)
+    refused = await gateway.client.delete(f"/api/v1/appointments/{APPOINTMENT}")
+    assert (refused.status_code, refused.json()["code"]) == (422, "booking.cancel_too_late")
+    assert [a.get("outcome") for a in gateway.audits] == [None, "refused:booking.cancel_too_late"]
+
+
+async def test_a_doctor_opens_slots_only_in_their_own_schedule(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    gateway.booking.answers[("POST", "/internal/slots")] = {"id": str(uuid.uuid4())}
+    mine = await gateway.client.post("/api/v1/staff/slots", json={"start": "2026-03-10T09:00:00+01:00",
+                                                                   "minutes": 20})
+    assert mine.status_code == 201, mine.text
+    assert gateway.booking.calls[0][2]["json"]["doctor_id"] == str(DOCTOR)
+    theirs = await gateway.client.post("/api/v1/staff/slots", json={
+        "doctor_id": str(OTHER_DOCTOR), "start": "2026-03-10T09:00:00+01:00", "minutes": 20})
+    assert theirs.status_code == 403
+
+
+async def test_reception_opens_a_weekly_template_for_a_named_doctor(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    gateway.booking.answers[("POST", "/internal/templates")] = {"id": str(uuid.uuid4()), "slots_made": 120}
+    weekly = {"weekdays": [1, 2, 3], "day_starts": "08:00", "day_ends": "12:00", "slot_minutes": 20,
+              "valid_from": "2026-03-02"}
+    unnamed = await gateway.client.post("/api/v1/staff/slots", json={"weekly": weekly})
+    assert unnamed.status_code == 422
+    named = await gateway.client.post("/api/v1/staff/slots", json={"doctor_id": str(DOCTOR), "weekly": weekly})
+    assert named.status_code == 201, named.text
+    assert named.json()["slots_made"] == 120
+    sent = gateway.booking.calls[-1][2]["json"]
+    assert sent["doctor_id"] == str(DOCTOR)
+    assert (sent["day_starts"], sent["weekdays"], sent["online"]) == ("08:00:00", [1, 2, 3], True)
+
+
+def calendar_with_one_appointment(patient_id: uuid.UUID) -> dict[str, Any]:
+    return {"doctor_id": str(DOCTOR), "items": [
+        {"slot_id": str(uuid.uuid4()), "appointment": None},
+        {"slot_id": str(uuid.uuid4()), "appointment": {"id": str(APPOINTMENT), "patient_id": str(patient_id),
+                                                        "patient_name": "Kari", "reason": "Hoste"}}]}
+
+
+async def test_the_doctor_sees_reasons_in_their_own_calendar_and_each_read_is_audited(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    gateway.booking.answers[("GET", "/internal/calendar")] = calendar_with_one_appointment(PATIENT)
+    response = await gateway.client.get("/api/v1/staff/appointments", params={"from": "2026-03-02"})
+    assert response.json()["items"][1]["appointment"]["reason"] == "Hoste"
+    assert gateway.booking.calls[0][2]["params"] == {"doctor_id": str(DOCTOR), "from": "2026-03-02"}
+    assert gateway.audits == [{"by": DOCTOR, "patient_id": PATIENT, "object_type": "appointment",
+                               "object_id": str(APPOINTMENT), "action": "read"}]
+    other = await gateway.client.get("/api/v1/staff/appointments", params={"doctor_id": str(OTHER_DOCTOR)})
+    assert other.status_code == 403
+
+
+async def test_reception_sees_the_calendar_without_reasons(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    gateway.booking.answers[("GET", "/internal/calendar")] = calendar_with_one_appointment(PATIENT)
+    response = await gateway.client.get("/api/v1/staff/appointments", params={"doctor_id": str(DOCTOR)})
+    assert response.status_code == 200
+    assert "reason" not in response.json()["items"][1]["appointment"]
+
+
+async def test_patients_and_billing_have_no_calendar(gateway: Gateway) -> None:
+    for principal in (a_patient(), a_staff("billing", uuid.uuid4())):
+        gateway.act_as(principal)
+        response = await gateway.client.get("/api/v1/staff/appointments", params={"doctor_id": str(DOCTOR)})
+        assert response.status_code == 403
+    assert gateway.booking.calls == []
+
+
+async def test_staff_cancel_any_time_but_a_doctor_only_in_their_own_calendar(gateway: Gateway) -> None:
+    path = f"/internal/appointments/{APPOINTMENT}"
+    gateway.booking.answers[("GET", path)] = {"id": str(APPOINTMENT), "doctor_id": str(OTHER_DOCTOR),
+                                              "patient_id": str(PATIENT)}
+    gateway.act_as(a_staff("doctor"))
+    refused = await gateway.client.delete(f"/api/v1/staff/appointments/{APPOINTMENT}")
+    assert refused.status_code == 403
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    done = await gateway.client.delete(f"/api/v1/staff/appointments/{APPOINTMENT}")
+    assert done.status_code == 204
+    assert gateway.booking.calls[-1] == ("POST", f"{path}/cancel", {"json": {"by": "staff"}})
+    assert gateway.audits[-1]["patient_id"] == PATIENT
+
+
+async def test_closed_days_are_for_reception(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    assert (await gateway.client.post("/api/v1/staff/closed-days", json={"day": "2026-12-24"})).status_code == 403
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    gateway.booking.answers[("POST", "/internal/closed-days")] = {"day": "2026-12-24", "withdrawn_slots": 0}
+    response = await gateway.client.post("/api/v1/staff/closed-days", json={"day": "2026-12-24",
+                                                                             "reason": "Julaften"})
+    assert response.status_code == 201
+
+
+async def test_the_routes_are_in_the_public_api_document(gateway: Gateway) -> None:
+    paths = (await gateway.client.get("/api/openapi.json")).json()["paths"]
+    assert {"/api/v1/slots", "/api/v1/appointments", "/api/v1/appointments/{appointment_id}",
+            "/api/v1/staff/slots", "/api/v1/staff/appointments",
+            "/api/v1/staff/appointments/{appointment_id}"} <= set(paths)
