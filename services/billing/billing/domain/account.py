@@ -12,7 +12,7 @@ def mod11_check_digit(first_ten: str) -> int | None:
 
 
 def is_valid_account_number(number: str) -> bool:
-    if len(number) != 11 or not number.isdigit():
+    if len(number) != 11 or not (number.isascii() and number.isdigit()):
         return False
     return mod11_check_digit(number[:10]) == int(number[10])
 

@@ -25,6 +25,6 @@ def kid_for(serial: int) -> str:
 
 def is_valid_kid(kid: str) -> bool:
     """A KID of 2 to 25 digits whose last digit is the MOD10 check digit of the others."""
-    if not (2 <= len(kid) <= 25 and kid.isdigit()):
+    if not (2 <= len(kid) <= 25 and kid.isascii() and kid.isdigit()):  # isdigit alone takes any script's digits
         return False
     return mod10_check_digit(kid[:-1]) == int(kid[-1])

@@ -56,11 +56,21 @@ class OcrTransmission:
         return [(a, t) for a in self.assignments for t in a.transactions]
 
 
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _num(text: str, line: int) -> int:
+    if not _digits(text):
+        raise OcrFileInvalid(f"Linje {line}: ventet sifre, fant «{text}».")
+    return int(text)
+
+
 def _date(text: str, line: int) -> date:
+    dd, mm, yy = _num(text[0:2], line), _num(text[2:4], line), _num(text[4:6], line)
     try:
-        yy = int(text[4:6])
         # Two-digit years: the format predates 2000 and its old test files are from the 1990s.
-        return date((1900 if yy >= 80 else 2000) + yy, int(text[2:4]), int(text[0:2]))
+        return date((1900 if yy >= 80 else 2000) + yy, mm, dd)
     except ValueError as exc:
         raise OcrFileInvalid(f"Linje {line}: ugyldig dato «{text}».") from exc
 
@@ -135,18 +145,16 @@ def _parse_assignment(r: _Reader) -> tuple[OcrAssignment, int]:
 def _parse_transaction(r: _Reader) -> tuple[OcrTransaction, int]:
     item1, line1 = r.take("NY09tt30")
     item2, line2 = r.take("NY09tt31")
-    kind, number = int(item1[4:6]), int(item1[8:15])
-    if item2[4:6] != item1[4:6] or int(item2[8:15]) != number:
+    kind, number = _num(item1[4:6], line1), _num(item1[8:15], line1)
+    if item2[4:6] != item1[4:6] or _num(item2[8:15], line2) != number:
         raise OcrFileInvalid(f"Linje {line2}: beløpspost 2 hører ikke til transaksjonen på linje {line1}.")
     used = 2
     if kind in WITH_TEXT and _is(r.peek(), "NY09tt32"):
         r.take("NY09tt32")
         used += 1
-    if not item1[32:49].isdigit():
-        raise OcrFileInvalid(f"Linje {line1}: beløpet er ikke et tall.")
-    amount = int(item1[32:49])
+    amount = _num(item1[32:49], line1)
     kid = item1[49:74].strip() or None
-    if kid is not None and not kid.isdigit():
+    if kid is not None and not _digits(kid):
         raise OcrFileInvalid(f"Linje {line1}: KID består bare av sifre.")
     negative = item1[31] == "-" or kind in REVERSALS
     bank_date = None if item2[41:47] == "000000" else _date(item2[41:47], line2)
@@ -157,7 +165,7 @@ def _parse_transaction(r: _Reader) -> tuple[OcrTransaction, int]:
 
 
 def _check_counts(end: str, line: int, transactions: int, records: int, total: int) -> None:
-    stated = (int(end[8:16]), int(end[16:24]), int(end[24:41]))
+    stated = (_num(end[8:16], line), _num(end[16:24], line), _num(end[24:41], line))
     if stated != (transactions, records, total):
         raise OcrFileInvalid(f"Linje {line}: sluttposten oppgir {stated[0]} transaksjoner, {stated[1]} poster og "
                              f"{stated[2]} øre; filen har {transactions}, {records} og {total}.")

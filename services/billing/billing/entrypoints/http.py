@@ -39,7 +39,7 @@ class FrikortIn(Strict):
 
 
 class PaymentIn(Strict):
-    kid: str = Field(pattern=r"^\d{2,25}$")
+    kid: str = Field(pattern=r"^[0-9]{2,25}$")
     amount_ore: int = Field(gt=0, le=100_000_000)
     paid_on: date
     registered_by: uuid.UUID
