@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from gateway.entrypoints import booking, health
+from gateway.entrypoints import booking, econsult, health
 
 ROUTERS: list[APIRouter] = [health.router]
 ROUTERS.append(booking.router)
+ROUTERS.append(econsult.router)

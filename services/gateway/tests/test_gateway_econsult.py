@@ -1,0 +1,260 @@
+"""The gateway's eConsultation routes: roles (reception never reads the text), ids from the session, the
+price from billing before sending, audit, and econsult's codes passed on unchanged.
+
+econsult and billing are a fake that records calls; the session is a monkeypatched current_principal,
+so the real `patient` and `staff("doctor")` checks run."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway import auth
+from gateway.auth import Principal
+from gateway.bootstrap import build
+from gateway.entrypoints import econsult as routes
+from gateway.settings import GatewaySettings
+from kit.errors import DomainError
+
+PATIENT = uuid.uuid4()
+DOCTOR = uuid.uuid4()
+ECONSULT = uuid.uuid4()
+PRICE = {"copayment_ore": 20400, "fee_ore": 5500, "amount_ore": 25900, "amount_nok": "259,00 kr",
+         "exempt": False, "exempt_reason": None}
+ITEM = {"id": str(ECONSULT), "patient_id": str(PATIENT), "doctor_id": str(DOCTOR), "status": "open",
+        "text": "Hvilke vaksiner trenger jeg?", "due_date": "2026-03-09", "renewal_hint": None}
+
+
+@dataclass
+class FakeServices:
+    calls: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    answers: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        self.calls.append((service, method, path, kwargs))
+        answer = self.answers.get((method, path))
+        if isinstance(answer, DomainError):
+            raise answer
+        return answer
+
+    def to(self, service: str) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(m, p, k) for s, m, p, k in self.calls if s == service]
+
+
+@dataclass
+class Gateway:
+    client: httpx.AsyncClient
+    services: FakeServices
+    audits: list[dict[str, Any]]
+    who: dict[str, Principal]
+
+    def act_as(self, principal: Principal) -> None:
+        self.who["principal"] = principal
+
+
+def a_patient(restrictions: tuple[str, ...] = ()) -> Principal:
+    return Principal(kind="patient", subject_id=PATIENT, role="patient", session_id="s", restrictions=restrictions,
+                     gp_id=DOCTOR)
+
+
+def a_staff(role: str, staff_id: uuid.UUID = DOCTOR) -> Principal:
+    return Principal(kind="staff", subject_id=staff_id, role=role, session_id="s")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Gateway]:
+    app = build(GatewaySettings(env="test", database_url="postgresql://nobody@127.0.0.1:1/none"))
+    fake = FakeServices()
+    fake.answers[("GET", "/internal/prices/econsultation")] = PRICE
+    app.state.runtime.state["services"] = fake
+    audits: list[dict[str, Any]] = []
+    who: dict[str, Principal] = {"principal": a_patient()}
+
+    async def fake_audit(request: Any, principal: Principal, **record: Any) -> None:
+        audits.append({"by": principal.subject_id, **record})
+
+    async def session(request: Any) -> Principal:
+        return who["principal"]
+
+    monkeypatch.setattr(routes, "audit", fake_audit)
+    monkeypatch.setattr(auth, "current_principal", session)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        yield Gateway(client, fake, audits, who)
+
+
+async def test_the_guidance_lists_what_may_be_asked_with_my_price(gateway: Gateway) -> None:
+    gateway.services.answers[("GET", "/internal/guidance")] = {
+        "may_ask": ["a"], "may_not_ask": ["b"], "not_acute": "...", "answer_time": "1–5 arbeidsdager",
+        "open": True, "gp_id": str(DOCTOR)}
+    response = await gateway.client.get("/api/v1/econsultations/guidance", params={"patient_id": str(uuid.uuid4())})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["price"] == PRICE
+    assert body["may_ask"] == ["a"]
+    assert body["may_not_ask"] == ["b"]
+    (_, _, guidance_call), = gateway.services.to("econsult")
+    assert guidance_call["params"] == {"patient_id": str(PATIENT)}
+    (_, _, price_call), = gateway.services.to("billing")
+    assert price_call["params"]["patient_id"] == str(PATIENT)
+
+
+async def test_sending_uses_the_session_patient_shows_the_price_and_is_audited(gateway: Gateway) -> None:
+    gateway.services.answers[("POST", "/internal/econsultations")] = ITEM
+    response = await gateway.client.post("/api/v1/econsultations",
+                                         json={"text": "Hvilke vaksiner trenger jeg?", "accepted_terms": True})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["price"]["amount_ore"] == 25900
+    assert body["due_date"] == "2026-03-09"
+    assert "patient_id" not in body
+    (_, _, sent), = gateway.services.to("econsult")
+    assert sent["json"] == {"patient_id": str(PATIENT), "text": "Hvilke vaksiner trenger jeg?",
+                            "accepted_terms": True}
+    assert gateway.audits == [{"by": PATIENT, "patient_id": PATIENT, "object_type": "econsultation",
+                               "object_id": str(ECONSULT), "action": "create"}]
+
+
+async def test_a_patient_id_in_the_body_is_refused(gateway: Gateway) -> None:
+    response = await gateway.client.post("/api/v1/econsultations", json={
+        "text": "Hei", "accepted_terms": True, "patient_id": str(uuid.uuid4())})
+    assert response.status_code == 422
+    assert gateway.services.to("econsult") == []
+
+
+async def test_a_restricted_patient_cannot_send(gateway: Gateway) -> None:
+    gateway.act_as(a_patient(("access.unpaid_claims",)))
+    response = await gateway.client.post("/api/v1/econsultations", json={"text": "Hei", "accepted_terms": True})
+    assert (response.status_code, response.json()["code"]) == (403, "access.unpaid_claims")
+    assert gateway.services.calls == []
+
+
+async def test_without_a_price_nothing_is_sent(gateway: Gateway) -> None:
+    gateway.services.answers[("GET", "/internal/prices/econsultation")] = DomainError(
+        code="upstream.unavailable", status=502)
+    response = await gateway.client.post("/api/v1/econsultations", json={"text": "Hei", "accepted_terms": True})
+    assert response.status_code == 502
+    assert gateway.services.to("econsult") == []
+
+
+@pytest.mark.parametrize(("status", "code"), [
+    (409, "econsult.closed"), (422, "econsult.empty"), (422, "econsult.too_long"),
+    (422, "econsult.terms_not_accepted")])
+async def test_econsults_refusals_pass_through_with_their_code_and_are_audited(gateway: Gateway, status: int,
+                                                                               code: str) -> None:
+    gateway.services.answers[("POST", "/internal/econsultations")] = DomainError(code=code, status=status)
+    response = await gateway.client.post("/api/v1/econsultations", json={"text": "x", "accepted_terms": True})
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert gateway.audits[-1]["outcome"] == f"refused:{code}"
+
+
+async def test_terms_must_be_a_real_true(gateway: Gateway) -> None:
+    response = await gateway.client.post("/api/v1/econsultations", json={"text": "Hei", "accepted_terms": "ja"})
+    assert response.status_code == 422
+    assert gateway.services.to("econsult") == []
+
+
+async def test_my_econsultations_are_read_with_my_id_and_audited(gateway: Gateway) -> None:
+    gateway.services.answers[("GET", "/internal/econsultations")] = {"items": [ITEM]}
+    response = await gateway.client.get("/api/v1/econsultations", params={"patient_id": str(uuid.uuid4())})
+    assert response.status_code == 200
+    assert response.json()["items"][0]["text"] == ITEM["text"]
+    (_, _, call), = gateway.services.to("econsult")
+    assert call["params"] == {"patient_id": str(PATIENT)}
+    assert gateway.audits[0]["action"] == "read"
+
+
+@pytest.mark.parametrize("role", ["reception", "billing", "admin"])
+async def test_only_doctors_reach_the_text_or_answer(gateway: Gateway, role: str) -> None:
+    gateway.act_as(a_staff(role, uuid.uuid4()))
+    for method, path, body in [
+        ("GET", f"/api/v1/staff/econsultations/{ECONSULT}", None),
+        ("POST", f"/api/v1/staff/econsultations/{ECONSULT}/answer", {"text": "Svar"}),
+        ("POST", f"/api/v1/staff/econsultations/{ECONSULT}/decline", {"reason": "Bestill time"}),
+        ("PUT", "/api/v1/staff/econsult-availability", {"open": True}),
+        ("GET", "/api/v1/econsultations", None),
+        ("POST", "/api/v1/econsultations", {"text": "Hei", "accepted_terms": True}),
+        ("GET", "/api/v1/econsultations/guidance", None),
+    ]:
+        response = await gateway.client.request(method, path, json=body)
+        assert (response.status_code, response.json()["code"]) == (403, "forbidden"), path
+    assert gateway.services.calls == []
+
+
+async def test_a_doctor_cannot_use_the_patient_routes(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    response = await gateway.client.get("/api/v1/econsultations")
+    assert response.status_code == 403
+
+
+async def test_the_doctor_answers_as_themselves_and_it_is_audited(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    path = f"/internal/econsultations/{ECONSULT}"
+    gateway.services.answers[("GET", path)] = ITEM
+    gateway.services.answers[("POST", f"{path}/answer")] = {**ITEM, "status": "answered", "answer": "Ingen"}
+    response = await gateway.client.post(f"/api/v1/staff/econsultations/{ECONSULT}/answer",
+                                         json={"text": "Ingen", "doctor_id": str(uuid.uuid4())})
+    assert response.status_code == 422  # nobody chooses whose name an answer goes out in
+    response = await gateway.client.post(f"/api/v1/staff/econsultations/{ECONSULT}/answer", json={"text": "Ingen"})
+    assert response.status_code == 200, response.text
+    (_, _, check), (_, _, answered) = gateway.services.to("econsult")
+    assert check["params"] == {"doctor_id": str(DOCTOR)}
+    assert answered["json"] == {"doctor_id": str(DOCTOR), "text": "Ingen"}
+    assert gateway.audits == [{"by": DOCTOR, "patient_id": PATIENT, "object_type": "econsultation",
+                               "object_id": str(ECONSULT), "action": "answer"}]
+
+
+async def test_a_second_answer_is_refused_and_audited(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    path = f"/internal/econsultations/{ECONSULT}"
+    gateway.services.answers[("GET", path)] = {**ITEM, "status": "answered"}
+    gateway.services.answers[("POST", f"{path}/decline")] = DomainError(code="econsult.already_handled", status=409)
+    response = await gateway.client.post(f"/api/v1/staff/econsultations/{ECONSULT}/decline",
+                                         json={"reason": "Bestill time"})
+    assert (response.status_code, response.json()["code"]) == (409, "econsult.already_handled")
+    assert gateway.audits[0]["outcome"] == "refused:econsult.already_handled"
+    assert gateway.audits[0]["action"] == "decline"
+
+
+async def test_another_doctors_econsultation_is_refused_before_anything_happens(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor", uuid.uuid4()))
+    gateway.services.answers[("GET", f"/internal/econsultations/{ECONSULT}")] = DomainError(code="forbidden",
+                                                                                            status=403)
+    response = await gateway.client.post(f"/api/v1/staff/econsultations/{ECONSULT}/answer", json={"text": "Hei"})
+    assert response.status_code == 403
+    assert [m for m, _, _ in gateway.services.to("econsult")] == ["GET"]
+
+
+async def test_the_doctor_reads_the_question_and_it_is_audited(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    gateway.services.answers[("GET", f"/internal/econsultations/{ECONSULT}")] = ITEM
+    response = await gateway.client.get(f"/api/v1/staff/econsultations/{ECONSULT}")
+    assert response.json()["text"] == ITEM["text"]
+    assert gateway.audits[0]["action"] == "read"
+    assert gateway.audits[0]["patient_id"] == PATIENT
+
+
+async def test_a_doctor_opens_and_closes_their_own_list_only(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    gateway.services.answers[("PUT", f"/internal/availability/{DOCTOR}")] = {"doctor_id": str(DOCTOR), "open": True,
+                                                                             "changed": True}
+    response = await gateway.client.put("/api/v1/staff/econsult-availability", json={"open": True})
+    assert response.status_code == 200
+    refused = await gateway.client.put("/api/v1/staff/econsult-availability",
+                                       json={"open": True, "doctor_id": str(uuid.uuid4())})
+    assert refused.status_code == 422
+    (method, path, call), = gateway.services.to("econsult")
+    assert (method, path, call["json"]) == ("PUT", f"/internal/availability/{DOCTOR}", {"open": True})
+
+
+def test_the_routes_are_in_the_public_api() -> None:
+    app = build(GatewaySettings(env="test", database_url="postgresql://nobody@127.0.0.1:1/none"))
+    paths = app.openapi()["paths"]
+    for path in ("/api/v1/econsultations", "/api/v1/econsultations/guidance",
+                 "/api/v1/staff/econsultations/{econsult_id}/answer",
+                 "/api/v1/staff/econsultations/{econsult_id}/decline", "/api/v1/staff/econsult-availability"):
+        assert path in paths
