@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
+from pypdf import PdfReader
 
 from kit.clock import FixedClock
 from services.billing.tests.billing_support import STAFF, Billing, billing_service, oslo_at
@@ -47,6 +49,12 @@ async def test_an_answer_delivered_three_times_gives_exactly_one_invoice_of_259_
     assert [e["payload"]["invoice_id"] for e in issued] == [invoice["id"]]
     assert issued[0]["payload"]["kid"] == invoice["kid"]
     assert issued[0]["payload"]["amount_ore"] == 25900
+
+    pdf = await billing.client.get(f"/internal/invoices/{invoice['id']}/pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert invoice["kid"] in PdfReader(BytesIO(pdf.content)).pages[0].extract_text()
+    assert (await billing.client.get(f"/internal/invoices/{uuid.uuid4()}/pdf")).status_code == 404
 
 
 async def test_a_frikort_holder_for_that_year_gets_no_invoice_and_the_reason_is_kept(billing: Billing) -> None:

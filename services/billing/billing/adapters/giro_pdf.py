@@ -14,6 +14,7 @@ from io import BytesIO
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from billing.domain.account import format_account_number
@@ -140,8 +141,12 @@ def _giro(c: Canvas, invoice: Invoice, payer: Payer, terms: InvoiceTerms) -> Non
     c.setFillColor(white)
     c.rect(0, 6 * mm, width, 16 * mm, stroke=0, fill=1)
     c.setFillColor(black)
+    line, left, char = ocr_line(invoice), 4 * mm, stringWidth("0", "Courier", 12)
+    kroner_at = line.index("#") + 3
+    headings = ((line.index(invoice.kid), TEXT["kid"]), (kroner_at, TEXT["kroner"]), (kroner_at + 9, TEXT["ore"]),
+                (line.index(">") + 3, TEXT["to_account"]))
     c.setFont("Helvetica", 6.5)
-    for x, label in ((8, TEXT["kid"]), (95, TEXT["kroner"]), (122, TEXT["ore"]), (150, TEXT["to_account"])):
-        c.drawString(x * mm, 18 * mm, label)
+    for position, label in headings:  # each heading over the first character of its field
+        c.drawString(left + position * char, 18 * mm, label)
     c.setFont("Courier", 12)
-    c.drawString(4 * mm, 10 * mm, ocr_line(invoice))
+    c.drawString(left, 10 * mm, line)

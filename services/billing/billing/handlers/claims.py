@@ -22,7 +22,7 @@ BATCH = 500
 async def refresh_claims(conn: asyncpg.Connection, outbox: Outbox, patient_id: uuid.UUID, now: datetime) -> None:
     """Tell identity when the patient's unsettled-claims state changed, and only then."""
     # One patient at a time: a payment and the overdue job must not both decide from stale reads.
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 5))", patient_id)
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 5))", patient_id)
     has_claims: bool = await conn.fetchval(
         """SELECT EXISTS (SELECT 1 FROM invoices WHERE patient_id = $1 AND overdue_on IS NOT NULL
                           AND NOT status = ANY($2::text[]))""", patient_id, list(SETTLED))
