@@ -93,12 +93,14 @@ async def invoice_by_kid_for_update(conn: asyncpg.Connection, kid: str) -> Invoi
 
 
 async def invoices(conn: asyncpg.Connection, *, patient_id: uuid.UUID | None, status: ShownStatus | None,
-                   limit: int, offset: int) -> list[Invoice]:
+                   limit: int, offset: int) -> list[tuple[Invoice, str | None]]:
+    """Invoices, newest first, each with the payer's name as billing's directory has it."""
     rows = await conn.fetch(
-        f"""SELECT {_INVOICE_COLUMNS} FROM invoices
+        f"""SELECT {_INVOICE_COLUMNS}, (SELECT name FROM patient_directory d WHERE d.patient_id = invoices.patient_id)
+            FROM invoices
             WHERE ($1::uuid IS NULL OR patient_id = $1) AND ($2::text IS NULL OR {SHOWN_STATUS_SQL} = $2)
             ORDER BY issued_on DESC, kid DESC LIMIT $3 OFFSET $4""", patient_id, status, limit, offset)
-    return [_invoice(r) for r in rows]
+    return [(Invoice(**{k: v for k, v in dict(r).items() if k != "name"}), r["name"]) for r in rows]
 
 
 async def record_payment(conn: asyncpg.Connection, *, payment_id: uuid.UUID, source: str, source_ref: str | None,

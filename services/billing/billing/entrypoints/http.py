@@ -55,7 +55,7 @@ async def list_invoices(request: Request, patient_id: uuid.UUID | None = None, s
                         limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
     async with _rt(request).pool.acquire() as conn:
         found = await repo.invoices(conn, patient_id=patient_id, status=status, limit=limit, offset=offset)
-    return {"items": [i.as_json() for i in found]}
+    return {"items": [{**invoice.as_json(), "patient_name": name} for invoice, name in found]}
 
 
 @router.get("/invoices/{invoice_id}")

@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from gateway.entrypoints import booking, econsult, health
+from gateway.entrypoints import billing, booking, econsult, health
 
 ROUTERS: list[APIRouter] = [health.router]
 ROUTERS.append(booking.router)
 ROUTERS.append(econsult.router)
+ROUTERS.append(billing.router)

@@ -1,0 +1,192 @@
+"""Giro billing (api.md): a patient's own invoices and giro PDFs; the billing office's invoices, payments
+(bank OCR file or by hand) and the yearly co-payment report; frikort registered by reception or billing.
+
+Invoices are health data by association (they exist because a patient consulted their GP), so every
+read or change is audited, refused attempts too. A patient with unsettled claims may still see and pay
+invoices: no route here refuses them. The billing office reaches invoices and payments, never the text
+of an eConsultation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.adapters.services import Services, upstream_problem
+from gateway.auth import Principal, audit, patient, staff
+from kit.errors import DomainError, NotFound
+
+router = APIRouter(prefix="/api/v1", tags=["faktura"])
+
+billing_office = staff("billing")
+frikort_staff = staff("reception", "billing")
+
+INVOICE, PAYMENT, FRIKORT = "invoice", "payment", "frikort"
+MAX_OCR_BYTES = 10 * 1024 * 1024  # a day's OCR file is a few hundred kB; this bounds a mistaken upload
+InvoiceStatus = Literal["open", "part_paid", "paid", "over_paid", "overdue"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PaymentIn(Strict):
+    kid: str = Field(pattern=r"^[0-9]{2,25}$", description="KID fra giroen.")
+    amount_ore: int = Field(gt=0, le=100_000_000, description="Innbetalt beløp i øre.")
+    paid_on: date = Field(description="Dagen pengene kom inn.")
+
+
+class FrikortIn(Strict):
+    year: int = Field(ge=2000, le=2100)
+    card_number: str = Field(pattern=r"^[0-9A-Za-z-]{4,30}$", description="Frikortnummeret.")
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.runtime.state["services"]
+    return services
+
+
+async def _audit_each(request: Request, principal: Principal, patient_ids: Iterable[Any], object_type: str,
+                      action: str) -> None:
+    """One record per patient whose data was shown: a list of many patients is many reads."""
+    for patient_id in sorted({str(p) for p in patient_ids if p}):
+        await audit(request, principal, patient_id=uuid.UUID(patient_id), object_type=object_type, object_id=None,
+                    action=action)
+
+
+async def _audited(request: Request, principal: Principal, patient_id: uuid.UUID, object_type: str,
+                   object_id: str | None, action: str, call: Callable[[], Awaitable[Any]]) -> Any:
+    try:
+        result = await call()
+    except DomainError as exc:
+        await audit(request, principal, patient_id=patient_id, object_type=object_type, object_id=object_id,
+                    action=action, outcome=f"refused:{exc.code}")
+        raise
+    await audit(request, principal, patient_id=patient_id, object_type=object_type, object_id=object_id,
+                action=action)
+    return result
+
+
+def _for_patient(invoice: dict[str, Any]) -> dict[str, Any]:
+    shown = {k: v for k, v in invoice.items() if k not in {"patient_id", "patient_name"}}
+    return {**shown, "pdf_url": f"/api/v1/invoices/{invoice['id']}/pdf"}
+
+
+async def _pdf(request: Request, invoice_id: uuid.UUID) -> Response:
+    upstream = await _services(request).request("billing", "GET", f"/internal/invoices/{invoice_id}/pdf")
+    if upstream.status_code >= 400:
+        raise upstream_problem(upstream)
+    return Response(upstream.content, media_type="application/pdf", headers={
+        "Content-Disposition": upstream.headers.get("content-disposition", "inline"),
+        "Cache-Control": "no-store"})  # a giro names the patient: never kept by a shared cache
+
+
+# --- patients ---------------------------------------------------------------------------------
+
+
+@router.get("/invoices")
+async def my_invoices(request: Request, principal: Principal = Depends(patient)) -> Any:
+    async def call() -> Any:
+        found = await _services(request).call("billing", "GET", "/internal/invoices",
+                                              params={"patient_id": str(principal.patient_id)})
+        return {"items": [_for_patient(i) for i in found["items"]]}
+    return await _audited(request, principal, principal.patient_id, INVOICE, None, "list", call)
+
+
+@router.get("/invoices/{invoice_id}/pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "Giroen som PDF."}})
+async def my_giro(invoice_id: uuid.UUID, request: Request, principal: Principal = Depends(patient)) -> Response:
+    async def call() -> Response:
+        invoice = await _services(request).call("billing", "GET", f"/internal/invoices/{invoice_id}")
+        if invoice["patient_id"] != str(principal.patient_id):
+            raise NotFound("Fant ikke fakturaen.")  # another patient's invoice: as if it did not exist
+        return await _pdf(request, invoice_id)
+    result: Response = await _audited(request, principal, principal.patient_id, INVOICE, str(invoice_id), "read",
+                                      call)
+    return result
+
+
+# --- billing office ---------------------------------------------------------------------------
+
+
+@router.get("/staff/invoices")
+async def invoices(request: Request, status_: InvoiceStatus | None = Query(None, alias="status"),
+                   limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0),
+                   principal: Principal = Depends(billing_office)) -> Any:
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if status_:
+        params["status"] = status_
+    found = await _services(request).call("billing", "GET", "/internal/invoices", params=params)
+    await _audit_each(request, principal, (i["patient_id"] for i in found["items"]), INVOICE, "list")
+    return found
+
+
+@router.get("/staff/invoices/{invoice_id}/pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "Giroen som PDF."}})
+async def giro(invoice_id: uuid.UUID, request: Request, principal: Principal = Depends(billing_office)) -> Response:
+    invoice = await _services(request).call("billing", "GET", f"/internal/invoices/{invoice_id}")
+    result: Response = await _audited(request, principal, uuid.UUID(invoice["patient_id"]), INVOICE,
+                                      str(invoice_id), "read", lambda: _pdf(request, invoice_id))
+    return result
+
+
+@router.post("/staff/payments/ocr")
+async def import_ocr(file: UploadFile, request: Request, principal: Principal = Depends(billing_office)) -> Any:
+    content = await file.read(MAX_OCR_BYTES + 1)
+    if len(content) > MAX_OCR_BYTES:
+        raise DomainError("Filen er for stor til å være en OCR-fil.", code="validation.ocr_file", status=422)
+    report = await _services(request).call(
+        "billing", "POST", "/internal/payments/ocr", params={"imported_by": str(principal.subject_id)},
+        content=content, headers={"Content-Type": "application/octet-stream"})
+    if not report.get("already_imported"):
+        for line in report["payments"]:
+            if line.get("patient_id") and line["outcome"] != "duplicate":
+                await audit(request, principal, patient_id=uuid.UUID(line["patient_id"]), object_type=PAYMENT,
+                            object_id=line["payment_id"], action="create")
+    return report
+
+
+@router.post("/staff/payments", status_code=status.HTTP_201_CREATED)
+async def register_payment(body: PaymentIn, request: Request, principal: Principal = Depends(billing_office)) -> Any:
+    payment = await _services(request).call("billing", "POST", "/internal/payments",
+                                            json={**body.model_dump(mode="json"),
+                                                  "registered_by": str(principal.subject_id)})
+    await audit(request, principal, patient_id=uuid.UUID(payment["patient_id"]), object_type=PAYMENT,
+                object_id=payment["payment_id"], action="create")
+    return payment
+
+
+@router.get("/staff/payments")
+async def payments(request: Request, unmatched: bool = False, limit: int = Query(100, ge=1, le=500),
+                   offset: int = Query(0, ge=0), principal: Principal = Depends(billing_office)) -> Any:
+    found = await _services(request).call("billing", "GET", "/internal/payments",
+                                          params={"unmatched": str(unmatched).lower(), "limit": limit,
+                                                  "offset": offset})
+    await _audit_each(request, principal, (p["patient_id"] for p in found["items"]), PAYMENT, "list")
+    return found
+
+
+@router.get("/staff/reports/copayments")
+async def copayment_report(request: Request, year: int = Query(ge=2000, le=2100),
+                           principal: Principal = Depends(frikort_staff)) -> Any:
+    """Co-payments billed per patient in a year: what counts toward the frikort (the fee does not)."""
+    report = await _services(request).call("billing", "GET", "/internal/reports/copayments", params={"year": year})
+    await _audit_each(request, principal, (p["patient_id"] for p in report["patients"]), INVOICE, "report")
+    return report
+
+
+# --- reception or billing ---------------------------------------------------------------------
+
+
+@router.put("/staff/patients/{patient_id}/frikort")
+async def register_frikort(patient_id: uuid.UUID, body: FrikortIn, request: Request,
+                           principal: Principal = Depends(frikort_staff)) -> Any:
+    async def call() -> Any:
+        return await _services(request).call("billing", "PUT", f"/internal/patients/{patient_id}/frikort",
+                                             json={**body.model_dump(), "registered_by": str(principal.subject_id)})
+    return await _audited(request, principal, patient_id, FRIKORT, str(body.year), "update", call)
