@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -32,7 +32,7 @@ class PatientNotInDirectory(Exception):
     """The patient's registration has not reached billing yet: retried, then dead-lettered to look at."""
 
 
-async def _tariff(conn: asyncpg.Connection, on: date) -> Tariff:
+async def tariff_on(conn: asyncpg.Connection, on: date) -> Tariff:
     tariff = await repo.tariff_on(conn, on)
     if tariff is None:
         raise NoTariff(f"Ingen takst for eKonsultasjon gjelder {on.isoformat()}.")
@@ -42,7 +42,7 @@ async def _tariff(conn: asyncpg.Connection, on: date) -> Tariff:
 async def econsult_price(pool: asyncpg.Pool, patient_id: uuid.UUID, on: date) -> Price:
     """The price the patient is shown before sending, and billed after the answer."""
     async with pool.acquire() as conn:
-        tariff = await _tariff(conn, on)
+        tariff = await tariff_on(conn, on)
         patient = await repo.patient(conn, patient_id)
         card = await repo.frikort_card(conn, patient_id, on.year)
     birth_date = patient["birth_date"] if patient else None
@@ -63,7 +63,7 @@ async def bill_answered_econsultation(conn: asyncpg.Connection, event: EConsultA
     exemption is judged on the day of the answer (a 16th birthday in between means a bill).
     """
     submitted_on, answered_on = oslo(event.submitted_at).date(), oslo(event.answered_at).date()
-    tariff = await _tariff(conn, submitted_on)
+    tariff = await tariff_on(conn, submitted_on)
     patient = await repo.patient(conn, event.patient_id)
     if patient is None:
         raise PatientNotInDirectory(str(event.patient_id))
@@ -79,14 +79,22 @@ async def bill_answered_econsultation(conn: asyncpg.Connection, event: EConsultA
     if reason is not None:
         log.info("eConsultation exempt", econsult_id=str(event.econsult_id), reason=reason)
         return None
-    issued_on = max(oslo(now).date(), answered_on)
+    return await issue_invoice(conn, outbox, terms, econsult_id=event.econsult_id, patient_id=event.patient_id,
+                               doctor_id=event.doctor_id, tariff=tariff,
+                               issued_on=max(oslo(now).date(), answered_on), now=now)
+
+
+async def issue_invoice(conn: asyncpg.Connection, outbox: Outbox, terms: InvoiceTerms, *, econsult_id: uuid.UUID,
+                        patient_id: uuid.UUID, doctor_id: uuid.UUID, tariff: Tariff, issued_on: date,
+                        now: datetime) -> Invoice:
+    """A new invoice with the next KID, and `InvoiceIssued` in the same transaction."""
     invoice = Invoice(
-        id=uuid.uuid4(), econsult_id=event.econsult_id, patient_id=event.patient_id,
+        id=uuid.uuid4(), econsult_id=econsult_id, patient_id=patient_id,
         kid=kid_for(await repo.next_kid_serial(conn)), account_number=terms.account_number,
         copayment_ore=tariff.copayment_ore, fee_ore=tariff.fee_ore, amount_ore=tariff.copayment_ore + tariff.fee_ore,
         issued_on=issued_on, due_date=due_date(issued_on, terms.due_days), status="open", paid_ore=0,
         overdue_on=None, settled_on=None)
-    await repo.insert_invoice(conn, invoice, event.doctor_id, now)
+    await repo.insert_invoice(conn, invoice, doctor_id, now)
     await outbox.add(conn, InvoiceIssued(
         invoice_id=invoice.id, patient_id=invoice.patient_id, kid=invoice.kid, econsult_id=invoice.econsult_id,
         account_number=invoice.account_number, copayment_ore=invoice.copayment_ore, fee_ore=invoice.fee_ore,
