@@ -33,16 +33,19 @@ def _horizon_days(runtime: ServiceRuntime) -> int:
 
 
 async def add_weekly_template(runtime: ServiceRuntime, template: WeeklyTemplate) -> int:
-    """Keep the template and make its slots up to the horizon. Returns how many slots were made."""
+    """Keep the template and make its slots up to the horizon, in one transaction (so the horizon job
+    never sees it half made). Returns how many slots were made."""
+    today, horizon = _horizon(runtime)
     async with transaction(runtime.pool) as conn:
-        await ScheduleRepository(conn).add_template(template)
-    return await extend_schedules(runtime)
+        repo = ScheduleRepository(conn)
+        await repo.add_template(template)
+        clinic = ClinicCalendar(await repo.closed_days(today, horizon))
+        return await _materialise(repo, template, None, today, horizon, clinic)
 
 
 async def extend_schedules(runtime: ServiceRuntime) -> int:
     """Materialise every template's slots up to today + the horizon (a scheduled job; idempotent)."""
-    today = oslo(runtime.clock.now()).date()
-    horizon = today + timedelta(days=_horizon_days(runtime))
+    today, horizon = _horizon(runtime)
     made = 0
     async with transaction(runtime.pool) as conn:
         repo = ScheduleRepository(conn)
@@ -51,11 +54,22 @@ async def extend_schedules(runtime: ServiceRuntime) -> int:
             return 0
         clinic = ClinicCalendar(await repo.closed_days(today, horizon))
         for template, done_until in behind:
-            first = max(today, template.valid_from if done_until is None else done_until + timedelta(days=1))
-            made += await repo.add_template_slots(template, template.slots_between(first, horizon, clinic))
-            await repo.mark_materialised(template.id, horizon)
+            made += await _materialise(repo, template, done_until, today, horizon, clinic)
     if made:
         log.info("schedule slots made", slots=made)
+    return made
+
+
+def _horizon(runtime: ServiceRuntime) -> tuple[date, date]:
+    today = oslo(runtime.clock.now()).date()
+    return today, today + timedelta(days=_horizon_days(runtime))
+
+
+async def _materialise(repo: ScheduleRepository, template: WeeklyTemplate, done_until: date | None, today: date,
+                       horizon: date, clinic: ClinicCalendar) -> int:
+    first = max(today, template.valid_from if done_until is None else done_until + timedelta(days=1))
+    made = await repo.add_template_slots(template, template.slots_between(first, horizon, clinic))
+    await repo.mark_materialised(template.id, horizon)
     return made
 
 
@@ -73,6 +87,7 @@ async def open_single_slot(runtime: ServiceRuntime, doctor_id: uuid.UUID, start:
 class ClosedDay:
     day: date
     withdrawn_slots: int
+    booked_appointments: int  # still standing: staff cancel them, and the patients are told
 
 
 async def close_day(runtime: ServiceRuntime, day: date, reason: str | None) -> ClosedDay:
@@ -82,7 +97,8 @@ async def close_day(runtime: ServiceRuntime, day: date, reason: str | None) -> C
         repo = ScheduleRepository(conn)
         await repo.add_closed_day(day, reason)
         withdrawn = await repo.withdraw_free_slots_on(day, runtime.clock.now())
-    return ClosedDay(day, withdrawn)
+        booked = await repo.appointments_on(day)
+    return ClosedDay(day, withdrawn, booked)
 
 
 # --- appointments -----------------------------------------------------------------------------

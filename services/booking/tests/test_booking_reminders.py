@@ -11,6 +11,7 @@ from booking import handlers
 from booking.bootstrap import build
 from kit.clock import OSLO, FixedClock
 from services.booking.tests.conftest import Booking
+from tests.support.kafka import wait_for
 from tests.support.services import StackEnv, running
 
 pytestmark = pytest.mark.stack
@@ -98,5 +99,9 @@ async def test_a_restarted_service_neither_loses_nor_repeats_a_reminder(booking_
     settings = stack_env.settings("booking", reminder_poll_seconds=0.2)
     restarted = build(settings, clock=FixedClock(datetime(2026, 3, 4, 11, 30, tzinfo=OSLO)))
     async with running(restarted):
-        await handlers.send_due_reminders(restarted.state.runtime)
+        async def second_reminded() -> bool:
+            return len(reminders(await svc.events(second))) > 0
+
+        await wait_for(second_reminded, timeout=30, what="the restarted job's reminder")
+        await handlers.send_due_reminders(restarted.state.runtime)  # and once more, by hand: nothing new
     assert (len(reminders(await svc.events(first))), len(reminders(await svc.events(second)))) == (1, 1)

@@ -193,6 +193,9 @@ async def test_a_single_slot_and_closed_days(booking_service: Booking) -> None:
     assert (await book(svc, kari, booked["id"]))[0] == 201
     closed = await svc.client.post("/internal/closed-days", json={"day": "2026-03-11", "reason": "Personaldag"})
     assert closed.status_code == 201
+    # Closing is for the whole clinic: every doctor's free slots that day go, the booked ones stay.
+    assert closed.json()["booked_appointments"] >= 1
+    assert closed.json()["withdrawn_slots"] >= 2
     assert await svc.free(ola, "2026-03-11", "2026-03-11") == []
     calendar = (await svc.client.get("/internal/calendar", params={"doctor_id": str(gp), "from": "2026-03-11",
                                                                    "to": "2026-03-11"})).json()["items"]

@@ -58,6 +58,13 @@ class ScheduleRepository:
             ids, at)
         return int(result.split()[-1])
 
+    async def appointments_on(self, day: date) -> int:
+        start, end = local_day_bounds(day)
+        count: int = await self._conn.fetchval(
+            "SELECT count(*) FROM appointments WHERE starts_at >= $1 AND starts_at < $2 AND cancelled_at IS NULL",
+            start, end)
+        return count
+
     # --- templates -----------------------------------------------------------------------------
 
     async def add_template(self, template: WeeklyTemplate) -> None:

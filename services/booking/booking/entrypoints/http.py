@@ -219,4 +219,5 @@ async def add_template(body: TemplateIn, request: Request) -> dict[str, object]:
 @router.post("/closed-days", status_code=status.HTTP_201_CREATED)
 async def close_day(body: ClosedDayIn, request: Request) -> dict[str, object]:
     closed = await handlers.close_day(_runtime(request), body.day, body.reason)
-    return {"day": closed.day, "withdrawn_slots": closed.withdrawn_slots}
+    return {"day": closed.day, "withdrawn_slots": closed.withdrawn_slots,
+            "booked_appointments": closed.booked_appointments}
