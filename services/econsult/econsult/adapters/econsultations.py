@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
@@ -26,6 +26,15 @@ class EConsultations:
             f"INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             c.id, c.patient_id, c.doctor_id, c.text, c.submitted_at, c.due_date, c.status, c.reply, c.handled_at,
             c.renewal_hint)
+
+    async def add_if_absent(self, c: EConsultation) -> bool:
+        """For fixed-id seeding: True when it was new."""
+        added = await self._conn.fetchval(
+            f"""INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                ON CONFLICT (id) DO NOTHING RETURNING true""",
+            c.id, c.patient_id, c.doctor_id, c.text, c.submitted_at, c.due_date, c.status, c.reply, c.handled_at,
+            c.renewal_hint)
+        return bool(added)
 
     async def get(self, econsult_id: uuid.UUID, *, for_update: bool = False) -> EConsultation | None:
         lock = " FOR UPDATE" if for_update else ""
@@ -73,6 +82,10 @@ class Availability:
                ON CONFLICT (doctor_id) DO UPDATE SET open = EXCLUDED.open, changed_at = EXCLUDED.changed_at""",
             doctor_id, open_, at)
         return previous is not None or open_
+
+
+async def add_closed_day(conn: asyncpg.Connection, day: date) -> None:
+    await conn.execute("INSERT INTO closed_days (day) VALUES ($1) ON CONFLICT DO NOTHING", day)
 
 
 async def working_days(conn: asyncpg.Connection) -> WorkingDays:
