@@ -227,3 +227,20 @@ async def test_guidance_says_what_may_be_asked_and_whether_my_gp_is_open(econsul
 async def test_a_patient_unknown_to_the_directory_is_not_found(econsult_service: EConsult) -> None:
     response = await econsult_service.send(uuid.uuid4())
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+async def test_neither_question_nor_answer_reaches_the_logs(econsult_service: EConsult,
+                                                            capfd: pytest.CaptureFixture[str]) -> None:
+    gp = uuid.uuid4()
+    patient = await econsult_service.listed(gp)
+    await econsult_service.open_gp(gp)
+    question, reply = "Smerter ved vannlating siden tirsdag", "Lever urinprøve på kontoret i morgen"
+    sent = (await econsult_service.send(patient, question)).json()
+    await econsult_service.send(patient, question + "x" * 500)  # refused: the text must not be in the problem log
+    await econsult_service.client.post(f"/internal/econsultations/{sent['id']}/answer",
+                                       json={"doctor_id": str(gp), "text": reply})
+    await econsult_service.client.post(f"/internal/econsultations/{sent['id']}/answer",
+                                       json={"doctor_id": str(gp), "text": reply})
+    out, err = capfd.readouterr()
+    assert "vannlating" not in out + err
+    assert "urinprøve" not in out + err
