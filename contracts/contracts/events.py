@@ -211,7 +211,9 @@ class _InvoiceEvent(Event):
 
     invoice_id: uuid.UUID
     patient_id: uuid.UUID
-    kid: str = Field(pattern=r"^\d{2,25}$", description="Customer id (KID) with MOD10 check digit.")
+    kid: str = Field(pattern=r"^\d{2,25}$", description=(
+        "Customer id (KID) printed on the giro and reported back by the bank: unique per invoice, its last "
+        "digit a MOD10 (Luhn) check digit. Billing issues 10 digits."))
 
     def aggregate_id(self) -> str:
         return str(self.invoice_id)
@@ -220,45 +222,56 @@ class _InvoiceEvent(Event):
 class InvoiceIssued(_InvoiceEvent):
     event_type: ClassVar[str] = "InvoiceIssued"
     description: ClassVar[str] = (
-        "A giro invoice for an answered eConsultation. Contract with the billing office: amounts in "
-        "integer øre; the co-payment counts toward the frikort, the fee does not."
+        "A giro invoice for an answered eConsultation, exactly one per eConsultation. Contract with the billing "
+        "office: amounts in integer øre, by the tariff in force on the day the patient sent it; the co-payment "
+        "counts toward the frikort, the fee does not. Not issued to a patient with a frikort for the year or "
+        "under 16 on the day of the answer."
     )
 
-    econsult_id: uuid.UUID
-    account_number: str = Field(pattern=r"^\d{11}$")
-    copayment_ore: int = Field(ge=0)
-    fee_ore: int = Field(ge=0)
-    amount_ore: int = Field(ge=0, description="copayment_ore + fee_ore")
-    issued_on: date
-    due_date: date
+    econsult_id: uuid.UUID = Field(description="The answered eConsultation this invoice bills.")
+    account_number: str = Field(pattern=r"^\d{11}$", description="The clinic's account (11 digits, MOD11).")
+    copayment_ore: int = Field(ge=0, description="The co-payment (egenandel), in øre: 20400 today.")
+    fee_ore: int = Field(ge=0, description="The invoice fee, in øre: 5500 today.")
+    amount_ore: int = Field(ge=0, description="copayment_ore + fee_ore: what the giro asks for.")
+    issued_on: date = Field(description="Invoice date (Europe/Oslo).")
+    due_date: date = Field(description="Last day to pay (Europe/Oslo); overdue from the day after.")
 
 
 class InvoicePaid(_InvoiceEvent):
     event_type: ClassVar[str] = "InvoicePaid"
     description: ClassVar[str] = (
-        "A payment was registered against an invoice (OCR file or by hand). Contract with the billing office."
+        "A payment was registered against an invoice (the bank's OCR file or by hand), one event per payment. "
+        "Contract with the billing office. A payment whose KID matches no invoice, or a reversal, is kept and "
+        "flagged in billing for the billing office and not published here."
     )
 
-    payment_id: uuid.UUID
+    payment_id: uuid.UUID = Field(description="Unique per payment; a bank transaction is registered once.")
     paid_ore: int = Field(description="This payment's amount in øre.")
     total_paid_ore: int = Field(description="All payments on the invoice so far, in øre.")
-    amount_ore: int
-    paid_on: date
-    status: Literal["paid", "part_paid", "over_paid"]
+    amount_ore: int = Field(description="The invoice's amount in øre.")
+    paid_on: date = Field(description="The day the money reached the clinic's account (the bank's settlement date).")
+    status: Literal["paid", "part_paid", "over_paid"] = Field(description=(
+        "The invoice after this payment: paid in full, in part (total below the amount) or over (above it)."))
 
 
 class InvoiceOverdue(_InvoiceEvent):
     event_type: ClassVar[str] = "InvoiceOverdue"
-    description: ClassVar[str] = "An invoice passed its due date unpaid: the patient has an unsettled claim."
+    description: ClassVar[str] = (
+        "An invoice passed its due date unpaid (found the day after, Europe/Oslo): the patient has an unsettled "
+        "claim. Once per invoice."
+    )
 
     due_date: date
-    outstanding_ore: int
+    outstanding_ore: int = Field(description="What is left to pay, in øre.")
 
 
 class ClaimsStatusChanged(Event):
     event_type: ClassVar[str] = "ClaimsStatusChanged"
     topic: ClassVar[str] = topics.CLAIMS.name
-    description: ClassVar[str] = "Whether a patient has unsettled claims (an overdue, unpaid invoice) changed."
+    description: ClassVar[str] = (
+        "Whether a patient has unsettled claims (an overdue, unpaid invoice) changed: true when the first "
+        "invoice becomes overdue, false when the payment that settles the last overdue one arrives."
+    )
 
     patient_id: uuid.UUID
     has_unsettled_claims: bool

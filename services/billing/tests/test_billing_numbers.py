@@ -63,3 +63,19 @@ def test_the_clinic_account_must_be_valid() -> None:
                                             (125950, "1 259,50 kr"), (-20400, "-204,00 kr")])
 def test_money_in_kroner(ore: int, shown: str) -> None:
     assert format_nok(ore) == shown
+
+
+def test_the_published_examples_are_invoices_billing_would_issue() -> None:
+    import json
+    from pathlib import Path
+
+    import contracts
+    fixtures = Path(contracts.__file__).parent / "fixtures"
+    issued = json.loads((fixtures / "InvoiceIssued.v1.json").read_text())["payload"]
+    assert is_valid_kid(issued["kid"])
+    assert is_valid_account_number(issued["account_number"])
+    assert issued["amount_ore"] == issued["copayment_ore"] + issued["fee_ore"] == 25900
+    paid = json.loads((fixtures / "InvoicePaid.v1.json").read_text())["payload"]
+    assert paid["kid"] == issued["kid"]
+    assert paid["status"] == "paid"
+    assert paid["total_paid_ore"] == paid["amount_ore"] == issued["amount_ore"]
