@@ -112,6 +112,7 @@ async def test_cancelled_by_the_patient_in_time_and_the_slot_is_free_again(booki
     await svc.template(gp)
     slot = (await svc.free(kari, "2026-03-09", "2026-03-09"))[0]  # Monday 9 March 08:00
     _, appointment = await book(svc, kari, slot["id"])
+    assert appointment["patient_may_cancel_until"] == "2026-03-06T08:00:00+01:00"
 
     svc.clock.set(datetime(2026, 3, 6, 8, 1, tzinfo=OSLO))  # Friday 08:01: too late for Monday 08:00
     refused = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel",
@@ -131,6 +132,7 @@ async def test_cancelled_by_the_patient_in_time_and_the_slot_is_free_again(booki
                                  json={"by": "patient", "patient_id": str(kari)})
     assert done.status_code == 200, done.text
     assert (done.json()["status"], done.json()["cancelled_by"]) == ("cancelled", "patient")
+    assert done.json()["patient_may_cancel_until"] is None
     again = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel",
                                   json={"by": "patient", "patient_id": str(kari)})
     assert again.status_code == 200  # nothing changes, and no one is told twice

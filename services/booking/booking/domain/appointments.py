@@ -89,6 +89,23 @@ def ensure_patient_may_cancel(appointment: Appointment, now: datetime, clinic: C
         raise CancelTooLate()
 
 
+def cancel_deadline(starts_at: datetime, is_working_day: Callable[[date], bool]) -> datetime:
+    """The last moment the patient may cancel: 24 hours of working-day time before the start, counted
+    backwards (Monday 09:00 gives Friday 09:00). Cancelling at or before it, on a working day, is allowed."""
+    needed = CANCEL_NOTICE
+    day = oslo(starts_at).date()
+    for _ in range(366):  # a year without 24 working hours is a broken calendar, not a rule
+        if is_working_day(day):
+            day_start, day_end = local_day_bounds(day)
+            hi = min(day_end, starts_at).astimezone(UTC)
+            available = hi - day_start.astimezone(UTC)
+            if available >= needed:
+                return hi - needed
+            needed -= max(available, timedelta(0))
+        day -= timedelta(days=1)
+    raise ValueError("no working days before the appointment")
+
+
 def working_time_between(start: datetime, end: datetime, is_working_day: Callable[[date], bool]) -> timedelta:
     """Real elapsed time from `start` to `end` that falls on working days in Oslo."""
     if end <= start:

@@ -13,7 +13,8 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from booking import handlers
 from booking.adapters.appointments import AppointmentRepository
 from booking.adapters.schedules import ScheduleRepository
-from booking.domain.appointments import Appointment, Slot
+from booking.domain.appointments import Appointment, Slot, cancel_deadline
+from booking.domain.clinic import ClinicCalendar
 from booking.domain.errors import AppointmentNotFound, NotListed
 from booking.domain.schedule import WeeklyTemplate, local_day_bounds
 from booking.settings import BookingSettings
@@ -103,13 +104,25 @@ class AppointmentOut(BaseModel):
     booked_at: datetime
     cancelled_at: datetime | None
     cancelled_by: Literal["patient", "staff"] | None
+    patient_may_cancel_until: datetime | None = Field(
+        description="The last moment the patient may cancel online (on a working day); none once cancelled.")
 
     @classmethod
-    def of(cls, a: Appointment) -> AppointmentOut:
+    def of(cls, a: Appointment, clinic: ClinicCalendar) -> AppointmentOut:
         return cls(id=a.id, slot_id=a.slot_id, patient_id=a.patient_id, doctor_id=a.doctor_id,
                    starts_at=oslo(a.starts_at), ends_at=oslo(a.ends_at), reason=a.reason,
                    status="cancelled" if a.cancelled else "booked", booked_at=oslo(a.booked_at),
-                   cancelled_at=oslo(a.cancelled_at) if a.cancelled_at else None, cancelled_by=a.cancelled_by)
+                   cancelled_at=oslo(a.cancelled_at) if a.cancelled_at else None, cancelled_by=a.cancelled_by,
+                   patient_may_cancel_until=None if a.cancelled else oslo(
+                       cancel_deadline(a.starts_at, clinic.is_working_day)))
+
+
+async def _clinic(runtime: ServiceRuntime) -> ClinicCalendar:
+    """The clinic's calendar with its own closed days from a year back to a year ahead."""
+    today = oslo(runtime.clock.now()).date()
+    async with runtime.pool.acquire() as conn:
+        closed = await ScheduleRepository(conn).closed_days(today - timedelta(days=366), today + timedelta(days=400))
+    return ClinicCalendar(closed)
 
 
 def _range(request: Request, start: str | None, end: str | None) -> tuple[datetime, datetime]:
@@ -156,24 +169,28 @@ async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[s
 
 @router.post("/appointments", status_code=status.HTTP_201_CREATED)
 async def book(body: BookIn, request: Request) -> AppointmentOut:
-    appointment = await handlers.book_appointment(_runtime(request), body.patient_id, body.slot_id, body.reason)
-    return AppointmentOut.of(appointment)
+    runtime = _runtime(request)
+    appointment = await handlers.book_appointment(runtime, body.patient_id, body.slot_id, body.reason)
+    return AppointmentOut.of(appointment, await _clinic(runtime))
 
 
 @router.get("/appointments")
 async def appointments_of_patient(request: Request, patient_id: uuid.UUID) -> dict[str, list[AppointmentOut]]:
-    async with _runtime(request).pool.acquire() as conn:
+    runtime = _runtime(request)
+    async with runtime.pool.acquire() as conn:
         found = await AppointmentRepository(conn).of_patient(patient_id)
-    return {"items": [AppointmentOut.of(a) for a in found]}
+    clinic = await _clinic(runtime)
+    return {"items": [AppointmentOut.of(a, clinic) for a in found]}
 
 
 @router.get("/appointments/{appointment_id}")
 async def appointment(appointment_id: uuid.UUID, request: Request) -> AppointmentOut:
-    async with _runtime(request).pool.acquire() as conn:
+    runtime = _runtime(request)
+    async with runtime.pool.acquire() as conn:
         found = await AppointmentRepository(conn).get(appointment_id)
     if found is None:
         raise AppointmentNotFound()
-    return AppointmentOut.of(found)
+    return AppointmentOut.of(found, await _clinic(runtime))
 
 
 @router.post("/appointments/{appointment_id}/cancel")
@@ -182,7 +199,7 @@ async def cancel(appointment_id: uuid.UUID, body: CancelIn, request: Request) ->
         raise DomainError("patient_id mangler.", code="validation.invalid", status=422)
     cancelled = await handlers.cancel_appointment(_runtime(request), appointment_id, by=body.by,
                                                   patient_id=body.patient_id)
-    return AppointmentOut.of(cancelled)
+    return AppointmentOut.of(cancelled, ClinicCalendar())
 
 
 @router.get("/calendar")
