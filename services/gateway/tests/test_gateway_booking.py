@@ -25,6 +25,19 @@ OTHER_DOCTOR = uuid.uuid4()
 APPOINTMENT = uuid.uuid4()
 
 
+def an_appointment(**kw: Any) -> dict[str, Any]:
+    """What booking answers for one appointment."""
+    return {"id": str(APPOINTMENT), "slot_id": str(uuid.uuid4()), "patient_id": str(PATIENT),
+            "doctor_id": str(DOCTOR), "starts_at": "2026-03-09T09:00:00+01:00", "ends_at": "2026-03-09T09:20:00+01:00",
+            "reason": "Hoste", "status": "booked", "booked_at": "2026-03-02T12:00:00+01:00", "cancelled_at": None,
+            "cancelled_by": None, "patient_may_cancel_until": "2026-03-06T09:00:00+01:00", **kw}
+
+
+def a_slot() -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "doctor_id": str(DOCTOR), "starts_at": "2026-03-10T09:00:00+01:00",
+            "ends_at": "2026-03-10T09:20:00+01:00", "minutes": 20, "online": True}
+
+
 @dataclass
 class FakeBooking:
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
@@ -103,10 +116,12 @@ async def test_free_slots_are_my_gps_whatever_the_query_says(gateway: Gateway) -
 
 
 async def test_booking_uses_the_session_patient_and_is_audited(gateway: Gateway) -> None:
-    gateway.booking.answers[("POST", "/internal/appointments")] = {"id": str(APPOINTMENT)}
+    gateway.booking.answers[("POST", "/internal/appointments")] = an_appointment()
     slot = uuid.uuid4()
     response = await gateway.client.post("/api/v1/appointments", json={"slot_id": str(slot), "reason": "Hoste"})
     assert response.status_code == 201, response.text
+    assert response.json()["patient_may_cancel_until"] == "2026-03-06T09:00:00+01:00"
+    assert "patient_id" not in response.json()
     (_, _, kwargs), = gateway.booking.calls
     assert kwargs["json"] == {"patient_id": str(PATIENT), "slot_id": str(slot), "reason": "Hoste"}
     assert gateway.audits == [{"by": PATIENT, "patient_id": PATIENT, "object_type": "appointment",
@@ -137,16 +152,16 @@ async def test_booking_refusals_keep_their_code_and_are_audited(gateway: Gateway
 
 
 async def test_my_appointments_are_read_with_an_audit(gateway: Gateway) -> None:
-    gateway.booking.answers[("GET", "/internal/appointments")] = {"items": []}
+    gateway.booking.answers[("GET", "/internal/appointments")] = {"items": [an_appointment()]}
     response = await gateway.client.get("/api/v1/appointments")
-    assert response.json() == {"items": []}
+    assert [a["reason"] for a in response.json()["items"]] == ["Hoste"]
     assert gateway.booking.calls[0][2]["params"] == {"patient_id": str(PATIENT)}
     assert gateway.audits[0]["action"] == "read"
 
 
 async def test_a_patient_cancels_as_themselves(gateway: Gateway) -> None:
     path = f"/internal/appointments/{APPOINTMENT}/cancel"
-    gateway.booking.answers[("POST", path)] = {"id": str(APPOINTMENT)}
+    gateway.booking.answers[("POST", path)] = an_appointment(status="cancelled")
     response = await gateway.client.delete(f"/api/v1/appointments/{APPOINTMENT}")
     assert response.status_code == 204
     assert gateway.booking.calls == [("POST", path, {"json": {"by": "patient", "patient_id": str(PATIENT)}})]
@@ -158,7 +173,7 @@ async def test_a_patient_cancels_as_themselves(gateway: Gateway) -> None:
 
 async def test_a_doctor_opens_slots_only_in_their_own_schedule(gateway: Gateway) -> None:
     gateway.act_as(a_staff("doctor"))
-    gateway.booking.answers[("POST", "/internal/slots")] = {"id": str(uuid.uuid4())}
+    gateway.booking.answers[("POST", "/internal/slots")] = a_slot()
     mine = await gateway.client.post("/api/v1/staff/slots", json={"start": "2026-03-10T09:00:00+01:00",
                                                                    "minutes": 20})
     assert mine.status_code == 201, mine.text
@@ -184,10 +199,12 @@ async def test_reception_opens_a_weekly_template_for_a_named_doctor(gateway: Gat
 
 
 def calendar_with_one_appointment(patient_id: uuid.UUID) -> dict[str, Any]:
+    times = {"starts_at": "2026-03-10T09:00:00+01:00", "ends_at": "2026-03-10T09:20:00+01:00", "online": True}
     return {"doctor_id": str(DOCTOR), "items": [
-        {"slot_id": str(uuid.uuid4()), "appointment": None},
-        {"slot_id": str(uuid.uuid4()), "appointment": {"id": str(APPOINTMENT), "patient_id": str(patient_id),
-                                                        "patient_name": "Kari", "reason": "Hoste"}}]}
+        {"slot_id": str(uuid.uuid4()), **times, "appointment": None},
+        {"slot_id": str(uuid.uuid4()), **times, "appointment": {
+            "id": str(APPOINTMENT), "patient_id": str(patient_id), "patient_name": "Kari", "reason": "Hoste",
+            "booked_at": "2026-03-02T12:00:00+01:00"}}]}
 
 
 async def test_the_doctor_sees_reasons_in_their_own_calendar_and_each_read_is_audited(gateway: Gateway) -> None:
@@ -220,8 +237,7 @@ async def test_patients_and_billing_have_no_calendar(gateway: Gateway) -> None:
 
 async def test_staff_cancel_any_time_but_a_doctor_only_in_their_own_calendar(gateway: Gateway) -> None:
     path = f"/internal/appointments/{APPOINTMENT}"
-    gateway.booking.answers[("GET", path)] = {"id": str(APPOINTMENT), "doctor_id": str(OTHER_DOCTOR),
-                                              "patient_id": str(PATIENT)}
+    gateway.booking.answers[("GET", path)] = an_appointment(doctor_id=str(OTHER_DOCTOR))
     gateway.act_as(a_staff("doctor"))
     refused = await gateway.client.delete(f"/api/v1/staff/appointments/{APPOINTMENT}")
     assert refused.status_code == 403
@@ -236,7 +252,8 @@ async def test_closed_days_are_for_reception(gateway: Gateway) -> None:
     gateway.act_as(a_staff("doctor"))
     assert (await gateway.client.post("/api/v1/staff/closed-days", json={"day": "2026-12-24"})).status_code == 403
     gateway.act_as(a_staff("reception", uuid.uuid4()))
-    gateway.booking.answers[("POST", "/internal/closed-days")] = {"day": "2026-12-24", "withdrawn_slots": 0}
+    gateway.booking.answers[("POST", "/internal/closed-days")] = {"day": "2026-12-24", "withdrawn_slots": 0,
+                                                                   "booked_appointments": 0}
     response = await gateway.client.post("/api/v1/staff/closed-days", json={"day": "2026-12-24",
                                                                              "reason": "Julaften"})
     assert response.status_code == 201

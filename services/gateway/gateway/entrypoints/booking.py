@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -82,6 +82,75 @@ class ClosedDayIn(Strict):
     reason: str | None = Field(default=None, max_length=200)
 
 
+# --- what the routes answer (documented in the OpenAPI; times in Oslo with offset) -------------
+
+
+class SlotOut(BaseModel):
+    id: uuid.UUID
+    doctor_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    minutes: int
+    online: bool
+
+
+class FreeSlotsOut(BaseModel):
+    doctor_id: uuid.UUID
+    slots: list[SlotOut]
+
+
+class AppointmentOut(BaseModel):
+    id: uuid.UUID
+    doctor_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    reason: str | None
+    status: Literal["booked", "cancelled"]
+    booked_at: datetime
+    cancelled_at: datetime | None
+    cancelled_by: Literal["patient", "staff"] | None
+    patient_may_cancel_until: datetime | None = Field(
+        description="Siste tidspunkt pasienten kan avbestille på nett (på en virkedag).")
+
+
+class AppointmentsOut(BaseModel):
+    items: list[AppointmentOut]
+
+
+class CalendarAppointmentOut(BaseModel):
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    patient_name: str | None
+    reason: str | None = Field(default=None, description="Bare for legen; resepsjonen ser den ikke.")
+    booked_at: datetime
+
+
+class CalendarEntryOut(BaseModel):
+    slot_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    online: bool
+    appointment: CalendarAppointmentOut | None
+
+
+class CalendarOut(BaseModel):
+    doctor_id: uuid.UUID
+    items: list[CalendarEntryOut]
+
+
+class TemplateOut(BaseModel):
+    kind: Literal["weekly"]
+    id: uuid.UUID
+    slots_made: int
+
+
+class ClosedDayOut(BaseModel):
+    day: date
+    withdrawn_slots: int
+    booked_appointments: int = Field(
+        description="Timer som fortsatt står den dagen: avbestill dem (pasienten får beskjed).")
+
+
 def _doctor_for(principal: Principal, doctor_id: uuid.UUID | None) -> uuid.UUID:
     """A doctor manages their own schedule; reception names the doctor."""
     if principal.role == "doctor":
@@ -97,7 +166,7 @@ def _doctor_for(principal: Principal, doctor_id: uuid.UUID | None) -> uuid.UUID:
 # --- patients ---------------------------------------------------------------------------------
 
 
-@router.get("/slots", summary="Ledige timer hos fastlegen min")
+@router.get("/slots", summary="Ledige timer hos fastlegen min", response_model=FreeSlotsOut)
 async def free_slots(request: Request, principal: Principal = Depends(patient),
                      start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
                      end: Annotated[str | None, Query(alias="to", max_length=40)] = None) -> Any:
@@ -106,14 +175,15 @@ async def free_slots(request: Request, principal: Principal = Depends(patient),
     return await _services(request).call("booking", "GET", "/internal/slots", params=params)
 
 
-@router.get("/appointments", summary="Timene mine")
+@router.get("/appointments", summary="Timene mine", response_model=AppointmentsOut)
 async def my_appointments(request: Request, principal: Principal = Depends(patient)) -> Any:
     pid = principal.patient_id
     return await _audited(request, principal, pid, None, "read", lambda: _services(request).call(
         "booking", "GET", "/internal/appointments", params={"patient_id": str(pid)}))
 
 
-@router.post("/appointments", status_code=status.HTTP_201_CREATED, summary="Bestill time")
+@router.post("/appointments", status_code=status.HTTP_201_CREATED, summary="Bestill time",
+             response_model=AppointmentOut)
 async def book(body: BookIn, request: Request, principal: Principal = Depends(patient)) -> Any:
     ensure_may_make_requests(principal)
     pid = principal.patient_id
@@ -135,7 +205,8 @@ async def cancel(appointment_id: uuid.UUID, request: Request, principal: Princip
 # --- staff ------------------------------------------------------------------------------------
 
 
-@router.post("/staff/slots", status_code=status.HTTP_201_CREATED, summary="Åpne timer: én time eller en ukemal")
+@router.post("/staff/slots", status_code=status.HTTP_201_CREATED, summary="Åpne timer: én time eller en ukemal",
+             response_model=SlotOut | TemplateOut)
 async def open_slots(body: SingleSlotIn | WeeklyTemplateIn, request: Request,
                      principal: Principal = Depends(clinic_staff)) -> Any:
     doctor_id = str(_doctor_for(principal, body.doctor_id))
@@ -147,12 +218,14 @@ async def open_slots(body: SingleSlotIn | WeeklyTemplateIn, request: Request,
     return {"kind": "weekly", **made}
 
 
-@router.post("/staff/closed-days", status_code=status.HTTP_201_CREATED, summary="Stengt dag på legekontoret")
+@router.post("/staff/closed-days", status_code=status.HTTP_201_CREATED, summary="Stengt dag på legekontoret",
+             response_model=ClosedDayOut)
 async def close_day(body: ClosedDayIn, request: Request, principal: Principal = Depends(front_desk)) -> Any:
     return await _services(request).call("booking", "POST", "/internal/closed-days", json=body.model_dump(mode="json"))
 
 
-@router.get("/staff/appointments", summary="Timeboken (kalender)")
+@router.get("/staff/appointments", summary="Timeboken (kalender)", response_model=CalendarOut,
+            response_model_exclude_unset=True)
 async def calendar(request: Request, principal: Principal = Depends(clinic_staff),
                    doctor_id: uuid.UUID | None = None,
                    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
