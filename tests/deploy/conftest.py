@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from kit.runtime import ServiceRuntime
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -54,3 +58,19 @@ def config_map(manifests: list[Manifest], prefix: str) -> dict[str, str]:
     assert len(found) == 1, f"expected one ConfigMap {prefix}-<hash>"
     data: dict[str, str] = found[0]["data"]
     return data
+
+
+def service_runtime(service: str) -> ServiceRuntime:
+    """The service as its bootstrap wires it; building connects to nothing. Its settings need a
+    database address, lent for the build only so no other test sees it."""
+    saved = os.environ.get("EPORTAL_DATABASE_URL")
+    os.environ["EPORTAL_DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none"
+    try:
+        runtime = importlib.import_module(f"{service}.bootstrap").build().state.runtime
+    finally:
+        if saved is None:
+            del os.environ["EPORTAL_DATABASE_URL"]
+        else:
+            os.environ["EPORTAL_DATABASE_URL"] = saved
+    assert isinstance(runtime, ServiceRuntime)
+    return runtime

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import ROOT, SERVICES
+from tests.deploy.conftest import ROOT, SERVICES, service_runtime
 
 DOCKER = ROOT / "deploy" / "docker"
 UV = ROOT / ".tools" / "bin" / "uv"
@@ -106,10 +106,8 @@ def test_every_service_has_an_image() -> None:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_image_follows_the_rules(service: str) -> None:
-    from tests.deploy.test_k8s_rules import _runtime
-
     df = dockerfile(service)
-    port = _runtime(service).settings.http_port
+    port = service_runtime(service).settings.http_port
     for arg, default in df.args.items():
         assert arg in PINNED_BASE, f"unexpected build argument {arg}"
         assert PINNED_BASE[arg].match(default), f"{arg}={default} is not pinned to an exact version"

@@ -4,8 +4,6 @@ declared; only the gateway reachable from outside; no secret value anywhere."""
 
 from __future__ import annotations
 
-import importlib
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,6 @@ from typing import Any
 import pytest
 
 from contracts import topics
-from kit.runtime import ServiceRuntime
 from tests.deploy.conftest import (
     K8S,
     OVERLAYS,
@@ -24,6 +21,7 @@ from tests.deploy.conftest import (
     named,
     of_kind,
     pod_spec,
+    service_runtime,
 )
 
 WORKLOADS = ("Deployment", "Job")
@@ -103,7 +101,7 @@ def test_every_service_has_its_deployment_service_budget_and_migration(rendered:
         assert named(manifests, "PodDisruptionBudget", service)["spec"]["selector"]["matchLabels"] == selector
         port = pod_spec(deployment)["containers"][0]["ports"][0]
         assert port["name"] == "http"
-        assert port["containerPort"] == _runtime(service).settings.http_port
+        assert port["containerPort"] == service_runtime(service).settings.http_port
 
         job = named(manifests, "Job", f"{service}-migrate")
         migrate = pod_spec(job)["containers"][0]
@@ -111,22 +109,6 @@ def test_every_service_has_its_deployment_service_budget_and_migration(rendered:
         assert migrate["image"] == pod_spec(deployment)["containers"][0]["image"], "the Job migrates this release"
         # The Job's pods must not be behind the Service.
         assert not selector.items() <= job["spec"]["template"]["metadata"]["labels"].items()
-
-
-def _runtime(service: str) -> ServiceRuntime:
-    """The service as its bootstrap wires it; building connects to nothing. Its settings need a
-    database address, lent for the build only so no other test sees it."""
-    saved = os.environ.get("EPORTAL_DATABASE_URL")
-    os.environ["EPORTAL_DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none"
-    try:
-        runtime = importlib.import_module(f"{service}.bootstrap").build().state.runtime
-    finally:
-        if saved is None:
-            del os.environ["EPORTAL_DATABASE_URL"]
-        else:
-            os.environ["EPORTAL_DATABASE_URL"] = saved
-    assert isinstance(runtime, ServiceRuntime)
-    return runtime
 
 
 def _env(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -255,7 +237,7 @@ def test_consumers_scale_on_their_lag(rendered: Rendered, overlay: str) -> None:
         # More consumers than partitions would stand idle.
         assert scaled["spec"]["maxReplicaCount"] <= partitions or service == "gateway"
         kafka = [t for t in scaled["spec"]["triggers"] if t["type"] == "kafka"]
-        runtime = _runtime(service)
+        runtime = service_runtime(service)
         if runtime.subscribed_topics:
             assert kafka, f"{service} consumes {runtime.subscribed_topics} but does not scale on its lag"
         for trigger in kafka:
