@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from prometheus_client import Counter
+
 from booking.adapters.appointments import AppointmentRepository
 from booking.adapters.schedules import ScheduleRepository
 from booking.domain import appointments as rules
@@ -17,10 +19,16 @@ from booking.settings import DEFAULT_HORIZON_DAYS, BookingSettings
 from contracts.events import AppointmentBooked, AppointmentCancelled, AppointmentReminderDue
 from kit.clock import oslo
 from kit.db import transaction
+from kit.errors import DomainError
 from kit.logging import get_logger
 from kit.runtime import ServiceRuntime
 
 log = get_logger(__name__)
+
+BOOKINGS = Counter("eportal_booking_attempts_total", "Booking attempts by outcome (booked or the refusal code)",
+                   ["outcome"])
+CANCELLATIONS = Counter("eportal_booking_cancellations_total", "Appointments cancelled", ["by"])
+REMINDERS = Counter("eportal_booking_reminders_total", "Reminders handed to the outbox")
 
 
 def _horizon_days(runtime: ServiceRuntime) -> int:
@@ -107,17 +115,22 @@ async def close_day(runtime: ServiceRuntime, day: date, reason: str | None) -> C
 async def book_appointment(runtime: ServiceRuntime, patient_id: uuid.UUID, slot_id: uuid.UUID,
                            reason: str | None) -> Appointment:
     now = runtime.clock.now()
-    async with transaction(runtime.pool) as conn:
-        appointments = AppointmentRepository(conn)
-        gp_id = await appointments.lock_patient(patient_id)
-        slot = await ScheduleRepository(conn).slot_for_booking(slot_id)
-        appointment = rules.book(slot, patient_id=patient_id, gp_id=gp_id, reason=reason, now=now)
-        if await appointments.has_future_appointment(patient_id, now):
-            raise OneFutureAppointment()
-        await appointments.add(appointment)  # SlotTaken if another patient's booking got there first
-        await runtime.outbox.add(conn, AppointmentBooked(
-            appointment_id=appointment.id, patient_id=patient_id, doctor_id=appointment.doctor_id,
-            starts_at=appointment.starts_at, ends_at=appointment.ends_at))
+    try:
+        async with transaction(runtime.pool) as conn:
+            appointments = AppointmentRepository(conn)
+            gp_id = await appointments.lock_patient(patient_id)
+            slot = await ScheduleRepository(conn).slot_for_booking(slot_id)
+            appointment = rules.book(slot, patient_id=patient_id, gp_id=gp_id, reason=reason, now=now)
+            if await appointments.has_future_appointment(patient_id, now):
+                raise OneFutureAppointment()
+            await appointments.add(appointment)  # SlotTaken if another patient's booking got there first
+            await runtime.outbox.add(conn, AppointmentBooked(
+                appointment_id=appointment.id, patient_id=patient_id, doctor_id=appointment.doctor_id,
+                starts_at=appointment.starts_at, ends_at=appointment.ends_at))
+    except DomainError as refused:
+        BOOKINGS.labels(refused.code).inc()
+        raise
+    BOOKINGS.labels("booked").inc()
     return appointment
 
 
@@ -141,6 +154,7 @@ async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID,
         await runtime.outbox.add(conn, AppointmentCancelled(
             appointment_id=cancelled.id, patient_id=cancelled.patient_id, doctor_id=cancelled.doctor_id,
             starts_at=cancelled.starts_at, cancelled_by=by))
+    CANCELLATIONS.labels(by).inc()
     return cancelled
 
 
@@ -163,5 +177,6 @@ async def send_due_reminders(runtime: ServiceRuntime, batch: int = 200) -> int:
                     appointment_id=a.id, patient_id=a.patient_id, doctor_id=a.doctor_id, starts_at=a.starts_at))
                 await repo.mark_reminded(a.id, now)
         sent += len(due)
+        REMINDERS.inc(len(due))
         if len(due) < batch:
             return sent
