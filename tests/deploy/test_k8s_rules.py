@@ -240,6 +240,9 @@ def test_consumers_scale_on_their_lag(rendered: Rendered, overlay: str) -> None:
         runtime = service_runtime(service)
         if runtime.subscribed_topics:
             assert kafka, f"{service} consumes {runtime.subscribed_topics} but does not scale on its lag"
+        else:
+            # A group that never commits looks to KEDA as lagging on every topic: it would scale to the max.
+            assert not kafka, f"{service} consumes nothing: a lag trigger would keep it at maxReplicaCount"
         for trigger in kafka:
             assert trigger["metadata"]["consumerGroup"] == runtime.settings.consumer_group
             # KEDA's operator lives in its own namespace: the address it reads must name ours.
