@@ -1,0 +1,147 @@
+"""notify's SQL: deliveries, their attempts, the dead-letter record and events awaiting a contact."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from notify.domain.rules import Contact, Planned
+
+WAKE_CHANNEL = "notify_deliveries"
+
+
+async def contact(conn: asyncpg.Connection, patient_id: uuid.UUID) -> Contact | None:
+    row = await conn.fetchrow("SELECT mobile, email FROM patient_directory WHERE patient_id = $1", patient_id)
+    return Contact(patient_id, row["mobile"], row["email"]) if row else None
+
+
+async def patient_with_mobile(conn: asyncpg.Connection, mobile: str) -> uuid.UUID | None:
+    """Whose number a login code went to, so staff see it in that patient's list (None if not one)."""
+    rows = await conn.fetch("SELECT patient_id FROM patient_directory WHERE mobile = $1 LIMIT 2", mobile)
+    return rows[0]["patient_id"] if len(rows) == 1 else None
+
+
+async def add_deliveries(conn: asyncpg.Connection, event_id: uuid.UUID, event_type: str,
+                         patient_id: uuid.UUID | None, planned: list[Planned], now: datetime) -> int:
+    """Queue the planned messages in the caller's transaction; at most one per (event, channel)."""
+    added = 0
+    for p in planned:
+        added += await conn.fetchval(
+            """INSERT INTO deliveries (id, event_id, event_type, channel, kind, patient_id, subject_id, address,
+                                       subject, body, giro_invoice_id, priority, next_attempt_at, expires_at,
+                                       created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+               ON CONFLICT (event_id, channel) DO NOTHING RETURNING 1""",
+            uuid.uuid4(), event_id, event_type, p.channel, p.kind, patient_id, p.subject_id, p.address, p.subject,
+            p.body, p.giro_invoice_id, p.priority, p.not_before, p.expires_at, now) or 0
+    if added:
+        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)  # wakes the sender at commit
+    return added
+
+
+async def withdraw_reminders(conn: asyncpg.Connection, appointment_id: uuid.UUID, now: datetime) -> None:
+    """A cancelled appointment is not reminded of, even if its reminder waits for the morning."""
+    await conn.execute(
+        """UPDATE deliveries SET state = 'withdrawn', finished_at = $2, last_error = 'appointment cancelled'
+           WHERE subject_id = $1 AND kind = 'appointment_reminder' AND state = 'queued'""", appointment_id, now)
+
+
+async def await_contact(conn: asyncpg.Connection, event_id: uuid.UUID, patient_id: uuid.UUID,
+                        envelope: dict[str, Any], now: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO awaiting_contact (event_id, patient_id, envelope, received_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING""", event_id, patient_id, envelope, now)
+
+
+async def take_awaiting(conn: asyncpg.Connection, patient_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "DELETE FROM awaiting_contact WHERE patient_id = $1 RETURNING envelope, received_at", patient_id)
+    return [row["envelope"] for row in sorted(rows, key=lambda r: r["received_at"])]
+
+
+# --- the sender's side ---------------------------------------------------------------------------
+
+async def claim_due(conn: asyncpg.Connection, now: datetime, limit: int, lease: timedelta) -> list[asyncpg.Record]:
+    """Take queued deliveries that are due, counting the try now: a process that dies mid-send has used it.
+    A lease, not a held transaction, keeps other senders off while the provider is called."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """UPDATE deliveries d SET attempts = d.attempts + 1, lease_until = $1 + $3::interval
+           FROM (SELECT id FROM deliveries
+                 WHERE state = 'queued' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+                 ORDER BY priority, next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
+           WHERE d.id = due.id
+           RETURNING d.*""", now, limit, lease)
+    return rows
+
+
+async def record_sent(conn: asyncpg.Connection, row: asyncpg.Record, reference: str, now: datetime) -> None:
+    await conn.execute(
+        """UPDATE deliveries SET state = 'sent', sent_at = $2, finished_at = $2, provider_ref = $3, lease_until = NULL,
+                                 last_error = NULL, body = CASE WHEN kind = 'login_code' THEN NULL ELSE body END
+           WHERE id = $1""", row["id"], now, reference)
+    await _attempt(conn, row, now, "accepted", None)
+
+
+async def record_retry(conn: asyncpg.Connection, row: asyncpg.Record, error: str, now: datetime,
+                       retry_at: datetime) -> None:
+    await conn.execute("UPDATE deliveries SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1",
+                       row["id"], retry_at, error)
+    await _attempt(conn, row, now, "failed", error)
+
+
+async def record_failed(conn: asyncpg.Connection, row: asyncpg.Record, error: str, now: datetime, *,
+                        dead_letter: bool = True) -> None:
+    await conn.execute(
+        """UPDATE deliveries SET state = 'failed', finished_at = $2, lease_until = NULL, last_error = $3,
+                                 body = CASE WHEN kind = 'login_code' THEN NULL ELSE body END
+           WHERE id = $1""", row["id"], now, error)
+    if dead_letter:
+        await _attempt(conn, row, now, "failed", error)
+        await conn.execute(
+            """INSERT INTO undeliverable (delivery_id, event_id, event_type, channel, attempts, error, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""",
+            row["id"], row["event_id"], row["event_type"], row["channel"], row["attempts"], error, now)
+
+
+async def record_deferred(conn: asyncpg.Connection, row: asyncpg.Record, reason: str, now: datetime,
+                          until: datetime, *, counts: bool) -> None:
+    """Not tried after all (the night's quiet, billing's giro not to be had): the claim's try is given back."""
+    await conn.execute(
+        """UPDATE deliveries SET attempts = attempts - 1, deferrals = deferrals + $4::int, next_attempt_at = $2,
+                                 lease_until = NULL, last_error = $3
+           WHERE id = $1""", row["id"], until, reason, 1 if counts else 0)
+    if counts:
+        await _attempt(conn, row, now, "deferred", reason)
+
+
+async def _attempt(conn: asyncpg.Connection, row: asyncpg.Record, now: datetime, outcome: str,
+                   error: str | None) -> None:
+    await conn.execute(
+        "INSERT INTO delivery_attempts (delivery_id, attempt, at, outcome, error) VALUES ($1, $2, $3, $4, $5)",
+        row["id"], row["attempts"], now, outcome, error)
+
+
+# --- staff's view ---------------------------------------------------------------------------------
+
+async def gp_of(conn: asyncpg.Connection, patient_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
+    row = await conn.fetchrow("SELECT gp_id FROM patient_directory WHERE patient_id = $1", patient_id)
+    return (row is not None, row["gp_id"] if row else None)
+
+
+async def deliveries_of(conn: asyncpg.Connection, patient_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
+    """A patient's deliveries, newest first, with their tries. Never the body: no code, no text."""
+    rows = await conn.fetch(
+        """SELECT id, event_id, event_type, channel, kind, subject_id, address, state, attempts, created_at,
+                  next_attempt_at, sent_at, finished_at, last_error
+           FROM deliveries WHERE patient_id = $1 ORDER BY created_at DESC, id LIMIT $2""", patient_id, limit)
+    tries = await conn.fetch(
+        """SELECT delivery_id, attempt, at, outcome, error FROM delivery_attempts
+           WHERE delivery_id = ANY($1::uuid[]) ORDER BY id""", [r["id"] for r in rows])
+    by_delivery: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for t in tries:
+        by_delivery.setdefault(t["delivery_id"], []).append(
+            {"attempt": t["attempt"], "at": t["at"], "outcome": t["outcome"], "error": t["error"]})
+    return [{**dict(r), "tries": by_delivery.get(r["id"], [])} for r in rows]

@@ -1,0 +1,137 @@
+"""Who gets what, on which channel, and when (domain-rules.md, "Notifications").
+
+SMS goes to the registered mobile, e-mail where the patient has one; a login code goes by SMS to the
+number it was asked for, at once, whatever the hour. Reminders are not sent between 21:00 and 08:00
+(Europe/Oslo): one due at night waits for 08:00. The invoice e-mail carries the giro PDF.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Literal
+
+from contracts.envelope import Event
+from contracts.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentReminderDue,
+    EConsultAnswered,
+    EConsultDeclined,
+    InvoiceIssued,
+    InvoiceOverdue,
+    LoginCodeRequested,
+    PrescriptionSent,
+    RenewalRejected,
+)
+from kit.clock import OSLO, oslo
+from notify.domain import formatting
+from notify.domain.templates import SMS_ONLY, TEMPLATES, render
+
+Channel = Literal["sms", "email"]
+
+QUIET_FROM = time(21, 0)
+QUIET_UNTIL = time(8, 0)
+# Kinds that must respect the night's quiet. Everything else answers something the patient or the
+# clinic just did; a reminder is the one message the clinic sends on its own schedule.
+QUIET_KINDS = frozenset({"appointment_reminder"})
+
+NOTIFYING_EVENTS: tuple[type[Event], ...] = (
+    LoginCodeRequested, AppointmentBooked, AppointmentCancelled, AppointmentReminderDue, PrescriptionSent,
+    RenewalRejected, EConsultAnswered, EConsultDeclined, InvoiceIssued, InvoiceOverdue,
+)
+
+
+@dataclass(frozen=True)
+class Contact:
+    patient_id: uuid.UUID | None
+    mobile: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message to send: the row the consumer writes, before any provider is called."""
+
+    channel: Channel
+    kind: str
+    address: str
+    subject: str | None
+    body: str
+    not_before: datetime
+    priority: int = 1
+    expires_at: datetime | None = None
+    subject_id: uuid.UUID | None = None
+    giro_invoice_id: uuid.UUID | None = None
+
+
+def send_from(kind: str, at: datetime) -> datetime:
+    """The earliest moment at or after `at` when a message of `kind` may go out."""
+    if kind not in QUIET_KINDS:
+        return at
+    local = oslo(at)
+    if local.time() >= QUIET_FROM:
+        return datetime.combine(local.date() + timedelta(days=1), QUIET_UNTIL, tzinfo=OSLO)
+    if local.time() < QUIET_UNTIL:
+        return datetime.combine(local.date(), QUIET_UNTIL, tzinfo=OSLO)
+    return at
+
+
+def kind_and_facts(event: Event) -> tuple[str, dict[str, str], uuid.UUID | None]:
+    """The template and the only facts it may show. No other field of the event reaches a message."""
+    match event:
+        case LoginCodeRequested():
+            return "login_code", {"kode": event.code}, None
+        case AppointmentBooked():
+            return "appointment_booked", {"tid": formatting.when(event.starts_at)}, event.appointment_id
+        case AppointmentCancelled():
+            kind = "appointment_cancelled_by_patient" if event.cancelled_by == "patient" \
+                else "appointment_cancelled_by_clinic"
+            return kind, {"tid": formatting.when(event.starts_at)}, event.appointment_id
+        case AppointmentReminderDue():
+            return "appointment_reminder", {"tid": formatting.when(event.starts_at)}, event.appointment_id
+        case PrescriptionSent():
+            return "prescription_sent", {}, event.renewal_id
+        case RenewalRejected():
+            return "renewal_rejected", {}, event.renewal_id
+        case EConsultAnswered():
+            return "econsult_answered", {}, event.econsult_id
+        case EConsultDeclined():
+            return "econsult_declined", {}, event.econsult_id
+        case InvoiceIssued():
+            return "invoice_issued", {"beløp": formatting.kroner(event.amount_ore),
+                                      "forfall": formatting.day(event.due_date), "kid": event.kid}, event.invoice_id
+        case InvoiceOverdue():
+            return "invoice_overdue", {"beløp": formatting.kroner(event.outstanding_ore),
+                                       "forfall": formatting.day(event.due_date), "kid": event.kid}, event.invoice_id
+    raise ValueError(f"notify sends nothing for {type(event).__name__}")
+
+
+def plan(event: Event, contact: Contact, now: datetime) -> list[Planned]:
+    """The messages `event` gives `contact`: at most one per channel."""
+    kind, facts, subject_id = kind_and_facts(event)
+    template = TEMPLATES[kind]
+    not_before = send_from(kind, now)
+    # A reminder that could only go out after the appointment began is not sent at all.
+    expires_at = event.starts_at if isinstance(event, AppointmentReminderDue) else None
+    planned: list[Planned] = []
+    if isinstance(event, LoginCodeRequested):
+        # To the number the code was asked for; worthless once the code has expired.
+        return [Planned("sms", kind, event.mobile, None, render(template.sms, facts), now, priority=0,
+                        expires_at=event.expires_at)]
+    if contact.mobile:
+        planned.append(Planned("sms", kind, contact.mobile, None, render(template.sms, facts), not_before,
+                               expires_at=expires_at, subject_id=subject_id))
+    if contact.email and kind not in SMS_ONLY:
+        planned.append(Planned("email", kind, contact.email, render(template.subject, facts),
+                               render(template.email, facts), not_before, expires_at=expires_at,
+                               subject_id=subject_id,
+                               giro_invoice_id=event.invoice_id if isinstance(event, InvoiceIssued) else None))
+    return planned
+
+
+def patient_of(event: Event) -> uuid.UUID | None:
+    """The patient an event is about (a login code names a mobile, not a patient)."""
+    patient_id = getattr(event, "patient_id", None)
+    return patient_id if isinstance(patient_id, uuid.UUID) else None

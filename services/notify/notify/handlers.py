@@ -1,0 +1,58 @@
+"""notify's units of work on the consumer's side: an event becomes queued deliveries, in the same
+transaction as its inbox row. Nothing here talks to a provider; the sender does, after commit."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from contracts.envelope import Envelope, Event
+from contracts.events import AppointmentCancelled, LoginCodeRequested, PatientRegistered, PatientUpdated
+from contracts.registry import event_from
+from kit.clock import Clock
+from kit.logging import get_logger
+from kit.messaging import EventHandler
+from kit.patient_directory import apply_patient_snapshot
+from notify.adapters import repository as repo
+from notify.domain.rules import Contact, patient_of, plan
+
+log = get_logger(__name__)
+
+
+async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, clock: Clock) -> None:
+    now = clock.now()
+    if isinstance(event, AppointmentCancelled):
+        await repo.withdraw_reminders(conn, event.appointment_id, now)
+    if isinstance(event, LoginCodeRequested):
+        patient_id = await repo.patient_with_mobile(conn, event.mobile)
+        contact = Contact(patient_id, event.mobile, None)
+    else:
+        patient_id = patient_of(event)
+        assert patient_id is not None, f"{envelope.event_type} names no patient"
+        found = await repo.contact(conn, patient_id)
+        if found is None:
+            # identity's snapshot travels on another topic and may come after this event: keep it for then.
+            await repo.await_contact(conn, envelope.event_id, patient_id, envelope.model_dump(mode="json"), now)
+            log.info("event waits for the patient's contact details", event_type=envelope.event_type,
+                     event_id=str(envelope.event_id))
+            return
+        contact = found
+    planned = plan(event, contact, now)
+    added = await repo.add_deliveries(conn, envelope.event_id, envelope.event_type, patient_id, planned, now)
+    log.info("notifications queued", event_type=envelope.event_type, event_id=str(envelope.event_id),
+             channels=[p.channel for p in planned], added=added)
+
+
+def notifying(clock: Clock) -> EventHandler:
+    async def handle(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> None:
+        await queue_for(conn, envelope, event, clock)
+    return handle
+
+
+def keeping_contacts(clock: Clock) -> EventHandler:
+    """The patient directory's snapshot, then whatever was waiting for this patient's contact details."""
+    async def handle(conn: asyncpg.Connection, envelope: Envelope, event: PatientRegistered | PatientUpdated) -> None:
+        await apply_patient_snapshot(conn, envelope, event)
+        for waiting in await repo.take_awaiting(conn, event.patient_id):
+            held = Envelope.model_validate(waiting)
+            await queue_for(conn, held, event_from(held), clock)
+    return handle

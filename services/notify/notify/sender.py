@@ -1,0 +1,172 @@
+"""The sender: sends queued deliveries after their commit, retries with exponential backoff, and keeps
+each delivery's state (queued, sent, failed after N tries with a dead-letter record, or withdrawn).
+
+Woken by LISTEN/NOTIFY when the consumer commits new deliveries (a login code goes at once); the poll
+finds retries and reminders that have come due. A delivery is claimed with a lease and its try counted
+before the provider is called, and recorded as sent in its own short transaction right after the
+provider accepts it. The one window left is a crash between those two moments: the lease expires and
+the delivery is tried again. The SMS provider receives the delivery id as its idempotency key and
+absorbs that second try; SMTP has none, so an e-mail may then arrive twice (with the same Message-ID).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import asyncpg
+from prometheus_client import Counter
+
+from kit.clock import Clock
+from kit.logging import get_logger
+from notify.adapters import repository as repo
+from notify.adapters.errors import DeliveryFailed, GiroUnavailable
+from notify.adapters.mail import Attachment
+from notify.domain.rules import send_from
+from notify.settings import NotifySettings
+
+log = get_logger(__name__)
+
+OUTCOMES = Counter("eportal_notify_deliveries_total", "Delivery outcomes", ["channel", "outcome"])
+
+
+class SmsChannel(Protocol):
+    async def send(self, to: str, text: str, idempotency_key: str) -> str: ...
+
+
+class MailChannel(Protocol):
+    async def send(self, to: str, subject: str, body: str, delivery_id: str,
+                   attachments: tuple[Attachment, ...] = ()) -> str: ...
+
+
+class Giros(Protocol):
+    async def fetch(self, invoice_id: uuid.UUID) -> tuple[str, bytes]: ...
+
+
+def backoff(settings: NotifySettings, tries: int) -> timedelta:
+    """After the n-th failed try: base, 2 x base, 4 x base, ... up to the cap."""
+    seconds = settings.delivery_backoff_seconds * 2 ** max(0, tries - 1)
+    return timedelta(seconds=min(seconds, settings.delivery_backoff_max_seconds))
+
+
+class Sender:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, settings: NotifySettings, sms: SmsChannel,
+                 mail: MailChannel, giros: Giros) -> None:
+        self._pool = pool
+        self._clock = clock
+        self._settings = settings
+        self._sms = sms
+        self._mail = mail
+        self._giros = giros
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        self._listener = await self._pool.acquire()
+        await self._listener.add_listener(repo.WAKE_CHANNEL, self._on_notify)
+        self._task = asyncio.create_task(self._run(), name="notify-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(repo.WAKE_CHANNEL, self._on_notify)
+            await self._pool.release(self._listener)
+            self._listener = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                while await self.send_due():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away: the deliveries wait in their table
+                log.warning("sender failed; will retry", error=type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._settings.sender_poll_seconds)
+
+    async def send_due(self) -> int:
+        """Claim what is due and send it. Returns how many were claimed."""
+        now = self._clock.now()
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await repo.claim_due(conn, now, self._settings.sender_batch,
+                                        timedelta(seconds=self._settings.sender_lease_seconds))
+        # Each delivery on its own: one slow or failing message never holds up the others.
+        await asyncio.gather(*(self._deliver(row) for row in rows))
+        return len(rows)
+
+    async def _deliver(self, row: asyncpg.Record) -> None:
+        now = self._clock.now()
+        if row["expires_at"] is not None and now >= row["expires_at"]:
+            await self._finish(row, "failed", lambda c: repo.record_failed(c, row, "expired", now, dead_letter=False))
+            return
+        allowed = send_from(row["kind"], now)
+        if allowed > now:  # a reminder that came due in the night (the sender was away): wait for 08:00
+            await self._record(lambda c: repo.record_deferred(c, row, "quiet hours", now, allowed, counts=False))
+            return
+        try:
+            reference = await self._send(row)
+        except GiroUnavailable as exc:
+            until = now + backoff(self._settings, row["deferrals"] + 1)
+            log.warning("giro not available; the invoice e-mail waits", delivery_id=str(row["id"]),
+                        error=str(exc))
+            await self._record(lambda c: repo.record_deferred(c, row, "giro unavailable", now, until, counts=True))
+            return
+        except DeliveryFailed as exc:
+            await self._failed(row, exc, now)
+            return
+        except Exception as exc:  # a bug must not lose the delivery: count it as a failed try
+            log.exception("delivery raised", delivery_id=str(row["id"]))
+            await self._failed(row, DeliveryFailed(f"error: {type(exc).__name__}"), now)
+            return
+        # Recorded at once, in its own transaction: this is the crash window the module docstring describes.
+        sent_at = self._clock.now()
+        await self._finish(row, "sent", lambda c: repo.record_sent(c, row, reference, sent_at))
+
+    async def _send(self, row: asyncpg.Record) -> str:
+        delivery_id = str(row["id"])
+        if row["channel"] == "sms":
+            return await self._sms.send(row["address"], row["body"], delivery_id)
+        attachments: tuple[Attachment, ...] = ()
+        if row["giro_invoice_id"] is not None:  # never without the giro
+            filename, pdf = await self._giros.fetch(row["giro_invoice_id"])
+            attachments = (Attachment(filename, pdf),)
+        return await self._mail.send(row["address"], row["subject"] or "", row["body"], delivery_id, attachments)
+
+    async def _failed(self, row: asyncpg.Record, exc: DeliveryFailed, now: datetime) -> None:
+        if exc.permanent or row["attempts"] >= self._settings.delivery_max_attempts:
+            await self._finish(row, "failed", lambda c: repo.record_failed(c, row, exc.reason, now))
+            log.error("delivery failed for good", delivery_id=str(row["id"]), kind=row["kind"],
+                      channel=row["channel"], attempts=row["attempts"], error=exc.reason)
+            return
+        retry_at = send_from(row["kind"], now + backoff(self._settings, row["attempts"]))
+        await self._record(lambda c: repo.record_retry(c, row, exc.reason, now, retry_at))
+        OUTCOMES.labels(row["channel"], "retry").inc()
+        log.warning("delivery failed; will retry", delivery_id=str(row["id"]), kind=row["kind"],
+                    channel=row["channel"], attempt=row["attempts"], error=exc.reason)
+
+    async def _finish(self, row: asyncpg.Record, outcome: str, write: Any) -> None:
+        await self._record(write)
+        OUTCOMES.labels(row["channel"], outcome).inc()
+        if outcome == "sent":
+            log.info("delivered", delivery_id=str(row["id"]), kind=row["kind"], channel=row["channel"],
+                     attempts=row["attempts"])
+
+    async def _record(self, write: Any) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await write(conn)
