@@ -1,0 +1,25 @@
+// The patient's side of the public API, each call returning what the pages read.
+
+import { api } from "./client";
+import { itemsOf, readAccessEntry, readMedication, readRenewal, type AccessEntry, type Appointment, type EConsultation,
+  type Guidance, type Invoice, type Medication, type Renewal, type Slot } from "./types";
+
+export const patientApi = {
+  appointments: async () => itemsOf(await api.get("/api/v1/appointments"), "appointments") as unknown as Appointment[],
+  slots: async (from: string, to: string) =>
+    itemsOf(await api.get("/api/v1/slots", { query: { from, to } }), "slots") as unknown as Slot[],
+  book: (slotId: string, reason: string) =>
+    api.post<Appointment>("/api/v1/appointments", { slot_id: slotId, ...(reason.trim() ? { reason: reason.trim() } : {}) }),
+  cancel: (id: string) => api.del<void>(`/api/v1/appointments/${encodeURIComponent(id)}`),
+  medications: async (): Promise<Medication[]> =>
+    itemsOf(await api.get("/api/v1/medications"), "medications").map(readMedication),
+  renewals: async (): Promise<Renewal[]> => itemsOf(await api.get("/api/v1/renewals"), "renewals").map(readRenewal),
+  renew: async (ids: string[], message: string): Promise<Renewal> => readRenewal(await api.post("/api/v1/renewals",
+    { medication_ids: ids, ...(message.trim() ? { message: message.trim() } : {}) }) as Record<string, unknown>),
+  guidance: () => api.get<Guidance>("/api/v1/econsultations/guidance"),
+  econsultations: async () => itemsOf(await api.get("/api/v1/econsultations")) as unknown as EConsultation[],
+  ask: (text: string) => api.post<EConsultation>("/api/v1/econsultations", { text, accepted_terms: true }),
+  invoices: async () => itemsOf(await api.get("/api/v1/invoices"), "invoices") as unknown as Invoice[],
+  accessLog: async (): Promise<AccessEntry[]> =>
+    itemsOf(await api.get("/api/v1/access-log"), "entries", "records").map(readAccessEntry),
+};

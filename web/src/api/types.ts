@@ -1,0 +1,129 @@
+// What the portal reads from the public API. Bodies not fixed by api.md are read defensively (a field the
+// gateway names differently must not break a page), through the small readers at the bottom.
+
+export type Slot = { id: string; doctor_id: string; starts_at: string; ends_at: string; minutes: number };
+export type Appointment = {
+  id: string; starts_at: string; ends_at: string; reason: string | null; status: "booked" | "cancelled";
+  cancelled_by: "patient" | "staff" | null; patient_may_cancel_until: string | null;
+};
+export type Price = {
+  amount_ore: number; amount_nok: string; exempt: boolean; exempt_reason: null | "frikort" | "under_16";
+};
+export type Guidance = {
+  purpose: string; may_ask: string[]; may_not_ask: string[]; not_acute: string; answer_time: string;
+  max_chars: number; renewals: string; billing: string; open: boolean; price: Price;
+};
+export type EConsultation = {
+  id: string; status: "open" | "answered" | "declined"; text: string; submitted_at: string; due_date: string;
+  overdue: boolean; answer: string | null; declined_reason: string | null; advice: string | null;
+  renewal_hint: { code: string; message: string } | null; price?: Price;
+};
+export type Invoice = {
+  id: string; kid: string; account_number: string; amount_ore: number; amount_nok: string; outstanding_ore: number;
+  issued_on: string; due_date: string; status: string; pdf_url?: string; patient_name?: string; patient_id?: string;
+};
+export type Medication = {
+  id: string; name: string; renewable: boolean; code: string | null; group: string | null; atc: string | null;
+  strength: string | null;
+};
+export type RenewalItem = { medication_id: string; name: string; outcome: string | null; reason: string | null };
+export type Renewal = {
+  id: string; status: string; due_date: string | null; created_at: string | null; channel: string | null;
+  message: string | null; items: RenewalItem[]; patient_name: string | null; overdue: boolean;
+};
+export type InboxItem = {
+  kind: "renewal" | "econsult"; id: string; patient_id: string; patient_name: string; channel: "portal" | "phone";
+  created_at: string; due_date: string; overdue: boolean;
+};
+export type AccessEntry = {
+  at: string; who: string; role: string; object_type: string; action: string; outcome: string;
+};
+export type Me = {
+  name: string; gpName: string | null; gpId: string | null; econsultOpen: boolean | null; restrictions: string[];
+};
+export type StaffUser = { name: string; role: string; id: string | null };
+
+type Raw = Record<string, unknown>;
+const str = (v: unknown): string | null => (typeof v === "string" ? v : typeof v === "number" ? String(v) : null);
+const obj = (v: unknown): Raw => (v && typeof v === "object" ? (v as Raw) : {});
+const pick = (r: Raw, ...keys: string[]): unknown => keys.map((k) => r[k]).find((v) => v !== undefined && v !== null);
+
+/** The list in an answer that may be `{items: [...]}`, `{<name>: [...]}` or a bare array. */
+export function itemsOf(answer: unknown, ...names: string[]): Raw[] {
+  if (Array.isArray(answer)) return answer.map(obj);
+  const r = obj(answer);
+  for (const name of [...names, "items"]) if (Array.isArray(r[name])) return (r[name] as unknown[]).map(obj);
+  return [];
+}
+
+export function readMe(answer: unknown): Me {
+  const r = obj(answer);
+  const patient = obj(r.patient);
+  const gp = obj(pick(r, "gp", "general_practitioner"));
+  const restrictions = pick(r, "restrictions") ?? pick(obj(r.access), "restrictions") ?? [];
+  const open = pick(r, "econsult_open", "econsultation_open", "gp_econsult_open") ?? pick(gp, "econsult_open", "open");
+  return {
+    name: str(pick(r, "name", "full_name")) ?? str(pick(patient, "name")) ?? "",
+    gpName: str(pick(gp, "name")) ?? str(pick(r, "gp_name")),
+    gpId: str(pick(gp, "id")) ?? str(pick(r, "gp_id")),
+    econsultOpen: typeof open === "boolean" ? open : null,
+    restrictions: (Array.isArray(restrictions) ? restrictions : []).map((c) => str(typeof c === "object" ? obj(c).code : c))
+      .filter((c): c is string => !!c),
+  };
+}
+
+export function readMedication(r: Raw): Medication {
+  return {
+    id: str(pick(r, "id", "medication_id")) ?? "",
+    name: str(pick(r, "name", "display_name")) ?? "",
+    renewable: r.renewable === true,
+    code: [pick(r, "code", "reason_code", "not_renewable_code", "renewal_code"), r.reason]
+      .map(str).find((c) => c?.startsWith("renewal.")) ?? null,
+    group: str(pick(r, "reseptgruppe", "group", "prescription_group")),
+    atc: str(pick(r, "atc_code", "atc")),
+    strength: str(pick(r, "strength", "dosage")),
+  };
+}
+
+export function readRenewal(r: Raw): Renewal {
+  const items = itemsOf(pick(r, "items", "medicines", "medications") ?? []).map((i) => ({
+    medication_id: str(pick(i, "medication_id", "id")) ?? "",
+    name: str(pick(i, "name", "medication_name")) ?? "",
+    outcome: str(pick(i, "outcome", "status", "decision")) ??
+      (i.approve === true || i.approved === true ? "approved" : i.approve === false || i.approved === false ? "rejected" : null),
+    reason: str(pick(i, "reason", "rejection_reason")),
+  }));
+  return {
+    id: str(r.id) ?? "",
+    status: str(pick(r, "status", "state")) ?? "open",
+    due_date: str(pick(r, "due_date", "due_on")),
+    created_at: str(pick(r, "created_at", "requested_at", "submitted_at")),
+    channel: str(r.channel),
+    message: str(r.message),
+    items,
+    patient_name: str(r.patient_name),
+    overdue: r.overdue === true,
+  };
+}
+
+export function readAccessEntry(r: Raw): AccessEntry {
+  const actor = obj(pick(r, "actor", "who_detail"));
+  return {
+    at: str(pick(r, "at", "occurred_at", "created_at", "timestamp", "when")) ?? "",
+    who: str(pick(r, "who", "actor_name", "staff_name", "name")) ?? str(pick(actor, "name")) ?? "",
+    role: str(pick(r, "role", "actor_role")) ?? str(pick(actor, "role")) ?? str(pick(r, "actor_kind")) ?? "",
+    object_type: str(pick(r, "object_type", "object")) ?? "",
+    action: str(r.action) ?? "",
+    outcome: str(r.outcome) ?? "success",
+  };
+}
+
+export function readStaffUser(answer: unknown): StaffUser {
+  const r = obj(answer);
+  const s = obj(pick(r, "staff", "user", "principal"));
+  return {
+    name: str(pick(s, "name", "display_name")) ?? str(pick(r, "name")) ?? str(pick(s, "username")) ?? "",
+    role: str(pick(s, "role")) ?? str(pick(r, "role")) ?? "",
+    id: str(pick(s, "id", "staff_id")) ?? str(pick(r, "staff_id", "id")),
+  };
+}

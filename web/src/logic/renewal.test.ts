@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import type { Medication } from "../api/types";
+import { selectable, toggle } from "./renewal";
+
+const med = (id: string, renewable = true): Medication =>
+  ({ id, name: id, renewable, code: renewable ? null : "renewal.group_a", group: null, atc: null, strength: null });
+
+describe("choosing medicines to renew", () => {
+  it("takes at most three", () => {
+    let chosen: string[] = [];
+    for (const id of ["a", "b", "c", "d"]) chosen = toggle(chosen, med(id));
+    expect(chosen).toEqual(["a", "b", "c"]);
+    expect(selectable(chosen, med("d"))).toBe(false);
+    expect(selectable(chosen, med("a"))).toBe(true);
+  });
+  it("never takes one that cannot be renewed", () => {
+    expect(toggle([], med("x", false))).toEqual([]);
+    expect(selectable([], med("x", false))).toBe(false);
+  });
+  it("unticks", () => {
+    expect(toggle(["a", "b"], med("a"))).toEqual(["b"]);
+  });
+});

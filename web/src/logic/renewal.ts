@@ -1,0 +1,16 @@
+// Choosing medicines to renew: at most 3 in one request, and only those the API says are renewable.
+
+import type { Medication } from "../api/types";
+
+export const MAX_MEDICINES = 3;
+
+export function toggle(chosen: readonly string[], medication: Medication): string[] {
+  if (chosen.includes(medication.id)) return chosen.filter((id) => id !== medication.id);
+  if (!medication.renewable || chosen.length >= MAX_MEDICINES) return [...chosen];
+  return [...chosen, medication.id];
+}
+
+/** Whether a checkbox may be ticked now: a chosen one may always be unticked. */
+export function selectable(chosen: readonly string[], medication: Medication): boolean {
+  return chosen.includes(medication.id) || (medication.renewable && chosen.length < MAX_MEDICINES);
+}

@@ -1,0 +1,174 @@
+import { useState, type FormEvent } from "react";
+import { staffApi } from "../../api/staff";
+import type { Medication } from "../../api/types";
+import { useAction } from "../../components/hooks";
+import { Busy, ErrorMessage, Field, Notice, Page } from "../../components/ui";
+import { formatDate } from "../../logic/time";
+import { useSession } from "../../session";
+import { nb } from "../../text/nb";
+import { DoctorPicker } from "./DoctorPicker";
+
+const t = nb.reception;
+
+export function Reception() {
+  const { staff } = useSession();
+  const [patientId, setPatientId] = useState("");
+  const [patientName, setPatientName] = useState("");
+  const isReception = staff?.role === "reception" || staff?.role === "admin";
+  return (
+    <Page title={t.title}>
+      {isReception && <RegisterPatient onRegistered={(id, name) => { setPatientId(id); setPatientName(name); }} />}
+      <section className="card">
+        <h2>{t.find}</h2>
+        <Field label={t.patientId}>
+          {(p) => <input {...p} value={patientId} onChange={(e) => { setPatientId(e.target.value.trim()); setPatientName(""); }} />}
+        </Field>
+        {patientName && <p>{t.selectedPatient(patientName)}</p>}
+      </section>
+      {patientId && isReception && <FirstContact patientId={patientId} />}
+      {patientId && isReception && <PhoneRenewal patientId={patientId} />}
+      {patientId && <Frikort patientId={patientId} />}
+      {isReception && <OpenSlot />}
+    </Page>
+  );
+}
+
+function RegisterPatient({ onRegistered }: { onRegistered: (id: string, name: string) => void }) {
+  const [f, setF] = useState({ national_id: "", name: "", birth_date: "", mobile: "", email: "", gp_id: "" });
+  const [done, setDone] = useState<string | null>(null);
+  const register = useAction(async () => {
+    const body: Record<string, unknown> = { national_id: f.national_id.trim(), name: f.name.trim(), gp_id: f.gp_id,
+      ...(f.birth_date ? { birth_date: f.birth_date } : {}), ...(f.mobile.trim() ? { mobile: f.mobile.trim() } : {}),
+      ...(f.email.trim() ? { email: f.email.trim() } : {}) };
+    const created = await staffApi.registerPatient(body);
+    const id = String(created.id ?? created.patient_id ?? "");
+    setDone(t.registered(f.name.trim()));
+    onRegistered(id, f.name.trim());
+  });
+  const input = (key: keyof typeof f, label: string, type = "text", autoComplete = "off") => (
+    <Field label={label}>
+      {(p) => <input {...p} type={type} autoComplete={autoComplete} value={f[key]} onChange={(e) => setF({ ...f, [key]: e.target.value })} />}
+    </Field>
+  );
+  return (
+    <section className="card">
+      <h2>{t.register}</h2>
+      <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(null); void register.run(); }}>
+        {input("national_id", t.nationalId)}
+        {input("name", t.name)}
+        {input("birth_date", t.birthDate, "date")}
+        {input("mobile", t.mobile, "tel")}
+        {input("email", t.email, "email")}
+        <DoctorPicker label={t.gp} value={f.gp_id} onChange={(gp_id) => setF({ ...f, gp_id })} />
+        <ErrorMessage error={register.error} />
+        {done && <Notice>{done}</Notice>}
+        <Busy busy={register.busy} label={t.register} />
+      </form>
+    </section>
+  );
+}
+
+function FirstContact({ patientId }: { patientId: string }) {
+  const [done, setDone] = useState(false);
+  const mark = useAction(async () => { await staffApi.updatePatient(patientId, { first_contact_done: true }); setDone(true); });
+  return (
+    <section className="card">
+      <h2>{t.firstContact}</h2>
+      <ErrorMessage error={mark.error} />
+      {done ? <Notice>{t.updated}</Notice> :
+        <Busy type="button" busy={mark.busy} label={t.markFirstContact} onClick={() => void mark.run()} />}
+    </section>
+  );
+}
+
+function PhoneRenewal({ patientId }: { patientId: string }) {
+  const [meds, setMeds] = useState<Medication[] | null>(null);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [message, setMessage] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const load = useAction(async () => setMeds(await staffApi.patientMedications(patientId)));
+  const send = useAction(async () => {
+    const r = await staffApi.phoneRenewal(patientId, chosen, message);
+    setDone(t.phoneRenewalSent(r.due_date ? formatDate(r.due_date) : ""));
+    setChosen([]);
+  });
+  return (
+    <section className="card">
+      <h2>{t.phoneRenewal}</h2>
+      {meds === null ? (
+        <>
+          <ErrorMessage error={load.error} />
+          <Busy type="button" busy={load.busy} label={t.medicationIds} busyLabel={nb.app.loading} onClick={() => void load.run()} />
+        </>
+      ) : (
+        <form onSubmit={(e: FormEvent) => { e.preventDefault(); void send.run(); }}>
+          <fieldset>
+            <legend>{t.medicationIds}</legend>
+            {meds.map((m) => (
+              <div className="checkbox" key={m.id}>
+                <input type="checkbox" id={`phone-${m.id}`} checked={chosen.includes(m.id)}
+                  disabled={!chosen.includes(m.id) && chosen.length >= 3}
+                  onChange={() => setChosen((c) => c.includes(m.id) ? c.filter((x) => x !== m.id) : [...c, m.id])} />
+                <label htmlFor={`phone-${m.id}`}>{m.name}{!m.renewable && <> – {nb.renewalReasons[m.code ?? ""] ?? nb.renew.notRenewable}</>}</label>
+              </div>
+            ))}
+          </fieldset>
+          <Field label={nb.renew.message}>
+            {(p) => <textarea {...p} rows={2} value={message} onChange={(e) => setMessage(e.target.value)} />}
+          </Field>
+          <ErrorMessage error={send.error} />
+          {done && <Notice>{done}</Notice>}
+          <Busy busy={send.busy} label={nb.renew.submit} disabled={chosen.length === 0} />
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Frikort({ patientId }: { patientId: string }) {
+  const [year, setYear] = useState(String(new Date().getFullYear()));
+  const [card, setCard] = useState("");
+  const [done, setDone] = useState(false);
+  const save = useAction(async () => { await staffApi.frikort(patientId, Number(year), card.trim()); setDone(true); });
+  return (
+    <section className="card">
+      <h2>{t.frikort}</h2>
+      <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(false); void save.run(); }}>
+        <Field label={t.year}>{(p) => <input {...p} inputMode="numeric" value={year} onChange={(e) => setYear(e.target.value)} />}</Field>
+        <Field label={t.cardNumber}>{(p) => <input {...p} value={card} onChange={(e) => setCard(e.target.value)} />}</Field>
+        <ErrorMessage error={save.error} />
+        {done && <Notice>{t.frikortSaved}</Notice>}
+        <Busy busy={save.busy} label={nb.app.save} />
+      </form>
+    </section>
+  );
+}
+
+function OpenSlot() {
+  const [doctor, setDoctor] = useState("");
+  const [start, setStart] = useState("");
+  const [minutes, setMinutes] = useState("20");
+  const [online, setOnline] = useState(true);
+  const [done, setDone] = useState(false);
+  const open = useAction(async () => {
+    await staffApi.openSlot(doctor || undefined, new Date(start).toISOString(), Number(minutes), online);
+    setDone(true);
+  });
+  return (
+    <section className="card">
+      <h2>{t.openSlots}</h2>
+      <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(false); void open.run(); }}>
+        <DoctorPicker value={doctor} onChange={setDoctor} />
+        <Field label={t.start}>{(p) => <input {...p} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}</Field>
+        <Field label={t.minutes}>{(p) => <input {...p} type="number" min={5} max={240} value={minutes} onChange={(e) => setMinutes(e.target.value)} />}</Field>
+        <div className="checkbox">
+          <input type="checkbox" id="slot-online" checked={online} onChange={(e) => setOnline(e.target.checked)} />
+          <label htmlFor="slot-online">{t.online}</label>
+        </div>
+        <ErrorMessage error={open.error} />
+        {done && <Notice>{t.slotOpened}</Notice>}
+        <Busy busy={open.busy} label={t.openSlots} disabled={!start} />
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,92 @@
+// Who is logged in in this tab: a patient (known from GET /me) or a staff member (from the login answer).
+
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
+import { api, forgetSession, onLoggedOut, rememberCsrf } from "./api/client";
+import { readMe, readStaffUser, type Me, type StaffUser } from "./api/types";
+
+type Session = {
+  checked: boolean;
+  me: Me | null;
+  staff: StaffUser | null;
+  refreshMe: () => Promise<void>;
+  patientLoggedIn: (answer: unknown) => Promise<void>;
+  staffLoggedIn: (answer: unknown) => void;
+  logout: () => Promise<void>;
+};
+
+const STAFF_KEY = "eportal.staff";
+const SessionContext = createContext<Session | null>(null);
+
+function storedStaff(): StaffUser | null {
+  try {
+    const raw = sessionStorage.getItem(STAFF_KEY);
+    return raw ? (JSON.parse(raw) as StaffUser) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [me, setMe] = useState<Me | null>(null);
+  const [staff, setStaff] = useState<StaffUser | null>(storedStaff);
+  const [checked, setChecked] = useState(false);
+
+  const refreshMe = useCallback(async () => {
+    try {
+      setMe(readMe(await api.get("/api/v1/me", { quiet401: true })));
+    } catch {
+      setMe(null); // not logged in as a patient (or the API is down: the login page says so when used)
+    } finally {
+      setChecked(true);
+    }
+  }, []);
+
+  useEffect(() => {
+    if (storedStaff()) setChecked(true);
+    else void refreshMe();
+  }, [refreshMe]);
+
+  useEffect(() => onLoggedOut(() => {
+    forgetSession();
+    try { sessionStorage.removeItem(STAFF_KEY); } catch { /* nothing stored */ }
+    setMe(null);
+    setStaff(null);
+  }), []);
+
+  const patientLoggedIn = useCallback(async (answer: unknown) => {
+    rememberCsrf(answer);
+    await refreshMe();
+  }, [refreshMe]);
+
+  const staffLoggedIn = useCallback((answer: unknown) => {
+    rememberCsrf(answer);
+    const user = readStaffUser(answer);
+    try { sessionStorage.setItem(STAFF_KEY, JSON.stringify(user)); } catch { /* tab-only anyway */ }
+    setStaff(user);
+    setChecked(true);
+  }, []);
+
+  const logout = useCallback(async () => {
+    try {
+      await api.post(staff ? "/api/v1/staff/auth/logout" : "/api/v1/auth/logout", undefined, { quiet401: true });
+    } catch {
+      try { if (staff) await api.post("/api/v1/auth/logout", undefined, { quiet401: true }); } catch { /* gone */ }
+    }
+    forgetSession();
+    try { sessionStorage.removeItem(STAFF_KEY); } catch { /* nothing stored */ }
+    setMe(null);
+    setStaff(null);
+  }, [staff]);
+
+  return (
+    <SessionContext.Provider value={{ checked, me, staff, refreshMe, patientLoggedIn, staffLoggedIn, logout }}>
+      {children}
+    </SessionContext.Provider>
+  );
+}
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useSession outside SessionProvider");
+  return session;
+}
