@@ -8,3 +8,9 @@ ROUTERS: list[APIRouter] = [health.router]
 ROUTERS.append(booking.router)
 ROUTERS.append(econsult.router)
 ROUTERS.append(billing.router)
+
+# The web portal (web/dist at "/"). Its catch-all never matches API paths (see web.py), so a router appended
+# after this line still works; keep it last all the same.
+from gateway.entrypoints import web  # noqa: E402
+
+ROUTERS.append(web.router)
