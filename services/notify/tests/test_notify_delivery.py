@@ -1,0 +1,127 @@
+"""Exactly once per event and channel, through real Kafka, PostgreSQL, HTTP and SMTP: redeliveries send
+nothing new, a failing provider is retried with backoff and its tries kept, a provider that never accepts
+ends in `failed` with a dead-letter record while the next message still goes out."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from contracts.envelope import Envelope
+from contracts.events import EConsultAnswered, LoginCodeRequested, PrescriptionSent
+from kit.clock import SystemClock
+from notify.adapters.sinks import SmsSink
+from notify.handlers import queue_for
+from services.notify.tests.notify_support import Notify, notify_service, until
+from tests.support.kafka import committed_everything
+from tests.support.services import StackEnv
+
+pytestmark = pytest.mark.stack
+
+DOCTOR = uuid.uuid4()
+
+
+def answered(patient_id: uuid.UUID) -> EConsultAnswered:
+    now = SystemClock().now()
+    return EConsultAnswered(econsult_id=uuid.uuid4(), patient_id=patient_id, doctor_id=DOCTOR, submitted_at=now,
+                            answered_at=now)
+
+
+async def states(notify: Notify, event_id: uuid.UUID) -> dict[str, tuple[str, int]]:
+    return {r["channel"]: (r["state"], r["attempts"]) for r in await notify.deliveries(event_id)}
+
+
+async def test_an_event_delivered_three_times_gives_one_sms_and_one_email(stack_env: StackEnv, scratch_db: str) -> None:
+    async with notify_service(stack_env, scratch_db) as notify:
+        patient = await notify.register(mobile="+4791110001", email="ola@example.no")
+        envelope = await notify.publish(answered(patient), times=3)
+        topic = notify.settings.topic("econsultations")
+        await until(lambda: committed_everything(notify.settings, topic), what="all three copies consumed")
+
+        async def both_sent() -> bool:
+            return await states(notify, envelope.event_id) == {"sms": ("sent", 1), "email": ("sent", 1)}
+        await until(both_sent, what="the event sent")
+        assert [m["text"] for m in notify.sms.to("+4791110001")] == ["Du har fått svar fra legen i ePortalen."]
+        assert len(notify.mail.to("ola@example.no")) == 1
+        assert notify.sms.requests == 1
+
+
+async def test_one_delivery_per_event_and_channel_even_past_the_inbox(stack_env: StackEnv, scratch_db: str) -> None:
+    async with notify_service(stack_env, scratch_db) as notify:
+        patient = await notify.register(mobile="+4791110009", email="per@example.no")
+        event = answered(patient)
+        envelope = Envelope.wrap(event, occurred_at=SystemClock().now(), correlation_id="test")
+        pool = notify.client._transport.app.state.runtime.pool  # type: ignore[attr-defined]
+        for _ in range(2):  # the handler itself, twice: the unique (event_id, channel) holds
+            async with pool.acquire() as conn, conn.transaction():
+                await queue_for(conn, envelope, event, SystemClock())
+        assert len(await notify.deliveries(envelope.event_id)) == 2
+
+
+async def test_a_provider_failing_twice_then_accepting_gives_one_sms_and_three_tries(
+        stack_env: StackEnv, scratch_db: str) -> None:
+    async with notify_service(stack_env, scratch_db, sms=SmsSink(fail_next=2)) as notify:
+        patient = await notify.register(mobile="+4791110002", email=None)
+        envelope = await notify.publish(answered(patient))
+
+        async def sent() -> bool:
+            return await states(notify, envelope.event_id) == {"sms": ("sent", 3)}
+        await until(sent, what="the SMS sent on the third try")
+        assert len(notify.sms.to("+4791110002")) == 1
+        assert notify.sms.requests == 3
+        tries = await notify.fetch(
+            """SELECT a.attempt, a.outcome, a.error FROM delivery_attempts a
+               JOIN deliveries d ON d.id = a.delivery_id WHERE d.event_id = $1 ORDER BY a.id""", envelope.event_id)
+        assert [(t["attempt"], t["outcome"], t["error"]) for t in tries] == [
+            (1, "failed", "sms: HTTP 503"), (2, "failed", "sms: HTTP 503"), (3, "accepted", None)]
+        assert await notify.fetchval("SELECT count(*) FROM undeliverable") == 0
+
+
+async def test_a_provider_that_never_accepts_ends_failed_with_a_dead_letter_and_the_next_goes_out(
+        stack_env: StackEnv, scratch_db: str) -> None:
+    sink = SmsSink(fail_for={"+4791110003"})
+    async with notify_service(stack_env, scratch_db, sms=sink, delivery_max_attempts=3) as notify:
+        unlucky = await notify.register(mobile="+4791110003", email=None)
+        lucky = await notify.register(mobile="+4791110004", email=None)
+        doomed = await notify.publish(answered(unlucky))
+        now = SystemClock().now()
+        fine = await notify.publish(PrescriptionSent(renewal_id=uuid.uuid4(), patient_id=lucky, doctor_id=DOCTOR,
+                                                     medication_ids=[uuid.uuid4()], sent_at=now))
+
+        async def failed() -> bool:
+            return await states(notify, doomed.event_id) == {"sms": ("failed", 3)}
+        await until(failed, what="the delivery given up after 3 tries")
+        [dead] = await notify.fetch("SELECT * FROM undeliverable")
+        assert (dead["event_id"], dead["event_type"], dead["channel"], dead["attempts"], dead["error"]) == (
+            doomed.event_id, "EConsultAnswered", "sms", 3, "sms: HTTP 503")
+        await until(lambda: notify.sms.to("+4791110004"), what="the next event's SMS")
+        assert await states(notify, fine.event_id) == {"sms": ("sent", 1)}
+        assert notify.sms.to("+4791110003") == []
+
+
+async def test_a_login_code_goes_at_once_and_is_kept_nowhere_after(
+        stack_env: StackEnv, scratch_db: str, capfd: pytest.CaptureFixture[str]) -> None:
+    async with notify_service(stack_env, scratch_db) as notify:
+        patient = await notify.register(mobile="+4791110005", email="kari@example.no")
+        now = SystemClock().now()
+        from datetime import timedelta
+        code = LoginCodeRequested(challenge_id=uuid.uuid4(), mobile="+4791110005", code="604211",
+                                  expires_at=now + timedelta(minutes=5))
+        envelope = await notify.publish(code, times=2)
+        [sms] = await until(lambda: notify.sms.to("+4791110005"), what="the login code SMS")
+        assert "604211" in sms["text"].split()
+        assert notify.mail.to("kari@example.no") == []  # a code goes by SMS only
+
+        async def final() -> bool:
+            return await states(notify, envelope.event_id) == {"sms": ("sent", 1)}
+        await until(final, what="the code's delivery recorded")
+        [row] = await notify.deliveries(envelope.event_id)
+        assert row["body"] is None  # the code is not kept once sent
+        assert row["patient_id"] == patient  # staff see it in the patient's list, without the code
+        listed = await notify.client.get(f"/internal/patients/{patient}/deliveries")
+        assert listed.status_code == 200
+        assert [(i["kind"], i["label"], i["state"]) for i in listed.json()["items"]] == [
+            ("login_code", "Engangskode for innlogging", "sent")]
+        assert "604211" not in listed.text
+        assert "604211" not in capfd.readouterr().out + capfd.readouterr().err

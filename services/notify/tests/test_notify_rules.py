@@ -1,0 +1,68 @@
+"""Who gets what on which channel, and when: SMS to the mobile, e-mail where there is one, login codes
+at once to the number asked for, reminders never between 21:00 and 08:00 Oslo time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from contracts.events import AppointmentReminderDue, InvoiceIssued, LoginCodeRequested
+from kit.clock import OSLO
+from notify.domain.rules import Contact, plan, send_from
+from notify.sender import backoff
+from notify.settings import NotifySettings
+from services.notify.tests.notify_samples import PATIENT, every_event
+
+KARI = Contact(PATIENT, "+4791234567", "kari@example.no")
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=OSLO)
+
+
+def test_sms_to_the_mobile_and_email_where_there_is_one() -> None:
+    for event in every_event()[1:]:
+        assert sorted((p.channel, p.address) for p in plan(event, KARI, at(10, 12))) == [
+            ("email", "kari@example.no"), ("sms", "+4791234567")]
+        assert [p.channel for p in plan(event, Contact(PATIENT, "+4791234567", None), at(10, 12))] == ["sms"]
+        assert [p.channel for p in plan(event, Contact(PATIENT, None, "kari@example.no"), at(10, 12))] == ["email"]
+        assert plan(event, Contact(PATIENT, None, None), at(10, 12)) == []
+
+
+def test_a_login_code_goes_by_sms_at_once_to_the_number_asked_for_even_at_night() -> None:
+    code = every_event(mobile="+4799887766")[0]
+    assert isinstance(code, LoginCodeRequested)
+    night = at(10, 3, 12)
+    [planned] = plan(code, KARI, night)
+    assert (planned.channel, planned.address, planned.not_before) == ("sms", "+4799887766", night)
+    assert planned.expires_at == code.expires_at
+    assert planned.priority == 0
+
+
+def test_reminders_wait_for_eight_in_the_morning() -> None:
+    assert send_from("appointment_reminder", at(10, 20, 59)) == at(10, 20, 59)
+    assert send_from("appointment_reminder", at(10, 21, 0)) == at(11, 8, 0)
+    assert send_from("appointment_reminder", at(10, 23, 30)) == at(11, 8, 0)
+    assert send_from("appointment_reminder", at(11, 0, 10)) == at(11, 8, 0)
+    assert send_from("appointment_reminder", at(11, 7, 59)) == at(11, 8, 0)
+    assert send_from("appointment_reminder", at(11, 8, 0)) == at(11, 8, 0)
+    # Across the change to summer time (29 March 2026): still 08:00 on the wall clock.
+    assert send_from("appointment_reminder", at(28, 22, 0)) == at(29, 8, 0)
+    assert send_from("appointment_reminder", at(28, 22, 0)).utcoffset() == timedelta(hours=2)
+    # Other messages answer something just done and go at once.
+    assert send_from("appointment_booked", at(10, 23, 30)) == at(10, 23, 30)
+    reminder = next(e for e in every_event() if isinstance(e, AppointmentReminderDue))
+    assert {p.not_before for p in plan(reminder, KARI, at(10, 22))} == {at(11, 8)}
+    assert {p.expires_at for p in plan(reminder, KARI, at(10, 22))} == {reminder.starts_at}
+
+
+def test_the_giro_rides_on_the_invoice_email_only() -> None:
+    for event in every_event():
+        for planned in plan(event, KARI, at(10, 12)):
+            expected = event.invoice_id if isinstance(event, InvoiceIssued) and planned.channel == "email" else None
+            assert planned.giro_invoice_id == expected
+
+
+def test_retries_back_off_exponentially_up_to_a_cap() -> None:
+    settings = NotifySettings(env="test", database_url="postgresql://x@127.0.0.1:1/x", delivery_backoff_seconds=5,
+                              delivery_backoff_max_seconds=60)
+    assert [backoff(settings, n).total_seconds() for n in range(1, 7)] == [5, 10, 20, 40, 60, 60]
