@@ -5,6 +5,7 @@ ends in `failed` with a dead-letter record while the next message still goes out
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -105,7 +106,6 @@ async def test_a_login_code_goes_at_once_and_is_kept_nowhere_after(
     async with notify_service(stack_env, scratch_db) as notify:
         patient = await notify.register(mobile="+4791110005", email="kari@example.no")
         now = SystemClock().now()
-        from datetime import timedelta
         code = LoginCodeRequested(challenge_id=uuid.uuid4(), mobile="+4791110005", code="604211",
                                   expires_at=now + timedelta(minutes=5))
         envelope = await notify.publish(code, times=2)
