@@ -17,7 +17,7 @@ KUSTOMIZE_VERSION := v5.8.1
 KUSTOMIZE := $(TOOLS)/bin/kustomize
 KUSTOMIZE_STAMP := $(TOOLS)/.kustomize-$(KUSTOMIZE_VERSION)
 
-.PHONY: help install run stop status test test-fast lint typecheck asyncapi bench chaos clean kustomize
+.PHONY: help install run stop status test test-fast lint typecheck asyncapi bench chaos clean kustomize web-test
 
 help:
 	@echo "make run        start the whole system with demo data (Ctrl-C stops it)"
@@ -40,7 +40,30 @@ $(KAFKA_LIBS)/.done: deploy/local/kafka/pom.xml
 	@mvn -q -B -f deploy/local/kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=target/libs -DincludeScope=runtime
 	@touch $@
 
-install: $(VENV)/.synced $(KAFKA_LIBS)/.done
+# The web client (web/): npm ci when the lock file changes, a build when any source changes.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json web/vite.config.ts web/tsconfig.json
+web/node_modules/.ci-done: web/package-lock.json
+	@echo "[install] web client packages (npm ci)"
+	@cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/dist/index.html: web/node_modules/.ci-done $(WEB_SOURCES)
+	@echo "[install] web client build (vite)"
+	@cd web && npm run --silent build
+
+# The browser tests drive Debian's Chromium (never a browser a test tool downloads). Without root or the
+# package the browser tests skip and say why; nothing else depends on it.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "[install] Debian's chromium for the browser tests (apt-get)"
+	@(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null \
+		|| echo "[install] chromium could not be installed: tests/browser will skip"
+
+web-test: web/dist/index.html
+	@echo "[test] web client unit tests (vitest)"
+	@cd web && npm test --silent
+
+install: $(VENV)/.synced $(KAFKA_LIBS)/.done web/dist/index.html
 
 $(KUSTOMIZE_STAMP):
 	@echo "[install] kustomize $(KUSTOMIZE_VERSION) into $(TOOLS)/bin (go install, from the Go module proxy)"
@@ -68,7 +91,7 @@ typecheck: install
 	@echo "[test] mypy"
 	@$(VENV)/bin/mypy $(foreach p,kit contracts identity booking prescription econsult billing notify gateway,-p $(p))
 
-test: lint typecheck $(KUSTOMIZE_STAMP)
+test: lint typecheck $(KUSTOMIZE_STAMP) web-test $(CHROMIUM)
 	@echo "[test] pytest (starts the test instance of PostgreSQL and Kafka if it is not running)"
 	@$(VENV)/bin/pytest
 
