@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from contracts.events import AppointmentReminderDue, InvoiceIssued, LoginCodeRequested
 from kit.clock import OSLO
 from notify.domain.rules import Contact, plan, send_from
@@ -66,3 +68,18 @@ def test_retries_back_off_exponentially_up_to_a_cap() -> None:
     settings = NotifySettings(env="test", database_url="postgresql://x@127.0.0.1:1/x", delivery_backoff_seconds=5,
                               delivery_backoff_max_seconds=60)
     assert [backoff(settings, n).total_seconds() for n in range(1, 7)] == [5, 10, 20, 40, 60, 60]
+
+
+def test_production_needs_real_providers_and_never_runs_the_sinks() -> None:
+    from pydantic import ValidationError
+    base = {"database_url": "postgresql://notify@db/notify"}
+    assert NotifySettings(env="dev", **base).runs_sinks
+    assert NotifySettings(env="test", **base).runs_sinks
+    with pytest.raises(ValidationError, match="never run in production"):
+        NotifySettings(env="prod", dev_sinks=True, **base)
+    with pytest.raises(ValidationError, match="EPORTAL_SMS_PROVIDER_URL"):
+        NotifySettings(env="prod", smtp_host="smtp.example.no", **base)
+    real = NotifySettings(env="prod", sms_provider_url="https://sms.example.no/v1", sms_api_key="s3cr3t-key",
+                          smtp_host="smtp.example.no", **base)
+    assert not real.runs_sinks
+    assert "s3cr3t-key" not in repr(real)  # the key is a secret
