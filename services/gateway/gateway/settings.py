@@ -15,6 +15,15 @@ class GatewaySettings(ServiceSettings):
     billing_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8105")
     notify_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8106")
     upstream_timeout_seconds: float = 10.0
+    # The development routes (/dev/sms, /dev/mail: what notify's sinks received). None: on in dev and
+    # test (the running system in tests is env=test), never in production.
+    dev_routes: bool | None = None
+
+    @property
+    def serves_dev_routes(self) -> bool:
+        if self.env == "prod":
+            return False
+        return self.dev_routes if self.dev_routes is not None else True
 
     def service_urls(self) -> dict[str, str]:
         return {name: str(getattr(self, f"{name}_url")).rstrip("/") for name in

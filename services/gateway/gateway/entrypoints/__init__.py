@@ -8,6 +8,10 @@ ROUTERS: list[APIRouter] = [health.router]
 ROUTERS.append(booking.router)
 ROUTERS.append(econsult.router)
 ROUTERS.append(billing.router)
+from gateway.entrypoints import dev_sinks, notifications  # noqa: E402
+
+ROUTERS.append(dev_sinks.router)
+ROUTERS.append(notifications.router)
 
 # The web portal (web/dist at "/"). Its catch-all never matches API paths (see web.py), so a router appended
 # after this line still works; keep it last all the same.
