@@ -134,6 +134,8 @@ def start_system(infra: Infrastructure, workdir: Path) -> System:
             env[name] = value
         if service == "gateway":
             env.update({f"EPORTAL_{s.upper()}_URL": url for s, url in urls.items()})
+        if service == "notify":
+            env["EPORTAL_BILLING_URL"] = urls["billing"]  # the giro PDF on the invoice e-mail
         envs[service] = env
     system = System(gateway_url=f"http://127.0.0.1:{ports['gateway']}", service_urls=urls, dsns=dsns,
                     topic_prefix=prefix, clock_file=clock_file, logs=logs, suffix=f"_s{run_id}", ports=extra_ports,
