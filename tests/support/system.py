@@ -32,6 +32,8 @@ SERVICES = ("identity", "booking", "prescription", "econsult", "billing", "notif
 EXTRA_ENV: dict[str, dict[str, str]] = {
     # The overdue job looks every second, so a test that moves the clock past a due date sees it at once.
     "billing": {"EPORTAL_OVERDUE_CHECK_SECONDS": "1"},
+    # The reminder job looks every second, so a test that moves the clock to the day before sees it at once.
+    "booking": {"EPORTAL_REMINDER_POLL_SECONDS": "1"},
 }
 
 
