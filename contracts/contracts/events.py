@@ -100,14 +100,20 @@ class AppointmentBooked(_AppointmentEvent):
 
 class AppointmentCancelled(_AppointmentEvent):
     event_type: ClassVar[str] = "AppointmentCancelled"
-    description: ClassVar[str] = "An appointment was cancelled, by the patient or by the clinic."
+    description: ClassVar[str] = (
+        "An appointment was cancelled, by the patient or by the clinic (`staff`, at any time: tell the "
+        "patient). The slot is bookable again."
+    )
 
     cancelled_by: Literal["patient", "staff"]
 
 
 class AppointmentReminderDue(_AppointmentEvent):
     event_type: ClassVar[str] = "AppointmentReminderDue"
-    description: ClassVar[str] = "The day before an appointment: time to remind the patient."
+    description: ClassVar[str] = (
+        "The day before an appointment (from 10:00 Oslo time): time to remind the patient. Emitted once per "
+        "appointment, and not for one booked the day before or later (the confirmation serves)."
+    )
 
 
 # --- prescription -----------------------------------------------------------------------------
