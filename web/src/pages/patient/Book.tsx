@@ -68,7 +68,7 @@ export function Book() {
               return (
                 <li key={a.id} className="appointment">
                   <strong>{formatDateTime(a.starts_at)}</strong>
-                  {a.status === "cancelled" && <span className="badge"> {nb.book.statusCancelled(a.cancelled_by)}</span>}
+                  {a.status === "cancelled" && <>{" "}<span className="badge">{nb.book.statusCancelled(a.cancelled_by)}</span></>}
                   {a.status === "booked" && a.patient_may_cancel_until &&
                     <p className="hint">{nb.book.cancelDeadline(formatDateTime(a.patient_may_cancel_until))}</p>}
                   {state === "too_late" && <p className="why">{nb.book.tooLateToCancel}</p>}

@@ -86,7 +86,7 @@ export function Home() {
               <ul className="plain">
                 {unpaid.map((i) => (
                   <li key={i.id}>{i.amount_nok} – {nb.invoices.due} {formatDate(i.due_date)}
-                    {i.status === "overdue" && <strong className="badge badge-danger"> {nb.invoices.statuses.overdue}</strong>}</li>
+                    {i.status === "overdue" && <>{" "}<strong className="badge badge-danger">{nb.invoices.statuses.overdue}</strong></>}</li>
                 ))}
                 <li><Link to="/fakturaer">{nb.nav.invoices}</Link></li>
               </ul>
@@ -111,7 +111,7 @@ function OpenRequests({ renewals, econsults }: { renewals?: Renewal[]; econsults
     <ul className="plain">
       {open.map((o) => (
         <li key={o.id}><strong>{o.kind}</strong>{o.due && <> – {nb.home.due(formatDate(o.due))}</>}
-          {o.overdue && <span className="badge badge-danger"> {nb.home.overdue}</span>}</li>
+          {o.overdue && <>{" "}<span className="badge badge-danger">{nb.home.overdue}</span></>}</li>
       ))}
     </ul>
   );

@@ -29,7 +29,7 @@ function AnswerForm({ consultation: c }: { consultation: EConsultation & { patie
     <>
       {c.patient_name && <p className="big">{nb.decision.patient(c.patient_name)}</p>}
       <p>{nb.econsult.sentOn(formatDateTime(c.submitted_at))} · {nb.inbox.due(formatDate(c.due_date))}
-        {c.overdue && <strong className="badge badge-danger"> {nb.inbox.overdue}</strong>}</p>
+        {c.overdue && <>{" "}<strong className="badge badge-danger">{nb.inbox.overdue}</strong></>}</p>
       <h2>{nb.answer.question}</h2>
       <blockquote>{c.text}</blockquote>
       {c.status !== "open" ? <p>{nb.econsult.status[c.status]}</p> : (

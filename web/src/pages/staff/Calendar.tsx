@@ -34,7 +34,7 @@ export function Calendar() {
               <li key={s.slot_id} className={s.appointment ? "booked" : "free"}>
                 <strong>{formatTime(s.starts_at)}–{formatTime(s.ends_at)}</strong>{" "}
                 {s.appointment ? t.booked(s.appointment.patient_name ?? "") : t.free}
-                {!s.online && <span className="badge"> {t.offline}</span>}
+                {!s.online && <>{" "}<span className="badge">{t.offline}</span></>}
                 {s.appointment?.reason && <p className="hint">{t.reason(s.appointment.reason)}</p>}
                 {s.appointment && (
                   <Busy type="button" className="secondary" busy={cancel.busy} label={t.cancel}

@@ -46,7 +46,7 @@ function DecisionForm({ renewal }: { renewal: Renewal }) {
     <form onSubmit={onSubmit} noValidate>
       {renewal.patient_name && <p className="big">{nb.decision.patient(renewal.patient_name)}</p>}
       {renewal.due_date && <p>{nb.inbox.due(formatDate(renewal.due_date))}
-        {renewal.overdue && <strong className="badge badge-danger"> {nb.inbox.overdue}</strong>}</p>}
+        {renewal.overdue && <>{" "}<strong className="badge badge-danger">{nb.inbox.overdue}</strong></>}</p>}
       {renewal.channel && <p className="hint">{nb.inbox.channel[renewal.channel] ?? renewal.channel}</p>}
       {renewal.message && <><h2>{nb.decision.message}</h2><blockquote>{renewal.message}</blockquote></>}
       {renewal.items.map((item) => {

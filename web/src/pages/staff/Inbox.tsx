@@ -21,7 +21,7 @@ export function Inbox() {
                 </p>
                 <p>
                   {nb.inbox.due(formatDate(i.due_date))}
-                  {i.overdue && <strong className="badge badge-danger"> {nb.inbox.overdue}</strong>}
+                  {i.overdue && <>{" "}<strong className="badge badge-danger">{nb.inbox.overdue}</strong></>}
                   <span className="hint"> · {nb.inbox.received(formatDateTime(i.created_at))}</span>
                 </p>
                 <Link className="button" to={i.kind === "renewal" ? `/ansatt/resept/${i.id}` : `/ansatt/ekonsultasjon/${i.id}`}

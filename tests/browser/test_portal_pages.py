@@ -1,0 +1,322 @@
+"""Every page of the portal in real Chromium at 360 px and at desktop width, against a stand-in API on a fixed
+day: no serious or critical accessibility violation (axe), a screenshot of each in web/screenshots/, and the
+behaviour a patient notices (counter, at most 3 medicines, deadlines shown before they bite, failures)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
+
+from tests.browser.stub_api import BASE_URL, CSRF, NOW, Call, StubApi
+from tests.browser.support import DESKTOP, PHONE, WIDTHS, Width, assert_accessible, new_context, screenshot
+
+PATIENT_PAGES = [("hjem", "/", "Hei, Kari Nordmann"), ("forny-resept", "/resept", "Forny resept"),
+                 ("timebestilling", "/time", "Timebestilling"), ("ekonsultasjon", "/ekonsultasjon", "eKonsultasjon"),
+                 ("fakturaer", "/fakturaer", "Fakturaer"), ("tilgangslogg", "/tilgangslogg", "Hvem har sett mine data"),
+                 ("om-portalen", "/om", "Om e-Portalen")]
+DOCTOR_PAGES = [("lege-innboks", "/ansatt/innboks", "Innboks"), ("lege-resept", "/ansatt/resept/r1", "Reseptfornyelse"),
+                ("lege-ekonsultasjon", "/ansatt/ekonsultasjon/e1", "eKonsultasjon"),
+                ("lege-ekonsultasjon-av-pa", "/ansatt/ekonsultasjon-av-pa", "eKonsultasjon av/på"),
+                ("lege-timebok", "/ansatt/timebok", "Timebok")]
+
+
+class Portal:
+    def __init__(self, browser: Browser, width: Width) -> None:
+        self.api = StubApi()
+        self.context: BrowserContext = new_context(browser, width, BASE_URL)
+        self.context.clock.set_fixed_time(NOW)
+        self.api.install(self.context)
+        self.page: Page = self.context.new_page()
+        self.width = width
+
+    def open(self, path: str, heading: str) -> Page:
+        self.page.goto(path)
+        return self.settled(heading)
+
+    def settled(self, heading: str) -> Page:
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(heading)
+        self.page.wait_for_load_state("networkidle")
+        expect(self.page.locator(".loading")).to_have_count(0)
+        return self.page
+
+    def logout(self, heading: str = "Innlogging for ansatte") -> None:
+        self.page.get_by_role("button", name="Logg ut").click()
+        self.settled(heading)
+
+    def staff_login(self, role: str, name: str) -> None:
+        self.api.answers[("POST", "/api/v1/staff/auth/login")] = (
+            200, {"token": "t", "csrf_token": CSRF, "staff": {"id": "s", "name": name, "role": role}})
+        self.page.goto("/ansatt/logg-inn")
+        self.page.get_by_label("Brukernavn").fill(role)
+        self.page.get_by_label("Passord").fill("demo")
+        self.page.get_by_role("button", name="Logg inn").click()
+
+
+@pytest.fixture(params=WIDTHS, ids=[w.name for w in WIDTHS])
+def portal(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Portal]:
+    p = Portal(browser, request.param)
+    yield p
+    p.context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Portal]:
+    p = Portal(browser, PHONE)
+    yield p
+    p.context.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Portal]:
+    p = Portal(browser, DESKTOP)
+    yield p
+    p.context.close()
+
+
+def test_every_patient_page_is_accessible_and_photographed(portal: Portal) -> None:
+    for name, path, heading in PATIENT_PAGES:
+        page = portal.open(path, heading)
+        assert_accessible(page)
+        screenshot(page, name, portal.width)
+        # Nothing is wider than the screen: a phone never scrolls sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= portal.width.width, name
+
+
+def test_the_login_pages_are_accessible_and_photographed(portal: Portal) -> None:
+    portal.api.fail("GET", "/api/v1/me", 401, "auth.required")
+    page = portal.open("/", "Logg inn")
+    assert_accessible(page)
+    screenshot(page, "logg-inn", portal.width)
+    page = portal.open("/ansatt/logg-inn", "Innlogging for ansatte")
+    assert_accessible(page)
+    screenshot(page, "ansatt-logg-inn", portal.width)
+
+
+def test_every_staff_page_is_accessible_and_photographed(portal: Portal) -> None:
+    portal.staff_login("doctor", "Dr. Ingrid Solberg")
+    portal.settled("Innboks")
+    for name, path, heading in DOCTOR_PAGES:
+        page = portal.open(path, heading)
+        assert_accessible(page)
+        screenshot(page, name, portal.width)
+    portal.logout()
+    portal.staff_login("reception", "Resepsjonen (Mona Vik)")
+    page = portal.settled("Resepsjon")
+    assert_accessible(page)
+    screenshot(page, "resepsjon", portal.width)
+    portal.logout()
+    portal.staff_login("billing", "Regnskap (Per Moe)")
+    page = portal.settled("Regnskap")
+    assert_accessible(page)
+    screenshot(page, "regnskap", portal.width)
+
+
+def test_login_with_national_id_then_code_and_the_csrf_header_on_every_change(phone: Portal) -> None:
+    api = phone.api
+    me = api.answers[("GET", "/api/v1/me")]
+    api.fail("GET", "/api/v1/me", 401, "auth.required")
+
+    def after_verify(call: Call) -> None:
+        if call.path == "/api/v1/auth/verify" and call.body.get("code") == "123456":
+            api.answers[("GET", "/api/v1/me")] = me  # the session cookie now says who this is
+    api.on_call = after_verify
+    page = phone.open("/", "Logg inn")
+    page.get_by_role("button", name="Send kode på SMS").click()
+    expect(page.get_by_text("Fødselsnummeret må ha 11 siffer.")).to_be_visible()  # checked before asking
+    page.get_by_label("Fødselsnummer eller D-nummer (11 siffer)").fill("120885 50012")
+    page.get_by_role("button", name="Send kode på SMS").click()
+    assert api.made("POST", "/api/v1/auth/login")[0].body == {"national_id": "12088550012"}
+    api.fail("POST", "/api/v1/auth/verify", 401, "auth.invalid_code")
+    page.get_by_label("Engangskode (6 siffer)").fill("000000")
+    page.get_by_role("button", name="Logg inn").click()
+    expect(page.get_by_role("alert")).to_have_text("Koden stemmer ikke. Sjekk SMS-en og prøv igjen.")
+    api.answers[("POST", "/api/v1/auth/verify")] = StubApi().answers[("POST", "/api/v1/auth/verify")]
+    page.get_by_label("Engangskode (6 siffer)").fill("123456")
+    page.get_by_role("button", name="Logg inn").click()
+    phone.settled("Hei, Kari Nordmann")
+    assert api.made("POST", "/api/v1/auth/verify")[-1].body == {"challenge_id": "c-1", "code": "123456"}
+    page.goto("/time")
+    page.get_by_role("button", name="Avbestill").click()
+    page.get_by_role("button", name="Ja, avbestill timen").click()
+    expect(page.get_by_text("Timen er avbestilt.")).to_be_visible()
+    assert api.made("DELETE", "/api/v1/appointments/a1")[0].headers.get("x-csrf-token") == CSRF
+
+
+def test_home_explains_a_restriction_in_plain_words(desktop: Portal) -> None:
+    me = desktop.api.answers[("GET", "/api/v1/me")][1]
+    desktop.api.answers[("GET", "/api/v1/me")] = (200, {**me, "restrictions": ["access.unpaid_claims"]})
+    page = desktop.open("/", "Hei, Kari Nordmann")
+    warning = page.get_by_role("region", name="Du kan ikke sende nye henvendelser nå")
+    expect(warning).to_contain_text("Du har en faktura som har forfalt uten å være betalt.")
+    expect(warning).to_contain_text("Betal fakturaen")
+    assert_accessible(page)
+    screenshot(page, "hjem-ubetalt-faktura", desktop.width)
+    page.goto("/time")
+    expect(page.get_by_role("button", name=re.compile("^Velg ")).first).to_be_disabled()
+
+
+def test_renewal_takes_at_most_three_and_says_why_others_cannot_be_renewed(phone: Portal) -> None:
+    page = phone.open("/resept", "Forny resept")
+    for name in ("Levaxin 50 mikrog", "Atorvastatin 20 mg", "Metformin 500 mg"):
+        page.get_by_label(name).check()
+    expect(page.get_by_text("3 av 3 valgt")).to_be_visible()
+    expect(page.get_by_label("Ramipril 5 mg")).to_be_disabled()
+    expect(page.get_by_label("Oxycodone 5 mg")).to_be_disabled()
+    expect(page.get_by_text("A-preparater (narkotiske medisiner) fornyes aldri på nett")).to_be_visible()
+    expect(page.get_by_text("Antibiotika skal legen vurdere ved en undersøkelse")).to_be_visible()
+    expect(page.get_by_text("skrevet ut av sykehus eller et annet legekontor")).to_be_visible()
+    page.get_by_label("Melding til legen (valgfritt)").fill("Takk!")
+    page.get_by_role("button", name="Send bestilling").click()
+    expect(page.get_by_text("Bestillingen er sendt. Legen behandler den senest mandag 19. januar 2026.")) \
+        .to_be_visible()
+    sent = phone.api.made("POST", "/api/v1/renewals")[0].body
+    assert sent == {"medication_ids": ["m1", "m2", "m3"], "message": "Takk!"}
+
+
+def test_booking_shows_the_cancel_deadline_before_booking_and_the_rule_after(phone: Portal) -> None:
+    page = phone.open("/time", "Timebestilling")
+    expect(page.get_by_text("en time mandag kl. 09.00 må avbestilles senest fredag kl. 09.00")).to_be_visible()
+    expect(page.get_by_text("Du kan avbestille på nett til og med onsdag 14. januar kl. 09:00.")).to_be_visible()
+    # The patient has a time already: one at a time, so the free slots wait until it is cancelled.
+    expect(page.get_by_role("button", name=re.compile("^Velg ")).first).to_be_disabled()
+    phone.api.answers[("GET", "/api/v1/appointments")] = (200, {"items": []})
+    page.reload()
+    phone.settled("Timebestilling")
+    page.get_by_role("button", name="Velg fredag 16. januar kl. 09:00").click()
+    # Friday 09:00 minus 24 working hours: Thursday 09:00, shown before the patient books.
+    expect(page.get_by_text("Du kan avbestille på nett til og med torsdag 15. januar kl. 09:00.")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "timebestilling-bekreft", phone.width)
+    phone.api.fail("POST", "/api/v1/appointments", 409, "booking.slot_taken")
+    page.get_by_role("button", name="Bestill timen").click()
+    expect(page.get_by_role("alert")).to_have_text("Noen andre rakk å bestille denne timen. Velg en annen.")
+
+
+def test_cancelling_too_late_is_explained_not_offered(phone: Portal) -> None:
+    appointments = phone.api.answers[("GET", "/api/v1/appointments")][1]["items"]
+    soon = {**appointments[0], "starts_at": "2026-01-13T09:00:00+01:00",
+            "patient_may_cancel_until": "2026-01-12T09:00:00+01:00"}
+    phone.api.answers[("GET", "/api/v1/appointments")] = (200, {"items": [soon]})
+    page = phone.open("/time", "Timebestilling")
+    expect(page.get_by_text("Fristen for å avbestille på nett er ute. Ring legekontoret.")).to_be_visible()
+    expect(page.get_by_role("button", name="Avbestill")).to_have_count(0)
+
+
+def test_econsultation_counts_as_the_server_and_shows_lists_price_and_confirmation(phone: Portal) -> None:
+    page = phone.open("/ekonsultasjon", "eKonsultasjon")
+    expect(page.get_by_role("heading", name="Dette kan du spørre om")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dette kan du IKKE spørre om")).to_be_visible()
+    expect(page.get_by_text("259,00 kr (egenandel og fakturagebyr)")).to_be_visible()
+    question = page.get_by_label("Spørsmålet ditt")
+    send = page.get_by_role("button", name="Send eKonsultasjon")
+    question.fill("  e\u0301 😀  ")  # NFC makes one "é"; an emoji is one code point; the edges are trimmed
+    expect(page.get_by_text("3 av 500 tegn")).to_be_visible()
+    question.fill("a" * 501)
+    expect(page.get_by_text("501 av 500 tegn – 1 tegn for mye")).to_be_visible()
+    expect(send).to_be_disabled()
+    question.fill("Jeg har fått tørrhoste etter at jeg begynte på Ramipril. Kan det være en bivirkning?")
+    expect(send).to_be_disabled()  # the lists, the answer time and the price must be confirmed first
+    page.get_by_label(re.compile("^Jeg har lest hva som kan")).check()
+    send.click()
+    expect(page.get_by_role("heading", name="eKonsultasjonen er sendt")).to_be_focused()
+    expect(page.get_by_text("Legen svarer senest mandag 19. januar 2026.", exact=False)).to_be_visible()
+    expect(page.get_by_text("Pris når legen har svart: 259,00 kr.")).to_be_visible()
+    assert phone.api.made("POST", "/api/v1/econsultations")[0].body["accepted_terms"] is True
+    screenshot(page, "ekonsultasjon-sendt", phone.width)
+
+
+def test_a_frikort_patient_sees_it_is_free(phone: Portal) -> None:
+    guidance = phone.api.answers[("GET", "/api/v1/econsultations/guidance")][1]
+    phone.api.answers[("GET", "/api/v1/econsultations/guidance")] = (200, {**guidance, "price": {
+        "copayment_ore": 0, "fee_ore": 0, "amount_ore": 0, "amount_nok": "0,00 kr", "exempt": True,
+        "exempt_reason": "frikort"}})
+    page = phone.open("/ekonsultasjon", "eKonsultasjon")
+    expect(page.get_by_text("Gratis for deg: du har frikort i år.")).to_be_visible()
+
+
+def test_invoices_link_the_giro_pdf(desktop: Portal) -> None:
+    page = desktop.open("/fakturaer", "Fakturaer")
+    link = page.get_by_role("link", name="Åpne giro (PDF)").first
+    expect(link).to_have_attribute("href", "/api/v1/invoices/i1/pdf")
+    with page.expect_popup() as popup:
+        link.click()
+    assert popup.value.url.endswith("/api/v1/invoices/i1/pdf")
+
+
+def test_a_failed_request_says_so_and_can_be_retried_while_the_rest_works(desktop: Portal) -> None:
+    desktop.api.fail("GET", "/api/v1/appointments", 503, "upstream.unavailable")
+    desktop.api.aborted.add(("GET", "/api/v1/invoices"))
+    page = desktop.open("/", "Hei, Kari Nordmann")
+    expect(page.get_by_text("En del av systemet svarer ikke akkurat nå. Prøv igjen om litt.")).to_be_visible()
+    expect(page.get_by_text("Vi får ikke kontakt med e-Portalen.", exact=False)).to_be_visible()
+    expect(page.get_by_text("Du har ingen åpne henvendelser.")).to_be_visible()  # the other sections still work
+    assert_accessible(page)
+    desktop.api.answers[("GET", "/api/v1/appointments")] = StubApi().answers[("GET", "/api/v1/appointments")]
+    page.get_by_role("button", name="Prøv igjen").first.click()
+    expect(page.get_by_text("torsdag 15. januar kl. 09:00")).to_be_visible()
+
+
+def test_a_slow_request_shows_it_is_working_and_cannot_be_sent_twice(phone: Portal) -> None:
+    phone.api.delays[("POST", "/api/v1/renewals")] = 1.5
+    page = phone.open("/resept", "Forny resept")
+    page.get_by_label("Levaxin 50 mikrog").check()
+    button = page.get_by_role("button", name="Send bestilling")
+    button.click()
+    expect(page.get_by_role("button", name="Sender …")).to_be_disabled()
+    expect(page.get_by_text("Bestillingen er sendt.", exact=False)).to_be_visible()
+    assert len(phone.api.made("POST", "/api/v1/renewals")) == 1
+
+
+def test_doctor_decides_each_medicine_with_a_reason_for_a_rejection(phone: Portal) -> None:
+    phone.staff_login("doctor", "Dr. Ingrid Solberg")
+    page = phone.settled("Innboks")
+    first = page.locator(".inbox-item").first
+    expect(first).to_contain_text("Kari Nordmann")
+    expect(first).to_contain_text("Over fristen")
+    first.get_by_role("link").click()
+    phone.settled("Reseptfornyelse")
+    page.get_by_role("group", name="Levaxin 50 mikrog").get_by_label("Godkjenn").check()
+    page.get_by_role("group", name="Atorvastatin 20 mg").get_by_label("Avslå").check()
+    page.get_by_role("button", name="Send avgjørelse").click()
+    expect(page.get_by_role("alert")).to_have_text("Skriv en begrunnelse for hvert avslag.")
+    page.get_by_label("Begrunnelse til pasienten (Atorvastatin 20 mg)").fill("Vi må ta blodprøve først. Bestill time.")
+    page.get_by_role("button", name="Send avgjørelse").click()
+    expect(page.get_by_text("Avgjørelsen er sendt.", exact=False)).to_be_visible()
+    assert phone.api.made("POST", "/api/v1/staff/renewals/r1/decision")[0].body == {"items": [
+        {"medication_id": "m1", "approve": True},
+        {"medication_id": "m2", "approve": False, "reason": "Vi må ta blodprøve først. Bestill time."}]}
+
+
+def test_reception_registers_marks_first_contact_and_takes_a_phone_renewal(desktop: Portal) -> None:
+    desktop.staff_login("reception", "Resepsjonen (Mona Vik)")
+    page = desktop.settled("Resepsjon")
+    page.get_by_label("Fødselsnummer eller D-nummer").fill("03859250012")
+    page.get_by_label("Navn", exact=True).fill("Nils Nyberg")
+    page.get_by_label("Mobilnummer (+47 …)").fill("+4791234502")
+    page.get_by_label("Fastlege").select_option(label="Dr. Ingrid Solberg")
+    page.get_by_role("button", name="Registrer pasient").click()
+    expect(page.get_by_text("Nils Nyberg er registrert.")).to_be_visible()
+    page.get_by_role("button", name="Marker første kontakt").click()
+    expect(page.get_by_text("Pasienten er oppdatert.")).to_be_visible()
+    assert desktop.api.made("PATCH", "/api/v1/staff/patients/p9")[0].body == {"first_contact_done": True}
+    page.get_by_role("button", name="Medisiner").click()
+    page.get_by_label("Levaxin 50 mikrog").check()
+    page.get_by_role("button", name="Send bestilling").click()
+    expect(page.get_by_text("telefon behandles etter nett", exact=False)).to_be_visible()
+    assert desktop.api.made("POST", "/api/v1/staff/renewals")[0].body == {"patient_id": "p9", "medication_ids": ["m1"]}
+
+
+def test_billing_uploads_an_ocr_file_and_reads_the_report(desktop: Portal) -> None:
+    desktop.staff_login("billing", "Regnskap (Per Moe)")
+    page = desktop.settled("Regnskap")
+    expect(page.get_by_role("cell", name="Ulla Ubetalt")).to_be_visible()
+    ocr_file: FilePayload = {"name": "ocr.txt", "mimeType": "text/plain", "buffer": b"NY000010" + b"0" * 72 + b"\n"}
+    page.get_by_label("OCR-fil").set_input_files(files=[ocr_file])
+    page.get_by_role("button", name="Last opp").click()
+    expect(page.get_by_text("2 transaksjoner")).to_be_visible()
+    expect(page.get_by_text("Ukjent KID", exact=False)).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "regnskap-ocr-rapport", desktop.width)
