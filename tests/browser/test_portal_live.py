@@ -175,3 +175,24 @@ def test_a_patient_sends_an_econsultation_and_sees_its_price_and_due_date(browse
         expect(page.get_by_text("Venter på svar")).to_be_visible()
     finally:
         context.close()
+
+
+def test_the_running_gateway_serves_the_portal_with_its_headers(browser: Browser, live_system: System) -> None:
+    context = new_context(browser, PHONE, live_system.gateway_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Content Security" in m.text else None)
+    try:
+        response = page.goto("/time")  # a deep link: the client's own route, answered with index.html
+        assert response is not None
+        assert response.status == 200
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        expect(page.get_by_role("heading", level=1)).to_have_text("Logg inn")
+        assert_accessible(page)
+        assert not errors, errors  # the built client runs under the gateway's CSP
+        api = httpx.get(f"{live_system.gateway_url}/api/v1/no-such-route", timeout=30)
+        assert api.status_code == 404
+        assert api.headers["content-type"].startswith("application/problem+json")
+    finally:
+        context.close()
