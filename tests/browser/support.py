@@ -3,11 +3,13 @@ screenshots written to web/screenshots/."""
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,5 +59,8 @@ def screenshot(page: Page, name: str, width: Width) -> Path:
     """The viewport (what a patient sees first) as a small PNG, committed in web/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{width.name}.png"
-    page.screenshot(path=str(path), full_page=False, animations="disabled", caret="hide")
+    png = page.screenshot(full_page=False, animations="disabled", caret="hide")
+    # A 256-colour palette keeps the committed files small; flat UI colours survive it unchanged.
+    Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                                         dither=Image.Dither.NONE).save(path, optimize=True)
     return path
