@@ -5,11 +5,14 @@ Without /usr/bin/chromium (make test installs it with apt-get) every browser tes
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.browser.support import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -21,6 +24,8 @@ def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed (/usr/bin/chromium); `make test` installs Debian's package with "
                     "apt-get, which needs root and the Debian mirror")
+    # The pages under test are the current sources: make rebuilds web/dist only when a source changed.
+    subprocess.run(["make", "-s", "web/dist/index.html"], cwd=ROOT, check=True)
     with sync_playwright() as p:
         yield p
 

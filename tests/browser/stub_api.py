@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,7 +201,8 @@ class StubApi:
 
     answers: dict[tuple[str, str], Any] = field(default_factory=lambda: {**patient_answers(), **staff_answers()})
     calls: list[Call] = field(default_factory=list)
-    delays: dict[tuple[str, str], float] = field(default_factory=dict)
+    held: set[tuple[str, str]] = field(default_factory=set)  # answered only when the test calls release()
+    pending: list[Route] = field(default_factory=list)
     aborted: set[tuple[str, str]] = field(default_factory=set)
     on_call: Callable[[Call], None] | None = None
 
@@ -229,11 +229,24 @@ class StubApi:
         self.calls.append(call)
         if self.on_call:
             self.on_call(call)
-        if key in self.delays:
-            time.sleep(self.delays[key])
+        if key in self.held:
+            self.pending.append(route)
+            return None
+        return self._answer(route, key)
+
+    def release(self) -> None:
+        """Answer the held requests now: the slow request finally comes back."""
+        self.held.clear()
+        while self.pending:
+            route = self.pending.pop(0)
+            url = urlparse(route.request.url)
+            self._answer(route, (route.request.method, url.path))
+
+    def _answer(self, route: Route, key: tuple[str, str]) -> None:
+        path = key[1]
         if key in self.aborted:
             return route.abort("failed")
-        if url.path.endswith("/pdf"):
+        if path.endswith("/pdf"):
             return route.fulfill(status=200, body=b"%PDF-1.4\n%giro\n", content_type="application/pdf")
         status, answer = self.answers.get(key, (404, {"code": "not_found", "status": 404, "title": "Ikke funnet."}))
         if status == 204:

@@ -260,12 +260,15 @@ def test_a_failed_request_says_so_and_can_be_retried_while_the_rest_works(deskto
 
 
 def test_a_slow_request_shows_it_is_working_and_cannot_be_sent_twice(phone: Portal) -> None:
-    phone.api.delays[("POST", "/api/v1/renewals")] = 1.5
+    phone.api.held.add(("POST", "/api/v1/renewals"))
     page = phone.open("/resept", "Forny resept")
     page.get_by_label("Levaxin 50 mikrog").check()
-    button = page.get_by_role("button", name="Send bestilling")
-    button.click()
-    expect(page.get_by_role("button", name="Sender …")).to_be_disabled()
+    page.get_by_role("button", name="Send bestilling").click()
+    busy = page.get_by_role("button", name="Sender …")
+    expect(busy).to_be_disabled()
+    busy.click(force=True)  # a second press while the first is on its way sends nothing
+    expect(page.get_by_text("Bestillingen er sendt.", exact=False)).to_have_count(0)
+    phone.api.release()
     expect(page.get_by_text("Bestillingen er sendt.", exact=False)).to_be_visible()
     assert len(phone.api.made("POST", "/api/v1/renewals")) == 1
 
@@ -320,3 +323,23 @@ def test_billing_uploads_an_ocr_file_and_reads_the_report(desktop: Portal) -> No
     expect(page.get_by_text("Ukjent KID", exact=False)).to_be_visible()
     assert_accessible(page)
     screenshot(page, "regnskap-ocr-rapport", desktop.width)
+
+
+def test_reception_opens_slots_and_cancels_in_the_calendar(phone: Portal) -> None:
+    phone.staff_login("reception", "Resepsjonen (Mona Vik)")
+    phone.settled("Resepsjon")
+    page = phone.open("/ansatt/timebok", "Timebok")
+    page.get_by_label("Lege", exact=True).first.select_option(label="Dr. Ingrid Solberg")
+    expect(page.get_by_text("Bestilt: Kari Nordmann")).to_be_visible()
+    page.get_by_role("button", name="Avbestill (pasienten får beskjed)").click()
+    expect(page.get_by_text("Timen er avbestilt, og pasienten får beskjed.")).to_be_visible()
+    assert phone.api.made("DELETE", "/api/v1/staff/appointments/a9")
+    form = page.locator("section", has=page.get_by_role("heading", name="Åpne timer"))
+    form.get_by_label("Lege", exact=True).select_option(label="Dr. Ole Hansen")
+    form.get_by_label("Starter").fill("2026-01-20T09:00")
+    form.get_by_role("button", name="Åpne timer").click()
+    expect(page.get_by_text("Timen er åpnet.")).to_be_visible()
+    opened = phone.api.made("POST", "/api/v1/staff/slots")[0].body
+    assert opened == {"doctor_id": "d2", "start": "2026-01-20T08:00:00.000Z", "minutes": 20, "online": True}
+    assert_accessible(page)
+    screenshot(page, "resepsjon-timebok", phone.width)

@@ -35,6 +35,8 @@ export const staffApi = {
   cancelAppointment: (id: string) => api.del<void>(`/api/v1/staff/appointments/${encodeURIComponent(id)}`),
   openSlot: (doctorId: string | undefined, start: string, minutes: number, online: boolean) =>
     api.post<unknown>("/api/v1/staff/slots", { ...(doctorId ? { doctor_id: doctorId } : {}), start, minutes, online }),
+  openWeekly: (doctorId: string | undefined, weekly: Record<string, unknown>) =>
+    api.post<{ slots_made?: number }>("/api/v1/staff/slots", { ...(doctorId ? { doctor_id: doctorId } : {}), weekly }),
   registerPatient: (body: Record<string, unknown>) => api.post<Record<string, unknown>>("/api/v1/staff/patients", body),
   findPatients: async (query: string) => itemsOf(await api.get("/api/v1/staff/patients", { query: { query } }), "patients"),
   updatePatient: (id: string, body: Record<string, unknown>) =>

@@ -2,10 +2,11 @@ import { useState } from "react";
 import { staffApi, type CalendarItem } from "../../api/staff";
 import { useAction, useLoad } from "../../components/hooks";
 import { Busy, ErrorMessage, Field, Notice, Page, Section } from "../../components/ui";
-import { formatTime, isoDay, osloDay } from "../../logic/time";
+import { formatDate, formatTime, isoDay, osloDay } from "../../logic/time";
 import { useSession } from "../../session";
 import { nb } from "../../text/nb";
 import { DoctorPicker } from "./DoctorPicker";
+import { OpenSlots } from "./OpenSlots";
 
 const t = nb.calendar;
 
@@ -27,7 +28,7 @@ export function Calendar() {
       </section>
       {done && <Notice>{t.cancelled}</Notice>}
       <ErrorMessage error={cancel.error} />
-      <Section state={calendar}>
+      <Section title={formatDate(day)} state={calendar}>
         {(items: CalendarItem[]) => items.length === 0 ? <p>{t.empty}</p> : (
           <ul className="plain calendar">
             {items.map((s) => (
@@ -45,6 +46,7 @@ export function Calendar() {
           </ul>
         )}
       </Section>
+      <OpenSlots chooseDoctor={!isDoctor} onOpened={calendar.reload} />
     </Page>
   );
 }

@@ -28,7 +28,6 @@ export function Reception() {
       {patientId && isReception && <FirstContact patientId={patientId} />}
       {patientId && isReception && <PhoneRenewal patientId={patientId} />}
       {patientId && <Frikort patientId={patientId} />}
-      {isReception && <OpenSlot />}
     </Page>
   );
 }
@@ -139,35 +138,6 @@ function Frikort({ patientId }: { patientId: string }) {
         <ErrorMessage error={save.error} />
         {done && <Notice>{t.frikortSaved}</Notice>}
         <Busy busy={save.busy} label={nb.app.save} />
-      </form>
-    </section>
-  );
-}
-
-function OpenSlot() {
-  const [doctor, setDoctor] = useState("");
-  const [start, setStart] = useState("");
-  const [minutes, setMinutes] = useState("20");
-  const [online, setOnline] = useState(true);
-  const [done, setDone] = useState(false);
-  const open = useAction(async () => {
-    await staffApi.openSlot(doctor || undefined, new Date(start).toISOString(), Number(minutes), online);
-    setDone(true);
-  });
-  return (
-    <section className="card">
-      <h2>{t.openSlots}</h2>
-      <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(false); void open.run(); }}>
-        <DoctorPicker value={doctor} onChange={setDoctor} />
-        <Field label={t.start}>{(p) => <input {...p} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}</Field>
-        <Field label={t.minutes}>{(p) => <input {...p} type="number" min={5} max={240} value={minutes} onChange={(e) => setMinutes(e.target.value)} />}</Field>
-        <div className="checkbox">
-          <input type="checkbox" id="slot-online" checked={online} onChange={(e) => setOnline(e.target.checked)} />
-          <label htmlFor="slot-online">{t.online}</label>
-        </div>
-        <ErrorMessage error={open.error} />
-        {done && <Notice>{t.slotOpened}</Notice>}
-        <Busy busy={open.busy} label={t.openSlots} disabled={!start} />
       </form>
     </section>
   );
