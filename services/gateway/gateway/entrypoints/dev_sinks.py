@@ -16,10 +16,11 @@ router = APIRouter(prefix="/dev", tags=["utvikling"], include_in_schema=False)
 
 
 def _notify(request: Request) -> Services:
-    settings = request.app.state.runtime.settings
-    if not (isinstance(settings, GatewaySettings) and settings.serves_dev_routes):
+    runtime = getattr(request.app.state, "runtime", None)  # an app without the gateway's runtime: off
+    settings = getattr(runtime, "settings", None)
+    if runtime is None or not (isinstance(settings, GatewaySettings) and settings.serves_dev_routes):
         raise NotFound()
-    services: Services = request.app.state.runtime.state["services"]
+    services: Services = runtime.state["services"]
     return services
 
 
