@@ -343,3 +343,18 @@ def test_reception_opens_slots_and_cancels_in_the_calendar(phone: Portal) -> Non
     assert opened == {"doctor_id": "d2", "start": "2026-01-20T08:00:00.000Z", "minutes": 20, "online": True}
     assert_accessible(page)
     screenshot(page, "resepsjon-timebok", phone.width)
+
+
+def test_the_phone_menu_opens_and_takes_the_patient_to_a_page(phone: Portal) -> None:
+    page = phone.open("/", "Hei, Kari Nordmann")
+    menu = page.get_by_role("button", name="Meny")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    nav = page.get_by_role("navigation", name="Hovedmeny")
+    expect(nav.get_by_role("link", name="Fakturaer", exact=True)).to_be_hidden()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    assert_accessible(page)
+    screenshot(page, "meny-apen", phone.width)
+    nav.get_by_role("link", name="Fakturaer", exact=True).click()
+    phone.settled("Fakturaer")
+    expect(menu).to_have_attribute("aria-expanded", "false")

@@ -1,4 +1,5 @@
-import { NavLink, Outlet, useNavigate } from "react-router-dom";
+import { useEffect, useState } from "react";
+import { NavLink, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useSession } from "../session";
 import { nb } from "../text/nb";
 
@@ -20,6 +21,9 @@ export function Layout() {
   const navigate = useNavigate();
   const links = staff ? staffLinks[staff.role] ?? [] : me ? patientLinks : [["/om", nb.nav.about] as const];
   const who = staff?.name || me?.name;
+  const [menuOpen, setMenuOpen] = useState(false);
+  const location = useLocation();
+  useEffect(() => setMenuOpen(false), [location.pathname]); // a chosen page closes the phone menu
   return (
     <>
       <a className="skip-link" href="#main">{nb.app.skipToContent}</a>
@@ -39,7 +43,11 @@ export function Layout() {
           )}
         </div>
         <nav aria-label={nb.app.mainNav}>
-          <ul className="nav-list">
+          {links.length > 1 && (
+            <button type="button" className="menu-button" aria-expanded={menuOpen} aria-controls="main-menu"
+              onClick={() => setMenuOpen((o) => !o)}>{nb.app.menu}</button>
+          )}
+          <ul id="main-menu" className={menuOpen || links.length <= 1 ? "nav-list open" : "nav-list"}>
             {links.map(([to, label]) => (
               <li key={to}><NavLink to={to} end={to === "/"}>{label}</NavLink></li>
             ))}

@@ -7,6 +7,7 @@ export const nb = {
     clinic: "Legekontoret",
     skipToContent: "Hopp til innholdet",
     mainNav: "Hovedmeny",
+    menu: "Meny",
     loading: "Henter …",
     retry: "Prøv igjen",
     logout: "Logg ut",
