@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from kit.clock import OSLO
-from kit.demo import synthetic_national_id
+from kit.demo import STAFF, synthetic_national_id
 from kit.working_days import WorkingDays
 from tests.browser.support import DESKTOP, PHONE, assert_accessible, new_context
 from tests.support.system import System
@@ -54,14 +54,15 @@ class Clinic:
     def url(self, service: str, path: str) -> str:
         return f"{self.system.service_urls[service]}{path}"
 
-    def patient(self, name: str) -> tuple[str, str]:
+    def patient(self, name: str, gp: uuid.UUID | None = None) -> tuple[str, str]:
         born = date(1950, 1, 1) + timedelta(days=secrets.randbelow(20_000))
         national_id = synthetic_national_id(born, secrets.randbelow(1000))
         mobile = f"+4798{secrets.randbelow(10**6):06d}"
         made = self.http.post(self.url("identity", "/internal/patients"), json={
             "national_id": national_id, "name": name, "birth_date": born.isoformat(), "mobile": mobile,
-            "gp_id": str(self.gp), "first_contact_done": True})
+            "gp_id": str(gp or self.gp), "first_contact_done": True})
         assert made.status_code == 201, made.text
+        self.patient_id = made.json()["id"]
         return national_id, mobile
 
     def open_slot(self, start: datetime) -> None:
@@ -195,4 +196,59 @@ def test_the_running_gateway_serves_the_portal_with_its_headers(browser: Browser
         assert api.status_code == 404
         assert api.headers["content-type"].startswith("application/problem+json")
     finally:
+        context.close()
+
+
+def test_the_doctor_approves_a_renewal_the_patient_asked_for(browser: Browser, live_system: System, clinic: Clinic,
+                                                             monday: datetime) -> None:
+    doctor = next(s for s in STAFF if s.role == "doctor")
+    gw = live_system.gateway_url
+    login = httpx.post(f"{gw}/api/v1/staff/auth/login", json={"username": doctor.username,
+                                                              "password": doctor.password}, timeout=30)
+    require(login, "staff login (POST /api/v1/staff/auth/login)")
+    if login.status_code == 401:
+        pytest.skip(f"the running system has no staff account {doctor.username!r} (demo staff are seeded by make run)")
+    assert login.status_code == 200, login.text
+    national_id, mobile = clinic.patient("Kari Renew", gp=doctor.id)
+    doctor_auth = {"Authorization": f"Bearer {login.json()['token']}"}
+    added = None
+    for _ in range(60):  # the patient reaches prescription's directory through Kafka
+        added = httpx.post(f"{gw}/api/v1/staff/patients/{clinic.patient_id}/medications", headers=doctor_auth,
+                           json={"name": "Levaxin 50 mikrog", "atc_code": "H03AA01", "reseptgruppe": "C",
+                                 "fixed": True, "prescribed_here": True}, timeout=30)
+        require(added, "the doctor's medicine list (POST /api/v1/staff/patients/{id}/medications)")
+        if added.status_code != 404 and added.status_code < 500:
+            break
+        clock.sleep(0.5)
+    assert added is not None
+    assert added.status_code in (200, 201), added.text
+
+    context, page = open_portal(browser, live_system, monday)
+    staff_context, staff_page = open_portal(browser, live_system, monday, phone=False)
+    try:
+        log_in(page, clinic, national_id, mobile, "Kari Renew")
+        page.goto("/resept")
+        page.get_by_label("Levaxin 50 mikrog").check()
+        assert_accessible(page)
+        page.get_by_role("button", name="Send bestilling").click()
+        expect(page.get_by_text("Bestillingen er sendt.", exact=False)).to_be_visible()
+
+        staff_page.goto("/ansatt/logg-inn")
+        staff_page.get_by_label("Brukernavn").fill(doctor.username)
+        staff_page.get_by_label("Passord").fill(doctor.password)
+        staff_page.get_by_role("button", name="Logg inn").click()
+        expect(staff_page.get_by_role("heading", level=1)).to_have_text("Innboks")
+        item = staff_page.locator(".inbox-item", has_text="Kari Renew")
+        expect(item).to_contain_text("Reseptfornyelse")
+        assert_accessible(staff_page)
+        item.get_by_role("link").click()
+        staff_page.get_by_role("group", name="Levaxin 50 mikrog").get_by_label("Godkjenn").check()
+        assert_accessible(staff_page)
+        staff_page.get_by_role("button", name="Send avgjørelse").click()
+        expect(staff_page.get_by_text("Avgjørelsen er sendt.", exact=False)).to_be_visible()
+
+        page.goto("/resept")
+        expect(page.get_by_text("Godkjent", exact=False).first).to_be_visible()
+    finally:
+        staff_context.close()
         context.close()

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import type { Appointment } from "../api/types";
+import { nextAppointment } from "../pages/patient/Home";
+import { cancelState } from "../pages/patient/Book";
+
+const appointment = (starts: string, until: string | null, status: "booked" | "cancelled" = "booked"): Appointment =>
+  ({ id: starts, starts_at: starts, ends_at: starts, reason: null, status, cancelled_by: null, patient_may_cancel_until: until });
+
+describe("cancelling shown before it bites", () => {
+  it("offers cancelling on a working day before the deadline", () => {
+    const a = appointment("2026-01-15T09:00:00+01:00", "2026-01-14T09:00:00+01:00");
+    expect(cancelState(a, new Date("2026-01-12T10:00:00+01:00"))).toBe("ok");
+  });
+  it("says it is too late after the deadline", () => {
+    const a = appointment("2026-01-15T09:00:00+01:00", "2026-01-14T09:00:00+01:00");
+    expect(cancelState(a, new Date("2026-01-14T09:00:01+01:00"))).toBe("too_late");
+  });
+  it("says weekends do not count, even with time left", () => {
+    const a = appointment("2026-01-21T09:00:00+01:00", "2026-01-20T09:00:00+01:00");
+    expect(cancelState(a, new Date("2026-01-17T12:00:00+01:00"))).toBe("not_working_day");
+  });
+  it("uses the client's own deadline when the server gave none", () => {
+    const a = appointment("2026-01-12T09:00:00+01:00", null);
+    expect(cancelState(a, new Date("2026-01-09T09:00:01+01:00"))).toBe("too_late");
+    expect(cancelState(a, new Date("2026-01-09T08:59:00+01:00"))).toBe("ok");
+  });
+});
+
+describe("the next appointment on the home page", () => {
+  it("is the earliest booked one still ahead", () => {
+    const now = new Date("2026-01-12T10:00:00+01:00");
+    const items = [appointment("2026-01-20T09:00:00+01:00", null), appointment("2026-01-10T09:00:00+01:00", null),
+      appointment("2026-01-13T09:00:00+01:00", null, "cancelled"), appointment("2026-01-15T09:00:00+01:00", null)];
+    expect(nextAppointment(items, now)?.starts_at).toBe("2026-01-15T09:00:00+01:00");
+    expect(nextAppointment([], now)).toBeUndefined();
+  });
+});
