@@ -358,3 +358,13 @@ def test_the_phone_menu_opens_and_takes_the_patient_to_a_page(phone: Portal) -> 
     nav.get_by_role("link", name="Fakturaer", exact=True).click()
     phone.settled("Fakturaer")
     expect(menu).to_have_attribute("aria-expanded", "false")
+
+
+def test_a_profile_that_cannot_be_read_after_login_is_said_not_hidden(phone: Portal) -> None:
+    phone.api.fail("GET", "/api/v1/me", 503, "upstream.unavailable")
+    page = phone.open("/", "Logg inn")
+    page.get_by_label("Fødselsnummer eller D-nummer (11 siffer)").fill("12088550012")
+    page.get_by_role("button", name="Send kode på SMS").click()
+    page.get_by_label("Engangskode (6 siffer)").fill("123456")
+    page.get_by_role("button", name="Logg inn").click()
+    expect(page.get_by_role("alert")).to_have_text("En del av systemet svarer ikke akkurat nå. Prøv igjen om litt.")

@@ -55,8 +55,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const patientLoggedIn = useCallback(async (answer: unknown) => {
     rememberCsrf(answer);
-    await refreshMe();
-  }, [refreshMe]);
+    // Errors reach the login form: a patient whose profile cannot be read is told so, not left waiting.
+    setMe(readMe(await api.get("/api/v1/me")));
+    setChecked(true);
+  }, []);
 
   const staffLoggedIn = useCallback((answer: unknown) => {
     rememberCsrf(answer);
