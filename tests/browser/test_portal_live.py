@@ -110,6 +110,30 @@ def monday(live_system: System) -> Iterator[datetime]:
         live_system.reset_clock()
 
 
+DOCTOR = next(s for s in STAFF if s.role == "doctor")
+
+
+def doctor_session(system: System) -> httpx.Response:
+    """The demo doctor's login through the public API, or a skip naming what the running system lacks."""
+    login = httpx.post(f"{system.gateway_url}/api/v1/staff/auth/login",
+                       json={"username": DOCTOR.username, "password": DOCTOR.password}, timeout=30)
+    require(login, "staff login (POST /api/v1/staff/auth/login)")
+    if login.status_code == 401:
+        pytest.skip(f"the running system has no staff account {DOCTOR.username!r} (demo staff are seeded by make run)")
+    assert login.status_code == 200, login.text
+    return login
+
+
+def staff_log_in(page: Page) -> None:
+    page.goto("/ansatt/logg-inn")
+    page.get_by_label("Brukernavn").fill(DOCTOR.username)
+    page.get_by_label("Passord").fill(DOCTOR.password)
+    page.get_by_role("button", name="Logg inn").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Innboks")
+    page.wait_for_load_state("networkidle")
+    assert_accessible(page)
+
+
 def open_portal(browser: Browser, system: System, at: datetime, phone: bool = True) -> tuple[BrowserContext, Page]:
     context = new_context(browser, PHONE if phone else DESKTOP, system.gateway_url)
     context.clock.install(time=at)  # the browser's "now" is the system's: deadlines are computed alike
@@ -201,15 +225,9 @@ def test_the_running_gateway_serves_the_portal_with_its_headers(browser: Browser
 
 def test_the_doctor_approves_a_renewal_the_patient_asked_for(browser: Browser, live_system: System, clinic: Clinic,
                                                              monday: datetime) -> None:
-    doctor = next(s for s in STAFF if s.role == "doctor")
     gw = live_system.gateway_url
-    login = httpx.post(f"{gw}/api/v1/staff/auth/login", json={"username": doctor.username,
-                                                              "password": doctor.password}, timeout=30)
-    require(login, "staff login (POST /api/v1/staff/auth/login)")
-    if login.status_code == 401:
-        pytest.skip(f"the running system has no staff account {doctor.username!r} (demo staff are seeded by make run)")
-    assert login.status_code == 200, login.text
-    national_id, mobile = clinic.patient("Kari Renew", gp=doctor.id)
+    login = doctor_session(live_system)
+    national_id, mobile = clinic.patient("Kari Renew", gp=DOCTOR.id)
     doctor_auth = {"Authorization": f"Bearer {login.json()['token']}"}
     added = None
     for _ in range(60):  # the patient reaches prescription's directory through Kafka
@@ -233,14 +251,9 @@ def test_the_doctor_approves_a_renewal_the_patient_asked_for(browser: Browser, l
         page.get_by_role("button", name="Send bestilling").click()
         expect(page.get_by_text("Bestillingen er sendt.", exact=False)).to_be_visible()
 
-        staff_page.goto("/ansatt/logg-inn")
-        staff_page.get_by_label("Brukernavn").fill(doctor.username)
-        staff_page.get_by_label("Passord").fill(doctor.password)
-        staff_page.get_by_role("button", name="Logg inn").click()
-        expect(staff_page.get_by_role("heading", level=1)).to_have_text("Innboks")
+        staff_log_in(staff_page)
         item = staff_page.locator(".inbox-item", has_text="Kari Renew")
         expect(item).to_contain_text("Reseptfornyelse")
-        assert_accessible(staff_page)
         item.get_by_role("link").click()
         staff_page.get_by_role("group", name="Levaxin 50 mikrog").get_by_label("Godkjenn").check()
         assert_accessible(staff_page)
@@ -249,6 +262,47 @@ def test_the_doctor_approves_a_renewal_the_patient_asked_for(browser: Browser, l
 
         page.goto("/resept")
         expect(page.get_by_text("Godkjent", exact=False).first).to_be_visible()
+    finally:
+        staff_context.close()
+        context.close()
+
+
+def test_the_doctor_answers_an_econsultation_and_the_patient_reads_the_answer(
+        browser: Browser, live_system: System, clinic: Clinic, monday: datetime) -> None:
+    doctor_session(live_system)
+    clinic.gp = DOCTOR.id
+    national_id, mobile = clinic.patient("Frode Svar", gp=DOCTOR.id)
+    clinic.open_econsult()
+    context, page = open_portal(browser, live_system, monday)
+    staff_context, staff_page = open_portal(browser, live_system, monday, phone=False)
+    try:
+        log_in(page, clinic, national_id, mobile, "Frode Svar")
+        page.goto("/ekonsultasjon")
+        page.get_by_label("Spørsmålet ditt").fill("Skal jeg ta ny influensavaksine i år når jeg er 67?")
+        page.get_by_label(re.compile("^Jeg har lest hva som kan")).check()
+        page.get_by_role("button", name="Send eKonsultasjon").click()
+        expect(page.get_by_role("heading", name="eKonsultasjonen er sendt")).to_be_visible()
+
+        staff_log_in(staff_page)
+        item = staff_page.locator(".inbox-item", has_text="Frode Svar")
+        expect(item).to_contain_text("eKonsultasjon")
+        item.get_by_role("link").click()
+        expect(staff_page.get_by_text("influensavaksine", exact=False)).to_be_visible()
+        staff_page.get_by_label("Svar til pasienten").fill("Ja, alle over 65 anbefales vaksine hver høst.")
+        assert_accessible(staff_page)
+        staff_page.get_by_role("button", name=re.compile("^Send svar")).click()
+        expect(staff_page.get_by_text("Svaret er sendt.")).to_be_visible()
+
+        page.goto("/ekonsultasjon")
+        expect(page.get_by_text("Ja, alle over 65 anbefales vaksine hver høst.")).to_be_visible()
+        for _ in range(60):  # billing invoices the answer when the event arrives through Kafka
+            page.goto("/fakturaer")
+            page.wait_for_load_state("networkidle")
+            if page.get_by_text("259,00 kr").count():
+                break
+            clock.sleep(0.5)
+        expect(page.get_by_text("259,00 kr").first).to_be_visible()
+        expect(page.get_by_role("link", name="Åpne giro (PDF)").first).to_be_visible()
     finally:
         staff_context.close()
         context.close()
