@@ -254,6 +254,7 @@ def test_a_failed_request_says_so_and_can_be_retried_while_the_rest_works(deskto
     expect(page.get_by_text("Vi får ikke kontakt med e-Portalen.", exact=False)).to_be_visible()
     expect(page.get_by_text("Du har ingen åpne henvendelser.")).to_be_visible()  # the other sections still work
     assert_accessible(page)
+    screenshot(page, "hjem-feil-ved-henting", desktop.width)
     desktop.api.answers[("GET", "/api/v1/appointments")] = StubApi().answers[("GET", "/api/v1/appointments")]
     page.get_by_role("button", name="Prøv igjen").first.click()
     expect(page.get_by_text("torsdag 15. januar kl. 09:00")).to_be_visible()
@@ -357,6 +358,7 @@ def test_the_phone_menu_opens_and_takes_the_patient_to_a_page(phone: Portal) -> 
     screenshot(page, "meny-apen", phone.width)
     nav.get_by_role("link", name="Fakturaer", exact=True).click()
     phone.settled("Fakturaer")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()  # the new page is announced
     expect(menu).to_have_attribute("aria-expanded", "false")
 
 
@@ -368,3 +370,18 @@ def test_a_profile_that_cannot_be_read_after_login_is_said_not_hidden(phone: Por
     page.get_by_label("Engangskode (6 siffer)").fill("123456")
     page.get_by_role("button", name="Logg inn").click()
     expect(page.get_by_role("alert")).to_have_text("En del av systemet svarer ikke akkurat nå. Prøv igjen om litt.")
+
+
+
+def test_a_keyboard_user_skips_to_the_content_and_sees_where_focus_is(desktop: Portal) -> None:
+    page = desktop.open("/time", "Timebestilling")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Hopp til innholdet")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.closest('main') !== null")
+    assert focused, "after the skip link, Tab stays in the main content"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "the focused control shows a focus ring"

@@ -4,11 +4,16 @@ import { useEffect, useId, useRef, type ReactNode } from "react";
 import type { ApiError } from "../api/client";
 import { nb } from "../text/nb";
 
+let firstPage = true;
+
 export function Page({ title, children, lead }: { title: string; lead?: ReactNode; children: ReactNode }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} – ${nb.app.name}`;
-    heading.current?.focus(); // a new page is announced by screen readers, and keyboard users start here
+    // After moving to another page, the new heading takes focus: screen readers announce it and keyboard users
+    // start there. The first page of a visit keeps the browser's own start, so "Hopp til innholdet" comes first.
+    if (firstPage) firstPage = false;
+    else heading.current?.focus();
   }, [title]);
   return (
     <>
