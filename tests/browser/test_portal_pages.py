@@ -363,7 +363,13 @@ def test_the_phone_menu_opens_and_takes_the_patient_to_a_page(phone: Portal) -> 
 
 
 def test_a_profile_that_cannot_be_read_after_login_is_said_not_hidden(phone: Portal) -> None:
-    phone.api.fail("GET", "/api/v1/me", 503, "upstream.unavailable")
+    api = phone.api
+    api.fail("GET", "/api/v1/me", 401, "auth.required")
+
+    def after_verify(call: Call) -> None:
+        if call.path == "/api/v1/auth/verify":
+            api.fail("GET", "/api/v1/me", 503, "upstream.unavailable")
+    api.on_call = after_verify
     page = phone.open("/", "Logg inn")
     page.get_by_label("Fødselsnummer eller D-nummer (11 siffer)").fill("12088550012")
     page.get_by_role("button", name="Send kode på SMS").click()
@@ -385,3 +391,16 @@ def test_a_keyboard_user_skips_to_the_content_and_sees_where_focus_is(desktop: P
     assert focused, "after the skip link, Tab stays in the main content"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none", "the focused control shows a focus ring"
+
+
+
+def test_an_api_that_is_down_at_the_start_is_said_with_a_retry_not_a_login(phone: Portal) -> None:
+    me = phone.api.answers[("GET", "/api/v1/me")]
+    phone.api.aborted.add(("GET", "/api/v1/me"))
+    page = phone.open("/", "e-Portal")
+    expect(page.get_by_role("alert")).to_contain_text("Vi får ikke kontakt med e-Portalen.")
+    assert_accessible(page)
+    phone.api.aborted.clear()
+    phone.api.answers[("GET", "/api/v1/me")] = me
+    page.get_by_role("button", name="Prøv igjen").click()
+    phone.settled("Hei, Kari Nordmann")

@@ -1,6 +1,6 @@
 import { Navigate, Route, Routes } from "react-router-dom";
 import { Layout } from "./components/Layout";
-import { Loading, Page } from "./components/ui";
+import { ErrorMessage, Loading, Page } from "./components/ui";
 import { About } from "./pages/patient/About";
 import { AccessLog } from "./pages/patient/AccessLog";
 import { Book } from "./pages/patient/Book";
@@ -25,8 +25,11 @@ const STAFF_HOME: Record<string, string> = {
 };
 
 function Patient({ children }: { children: React.ReactNode }) {
-  const { checked, me } = useSession();
+  const { checked, me, meError, refreshMe } = useSession();
   if (!checked) return <Loading />;
+  if (!me && meError) {
+    return <Page title={nb.app.name}><ErrorMessage error={meError} onRetry={() => void refreshMe()} /></Page>;
+  }
   return me ? <>{children}</> : <Login />;
 }
 

@@ -1,12 +1,14 @@
 // Who is logged in in this tab: a patient (known from GET /me) or a staff member (from the login answer).
 
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
-import { api, forgetSession, onLoggedOut, rememberCsrf } from "./api/client";
+import { api, ApiError, forgetSession, onLoggedOut, rememberCsrf } from "./api/client";
 import { readMe, readStaffUser, type Me, type StaffUser } from "./api/types";
 
 type Session = {
   checked: boolean;
   me: Me | null;
+  /** Why the profile could not be read, other than "not logged in" (the API down, a timeout). */
+  meError: ApiError | null;
   staff: StaffUser | null;
   refreshMe: () => Promise<void>;
   patientLoggedIn: (answer: unknown) => Promise<void>;
@@ -30,12 +32,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
   const [staff, setStaff] = useState<StaffUser | null>(storedStaff);
   const [checked, setChecked] = useState(false);
+  const [meError, setMeError] = useState<ApiError | null>(null);
 
   const refreshMe = useCallback(async () => {
     try {
       setMe(readMe(await api.get("/api/v1/me", { quiet401: true })));
-    } catch {
-      setMe(null); // not logged in as a patient (or the API is down: the login page says so when used)
+      setMeError(null);
+    } catch (e) {
+      setMe(null);
+      // 401/403/404: not logged in as a patient, so the login page. Anything else is said, with a retry.
+      const error = e instanceof ApiError ? e : new ApiError(0, "unknown");
+      setMeError([401, 403, 404].includes(error.status) ? null : error);
     } finally {
       setChecked(true);
     }
@@ -81,7 +88,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [staff]);
 
   return (
-    <SessionContext.Provider value={{ checked, me, staff, refreshMe, patientLoggedIn, staffLoggedIn, logout }}>
+    <SessionContext.Provider value={{ checked, me, meError, staff, refreshMe, patientLoggedIn, staffLoggedIn, logout }}>
       {children}
     </SessionContext.Provider>
   );
