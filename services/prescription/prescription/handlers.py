@@ -1,0 +1,170 @@
+"""prescription's units of work: each opens one transaction, applies the rule, writes state and events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from contracts.events import PrescriptionSent
+from kit.db import transaction
+from kit.errors import Forbidden, NotFound
+from kit.logging import get_logger
+from kit.runtime import ServiceRuntime
+from prescription.adapters.dispatches import Dispatches
+from prescription.adapters.intermediary import PrescriptionIntermediary
+from prescription.adapters.medicine_lists import MedicineLists, patient_gp
+from prescription.adapters.renewals import Renewals, working_days
+from prescription.domain.errors import NotGroupB, RequestAlreadyOpen
+from prescription.domain.medicines import Medication
+from prescription.domain.renewal import Channel, RenewalRequest, request_renewal
+from prescription.settings import PrescriptionSettings
+
+log = get_logger(__name__)
+
+
+class PatientUnknown(NotFound):
+    title = "Fant ikke pasienten."
+
+
+class MedicationNotFound(NotFound):
+    title = "Fant ikke medisinen på pasientens liste."
+
+
+class RenewalNotFound(NotFound):
+    title = "Fant ikke forespørselen om fornyelse."
+
+
+class NotYourPatient(Forbidden):
+    title = "Pasienten står ikke på listen din."
+
+
+async def ensure_own_patient(conn: asyncpg.Connection, patient_id: uuid.UUID, doctor_id: uuid.UUID) -> None:
+    """A doctor acts only for patients on their own list (the directory's gp_id)."""
+    known, gp_id, _ = await patient_gp(conn, patient_id)
+    if not known:
+        raise PatientUnknown()
+    if gp_id != doctor_id:
+        raise NotYourPatient()
+
+
+async def add_medication(runtime: ServiceRuntime, medicine: Medication, doctor_id: uuid.UUID) -> Medication:
+    async with transaction(runtime.pool) as conn:
+        await ensure_own_patient(conn, medicine.patient_id, doctor_id)
+        return await MedicineLists(conn).add(medicine, doctor_id)
+
+
+async def change_medication(runtime: ServiceRuntime, *, patient_id: uuid.UUID, medication_id: uuid.UUID,
+                            doctor_id: uuid.UUID, changes: dict[str, Any]) -> Medication:
+    async with transaction(runtime.pool) as conn:
+        await ensure_own_patient(conn, patient_id, doctor_id)
+        lists = MedicineLists(conn)
+        found = await lists.get(medication_id)
+        if found is None or found.patient_id != patient_id:
+            raise MedicationNotFound()
+        await lists.change(medication_id, changes, runtime.clock.now())
+        changed = await lists.get(medication_id)
+        assert changed is not None
+        if changed.reseptgruppe != "B" and changed.b_agreement:  # an agreement is for a B medicine only
+            await lists.set_b_agreement(medication_id, doctor_id, False, runtime.clock.now())
+            changed = replace(changed, b_agreement=False)
+        return changed
+
+
+async def set_b_agreement(runtime: ServiceRuntime, *, patient_id: uuid.UUID, medication_id: uuid.UUID,
+                          doctor_id: uuid.UUID, active: bool) -> Medication:
+    async with transaction(runtime.pool) as conn:
+        await ensure_own_patient(conn, patient_id, doctor_id)
+        lists = MedicineLists(conn)
+        found = await lists.get(medication_id)
+        if found is None or found.patient_id != patient_id:
+            raise MedicationNotFound()
+        if found.reseptgruppe != "B":
+            raise NotGroupB()
+        await lists.set_b_agreement(medication_id, doctor_id, active, runtime.clock.now())
+        return replace(found, b_agreement=active)
+
+
+async def request(runtime: ServiceRuntime, *, patient_id: uuid.UUID, medication_ids: Sequence[uuid.UUID],
+                  channel: Channel, message: str | None, registered_by: uuid.UUID | None = None) -> RenewalRequest:
+    """A renewal request from the portal or, by reception, from the phone: the same rules for both."""
+    try:
+        async with transaction(runtime.pool) as conn:
+            known, gp_id, _ = await patient_gp(conn, patient_id)
+            if not known:
+                raise PatientUnknown()
+            renewals = Renewals(conn)
+            if await renewals.has_open(patient_id):
+                raise RequestAlreadyOpen()
+            medicines = {m.id: m for m in await MedicineLists(conn).of_patient(patient_id)}
+            asked = request_renewal(patient_id=patient_id, gp_id=gp_id, medication_ids=medication_ids,
+                                    medicine_list=medicines, channel=channel, message=message,
+                                    registered_by=registered_by, now=runtime.clock.now(),
+                                    working_days=await working_days(conn))
+            await renewals.add(asked)
+            await runtime.outbox.add(conn, asked.requested_event())
+    except asyncpg.UniqueViolationError as exc:  # a second request raced past has_open: the index holds
+        if exc.constraint_name == "renewals_one_open_per_patient":
+            raise RequestAlreadyOpen() from exc
+        raise
+    return asked
+
+
+async def decide(runtime: ServiceRuntime, *, renewal_id: uuid.UUID, doctor_id: uuid.UUID,
+                 decisions: Sequence[tuple[uuid.UUID, bool, str | None]]) -> RenewalRequest:
+    """The doctor's decision per medicine. Approved ones are queued to send in the same transaction, so a
+    crash after this commit loses nothing; the sender delivers them and then announces PrescriptionSent."""
+    async with transaction(runtime.pool) as conn:
+        renewals = Renewals(conn)
+        found = await renewals.get(renewal_id, for_update=True)  # two decisions at once are taken in turn
+        if found is None:
+            raise RenewalNotFound()
+        await ensure_own_patient(conn, found.patient_id, doctor_id)
+        now = runtime.clock.now()
+        decided, approved, rejected = found.decide(decisions, doctor_id, now)
+        await renewals.save_decision(decided)
+        if approved:
+            lists = MedicineLists(conn)
+            medicines = [m for i in approved if (m := await lists.get(i.medication_id)) is not None]
+            await Dispatches(conn).add(renewal_id=renewal_id, patient_id=found.patient_id, doctor_id=doctor_id,
+                                       medicines=medicines, at=now)
+        if rejected is not None:
+            await runtime.outbox.add(conn, rejected)
+    return decided
+
+
+async def send_due_prescriptions(runtime: ServiceRuntime, intermediary: PrescriptionIntermediary) -> int:
+    """Deliver every dispatch that is due; returns how many were announced. A failed send is kept and
+    tried again after a backoff; only a dispatch whose prescriptions all reached the intermediary is
+    announced, so nothing is ever reported as sent that was not."""
+    settings = runtime.settings
+    assert isinstance(settings, PrescriptionSettings)
+    announced = 0
+    while True:
+        async with transaction(runtime.pool) as conn:
+            dispatches = Dispatches(conn)
+            due = await dispatches.next_due(runtime.clock.now())
+            if due is None:
+                return announced
+            try:
+                for prescription in await dispatches.unsent(due.id):
+                    await intermediary.send(prescription)
+                    await dispatches.mark_sent(prescription.prescription_id, runtime.clock.now())
+            except Exception as exc:  # any failure: the prescription is not known to be there
+                wait = min(settings.send_retry_seconds * 2 ** due.attempts, settings.send_retry_max_seconds)
+                await dispatches.failed(due.id, f"{type(exc).__name__}: {exc}",
+                                        runtime.clock.now() + timedelta(seconds=wait))
+                log.warning("e-prescription not delivered; will retry", dispatch_id=str(due.id),
+                            attempt=due.attempts + 1, retry_in_seconds=wait, error=type(exc).__name__)
+                # Committed with the failure; the rest wait for the next run rather than hammer a sick line.
+                return announced
+            now = runtime.clock.now()
+            await dispatches.announced(due.id, now)
+            await runtime.outbox.add(conn, PrescriptionSent(
+                renewal_id=due.renewal_id, patient_id=due.patient_id, doctor_id=due.doctor_id,
+                medication_ids=await dispatches.medication_ids(due.id), sent_at=now))
+            announced += 1
