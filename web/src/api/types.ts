@@ -26,7 +26,9 @@ export type Medication = {
   id: string; name: string; renewable: boolean; code: string | null; group: string | null; atc: string | null;
   strength: string | null;
 };
-export type RenewalItem = { medication_id: string; name: string; outcome: string | null; reason: string | null };
+export type RenewalItem = {
+  medication_id: string; name: string; outcome: string | null; reason: string | null; prescription: string | null;
+};
 export type Renewal = {
   id: string; status: string; due_date: string | null; created_at: string | null; channel: string | null;
   message: string | null; items: RenewalItem[]; patient_name: string | null; overdue: boolean;
@@ -88,10 +90,11 @@ export function readMedication(r: Raw): Medication {
 export function readRenewal(r: Raw): Renewal {
   const items = itemsOf(pick(r, "items", "medicines", "medications") ?? []).map((i) => ({
     medication_id: str(pick(i, "medication_id", "id")) ?? "",
-    name: str(pick(i, "name", "medication_name")) ?? "",
+    name: [str(pick(i, "name", "medication_name")), str(i.strength)].filter(Boolean).join(" "),
     outcome: str(pick(i, "outcome", "status", "decision")) ??
       (i.approve === true || i.approved === true ? "approved" : i.approve === false || i.approved === false ? "rejected" : null),
     reason: str(pick(i, "reason", "rejection_reason")),
+    prescription: str(i.prescription),
   }));
   return {
     id: str(r.id) ?? "",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Medication } from "../api/types";
-import { selectable, toggle } from "./renewal";
+import { itemStatus, selectable, toggle } from "./renewal";
 
 const med = (id: string, renewable = true): Medication =>
   ({ id, name: id, renewable, code: renewable ? null : "renewal.group_a", group: null, atc: null, strength: null });
@@ -19,5 +19,15 @@ describe("choosing medicines to renew", () => {
   });
   it("unticks", () => {
     expect(toggle(["a", "b"], med("a"))).toEqual(["b"]);
+  });
+});
+
+describe("a decided medicine's state", () => {
+  it("says whether the approved prescription has reached the pharmacies", () => {
+    const item = { medication_id: "m", name: "m", reason: null };
+    expect(itemStatus({ ...item, outcome: "approved", prescription: "sending" })).toBe("sending");
+    expect(itemStatus({ ...item, outcome: "approved", prescription: "sent" })).toBe("approved");
+    expect(itemStatus({ ...item, outcome: "rejected", prescription: null })).toBe("rejected");
+    expect(itemStatus({ ...item, outcome: null, prescription: null })).toBe("open");
   });
 });

@@ -162,6 +162,7 @@ export const nb = {
       open: "Venter på legen",
       pending: "Venter på legen",
       approved: "Godkjent: resepten ligger på apoteket",
+      sending: "Godkjent: resepten sendes til apotekene",
       rejected: "Avslått",
       done: "Ferdig behandlet",
       closed: "Ferdig behandlet",

@@ -3,6 +3,7 @@ import { patientApi } from "../../api/patient";
 import type { Appointment, EConsultation, Invoice, Renewal } from "../../api/types";
 import { useLoad } from "../../components/hooks";
 import { Page, Section } from "../../components/ui";
+import { itemStatus } from "../../logic/renewal";
 import { formatDate, formatDateTime } from "../../logic/time";
 import { useSession } from "../../session";
 import { nb } from "../../text/nb";
@@ -72,7 +73,7 @@ export function Home() {
                 ))}
                 {decided.slice(0, 3).map((r) => (
                   <li key={r.id}><strong>{nb.home.renewalRequest}</strong>
-                    <ul>{r.items.map((i) => <li key={i.medication_id}>{i.name}: {nb.renew.status[i.outcome ?? "open"] ?? i.outcome}
+                    <ul>{r.items.map((i) => <li key={i.medication_id}>{i.name}: {nb.renew.status[itemStatus(i)] ?? itemStatus(i)}
                       {i.reason && <> – {nb.renew.reason(i.reason)}</>}</li>)}</ul></li>
                 ))}
               </ul>

@@ -4,7 +4,7 @@ import { patientApi } from "../../api/patient";
 import type { Medication, Renewal } from "../../api/types";
 import { useAction, useLoad } from "../../components/hooks";
 import { Busy, ErrorMessage, Field, Notice, Page, Section } from "../../components/ui";
-import { MAX_MEDICINES, selectable, toggle } from "../../logic/renewal";
+import { itemStatus, MAX_MEDICINES, selectable, toggle } from "../../logic/renewal";
 import { formatDate } from "../../logic/time";
 import { useSession } from "../../session";
 import { nb } from "../../text/nb";
@@ -78,7 +78,7 @@ export function Renew() {
                 <strong>{nb.renew.status[r.status] ?? r.status}</strong>
                 {r.due_date && <> – {nb.home.due(formatDate(r.due_date))}</>}
                 <ul>{r.items.map((i) => (
-                  <li key={i.medication_id}>{i.name}{i.outcome && <>: {nb.renew.status[i.outcome] ?? i.outcome}</>}
+                  <li key={i.medication_id}>{i.name}{i.outcome && <>: {nb.renew.status[itemStatus(i)] ?? itemStatus(i)}</>}
                     {i.reason && <> – {nb.renew.reason(i.reason)}</>}</li>
                 ))}</ul>
               </li>
