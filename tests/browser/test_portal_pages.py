@@ -102,6 +102,7 @@ def test_every_staff_page_is_accessible_and_photographed(portal: Portal) -> None
         page = portal.open(path, heading)
         assert_accessible(page)
         screenshot(page, name, portal.width)
+        assert page.evaluate("document.documentElement.scrollWidth") <= portal.width.width, name
     portal.logout()
     portal.staff_login("reception", "Resepsjonen (Mona Vik)")
     page = portal.settled("Resepsjon")
