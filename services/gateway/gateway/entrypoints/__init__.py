@@ -12,6 +12,10 @@ from gateway.entrypoints import dev_sinks, notifications  # noqa: E402
 
 ROUTERS.append(dev_sinks.router)
 ROUTERS.append(notifications.router)
+from gateway.entrypoints import inbox, renewals  # noqa: E402
+
+ROUTERS.append(renewals.router)
+ROUTERS.append(inbox.router)
 
 # The web portal (web/dist at "/"). Its catch-all never matches API paths (see web.py), so a router appended
 # after this line still works; keep it last all the same.
