@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -26,8 +27,9 @@ SOURCES = ("prescription", "econsult")
 OBJECT_TYPES = {"renewal": "renewal", "econsult": "econsultation"}
 
 
-def inbox_order(item: dict[str, Any]) -> tuple[bool, str, str]:
-    return (item["channel"] != "portal", item["due_date"], item["created_at"])
+def inbox_order(item: dict[str, Any]) -> tuple[bool, date, datetime]:
+    return (item["channel"] != "portal", date.fromisoformat(item["due_date"]),
+            datetime.fromisoformat(item["created_at"]))
 
 
 async def _from(services: Services, source: str, doctor_id: uuid.UUID) -> list[dict[str, Any]] | None:
