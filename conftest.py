@@ -20,7 +20,7 @@ import identity  # noqa: F401
 import kit  # noqa: F401
 import notify  # noqa: F401
 import prescription  # noqa: F401
-from tests.support.infra import Infrastructure, provide
+from tests.support.infra import Infrastructure, delete_topics, provide
 from tests.support.services import StackEnv
 from tests.support.system import System, start_system, stop_system
 
@@ -39,6 +39,7 @@ def stack_env(infra: Infrastructure) -> Iterator[StackEnv]:
     dsns = infra.create_databases(suffix)
     yield StackEnv(infra, dsns, topic_prefix=f"t{run_id}.")
     infra.drop_databases(suffix)
+    delete_topics(infra.kafka_bootstrap, f"t{run_id}.")
 
 
 @pytest.fixture(scope="session")

@@ -214,7 +214,7 @@ def java() -> str:
 
 
 def _kafka_cmd(inst: Instance, main: str, *args: str) -> list[str]:
-    return [java(), "-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+    return [java(), "-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={KAFKA_DIR / 'log4j2.yaml'}",
             f"-Dkafka.logs.dir={inst.home / 'kafka'}",
             "-cp", f"{kafka_libs()}/*", main, *args]

@@ -8,6 +8,7 @@ and topic prefix), so a session never sees another's data, even on a shared brok
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import subprocess
@@ -42,6 +43,28 @@ class Infrastructure(Protocol):
     def admin_dsn(self, database: str = "postgres") -> str: ...
 
     def close(self) -> None: ...
+
+
+def delete_topics(bootstrap: str, prefix: str) -> int:
+    """Delete every topic named with `prefix`: a test session's topics go with it, so the broker does not
+    carry thousands of dead partitions from earlier runs (it slows down and runs out of heap)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def run() -> int:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]
+            if doomed:
+                await admin.delete_topics(doomed)
+            return len(doomed)
+        finally:
+            await admin.close()
+
+    try:
+        return asyncio.run(run())
+    except Exception:  # clean-up only: a broker already gone must not fail the session
+        return 0
 
 
 class LocalProcesses:

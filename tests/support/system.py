@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.infra import ROOT, Infrastructure
+from tests.support.infra import ROOT, Infrastructure, delete_topics
 
 SERVICES = ("identity", "booking", "prescription", "econsult", "billing", "notify")
 
@@ -123,7 +123,8 @@ def start_system(infra: Infrastructure, workdir: Path) -> System:
     base = {k: v for k, v in os.environ.items() if not k.startswith("EPORTAL_")}
     base.update({"EPORTAL_ENV": "test", "EPORTAL_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
                  "EPORTAL_TOPIC_PREFIX": prefix, "EPORTAL_CLOCK_OFFSET_FILE": str(clock_file),
-                 "EPORTAL_LOG_JSON": "true", "EPORTAL_OUTBOX_POLL_SECONDS": "0.5", "PYTHONUNBUFFERED": "1"})
+                 "EPORTAL_LOG_JSON": "true", "EPORTAL_OUTBOX_POLL_SECONDS": "0.5",
+                 "EPORTAL_TOPIC_PARTITIONS": "2", "PYTHONUNBUFFERED": "1"})
     extra_ports: dict[str, dict[str, int]] = {}
     envs: dict[str, dict[str, str]] = {}
     for service in (*SERVICES, "gateway"):
@@ -158,3 +159,4 @@ def stop_system(system: System, infra: Infrastructure) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
     infra.drop_databases(system.suffix)
+    delete_topics(infra.kafka_bootstrap, system.topic_prefix)
