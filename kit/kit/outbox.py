@@ -49,6 +49,22 @@ class Outbox:
         await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
         return envelope
 
+    async def add_many(self, conn: asyncpg.Connection, events: list[Event], *,
+                       correlation_id: str | None = None) -> int:
+        """Record many events in one statement (bulk work such as an import): the same rows as `add`."""
+        if not conn.is_in_transaction():
+            raise RuntimeError("Outbox.add_many must run inside the transaction of the state change")
+        now, correlation = self._clock.now(), correlation_id or current_correlation_id()
+        envelopes = [(Envelope.wrap(e, occurred_at=now, correlation_id=correlation), e) for e in events]
+        await conn.executemany(
+            """INSERT INTO outbox (event_id, topic, message_key, envelope, correlation_id)
+               VALUES ($1, $2, $3, $4, $5)""",
+            [(env.event_id, e.topic, env.aggregate_id, env.model_dump(mode="json"), env.correlation_id)
+             for env, e in envelopes])
+        if envelopes:
+            await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+        return len(envelopes)
+
 
 class Publisher(Protocol):
     async def publish(self, message: Any, topic: str = "", *, key: Any = None,

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 
+from contracts.events import ClaimsStatusChanged
+from contracts.topics import LOGIN_CODES
+from identity import handlers
+from identity.domain.login import Secret
+from identity.domain.session import Lifetimes
+from identity.domain.staff import Passwords
 from identity.entrypoints.http import router
+from identity.handlers.login import LoginPolicy
 from identity.settings import IdentitySettings
 from kit.clock import Clock
 from kit.http import create_app
@@ -14,8 +23,52 @@ from kit.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# How long the traces of logging in are kept: long enough to count the rate limits (an hour) and to
+# look into an incident the next morning; sessions a month after they end, for the audit's sake.
+CHALLENGES_KEPT = timedelta(days=2)
+SESSIONS_KEPT = timedelta(days=30)
+
+
+def login_policy(settings: IdentitySettings) -> LoginPolicy:
+    hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib,
+                            parallelism=settings.argon2_parallelism)
+    return LoginPolicy(
+        secret=Secret(settings.login_secret.get_secret_value()), passwords=Passwords(hasher),
+        code_ttl=timedelta(seconds=settings.code_ttl_seconds), max_attempts=settings.code_max_attempts,
+        codes_per_id_per_hour=settings.codes_per_id_per_hour, starts_per_address=settings.login_starts_per_address,
+        address_window=timedelta(seconds=settings.login_address_window_seconds),
+        staff_failures=settings.staff_failures_per_username, start_floor_seconds=settings.login_start_floor_seconds,
+        lifetimes=Lifetimes(idle=timedelta(seconds=settings.session_idle_seconds),
+                            absolute=timedelta(seconds=settings.session_absolute_seconds)))
+
+
+def wire(runtime: ServiceRuntime, settings: IdentitySettings) -> None:
+    """What the service and its demo seeder share: the login policy in the runtime's state."""
+    runtime.state["login"] = login_policy(settings)
+
 
 def build(settings: IdentitySettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
+    wire(runtime, settings)
+    runtime.on(ClaimsStatusChanged)(handlers.apply_claims_status)
+
+    async def forget_old_logins(rt: ServiceRuntime) -> None:
+        now = rt.clock.now()
+        async with rt.pool.acquire() as conn:
+            await conn.execute("DELETE FROM login_challenges WHERE created_at < $1", now - CHALLENGES_KEPT)
+            await conn.execute("DELETE FROM staff_login_attempts WHERE at < $1", now - CHALLENGES_KEPT)
+            await conn.execute("DELETE FROM sessions WHERE expires_at < $1", now - SESSIONS_KEPT)
+
+    async def scrub_sent_codes(rt: ServiceRuntime) -> None:
+        """A login code is in clear text in the outbox only until the relay has published it (or it has
+        expired unsent): then the row goes, so the database holds no usable code."""
+        async with rt.pool.acquire() as conn:
+            await conn.execute(
+                """DELETE FROM outbox WHERE topic = $1
+                   AND (published_at IS NOT NULL OR created_at < now() - make_interval(secs => $2))""",
+                LOGIN_CODES.name, float(settings.code_ttl_seconds))
+
+    runtime.every(3600, forget_old_logins, name="forget_old_logins")
+    runtime.every(5, scrub_sent_codes, name="scrub_sent_codes")
     return create_app(runtime, title="eportal identity", routers=[router])

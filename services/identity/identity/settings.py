@@ -1,6 +1,41 @@
+from pydantic import SecretStr, model_validator
+
 from kit.settings import ServiceSettings
+
+DEV_LOGIN_SECRET = "eportal-dev-login-secret-not-for-production"  # noqa: S105 - refused in production below
 
 
 class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
     http_port: int = 8101
+
+    # Key of the HMACs that stand in for login codes, national IDs and addresses in the database. Kept
+    # outside the database, so a copy of the tables alone reveals no code and no ID.
+    login_secret: SecretStr = SecretStr(DEV_LOGIN_SECRET)
+    code_ttl_seconds: int = 300  # a code lives 5 minutes
+    code_max_attempts: int = 5  # wrong tries that end a challenge
+    codes_per_id_per_hour: int = 5  # paid SMS: at most this many codes for one national ID an hour
+    # Login starts (and staff logins) from one address within the window. Generous enough for a clinic's
+    # shared address, small enough that one machine cannot make us send floods of SMS.
+    login_starts_per_address: int = 30
+    login_address_window_seconds: int = 900
+    staff_failures_per_username: int = 5  # wrong passwords in the window before the account waits
+    # Every login start takes at least this long, whatever the ID, so the answer's timing says nothing
+    # about whether the ID is known (the work is the same too; this covers the one extra outbox row).
+    login_start_floor_seconds: float = 0.05
+
+    session_idle_seconds: int = 30 * 60
+    session_absolute_seconds: int = 12 * 60 * 60
+
+    # argon2id for staff passwords: argon2-cffi's RFC 9106 low-memory profile unless configured.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+
+    @model_validator(mode="after")
+    def _real_secret_in_prod(self) -> "IdentitySettings":
+        if self.env == "prod" and self.login_secret.get_secret_value() == DEV_LOGIN_SECRET:
+            raise ValueError("set EPORTAL_LOGIN_SECRET: the development login secret is not allowed in production")
+        if len(self.login_secret.get_secret_value()) < 32:
+            raise ValueError("EPORTAL_LOGIN_SECRET must be at least 32 characters")
+        return self

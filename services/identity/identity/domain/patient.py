@@ -43,9 +43,41 @@ class Patient:
         if not name.strip():
             raise InvalidPatient("Navn mangler.", code="validation.name")
         return cls(patient_id or uuid.uuid4(), nid, name.strip(), birth_date, normalised,
-                   email.strip() if email else None, gp_id, first_contact_done)
+                   _email(email) if email else None, gp_id, first_contact_done)
+
+    def change(self, *, name: str | None = None, mobile: str | None = None, email: str | None = None,
+               gp_id: uuid.UUID | None = None, first_contact_done: bool | None = None,
+               clear: frozenset[str] = frozenset()) -> None:
+        """Reception's update: given fields change, fields named in `clear` (mobile, email) are removed."""
+        if name is not None:
+            if not name.strip():
+                raise InvalidPatient("Navn mangler.", code="validation.name")
+            self.name = name.strip()
+        if mobile is not None:
+            try:
+                self.mobile = normalise_mobile(mobile)
+            except InvalidMobile as exc:
+                raise InvalidPatient(f"Ugyldig mobilnummer: {exc}", code="validation.mobile") from exc
+        if email is not None:
+            self.email = _email(email)
+        if gp_id is not None:
+            self.gp_id = gp_id
+        if first_contact_done is not None:
+            self.first_contact_done = first_contact_done
+        if "mobile" in clear:
+            self.mobile = None
+        if "email" in clear:
+            self.email = None
 
     def snapshot(self, updated: bool = False) -> PatientRegistered | PatientUpdated:
         cls = PatientUpdated if updated else PatientRegistered
         return cls(patient_id=self.id, gp_id=self.gp_id, name=self.name, birth_date=self.birth_date,
                    mobile=self.mobile, email=self.email, first_contact_done=self.first_contact_done)
+
+
+def _email(raw: str) -> str:
+    email = raw.strip()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email or len(email) > 254:
+        raise InvalidPatient("Ugyldig e-postadresse.", code="validation.email")
+    return email

@@ -1,30 +1,51 @@
-"""identity's own HTTP API (reached only by the gateway): thin, parse and hand over."""
+"""identity's own HTTP API (reached only by the gateway): thin, parse and hand over.
+
+Tokens, codes and national IDs travel in bodies, never in paths or query strings (they would end up in
+access logs)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from identity import handlers
 from identity.adapters.patients import PatientRepository
+from identity.adapters.staff import StaffRepository
+from identity.domain.patient import Patient
+from identity.domain.staff import StaffMember
+from identity.handlers.login import SessionIssued
+from identity.handlers.sessions import ActiveSession
 from kit.errors import NotFound
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
 
 
-class RegisterPatientIn(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    national_id: str = Field(min_length=11, max_length=11)
+
+
+class RegisterPatientIn(Strict):
+    national_id: str = Field(min_length=1, max_length=20)
     name: str = Field(min_length=1, max_length=200)
     birth_date: date
     mobile: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=254)
     gp_id: uuid.UUID | None = None
     first_contact_done: bool = False
+    check_gp: bool = Field(default=False, description="Refuse a GP who is not one of our doctors (reception).")
+
+
+class UpdatePatientIn(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    mobile: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    gp_id: uuid.UUID | None = None
+    first_contact_done: bool | None = None
 
 
 class PatientOut(BaseModel):
@@ -37,16 +58,75 @@ class PatientOut(BaseModel):
     first_contact_done: bool
 
 
+class LoginStartIn(Strict):
+    national_id: str = Field(max_length=64)
+    address: str = Field(max_length=64, description="The client's address, for the per-address limit.")
+
+
+class LoginVerifyIn(Strict):
+    challenge_id: uuid.UUID
+    code: str = Field(max_length=16)
+
+
+class StaffLoginIn(Strict):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+    address: str = Field(max_length=64)
+
+
+class TokenIn(Strict):
+    token: str = Field(min_length=1, max_length=256)
+
+
+class StaffIn(Strict):
+    username: str = Field(min_length=2, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    role: Literal["doctor", "reception", "billing", "admin"]
+    password: str = Field(min_length=1, max_length=256)
+
+
 def _runtime(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 
 
-@router.post("/patients", status_code=status.HTTP_201_CREATED, response_model=PatientOut)
-async def register_patient(body: RegisterPatientIn, request: Request) -> PatientOut:
-    patient = await handlers.register_patient(_runtime(request), **body.model_dump())
+def _patient_out(patient: Patient) -> PatientOut:
     return PatientOut(id=patient.id, name=patient.name, birth_date=patient.birth_date, mobile=patient.mobile,
                       email=patient.email, gp_id=patient.gp_id, first_contact_done=patient.first_contact_done)
+
+
+def _staff_out(member: StaffMember) -> dict[str, Any]:
+    return {"id": member.id, "username": member.username, "name": member.name, "role": member.role}
+
+
+def _session_out(issued: SessionIssued) -> dict[str, Any]:
+    return {"token": issued.token, "session_id": issued.session_id, "kind": issued.kind,
+            "subject_id": issued.subject_id, "role": issued.role, "expires_at": issued.expires_at,
+            "idle_expires_at": issued.idle_expires_at}
+
+
+# --- patients ---------------------------------------------------------------------------------------
+
+
+@router.post("/patients", status_code=status.HTTP_201_CREATED, response_model=PatientOut)
+async def register_patient(body: RegisterPatientIn, request: Request) -> PatientOut:
+    return _patient_out(await handlers.register_patient(_runtime(request), **body.model_dump()))
+
+
+class SearchIn(Strict):
+    query: str | None = Field(default=None, max_length=100)
+    gp_id: uuid.UUID | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+@router.post("/patients/search", response_model=dict[str, list[PatientOut]])
+async def find_patients(body: SearchIn, request: Request) -> Any:
+    """By name (part of it), by the whole national ID, or a GP's list. A POST: the ID stays out of URLs."""
+    text = body.query.strip() if body.query and body.query.strip() else None
+    async with _runtime(request).pool.acquire() as conn:
+        found = await PatientRepository(conn, allow_test_identities=True).search(text=text, gp_id=body.gp_id,
+                                                                                  limit=body.limit)
+    return {"patients": [_patient_out(p) for p in found]}
 
 
 @router.get("/patients/{patient_id}", response_model=PatientOut)
@@ -55,5 +135,92 @@ async def get_patient(patient_id: uuid.UUID, request: Request) -> PatientOut:
         patient = await PatientRepository(conn, allow_test_identities=True).get(patient_id)
     if patient is None:
         raise NotFound()
-    return PatientOut(id=patient.id, name=patient.name, birth_date=patient.birth_date, mobile=patient.mobile,
-                      email=patient.email, gp_id=patient.gp_id, first_contact_done=patient.first_contact_done)
+    return _patient_out(patient)
+
+
+@router.patch("/patients/{patient_id}", response_model=PatientOut)
+async def update_patient(patient_id: uuid.UUID, body: UpdatePatientIn, request: Request) -> PatientOut:
+    changes = body.model_dump(exclude_unset=True)
+    return _patient_out(await handlers.update_patient(_runtime(request), patient_id, changes))
+
+
+@router.post("/patients/import")
+async def import_patients(request: Request) -> dict[str, Any]:
+    """The clinic's list as CSV (the request body, UTF-8): how many were registered, and each refused row."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")  # older records systems export Windows-1252
+    report = await handlers.import_patients(_runtime(request), text)
+    return {"imported": report.imported, "refused": [{"line": r.line, "code": r.code} for r in report.refused]}
+
+
+# --- login and sessions -------------------------------------------------------------------------------
+
+
+@router.post("/login/start", status_code=status.HTTP_202_ACCEPTED)
+async def login_start(body: LoginStartIn, request: Request) -> dict[str, Any]:
+    started = await handlers.start_login(_runtime(request), body.national_id, body.address)
+    return {"challenge_id": started.challenge_id, "expires_at": started.expires_at}
+
+
+@router.post("/login/verify")
+async def login_verify(body: LoginVerifyIn, request: Request) -> dict[str, Any]:
+    issued = await handlers.verify_login(_runtime(request), body.challenge_id, body.code)
+    async with _runtime(request).pool.acquire() as conn:
+        patient = await PatientRepository(conn, allow_test_identities=True).get(issued.subject_id)
+    return {**_session_out(issued), "patient": {"id": issued.subject_id, "name": patient.name if patient else None}}
+
+
+@router.post("/staff/login")
+async def staff_login(body: StaffLoginIn, request: Request) -> dict[str, Any]:
+    issued = await handlers.staff_login(_runtime(request), body.username, body.password, body.address)
+    async with _runtime(request).pool.acquire() as conn:
+        member = await StaffRepository(conn).get(issued.subject_id)
+    assert member is not None
+    return {**_session_out(issued), "staff": _staff_out(member)}
+
+
+def _active_out(found: ActiveSession) -> dict[str, Any]:
+    return {"session_id": found.session_id, "kind": found.kind, "subject_id": found.subject_id,
+            "role": found.role, "name": found.name, "gp_id": found.gp_id, "gp_name": found.gp_name,
+            "restrictions": list(found.restrictions), "expires_at": found.expires_at,
+            "idle_expires_at": found.idle_expires_at}
+
+
+@router.post("/sessions/resolve")
+async def resolve_session(body: TokenIn, request: Request) -> dict[str, Any]:
+    return _active_out(await handlers.resolve_session(_runtime(request), body.token))
+
+
+@router.post("/sessions/end", status_code=status.HTTP_204_NO_CONTENT)
+async def end_session(body: TokenIn, request: Request) -> Response:
+    await handlers.end_session(_runtime(request), body.token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- staff ------------------------------------------------------------------------------------------
+
+
+@router.get("/staff/doctors")
+async def list_doctors(request: Request) -> dict[str, Any]:
+    return {"doctors": [{"id": d.id, "name": d.name, "username": d.username}
+                        for d in await handlers.doctors(_runtime(request))]}
+
+
+@router.post("/staff", status_code=status.HTTP_201_CREATED)
+async def add_staff(body: StaffIn, request: Request) -> dict[str, Any]:
+    return _staff_out(await handlers.add_staff(_runtime(request), **body.model_dump()))
+
+
+@router.get("/staff/{staff_id}")
+async def get_staff(staff_id: uuid.UUID, request: Request) -> dict[str, Any]:
+    async with _runtime(request).pool.acquire() as conn:
+        member = await StaffRepository(conn).get(staff_id)
+    if member is None:
+        raise NotFound()
+    return {**_staff_out(member), "active": member.active}
+
+
+

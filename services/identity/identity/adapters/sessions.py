@@ -1,0 +1,53 @@
+"""Sessions in PostgreSQL. Resolving one is a single statement: it finds the live session, marks it seen
+(at most every few seconds, so a busy session does not write on every request), and joins what the
+gateway needs to decide: the role, the patient's GP and the facts behind the access rules."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import asyncpg
+
+# A session's last_seen_at is written when it is older than this: the idle timeout is 30 minutes, so
+# being up to 15 seconds late on it changes nothing, and reads stay reads.
+TOUCH_AFTER = timedelta(seconds=15)
+
+
+class Sessions:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, *, token_digest: bytes, session_id: uuid.UUID, kind: str, subject_id: uuid.UUID, role: str,
+                  created_at: datetime, expires_at: datetime) -> None:
+        await self._conn.execute(
+            """INSERT INTO sessions (token_digest, id, kind, subject_id, role, created_at, last_seen_at, expires_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $6, $7)""",
+            token_digest, session_id, kind, subject_id, role, created_at, expires_at)
+
+    async def resolve(self, token_digest: bytes, now: datetime, idle: timedelta) -> asyncpg.Record | None:
+        return await self._conn.fetchrow(
+            """WITH live AS (
+                   SELECT * FROM sessions
+                   WHERE token_digest = $1 AND ended_at IS NULL AND expires_at > $2
+                     AND last_seen_at > $2::timestamptz - $3::interval),
+               touched AS (
+                   UPDATE sessions s SET last_seen_at = $2 FROM live
+                   WHERE s.token_digest = live.token_digest AND live.last_seen_at < $2::timestamptz - $4::interval
+                   RETURNING s.token_digest)  -- runs whether or not it is read (PostgreSQL's rule)
+               SELECT live.id, live.kind, live.subject_id, live.role, live.created_at, live.expires_at,
+                      coalesce(p.name, st.name) AS name, p.gp_id, p.national_id, p.mobile, p.first_contact_done,
+                      coalesce(c.has_unsettled_claims, false) AS has_unsettled_claims,
+                      (st.id IS NULL OR st.active) AS active, gp.name AS gp_name
+               FROM live
+               LEFT JOIN patients p ON live.kind = 'patient' AND p.id = live.subject_id
+               LEFT JOIN staff st ON live.kind = 'staff' AND st.id = live.subject_id
+               LEFT JOIN staff gp ON gp.id = p.gp_id
+               LEFT JOIN patient_claims c ON live.kind = 'patient' AND c.patient_id = live.subject_id""",
+            token_digest, now, idle, TOUCH_AFTER)
+
+    async def end(self, token_digest: bytes, at: datetime) -> bool:
+        ended = await self._conn.fetchval(
+            "UPDATE sessions SET ended_at = $2 WHERE token_digest = $1 AND ended_at IS NULL RETURNING id",
+            token_digest, at)
+        return ended is not None

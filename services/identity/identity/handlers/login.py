@@ -1,0 +1,156 @@
+"""Logging in: patients by national ID and a code sent by SMS, staff by username and password.
+
+The answer to a login start is the same for every valid national ID, known or not, with a mobile or
+without: the same statements run (a challenge row with a hashed code, always), the same body comes back,
+and the answer waits out a common floor. Only a patient with a mobile gets the code (LoginCodeRequested
+to notify, through the outbox, in the same transaction). Reasons a patient may not use the portal are
+told after the code is verified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from contracts.events import LoginCodeRequested
+from identity.adapters.login import Challenges, StaffAttempts
+from identity.adapters.patients import PatientRepository
+from identity.adapters.sessions import Sessions
+from identity.adapters.staff import StaffRepository
+from identity.domain.login import (
+    InvalidCode,
+    InvalidNationalIdForLogin,
+    LoginRateLimited,
+    Secret,
+    new_code,
+)
+from identity.domain.national_id import InvalidNationalId, parse_national_id
+from identity.domain.session import Lifetimes, new_token, token_digest
+from identity.domain.staff import InvalidCredentials, Passwords
+from kit.db import transaction
+from kit.runtime import ServiceRuntime
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    secret: Secret
+    passwords: Passwords
+    code_ttl: timedelta
+    max_attempts: int
+    codes_per_id_per_hour: int
+    starts_per_address: int
+    address_window: timedelta
+    staff_failures: int
+    start_floor_seconds: float
+    lifetimes: Lifetimes
+
+
+@dataclass(frozen=True)
+class LoginStarted:
+    challenge_id: uuid.UUID
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionIssued:
+    token: str
+    session_id: uuid.UUID
+    kind: str
+    subject_id: uuid.UUID
+    role: str
+    expires_at: datetime  # the absolute end
+    idle_expires_at: datetime
+
+
+def policy(runtime: ServiceRuntime) -> LoginPolicy:
+    found: LoginPolicy = runtime.state["login"]
+    return found
+
+
+async def start_login(runtime: ServiceRuntime, national_id: str, address: str) -> LoginStarted:
+    rules = policy(runtime)
+    began = time.monotonic()
+    try:
+        nid = parse_national_id(national_id, allow_test_identities=runtime.settings.allows_test_identities)
+    except InvalidNationalId as exc:
+        raise InvalidNationalIdForLogin() from exc
+    now = runtime.clock.now()
+    challenge_id, code = uuid.uuid4(), new_code()
+    id_digest = rules.secret.digest("national_id", nid.value)
+    address_digest = rules.secret.digest("address", address)
+    expires_at = now + rules.code_ttl
+    try:
+        async with transaction(runtime.pool) as conn:
+            challenges = Challenges(conn)
+            await challenges.lock_counts(id_digest, address_digest)
+            by_id, by_address = await challenges.started_since(
+                id_digest=id_digest, address_digest=address_digest, id_since=now - timedelta(hours=1),
+                address_since=now - rules.address_window)
+            if by_id >= rules.codes_per_id_per_hour or by_address >= rules.starts_per_address:
+                raise LoginRateLimited()
+            target = await PatientRepository(conn, allow_test_identities=True).login_target(nid.value)
+            patient_id, mobile = target if target else (None, None)
+            await challenges.add(challenge_id=challenge_id, id_digest=id_digest, address_digest=address_digest,
+                                 patient_id=patient_id if mobile else None,
+                                 code_digest=rules.secret.code_digest(challenge_id, code),
+                                 created_at=now, expires_at=expires_at)
+            if mobile:
+                await runtime.outbox.add(conn, LoginCodeRequested(challenge_id=challenge_id, mobile=mobile, code=code,
+                                                                  expires_at=expires_at))
+    finally:
+        await asyncio.sleep(max(0.0, rules.start_floor_seconds - (time.monotonic() - began)))
+    return LoginStarted(challenge_id, expires_at)
+
+
+async def verify_login(runtime: ServiceRuntime, challenge_id: uuid.UUID, code: str) -> SessionIssued:
+    rules = policy(runtime)
+    now = runtime.clock.now()
+    async with transaction(runtime.pool) as conn:
+        challenges = Challenges(conn)
+        challenge = await challenges.get_for_update(challenge_id)
+        if challenge is None:
+            rules.secret.code_digest(challenge_id, code)  # the same work as a wrong code
+            raise InvalidCode()
+        if challenge.check(rules.secret, code, now, rules.max_attempts):
+            await challenges.use(challenge.id, now)
+            assert challenge.patient_id is not None
+            return await _open_session(conn, rules, now, "patient", challenge.patient_id, "patient")
+        attempts = await challenges.count_wrong_try(challenge.id)
+    raise InvalidCode(attempts_left=max(0, rules.max_attempts - attempts))
+
+
+async def staff_login(runtime: ServiceRuntime, username: str, password: str, address: str) -> SessionIssued:
+    rules = policy(runtime)
+    now = runtime.clock.now()
+    name = username.strip().lower()
+    username_digest = rules.secret.digest("username", name)
+    address_digest = rules.secret.digest("address", address)
+    async with transaction(runtime.pool) as conn:
+        await Challenges(conn).lock_counts(username_digest, address_digest)
+        attempts = StaffAttempts(conn)
+        failures, by_address = await attempts.recent(username_digest=username_digest, address_digest=address_digest,
+                                                     since=now - rules.address_window)
+        if failures >= rules.staff_failures or by_address >= rules.starts_per_address:
+            raise LoginRateLimited()
+        member = await StaffRepository(conn).by_username(name)
+        # argon2 is slow on purpose: off the event loop, and run for unknown users too (a decoy hash).
+        right = await asyncio.to_thread(rules.passwords.verify, member.password_hash if member else None, password)
+        ok = right and member is not None and member.active
+        await attempts.add(username_digest=username_digest, address_digest=address_digest, at=now, succeeded=ok)
+        if ok and member is not None:
+            return await _open_session(conn, rules, now, "staff", member.id, member.role)
+    raise InvalidCredentials()
+
+
+async def _open_session(conn: asyncpg.Connection, rules: LoginPolicy, now: datetime, kind: str, subject_id: uuid.UUID,
+                        role: str) -> SessionIssued:
+    token, session_id = new_token(), uuid.uuid4()
+    expires_at = now + rules.lifetimes.absolute
+    await Sessions(conn).add(token_digest=token_digest(token), session_id=session_id, kind=kind,
+                             subject_id=subject_id, role=role, created_at=now, expires_at=expires_at)
+    return SessionIssued(token, session_id, kind, subject_id, role, expires_at, rules.lifetimes.ends(now, now))

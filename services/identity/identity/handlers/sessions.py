@@ -1,0 +1,71 @@
+"""Sessions as the gateway sees them: who is calling, and what may they do now.
+
+Resolving a token is one statement (adapters/sessions.py); what comes back is what the gateway needs to
+authorise a request without asking anyone else: the role, a patient's GP, and the access rules that fail.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from identity.adapters.sessions import Sessions
+from identity.domain.access import restrictions
+from identity.domain.session import token_digest
+from identity.handlers.login import policy
+from kit.db import transaction
+from kit.errors import DomainError
+from kit.runtime import ServiceRuntime
+
+
+class SessionEnded(DomainError):
+    code, status, title = "auth.required", 401, "Du må logge inn."
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    session_id: uuid.UUID
+    kind: str
+    subject_id: uuid.UUID
+    role: str
+    name: str | None
+    gp_id: uuid.UUID | None
+    gp_name: str | None
+    restrictions: tuple[str, ...]
+    expires_at: datetime
+    idle_expires_at: datetime
+
+
+async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
+    """The live session behind `token` (and it is marked as used), or 401 auth.required."""
+    rules = policy(runtime)
+    now = runtime.clock.now()
+    async with transaction(runtime.pool) as conn:
+        row = await Sessions(conn).resolve(token_digest(token), now, rules.lifetimes.idle)
+    if row is None or not row["active"]:
+        raise SessionEnded()
+    found: tuple[str, ...] = ()
+    if row["kind"] == "patient":
+        found = restrictions(national_id=row["national_id"], mobile=row["mobile"],
+                             first_contact_done=bool(row["first_contact_done"]),
+                             has_unsettled_claims=bool(row["has_unsettled_claims"]),
+                             allow_test_identities=runtime.settings.allows_test_identities)
+    return ActiveSession(row["id"], row["kind"], row["subject_id"], row["role"], row["name"], row["gp_id"],
+                         row["gp_name"], found, row["expires_at"],
+                         min(row["expires_at"], now + rules.lifetimes.idle))
+
+
+async def end_session(runtime: ServiceRuntime, token: str) -> bool:
+    """Logout: the token is dead on the server at once, whoever still holds it."""
+    async with transaction(runtime.pool) as conn:
+        return await Sessions(conn).end(token_digest(token), runtime.clock.now())
+
+
+async def end_sessions_of(runtime: ServiceRuntime, subject_id: uuid.UUID) -> int:
+    """Every session of a patient or staff member (an account closed, a phone lost)."""
+    async with transaction(runtime.pool) as conn:
+        ended: int = await conn.fetchval(
+            """WITH ended AS (UPDATE sessions SET ended_at = $2 WHERE subject_id = $1 AND ended_at IS NULL
+                              RETURNING 1) SELECT count(*) FROM ended""", subject_id, runtime.clock.now())
+    return ended
