@@ -165,6 +165,9 @@ def staff_answers() -> dict[tuple[str, str], Any]:
              "online": False, "appointment": None}]}),
         ("DELETE", "/api/v1/staff/appointments/a9"): (204, None),
         ("POST", "/api/v1/staff/patients"): (201, {"id": "p9", "name": "Nils Nyberg"}),
+        ("POST", "/api/v1/staff/patients/search"): (200, {"patients": [
+            {"id": "p9", "name": "Nils Nyberg", "birth_date": "1992-05-03", "mobile": "+4791234502", "email": None,
+             "gp_id": GP, "first_contact_done": False}]}),
         ("PATCH", "/api/v1/staff/patients/p9"): (200, {"id": "p9", "first_contact_done": True}),
         ("GET", "/api/v1/staff/patients/p9/medications"): (200, {"items": MEDICATIONS[:3]}),
         ("POST", "/api/v1/staff/renewals"): (201, {"id": "r3", "status": "open", "channel": "phone",

@@ -1,6 +1,6 @@
 """Who is calling, and what they may do: the gateway's authentication, authorisation and audit.
 
-This is the interface every public route uses (issue 3 implements it against identity's sessions):
+Every public route uses this module:
 
     principal: Principal = Depends(patient)                 # a logged-in patient
     principal: Principal = Depends(staff("doctor"))         # a logged-in doctor
@@ -8,29 +8,55 @@ This is the interface every public route uses (issue 3 implements it against ide
     await audit(request, principal, patient_id=..., object_type="appointment", object_id=..., action="read")
 
 Patients act only on their own data (their id comes from the session, never from the request);
-doctors only on patients on their own list; reception reads no clinical text; billing sees invoices.
+doctors only on patients on their own list (the owning service checks the list with the doctor's id);
+reception reads no clinical text; billing sees invoices and payments.
+
+A session is a random token held by identity as a hash. Mobile clients send it as a bearer token; the web
+client has it in a `__Host-` cookie (HttpOnly, Secure, SameSite=Strict) and sends the CSRF token, derived
+from the session token, in the X-CSRF-Token header on every unsafe request.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
+import hmac
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import structlog
 from fastapi import Request
 
+from gateway.adapters.services import Services
+from gateway.settings import GatewaySettings
 from kit.errors import DomainError
+from kit.logging import current_correlation_id
 
 Role = Literal["patient", "doctor", "reception", "billing", "admin"]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+MAX_TOKEN = 256
+
+log = structlog.get_logger()
 
 
 class AuthRequired(DomainError):
     code, status, title = "auth.required", 401, "Du må logge inn."
 
 
+class CsrfRefused(DomainError):
+    code, status, title = "auth.csrf", 403, "Siden var utdatert. Last siden på nytt og prøv igjen."
+
+
 class AccessRestricted(DomainError):
     status, title = 403, "Du kan ikke sende nye forespørsler i portalen nå."
+
+
+class AuditUnavailable(DomainError):
+    code, status, title = "audit.unavailable", 503, "Tjenesten er midlertidig utilgjengelig. Prøv igjen om litt."
 
 
 @dataclass(frozen=True)
@@ -41,6 +67,8 @@ class Principal:
     session_id: str
     restrictions: tuple[str, ...] = field(default=())  # access.* codes (patients only)
     gp_id: uuid.UUID | None = None  # a patient's GP
+    name: str | None = None
+    gp_name: str | None = None
 
     @property
     def patient_id(self) -> uuid.UUID:
@@ -49,16 +77,99 @@ class Principal:
         return self.subject_id
 
 
+def csrf_token_for(session_token: str) -> str:
+    """The CSRF token of a session: a one-way function of its token. A page on another site can neither read
+    the HttpOnly session cookie nor, therefore, compute this; the gateway needs to store nothing."""
+    digest = hashlib.sha256(b"eportal-csrf\x00" + session_token.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _settings(request: Request) -> GatewaySettings:
+    settings: GatewaySettings = request.app.state.runtime.settings
+    return settings
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.runtime.state["services"]
+    return services
+
+
+def presented_token(request: Request) -> tuple[str, bool] | None:
+    """The session token the client sent, and whether it came in the cookie (which needs the CSRF check)."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip() or len(value.strip()) > MAX_TOKEN:
+            raise AuthRequired("Ugyldig Authorization-felt: bruk «Bearer <token>».")
+        return value.strip(), False
+    cookie = request.cookies.get(_settings(request).session_cookie)
+    if cookie and len(cookie) <= MAX_TOKEN:
+        return cookie, True
+    return None
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, for identity's per-address login limit (see settings.trusted_proxy_hops)."""
+    hops = _settings(request).trusted_proxy_hops
+    if hops > 0:
+        forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return request.client.host if request.client else "unknown"
+
+
 async def current_principal(request: Request) -> Principal:
-    """The session's principal (cookie or bearer token), or 401 auth.required."""
-    raise NotImplementedError("issue 3: sessions")
+    """The session's principal (bearer token or cookie), or 401 auth.required; 403 auth.csrf for a cookie
+    session's unsafe request without the right CSRF token. Resolved once per request."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    presented = presented_token(request)
+    if presented is None:
+        raise AuthRequired()
+    token, from_cookie = presented
+    if from_cookie and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), csrf_token_for(token).encode()):
+            raise CsrfRefused()
+    try:
+        found = await _services(request).call("identity", "POST", "/internal/sessions/resolve", json={"token": token})
+    except DomainError as exc:
+        if exc.status == 401:
+            raise AuthRequired() from None
+        raise
+    principal = Principal(
+        kind=found["kind"], subject_id=uuid.UUID(found["subject_id"]), role=found["role"],
+        session_id=found["session_id"], restrictions=tuple(found.get("restrictions") or ()),
+        gp_id=uuid.UUID(found["gp_id"]) if found.get("gp_id") else None, name=found.get("name"),
+        gp_name=found.get("gp_name"))
+    request.state.principal = principal
+    structlog.contextvars.bind_contextvars(actor_role=principal.role, session=principal.session_id[:8])
+    return principal
+
+
+async def _refuse(request: Request, principal: Principal, title: str) -> DomainError:
+    """A logged-in caller on a route not for their role: refused, and the attempt audited (with the patient
+    the path names, if it names one)."""
+    named = request.path_params.get("patient_id")
+    try:
+        patient_id = uuid.UUID(str(named)) if named is not None else None
+    except ValueError:
+        patient_id = None
+    route = request.scope.get("route")
+    # Refused all the same if the record fails: a refusal shows nothing, and the failure is logged.
+    with contextlib.suppress(AuditUnavailable):
+        await _record(request, principal, patient_id=patient_id, object_type="route",
+                      object_id=getattr(route, "path", request.url.path), action=request.method,
+                      outcome="refused:forbidden")
+    return DomainError(code="forbidden", status=403, title=title)
 
 
 async def patient(request: Request) -> Principal:
     """Dependency: a logged-in patient (403 forbidden for staff)."""
     principal = await current_principal(request)
     if principal.kind != "patient":
-        raise DomainError(code="forbidden", status=403, title="Bare for pasienter.")
+        raise await _refuse(request, principal, "Bare for pasienter.")
     return principal
 
 
@@ -67,18 +178,39 @@ def staff(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
     async def dependency(request: Request) -> Principal:
         principal = await current_principal(request)
         if principal.kind != "staff" or (roles and principal.role not in roles):
-            raise DomainError(code="forbidden", status=403, title="Du har ikke tilgang til dette.")
+            raise await _refuse(request, principal, "Du har ikke tilgang til dette.")
         return principal
+    dependency.roles = roles  # type: ignore[attr-defined]  # read by the authorisation test's route walk
     return dependency
 
 
 def ensure_may_make_requests(principal: Principal) -> None:
     """Refuse new bookings, renewals and eConsultations while any access rule fails (403 access.*)."""
     if principal.restrictions:
-        raise AccessRestricted(code=principal.restrictions[0])
+        raise AccessRestricted(code=principal.restrictions[0], restrictions=list(principal.restrictions))
 
 
 async def audit(request: Request, principal: Principal, *, patient_id: uuid.UUID, object_type: str,
                 object_id: str | None, action: str, outcome: str = "success") -> None:
-    """Record a read or change of a patient's health data (issue 3: append-only audit log)."""
-    raise NotImplementedError("issue 3: audit")
+    """Record a read or change of a patient's health data in the append-only audit log.
+
+    Fails closed: if the record cannot be written, the request fails (503) rather than show or change
+    health data nobody could later account for."""
+    await _record(request, principal, patient_id=patient_id, object_type=object_type, object_id=object_id,
+                  action=action, outcome=outcome)
+
+
+async def _record(request: Request, principal: Principal, *, patient_id: uuid.UUID | None, object_type: str,
+                  object_id: str | None, action: str, outcome: str) -> None:
+    runtime = request.app.state.runtime
+    try:
+        async with runtime.pool.acquire() as conn:
+            await conn.execute(
+                """INSERT INTO audit_log (at, actor_kind, actor_id, actor_role, actor_name, patient_id, object_type,
+                                          object_id, action, outcome, request_id)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+                runtime.clock.now(), principal.kind, principal.subject_id, principal.role, principal.name,
+                patient_id, object_type, object_id, action, outcome[:200], current_correlation_id())
+    except Exception as exc:  # any database failure: fail closed, and say so in the log
+        log.error("audit_failed", error=type(exc).__name__, object_type=object_type, action=action)
+        raise AuditUnavailable() from exc

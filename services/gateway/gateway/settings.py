@@ -18,6 +18,15 @@ class GatewaySettings(ServiceSettings):
     # The development routes (/dev/sms, /dev/mail: what notify's sinks received). None: on in dev and
     # test (the running system in tests is env=test), never in production.
     dev_routes: bool | None = None
+    # How many reverse proxies (an ingress) stand in front of the gateway and append to X-Forwarded-For.
+    # The client's address (for identity's per-address login limit) is the entry that many hops from the
+    # right; 0 (direct, as in make run) uses the connection's address and ignores the header, which any
+    # client could otherwise forge to escape the limit.
+    trusted_proxy_hops: int = 0
+    # Cookies: `__Host-` (Secure, Path=/, no Domain) for the session, HttpOnly and SameSite=Strict; the CSRF
+    # token's cookie is readable by the web client, which echoes it in the X-CSRF-Token header.
+    session_cookie: str = "__Host-eportal_session"
+    csrf_cookie: str = "__Host-eportal_csrf"
 
     @property
     def serves_dev_routes(self) -> bool:

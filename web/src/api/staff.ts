@@ -38,7 +38,8 @@ export const staffApi = {
   openWeekly: (doctorId: string | undefined, weekly: Record<string, unknown>) =>
     api.post<{ slots_made?: number }>("/api/v1/staff/slots", { ...(doctorId ? { doctor_id: doctorId } : {}), weekly }),
   registerPatient: (body: Record<string, unknown>) => api.post<Record<string, unknown>>("/api/v1/staff/patients", body),
-  findPatients: async (query: string) => itemsOf(await api.get("/api/v1/staff/patients", { query: { query } }), "patients"),
+  // A POST: the query may be a national ID, which must never travel in a URL.
+  findPatients: async (query: string) => itemsOf(await api.post("/api/v1/staff/patients/search", { query }), "patients"),
   updatePatient: (id: string, body: Record<string, unknown>) =>
     api.patch<unknown>(`/api/v1/staff/patients/${encodeURIComponent(id)}`, body),
   patientMedications: async (id: string): Promise<Medication[]> =>

@@ -1,0 +1,228 @@
+"""Logging in and out, who am I, and who has read my data (api.md: auth, /me, /access-log).
+
+The national ID and the code travel only in request bodies. The answer to a login start is identity's,
+the same for every well-formed ID. A login always makes a new session (and ends the one the client
+came with, if any), so a session id planted before login is worth nothing after it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.adapters.services import Services
+from gateway.auth import (
+    CSRF_HEADER,
+    AuthRequired,
+    Principal,
+    client_address,
+    csrf_token_for,
+    current_principal,
+    patient,
+    presented_token,
+    staff,
+)
+from gateway.settings import GatewaySettings
+from kit.errors import DomainError
+
+router = APIRouter(prefix="/api/v1", tags=["innlogging"])
+any_staff = staff()
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(Strict):
+    national_id: str = Field(max_length=64, description="Fødselsnummer eller D-nummer, 11 siffer.")
+
+
+class LoginStarted(BaseModel):
+    challenge_id: uuid.UUID
+    expires_at: datetime
+
+
+class VerifyIn(Strict):
+    challenge_id: uuid.UUID
+    code: str = Field(max_length=16, description="Koden fra SMS-en: 6 siffer.")
+
+
+class StaffLoginIn(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="Send som «Authorization: Bearer <token>» fra mobilklienter.")
+    token_type: str = "bearer"  # noqa: S105 - the scheme, not a secret
+    expires_at: datetime = Field(description="Sesjonen slutter senest nå (12 timer etter innlogging).")
+    idle_expires_at: datetime = Field(description="Uten bruk slutter sesjonen nå (30 minutter).")
+    csrf_token: str = Field(description="Nettleseren sender denne i X-CSRF-Token på POST, PUT, PATCH og DELETE.")
+    csrf_header: str = CSRF_HEADER
+
+
+class PatientSummary(BaseModel):
+    id: uuid.UUID
+    name: str | None
+
+
+class PatientSessionOut(SessionOut):
+    patient: PatientSummary
+
+
+class StaffSummary(BaseModel):
+    id: uuid.UUID
+    username: str
+    name: str
+    role: str
+
+
+class StaffSessionOut(SessionOut):
+    staff: StaffSummary
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.runtime.state["services"]
+    return services
+
+
+def _settings(request: Request) -> GatewaySettings:
+    settings: GatewaySettings = request.app.state.runtime.settings
+    return settings
+
+
+def _set_cookies(request: Request, response: Response, token: str, session: dict[str, Any]) -> None:
+    settings = _settings(request)
+    # No Max-Age: a browser session cookie; the server ends the session at 30 minutes idle or 12 hours.
+    response.set_cookie(settings.session_cookie, token, secure=True, httponly=True, samesite="strict", path="/")
+    response.set_cookie(settings.csrf_cookie, csrf_token_for(token), secure=True, httponly=False, samesite="strict",
+                        path="/")
+    response.headers["Cache-Control"] = "no-store"
+
+
+def _clear_cookies(request: Request, response: Response) -> None:
+    settings = _settings(request)
+    for name in (settings.session_cookie, settings.csrf_cookie):
+        response.delete_cookie(name, secure=True, httponly=name == settings.session_cookie, samesite="strict", path="/")
+
+
+async def _end_presented_session(request: Request) -> None:
+    """End the session the client came with, whatever it is: logout, and a fresh login."""
+    try:
+        presented = presented_token(request)
+    except AuthRequired:
+        return
+    if presented is not None:
+        await _services(request).call("identity", "POST", "/internal/sessions/end", json={"token": presented[0]})
+
+
+def _session_out(issued: dict[str, Any]) -> dict[str, Any]:
+    return {"token": issued["token"], "expires_at": issued["expires_at"],
+            "idle_expires_at": issued["idle_expires_at"], "csrf_token": csrf_token_for(issued["token"])}
+
+
+@router.post("/auth/login", status_code=status.HTTP_202_ACCEPTED, response_model=LoginStarted)
+async def login(body: LoginIn, request: Request) -> Any:
+    """Step 1: a code goes by SMS to the patient's registered mobile. The answer is the same for every
+    well-formed national ID; whether the patient may use the portal is told after the code."""
+    return await _services(request).call("identity", "POST", "/internal/login/start",
+                                         json={"national_id": body.national_id, "address": client_address(request)})
+
+
+@router.post("/auth/verify", response_model=PatientSessionOut)
+async def verify(body: VerifyIn, request: Request, response: Response) -> Any:
+    """Step 2: the code from the SMS. A new session: its token (for mobile clients) and cookies (for the web)."""
+    issued = await _services(request).call("identity", "POST", "/internal/login/verify",
+                                           json={"challenge_id": str(body.challenge_id), "code": body.code})
+    await _end_presented_session(request)
+    _set_cookies(request, response, issued["token"], issued)
+    return {**_session_out(issued), "patient": issued["patient"]}
+
+
+@router.post("/staff/auth/login", response_model=StaffSessionOut)
+async def staff_login(body: StaffLoginIn, request: Request, response: Response) -> Any:
+    issued = await _services(request).call(
+        "identity", "POST", "/internal/staff/login",
+        json={"username": body.username, "password": body.password, "address": client_address(request)})
+    await _end_presented_session(request)
+    _set_cookies(request, response, issued["token"], issued)
+    return {**_session_out(issued), "staff": issued["staff"]}
+
+
+async def _logout(request: Request) -> Response:
+    try:
+        await current_principal(request)  # a cookie session's logout needs its CSRF token like any change
+    except AuthRequired:
+        pass  # nothing to end: logging out twice is not an error
+    else:
+        await _end_presented_session(request)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    _clear_cookies(request, response)
+    return response
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def logout(request: Request) -> Response:
+    """End the session on the server: the token is dead at once, in the cookie or in a mobile app."""
+    return await _logout(request)
+
+
+@router.post("/staff/auth/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def staff_logout(request: Request) -> Response:
+    return await _logout(request)
+
+
+async def _econsult_open(request: Request, gp_id: uuid.UUID | None) -> bool | None:
+    if gp_id is None:
+        return False
+    try:
+        found = await _services(request).call("econsult", "GET", f"/internal/availability/{gp_id}")
+    except (DomainError, httpx.HTTPError):
+        return None  # econsult away: the profile still shows; the eConsultation page says it is unknown
+    return bool(found.get("open"))
+
+
+@router.get("/me")
+async def me(request: Request, principal: Principal = Depends(patient)) -> dict[str, Any]:
+    """My profile: name, GP, whether the GP takes eConsultations now, and each `access.*` rule that keeps me
+    from sending new requests (empty when none)."""
+    body: dict[str, Any] = {
+        "id": principal.subject_id, "name": principal.name,
+        "gp": {"id": principal.gp_id, "name": principal.gp_name,
+               "econsult_open": await _econsult_open(request, principal.gp_id)},
+        "restrictions": list(principal.restrictions),
+    }
+    presented = presented_token(request)
+    if presented is not None and presented[1]:
+        body["csrf_token"] = csrf_token_for(presented[0])  # a reloaded page gets it back
+    return body
+
+
+@router.get("/staff/me")
+async def staff_me(request: Request, principal: Principal = Depends(any_staff)) -> dict[str, Any]:
+    return {"id": principal.subject_id, "name": principal.name, "role": principal.role}
+
+
+ACTIONS_SHOWN = 200
+
+
+@router.get("/access-log")
+async def access_log(request: Request, principal: Principal = Depends(patient),
+                     limit: int = Query(default=50, ge=1, le=ACTIONS_SHOWN),
+                     before: int | None = Query(default=None, ge=1, description="Neste side: `next_before`.")
+                     ) -> dict[str, Any]:
+    """Who has read or changed my data, newest first: me, my doctor, reception, the billing office."""
+    async with request.app.state.runtime.pool.acquire() as conn:
+        rows = await conn.fetch(
+            """SELECT id, at, actor_kind, actor_role, actor_name, object_type, object_id, action, outcome
+               FROM audit_log WHERE patient_id = $1 AND ($2::bigint IS NULL OR id < $2)
+               ORDER BY id DESC LIMIT $3""", principal.patient_id, before, limit)
+    entries = [{"id": r["id"], "at": r["at"], "who": "Deg" if r["actor_kind"] == "patient" else r["actor_name"],
+                "role": r["actor_role"], "object_type": r["object_type"], "object_id": r["object_id"],
+                "action": r["action"], "outcome": r["outcome"]} for r in rows]
+    return {"entries": entries, "next_before": entries[-1]["id"] if len(entries) == limit else None}
