@@ -1,0 +1,121 @@
+"""Logging in through the running system's public API, as clients do: for live tests, benchmarks and chaos.
+
+    async with system.client() as http:
+        patient = await register_and_log_in(http, system, gp_id=doctor.id)
+        await http.get("/api/v1/me", headers=patient.headers)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from kit.demo import synthetic_national_id
+from tests.support.system import System
+
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+@dataclass
+class Session:
+    token: str
+    subject_id: uuid.UUID
+    csrf_token: str
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def cookie_headers(self, *, csrf: bool = True) -> dict[str, str]:
+        """The web client's way: the session cookie (set by hand: httpx keeps Secure cookies off plain http)."""
+        headers = {"Cookie": f"__Host-eportal_session={self.token}"}
+        if csrf:
+            headers["X-CSRF-Token"] = self.csrf_token
+        return headers
+
+
+@dataclass(frozen=True)
+class Patient:
+    id: uuid.UUID
+    national_id: str
+    mobile: str
+    gp_id: uuid.UUID
+
+
+async def sms_code(http: httpx.AsyncClient, mobile: str, *, after: set[str] | None = None,
+                   timeout: float = 30.0) -> str:
+    """The newest login code the SMS sink received for `mobile` (one not in `after`, if given)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        for code in await _codes(http, mobile):  # newest first
+            if after is None or code not in after:
+                return code
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no login code reached the SMS sink for {mobile[:5]}…")
+
+
+async def _codes(http: httpx.AsyncClient, mobile: str) -> list[str]:
+    sent = await http.get("/dev/sms", params={"to": mobile})
+    sent.raise_for_status()
+    body = sent.json()
+    items: list[Any] = (body.get("items") or body.get("messages") or []) if isinstance(body, dict) else body
+    texts = [str(i.get("text", i)) if isinstance(i, dict) else str(i) for i in items]
+    return [m.group(1) for t in texts if (m := CODE.search(t))]
+
+
+async def seen_codes(http: httpx.AsyncClient, mobile: str) -> set[str]:
+    return set(await _codes(http, mobile))
+
+
+async def log_in_patient(http: httpx.AsyncClient, national_id: str, mobile: str) -> Session:
+    before = await seen_codes(http, mobile)
+    started = await http.post("/api/v1/auth/login", json={"national_id": national_id})
+    assert started.status_code == 202, started.text
+    code = await sms_code(http, mobile, after=before)
+    verified = await http.post("/api/v1/auth/verify", json={"challenge_id": started.json()["challenge_id"],
+                                                            "code": code})
+    assert verified.status_code == 200, verified.text
+    body = verified.json()
+    return Session(body["token"], uuid.UUID(body["patient"]["id"]), body["csrf_token"], body)
+
+
+async def log_in_staff(http: httpx.AsyncClient, username: str, password: str) -> Session:
+    answer = await http.post("/api/v1/staff/auth/login", json={"username": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    return Session(body["token"], uuid.UUID(body["staff"]["id"]), body["csrf_token"], body)
+
+
+async def add_staff(system: System, role: str, *, name: str | None = None) -> tuple[str, str]:
+    """A staff account made through identity's internal API (what an administrator does): (username, password)."""
+    username, password = f"{role}{secrets.token_hex(4)}", f"passord-{secrets.token_hex(8)}"
+    async with httpx.AsyncClient(timeout=30) as http:
+        made = await http.post(f"{system.service_urls['identity']}/internal/staff", json={
+            "username": username, "name": name or f"Test {role}", "role": role, "password": password})
+    assert made.status_code == 201, made.text
+    return username, password
+
+
+async def register_patient(system: System, gp_id: uuid.UUID, *, mobile: str | None = None,
+                           first_contact_done: bool = True, name: str = "Test Pasient") -> Patient:
+    """A patient on `gp_id`'s list, registered through identity's internal API (test set-up)."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        while True:
+            born = date(1950, 1, 1) + timedelta(days=secrets.randbelow(20_000))
+            national_id = synthetic_national_id(born, secrets.randbelow(1000))
+            phone = mobile or f"+4798{secrets.randbelow(10**6):06d}"
+            made = await http.post(f"{system.service_urls['identity']}/internal/patients", json={
+                "national_id": national_id, "name": name, "birth_date": born.isoformat(), "mobile": phone,
+                "gp_id": str(gp_id), "first_contact_done": first_contact_done})
+            if made.status_code != 409:
+                break
+    assert made.status_code == 201, made.text
+    return Patient(uuid.UUID(made.json()["id"]), national_id, phone, gp_id)
