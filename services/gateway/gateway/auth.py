@@ -200,8 +200,27 @@ async def audit(request: Request, principal: Principal, *, patient_id: uuid.UUID
                   action=action, outcome=outcome)
 
 
+async def audit_refusal(request: Request, status: int, request_id: str) -> None:
+    """A logged-in caller refused (403, 404) by a route that recorded nothing itself: recorded here, so every
+    refused attempt is in the audit log once (called by the gateway's middleware after the response)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None or getattr(request.state, "audited", False):
+        return
+    named = request.path_params.get("patient_id")
+    try:
+        patient_id = uuid.UUID(str(named)) if named is not None else None
+    except ValueError:
+        patient_id = None
+    route = request.scope.get("route")
+    with contextlib.suppress(AuditUnavailable):  # the answer is gone already; the failure is logged
+        await _record(request, principal, patient_id=patient_id, object_type="route",
+                      object_id=getattr(route, "path", request.url.path), action=request.method,
+                      outcome=f"refused:{status}", request_id=request_id)
+
+
 async def _record(request: Request, principal: Principal, *, patient_id: uuid.UUID | None, object_type: str,
-                  object_id: str | None, action: str, outcome: str) -> None:
+                  object_id: str | None, action: str, outcome: str, request_id: str | None = None) -> None:
+    request.state.audited = True
     runtime = request.app.state.runtime
     try:
         async with runtime.pool.acquire() as conn:
@@ -210,7 +229,7 @@ async def _record(request: Request, principal: Principal, *, patient_id: uuid.UU
                                           object_id, action, outcome, request_id)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
                 runtime.clock.now(), principal.kind, principal.subject_id, principal.role, principal.name,
-                patient_id, object_type, object_id, action, outcome[:200], current_correlation_id())
+                patient_id, object_type, object_id, action, outcome[:200], request_id or current_correlation_id())
     except Exception as exc:  # any database failure: fail closed, and say so in the log
         log.error("audit_failed", error=type(exc).__name__, object_type=object_type, action=action)
         raise AuditUnavailable() from exc
