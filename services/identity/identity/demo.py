@@ -22,8 +22,8 @@ LISTED = 10_000
 
 
 async def seed(runtime: ServiceRuntime) -> None:
-    if "login" not in runtime.state:
-        wire(runtime, IdentitySettings(env="dev"))
+    if "login" not in runtime.state:  # the seeder's runtime is a plain one: give it identity's login policy
+        wire(runtime, IdentitySettings.model_validate(runtime.settings.model_dump()))
     await _staff(runtime)
     await _patients(runtime)
 
