@@ -109,3 +109,23 @@ async def test_staff_and_patients_stay_on_their_own_side(live_system: System) ->
         assert (await http.get("/api/v1/staff/inbox", headers=reception.headers)).status_code == 403
         wrong = await http.post("/api/v1/staff/auth/login", json={"username": username, "password": "feil"})
         assert (wrong.status_code, wrong.json()["code"]) == (401, "auth.invalid_credentials")
+
+
+async def test_the_administrator_makes_accounts_and_answers_who_read_a_patients_data(live_system: System) -> None:
+    admin_name, admin_password = await add_staff(live_system, "admin")
+    async with live_system.client() as http:
+        admin = await log_in_staff(http, admin_name, admin_password)
+        username = f"lege{uuid.uuid4().hex[:6]}"
+        made = await http.post("/api/v1/staff/accounts", headers=admin.headers, json={
+            "username": username, "name": "Dr. Ny Lege", "role": "doctor", "password": "et-langt-godt-passord"})
+        assert made.status_code == 201, made.text
+        doctor = await log_in_staff(http, username, "et-langt-godt-passord")
+        patient = await register_patient(live_system, doctor.subject_id)
+        read = await http.get(f"/api/v1/staff/patients/{patient.id}", headers=doctor.headers)
+        assert read.status_code == 200
+        log = await http.get(f"/api/v1/staff/patients/{patient.id}/access-log", headers=admin.headers)
+        assert log.status_code == 200
+        assert [(e["actor_name"], e["object_type"], e["action"], e["request_id"]) for e in log.json()["entries"]] == [
+            ("Dr. Ny Lege", "patient", "read", read.headers["X-Request-ID"])]
+        refused = await http.get(f"/api/v1/staff/patients/{patient.id}/access-log", headers=doctor.headers)
+        assert refused.status_code == 403

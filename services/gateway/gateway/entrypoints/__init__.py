@@ -17,11 +17,12 @@ from gateway.entrypoints import inbox, renewals  # noqa: E402
 ROUTERS.append(renewals.router)
 ROUTERS.append(inbox.router)
 
-from gateway.entrypoints import dev_demo, patients, session  # noqa: E402
+from gateway.entrypoints import admin, dev_demo, patients, session  # noqa: E402
 
 ROUTERS.append(session.router)
 ROUTERS.append(patients.router)
 ROUTERS.append(dev_demo.router)
+ROUTERS.append(admin.router)
 
 # The web portal (web/dist at "/"). Its catch-all never matches API paths (see web.py), so a router appended
 # after this line still works; keep it last all the same.
