@@ -148,20 +148,25 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
-async def _refuse(request: Request, principal: Principal, title: str) -> DomainError:
-    """A logged-in caller on a route not for their role: refused, and the attempt audited (with the patient
-    the path names, if it names one)."""
+async def _record_route_refusal(request: Request, principal: Principal, outcome: str,
+                                request_id: str | None = None) -> None:
+    """A refused attempt on a route, with the patient the path names (if it names one). Refused all the same
+    if the record fails: a refusal shows nothing, and the failure is logged."""
     named = request.path_params.get("patient_id")
     try:
         patient_id = uuid.UUID(str(named)) if named is not None else None
     except ValueError:
         patient_id = None
     route = request.scope.get("route")
-    # Refused all the same if the record fails: a refusal shows nothing, and the failure is logged.
     with contextlib.suppress(AuditUnavailable):
         await _record(request, principal, patient_id=patient_id, object_type="route",
-                      object_id=getattr(route, "path", request.url.path), action=request.method,
-                      outcome="refused:forbidden")
+                      object_id=getattr(route, "path", request.url.path), action=request.method, outcome=outcome,
+                      request_id=request_id)
+
+
+async def _refuse(request: Request, principal: Principal, title: str) -> DomainError:
+    """A logged-in caller on a route not for their role: refused, and the attempt audited."""
+    await _record_route_refusal(request, principal, "refused:forbidden")
     return DomainError(code="forbidden", status=403, title=title)
 
 
@@ -206,16 +211,7 @@ async def audit_refusal(request: Request, status: int, request_id: str) -> None:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None or getattr(request.state, "audited", False):
         return
-    named = request.path_params.get("patient_id")
-    try:
-        patient_id = uuid.UUID(str(named)) if named is not None else None
-    except ValueError:
-        patient_id = None
-    route = request.scope.get("route")
-    with contextlib.suppress(AuditUnavailable):  # the answer is gone already; the failure is logged
-        await _record(request, principal, patient_id=patient_id, object_type="route",
-                      object_id=getattr(route, "path", request.url.path), action=request.method,
-                      outcome=f"refused:{status}", request_id=request_id)
+    await _record_route_refusal(request, principal, f"refused:{status}", request_id)
 
 
 async def _record(request: Request, principal: Principal, *, patient_id: uuid.UUID | None, object_type: str,
