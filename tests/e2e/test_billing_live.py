@@ -2,8 +2,7 @@
 259 kr invoice with its giro PDF; after the due date (the shared clock moved) new requests are refused
 with `access.unpaid_claims` until the bank's OCR payment arrives; the mail sink holds the giro.
 
-It needs identity's login and claims (issue 3) and notify's sinks; until they answer, it says so and
-skips. The doctor acts through econsult's internal API, since a random GP has no staff login."""
+The doctor acts through econsult's internal API, since a random GP has no staff login."""
 
 from __future__ import annotations
 
@@ -25,6 +24,7 @@ from billing.domain.ocr_writer import render
 from billing.settings import BillingSettings
 from kit.clock import OSLO
 from kit.demo import synthetic_national_id
+from tests.support.portal import log_in_patient
 from tests.support.system import System
 
 pytestmark = pytest.mark.stack
@@ -43,18 +43,8 @@ async def eventually(probe: Callable[[], Awaitable[Any]], what: str, tries: int 
 
 
 async def log_in(gw: httpx.AsyncClient, national_id: str, mobile: str) -> dict[str, str]:
-    challenge = (await gw.post("/api/v1/auth/login", json={"national_id": national_id})).json()
-
-    async def code() -> str | None:
-        response = await gw.get("/dev/sms", params={"to": mobile})
-        if response.status_code == 404:
-            pytest.skip("the SMS sink (/dev/sms) is not served by this system yet")
-        words = [w for w in json.dumps(response.json()).replace('"', " ").split() if w.isdigit() and len(w) == 6]
-        return words[-1] if words else None
-
-    verified = await gw.post("/api/v1/auth/verify", json={**challenge, "code": await eventually(code, "the code")})
-    assert verified.status_code == 200, verified.text
-    return {"Authorization": f"Bearer {verified.json()['token']}"}
+    """As the patient does: the newest code from the SMS sink (tests/support/portal.py)."""
+    return (await log_in_patient(gw, national_id, mobile)).headers
 
 
 async def pay_by_ocr(system: System, gw: httpx.AsyncClient, internal: httpx.AsyncClient, kid: str) -> dict[str, Any]:
@@ -114,6 +104,7 @@ async def test_asked_answered_invoiced_overdue_refused_until_the_ocr_payment(liv
             assert invoice["kid"] in PdfReader(BytesIO(pdf.content)).pages[0].extract_text()
 
             live_system.move_clock(timedelta(days=15))  # past the due date, for every service at once
+            auth = await log_in(gw, national_id, mobile)  # a session ends after 12 hours: this is a new visit
 
             async def refused() -> bool:
                 response = await gw.post("/api/v1/econsultations", headers=auth,

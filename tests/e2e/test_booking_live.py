@@ -82,7 +82,8 @@ async def test_a_patient_books_sees_and_cancels_and_is_told_by_sms(live_system: 
                     code = codes[0]
                     break
                 await asyncio.sleep(0.3)
-            verified = await gw.post("/api/v1/auth/verify", json={**challenge, "code": code})
+            verified = await gw.post("/api/v1/auth/verify",
+                                     json={"challenge_id": challenge["challenge_id"], "code": code})
             assert verified.status_code == 200, verified.text
             auth = {"Authorization": f"Bearer {verified.json()['token']}"}
             sent_at_login = len(await sms_to(gw, mobile))
