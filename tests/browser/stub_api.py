@@ -71,8 +71,8 @@ def patient_answers() -> dict[tuple[str, str], Any]:
                                                 "csrf_token": CSRF, "patient": {"name": "Kari Nordmann"}}),
         ("POST", "/api/v1/auth/logout"): (204, None),
         ("GET", "/api/v1/me"): (200, {"id": "p1", "name": "Kari Nordmann",
-                                      "gp": {"id": GP, "name": "Dr. Ingrid Solberg"},
-                                      "econsult_open": True, "restrictions": []}),
+                                      "gp": {"id": GP, "name": "Dr. Ingrid Solberg", "econsult_open": True},
+                                      "restrictions": [], "csrf_token": CSRF}),
         ("GET", "/api/v1/appointments"): (200, {"items": [{
             "id": "a1", "slot_id": "s0", "patient_id": "p1", "doctor_id": GP,
             "starts_at": "2026-01-15T09:00:00+01:00", "ends_at": "2026-01-15T09:20:00+01:00",
@@ -114,15 +114,17 @@ def patient_answers() -> dict[tuple[str, str], Any]:
             {"id": "i0", "kid": "0000123450017", "account_number": "1503.12.34567", "amount_ore": 25900,
              "amount_nok": "259,00 kr", "paid_ore": 25900, "outstanding_ore": 0, "issued_on": "2025-10-01",
              "due_date": "2025-10-15", "status": "paid", "pdf_url": "/api/v1/invoices/i0/pdf"}]}),
-        ("GET", "/api/v1/access-log"): (200, {"items": [
-            {"at": "2026-01-07T12:00:00+01:00", "actor_name": "Dr. Ingrid Solberg", "role": "doctor",
-             "object_type": "econsultation", "action": "answer", "outcome": "success"},
-            {"at": "2026-01-07T11:58:00+01:00", "actor_name": "Dr. Ingrid Solberg", "role": "doctor",
-             "object_type": "econsultation", "action": "read", "outcome": "success"},
-            {"at": "2026-01-05T08:00:00+01:00", "actor_name": "Resepsjonen (Mona Vik)", "role": "reception",
-             "object_type": "appointment", "action": "read", "outcome": "success"},
-            {"at": "2026-01-05T07:59:00+01:00", "actor_name": "Kari Nordmann", "role": "patient",
-             "object_type": "appointment", "action": "create", "outcome": "success"}]}),
+        ("GET", "/api/v1/access-log"): (200, {"next_before": None, "entries": [
+            {"id": 9, "at": "2026-01-07T12:00:00+01:00", "who": "Dr. Ingrid Solberg", "role": "doctor",
+             "object_type": "econsultation", "object_id": "e0", "action": "answer", "outcome": "success"},
+            {"id": 8, "at": "2026-01-07T11:58:00+01:00", "who": "Dr. Ingrid Solberg", "role": "doctor",
+             "object_type": "econsultation", "object_id": "e0", "action": "read", "outcome": "success"},
+            {"id": 7, "at": "2026-01-06T15:10:00+01:00", "who": "Dr. Ole Hansen", "role": "doctor",
+             "object_type": "econsultation", "object_id": "e0", "action": "read", "outcome": "refused:forbidden"},
+            {"id": 6, "at": "2026-01-05T08:00:00+01:00", "who": "Mona Vik", "role": "reception",
+             "object_type": "patient", "object_id": "p1", "action": "update:mobile", "outcome": "success"},
+            {"id": 5, "at": "2026-01-05T07:59:00+01:00", "who": "Deg", "role": "patient",
+             "object_type": "appointment", "object_id": None, "action": "create", "outcome": "success"}]}),
     }
 
 
@@ -164,7 +166,9 @@ def staff_answers() -> dict[tuple[str, str], Any]:
             {"slot_id": "s2", "starts_at": "2026-01-12T08:40:00+01:00", "ends_at": "2026-01-12T09:00:00+01:00",
              "online": False, "appointment": None}]}),
         ("DELETE", "/api/v1/staff/appointments/a9"): (204, None),
-        ("POST", "/api/v1/staff/patients"): (201, {"id": "p9", "name": "Nils Nyberg"}),
+        ("POST", "/api/v1/staff/patients"): (201, {
+            "id": "p9", "name": "Nils Nyberg", "birth_date": "1992-05-03", "mobile": "+4791234502", "email": None,
+            "gp_id": GP, "first_contact_done": False}),
         ("POST", "/api/v1/staff/patients/search"): (200, {"patients": [
             {"id": "p9", "name": "Nils Nyberg", "birth_date": "1992-05-03", "mobile": "+4791234502", "email": None,
              "gp_id": GP, "first_contact_done": False}]}),

@@ -304,6 +304,16 @@ def test_reception_registers_marks_first_contact_and_takes_a_phone_renewal(deskt
     page.get_by_label("Fastlege").select_option(label="Dr. Ingrid Solberg")
     page.get_by_role("button", name="Registrer pasient").click()
     expect(page.get_by_text("Nils Nyberg er registrert.")).to_be_visible()
+    # Found again by national ID: in the body of a POST, never in a URL.
+    search = page.get_by_role("search", name="Finn pasient")
+    search.get_by_label("Navn eller fødselsnummer").fill("03859250012")
+    search.get_by_role("button", name="Søk").click()
+    found = page.get_by_role("listitem").filter(has_text="Nils Nyberg, født 03.05.1992")
+    expect(found).to_contain_text("Har ikke ringt ennå")
+    expect(found).to_contain_text("Valgt")  # the patient just registered is the one chosen
+    assert desktop.api.made("POST", "/api/v1/staff/patients/search")[0].body == {"query": "03859250012"}
+    assert not [c for c in desktop.api.calls if "03859250012" in c.path or "03859250012" in str(c.query)]
+    assert_accessible(page)
     page.get_by_role("button", name="Marker første kontakt").click()
     expect(page.get_by_text("Pasienten er oppdatert.")).to_be_visible()
     assert desktop.api.made("PATCH", "/api/v1/staff/patients/p9")[0].body == {"first_contact_done": True}
@@ -312,6 +322,37 @@ def test_reception_registers_marks_first_contact_and_takes_a_phone_renewal(deskt
     page.get_by_role("button", name="Send bestilling").click()
     expect(page.get_by_text("telefon behandles etter nett", exact=False)).to_be_visible()
     assert desktop.api.made("POST", "/api/v1/staff/renewals")[0].body == {"patient_id": "p9", "medication_ids": ["m1"]}
+
+
+def test_the_access_log_reads_as_plain_sentences_with_refusals_marked(phone: Portal) -> None:
+    page = phone.open("/tilgangslogg", "Hvem har sett mine data")
+    expect(page.get_by_text("Dr. Ingrid Solberg (lege) besvarte eKonsultasjonen din.")).to_be_visible()
+    expect(page.get_by_text("Mona Vik (resepsjonen) endret personopplysningene dine (mobilnummer).")).to_be_visible()
+    expect(page.get_by_text("Du bestilte en time.")).to_be_visible()
+    refused = page.locator("li.refused")
+    expect(refused).to_contain_text("Avvist")
+    expect(refused).to_contain_text("Dr. Ole Hansen (lege) prøvde å lese eKonsultasjonen din, men fikk ikke tilgang.")
+    expect(page.get_by_text("Dette er de eldste oppføringene.")).to_be_visible()
+    expect(page.get_by_text("Ser du noe du ikke kjenner igjen?", exact=False)).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("econsultation")  # no codes, only words
+
+
+def test_the_access_log_pages_back_to_older_entries(phone: Portal) -> None:
+    newest = {"id": 12, "at": "2026-01-12T09:00:00+01:00", "who": "Deg", "role": "patient",
+              "object_type": "invoice", "object_id": None, "action": "list", "outcome": "success"}
+    first = (200, {"entries": [newest], "next_before": 12})
+    older = phone.api.answers[("GET", "/api/v1/access-log")]
+
+    def page_by_before(call: Call) -> None:
+        if call.path == "/api/v1/access-log":
+            phone.api.answers[("GET", "/api/v1/access-log")] = older if call.query.get("before") == ["12"] else first
+    phone.api.on_call = page_by_before
+    page = phone.open("/tilgangslogg", "Hvem har sett mine data")
+    expect(page.get_by_text("Du så gjennom fakturaene dine.")).to_be_visible()
+    page.get_by_role("button", name="Vis eldre oppføringer").click()
+    expect(page.get_by_text("Du bestilte en time.")).to_be_visible()
+    expect(page.get_by_text("Du så gjennom fakturaene dine.")).to_be_visible()  # the first page stays
+    expect(page.get_by_role("button", name="Vis eldre oppføringer")).to_have_count(0)
 
 
 def test_billing_uploads_an_ocr_file_and_reads_the_report(desktop: Portal) -> None:

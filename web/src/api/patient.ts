@@ -20,6 +20,11 @@ export const patientApi = {
   econsultations: async () => itemsOf(await api.get("/api/v1/econsultations")) as unknown as EConsultation[],
   ask: (text: string) => api.post<EConsultation>("/api/v1/econsultations", { text, accepted_terms: true }),
   invoices: async () => itemsOf(await api.get("/api/v1/invoices"), "invoices") as unknown as Invoice[],
-  accessLog: async (): Promise<AccessEntry[]> =>
-    itemsOf(await api.get("/api/v1/access-log"), "entries", "records").map(readAccessEntry),
+  /** A page of the access log, newest first; `next` is where the next (older) page starts, null at the end. */
+  accessLog: async (before?: string): Promise<{ entries: AccessEntry[]; next: string | null }> => {
+    const answer = await api.get<Record<string, unknown>>("/api/v1/access-log", { query: { before } });
+    const next = answer && typeof answer === "object" ? answer.next_before : null;
+    return { entries: itemsOf(answer, "entries", "records").map(readAccessEntry),
+      next: typeof next === "number" || typeof next === "string" ? String(next) : null };
+  },
 };

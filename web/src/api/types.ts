@@ -38,7 +38,7 @@ export type InboxItem = {
   created_at: string; due_date: string; overdue: boolean;
 };
 export type AccessEntry = {
-  at: string; who: string; role: string; object_type: string; action: string; outcome: string;
+  at: string; who: string; role: string; object_type: string; object_id: string | null; action: string; outcome: string;
 };
 export type Me = {
   name: string; gpName: string | null; gpId: string | null; econsultOpen: boolean | null; restrictions: string[];
@@ -116,6 +116,7 @@ export function readAccessEntry(r: Raw): AccessEntry {
     who: str(pick(r, "who", "actor_name", "staff_name", "name")) ?? str(pick(actor, "name")) ?? "",
     role: str(pick(r, "role", "actor_role")) ?? str(pick(actor, "role")) ?? str(pick(r, "actor_kind")) ?? "",
     object_type: str(pick(r, "object_type", "object")) ?? "",
+    object_id: str(r.object_id),
     action: str(r.action) ?? "",
     outcome: str(r.outcome) ?? "success",
   };

@@ -267,27 +267,14 @@ export const nb = {
 
   accessLog: {
     title: "Hvem har sett mine data",
-    lead: "Hver gang noen leser eller endrer opplysningene dine, blir det logget. Her ser du loggen.",
+    lead: "Hver gang noen leser eller endrer opplysningene dine, blir det skrevet i en logg som ingen kan endre. " +
+      "Her ser du den, med det nyeste først.",
     none: "Ingen oppføringer ennå.",
-    when: "Når",
-    who: "Hvem",
-    what: "Hva",
-    action: "Handling",
-    outcome: "Utfall",
-    you: "Deg selv",
-    objects: {
-      appointment: "Time", medication: "Medisinliste", renewal: "Reseptfornyelse", econsultation: "eKonsultasjon",
-      invoice: "Faktura", payment: "Betaling", frikort: "Frikort", patient: "Personopplysninger",
-    } as Record<string, string>,
-    actions: {
-      read: "Lest", list: "Lest (liste)", create: "Opprettet", update: "Endret", cancel: "Avbestilt",
-      answer: "Besvart", decline: "Avvist", decide: "Behandlet", report: "Rapport", delete: "Slettet",
-    } as Record<string, string>,
-    roles: {
-      patient: "Pasient", doctor: "Lege", reception: "Resepsjon", billing: "Regnskap", admin: "Administrator",
-    } as Record<string, string>,
-    ok: "Utført",
     refused: "Avvist",
+    more: "Vis eldre oppføringer",
+    end: "Dette er de eldste oppføringene.",
+    unfamiliar: "Ser du noe du ikke kjenner igjen? Ring legekontoret, så finner vi ut av det sammen. Du har rett " +
+      "til å vite hvem som har sett opplysningene dine.",
   },
 
   inbox: {
@@ -371,6 +358,17 @@ export const nb = {
     cardNumber: "Frikortnummer",
     frikortSaved: "Frikortet er registrert.",
     selectedPatient: (name: string) => `Valgt pasient: ${name}`,
+    searchLabel: "Navn eller fødselsnummer",
+    searchHint: "Del av navnet, eller alle 11 sifrene i fødselsnummeret.",
+    search: "Søk",
+    searching: "Søker …",
+    noneFound: "Fant ingen pasient. Sjekk stavemåten, eller registrer pasienten.",
+    born: (date: string) => `født ${date}`,
+    noFirstContact: "Har ikke ringt ennå",
+    choose: (name: string) => `Velg ${name}`,
+    chooseShort: "Velg",
+    chosen: "Valgt",
+    firstContactAlready: "Første kontakt er allerede registrert. Pasienten kan bruke e-Portalen.",
   },
 
   calendar: {

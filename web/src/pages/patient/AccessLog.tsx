@@ -1,37 +1,54 @@
+import { useState } from "react";
 import { patientApi } from "../../api/patient";
 import type { AccessEntry } from "../../api/types";
-import { useLoad } from "../../components/hooks";
-import { Page, Section } from "../../components/ui";
+import { useAction, useLoad } from "../../components/hooks";
+import { Busy, ErrorMessage, Page, Section } from "../../components/ui";
+import { describeAccess } from "../../logic/accessLog";
 import { formatDateTime } from "../../logic/time";
 import { nb } from "../../text/nb";
 
 const t = nb.accessLog;
 
+type Log = { entries: AccessEntry[]; next: string | null };
+
+/** Who has read or changed my data: one plain sentence per entry, newest first, older pages on request. */
 export function AccessLog() {
-  const log = useLoad(patientApi.accessLog);
+  const first = useLoad(() => patientApi.accessLog());
+  const [older, setOlder] = useState<Log | null>(null);
+  const log: Log | undefined = first.data &&
+    (older ? { entries: [...first.data.entries, ...older.entries], next: older.next } : first.data);
+  const more = useAction(async () => {
+    if (!log?.next) return;
+    const page = await patientApi.accessLog(log.next);
+    setOlder({ entries: [...(older?.entries ?? []), ...page.entries], next: page.next });
+  });
   return (
     <Page title={t.title} lead={t.lead}>
-      <Section state={log}>
-        {(items: AccessEntry[]) => items.length === 0 ? <p>{t.none}</p> : (
-          <div className="table-wrap" role="region" aria-label={t.title} tabIndex={0}>
-            <table>
-              <thead><tr><th scope="col">{t.when}</th><th scope="col">{t.who}</th><th scope="col">{t.what}</th>
-                <th scope="col">{t.action}</th><th scope="col">{t.outcome}</th></tr></thead>
-              <tbody>
-                {items.map((e, n) => (
-                  <tr key={`${e.at}-${n}`}>
-                    <td>{e.at ? formatDateTime(e.at) : ""}</td>
-                    <td>{e.role === "patient" ? t.you : [e.who, t.roles[e.role] ?? e.role].filter(Boolean).join(", ")}</td>
-                    <td>{t.objects[e.object_type] ?? e.object_type}</td>
-                    <td>{t.actions[e.action] ?? e.action}</td>
-                    <td>{e.outcome === "success" ? t.ok : t.refused}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+      <Section state={{ ...first, data: log, reload: () => { setOlder(null); first.reload(); } }}>
+        {({ entries, next }: Log) => entries.length === 0 ? <p>{t.none}</p> : (
+          <>
+            <ol className="plain access-log">
+              {entries.map((e, n) => {
+                const line = describeAccess(e);
+                return (
+                  <li key={`${e.at}-${n}`} className={line.refused ? "refused" : undefined}>
+                    {e.at && <time dateTime={e.at}>{formatDateTime(e.at)}</time>}
+                    <p>
+                      {line.refused && <><span className="badge badge-danger">{t.refused}</span>{" "}</>}
+                      {line.text}
+                    </p>
+                    {line.reason && <p className="hint">{line.reason}</p>}
+                  </li>
+                );
+              })}
+            </ol>
+            <ErrorMessage error={more.error} />
+            {next ? <Busy type="button" className="secondary" busy={more.busy} label={t.more}
+              busyLabel={nb.app.loading} onClick={() => void more.run()} /> : <p className="hint">{t.end}</p>}
+          </>
         )}
       </Section>
+      <p>{t.unfamiliar}</p>
     </Page>
   );
 }

@@ -10,29 +10,84 @@ import { DoctorPicker } from "./DoctorPicker";
 
 const t = nb.reception;
 
+type Chosen = { id: string; name: string; firstContactDone: boolean | null };
+
+function chosenFrom(r: Record<string, unknown>, name = ""): Chosen {
+  return { id: String(r.id ?? r.patient_id ?? ""), name: typeof r.name === "string" ? r.name : name,
+    firstContactDone: typeof r.first_contact_done === "boolean" ? r.first_contact_done : null };
+}
+
 export function Reception() {
   const { staff } = useSession();
-  const [patientId, setPatientId] = useState("");
-  const [patientName, setPatientName] = useState("");
-  const isReception = staff?.role === "reception" || staff?.role === "admin";
+  const [chosen, setChosen] = useState<Chosen | null>(null);
+  const isReception = staff?.role === "reception";
+  // Reception (and a doctor, on their own list) finds patients by name or national ID; the billing office
+  // may not search the list and comes here with the patient's id from an invoice.
+  const maySearch = staff?.role === "reception" || staff?.role === "doctor";
+  const patientId = chosen?.id ?? "";
   return (
     <Page title={t.title}>
-      {isReception && <RegisterPatient onRegistered={(id, name) => { setPatientId(id); setPatientName(name); }} />}
-      <section className="card">
-        <h2>{t.find}</h2>
-        <Field label={t.patientId}>
-          {(p) => <input {...p} value={patientId} onChange={(e) => { setPatientId(e.target.value.trim()); setPatientName(""); }} />}
-        </Field>
-        {patientName && <p>{t.selectedPatient(patientName)}</p>}
-      </section>
-      {patientId && isReception && <FirstContact patientId={patientId} />}
-      {patientId && isReception && <PhoneRenewal patientId={patientId} />}
-      {patientId && <Frikort patientId={patientId} />}
+      {isReception && <RegisterPatient onRegistered={setChosen} />}
+      {maySearch ? <FindPatient chosen={chosen} onChosen={setChosen} /> : (
+        <section className="card">
+          <h2>{t.find}</h2>
+          <Field label={t.patientId}>
+            {(p) => <input {...p} value={patientId}
+              onChange={(e) => setChosen({ id: e.target.value.trim(), name: "", firstContactDone: null })} />}
+          </Field>
+        </section>
+      )}
+      {patientId && isReception && <FirstContact key={`fc-${patientId}`} patientId={patientId} done={chosen?.firstContactDone ?? null} />}
+      {patientId && isReception && <PhoneRenewal key={`pr-${patientId}`} patientId={patientId} />}
+      {patientId && staff?.role !== "doctor" && <Frikort key={`fk-${patientId}`} patientId={patientId} />}
     </Page>
   );
 }
 
-function RegisterPatient({ onRegistered }: { onRegistered: (id: string, name: string) => void }) {
+/** Search by (part of) the name or the whole national ID. A POST: a national ID never travels in a URL. */
+function FindPatient({ chosen, onChosen }: { chosen: Chosen | null; onChosen: (c: Chosen) => void }) {
+  const [query, setQuery] = useState("");
+  const [found, setFound] = useState<Record<string, unknown>[] | null>(null);
+  const search = useAction(async () => setFound(await staffApi.findPatients(query.trim())));
+  return (
+    <section className="card">
+      <h2>{t.find}</h2>
+      <form role="search" aria-label={t.find} onSubmit={(e: FormEvent) => { e.preventDefault(); void search.run(); }}>
+        <Field label={t.searchLabel} hint={t.searchHint}>
+          {(p) => <input {...p} type="search" autoComplete="off" value={query} onChange={(e) => setQuery(e.target.value)} />}
+        </Field>
+        <ErrorMessage error={search.error} />
+        <Busy busy={search.busy} label={t.search} busyLabel={t.searching} disabled={!query.trim()} />
+      </form>
+      {found !== null && (
+        <div role="status">
+          {found.length === 0 ? <p>{t.noneFound}</p> : (
+            <ul className="plain">
+              {found.map((r) => {
+                const c = chosenFrom(r);
+                const born = typeof r.birth_date === "string" ? r.birth_date.split("-").reverse().join(".") : "";
+                return (
+                  <li key={c.id}>
+                    <strong>{c.name}</strong>{born && <>, {t.born(born)}</>}
+                    {c.firstContactDone === false && <>{" "}<span className="badge">{t.noFirstContact}</span></>}
+                    {" "}
+                    {chosen?.id === c.id ? <span className="badge badge-ok">{t.chosen}</span> : (
+                      <button type="button" className="secondary" aria-label={t.choose(c.name)}
+                        onClick={() => onChosen(c)}>{t.chooseShort}</button>
+                    )}
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </div>
+      )}
+      {chosen?.name && <p>{t.selectedPatient(chosen.name)}</p>}
+    </section>
+  );
+}
+
+function RegisterPatient({ onRegistered }: { onRegistered: (c: Chosen) => void }) {
   const [f, setF] = useState({ national_id: "", name: "", birth_date: "", mobile: "", email: "", gp_id: "" });
   const [done, setDone] = useState<string | null>(null);
   const register = useAction(async () => {
@@ -40,9 +95,8 @@ function RegisterPatient({ onRegistered }: { onRegistered: (id: string, name: st
       ...(f.birth_date ? { birth_date: f.birth_date } : {}), ...(f.mobile.trim() ? { mobile: f.mobile.trim() } : {}),
       ...(f.email.trim() ? { email: f.email.trim() } : {}) };
     const created = await staffApi.registerPatient(body);
-    const id = String(created.id ?? created.patient_id ?? "");
     setDone(t.registered(f.name.trim()));
-    onRegistered(id, f.name.trim());
+    onRegistered(chosenFrom(created, f.name.trim()));
   });
   const input = (key: keyof typeof f, label: string, type = "text", autoComplete = "off") => (
     <Field label={label}>
@@ -67,14 +121,14 @@ function RegisterPatient({ onRegistered }: { onRegistered: (id: string, name: st
   );
 }
 
-function FirstContact({ patientId }: { patientId: string }) {
+function FirstContact({ patientId, done: already }: { patientId: string; done: boolean | null }) {
   const [done, setDone] = useState(false);
   const mark = useAction(async () => { await staffApi.updatePatient(patientId, { first_contact_done: true }); setDone(true); });
   return (
     <section className="card">
       <h2>{t.firstContact}</h2>
       <ErrorMessage error={mark.error} />
-      {done ? <Notice>{t.updated}</Notice> :
+      {already === true && !done ? <p>{t.firstContactAlready}</p> : done ? <Notice>{t.updated}</Notice> :
         <Busy type="button" busy={mark.busy} label={t.markFirstContact} onClick={() => void mark.run()} />}
     </section>
   );

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import type { AccessEntry } from "../api/types";
+import { describeAccess } from "./accessLog";
+
+const entry = (over: Partial<AccessEntry>): AccessEntry => ({
+  at: "2026-01-07T12:00:00+01:00", who: "Dr. Ingrid Solberg", role: "doctor", object_type: "econsultation",
+  object_id: "e1", action: "read", outcome: "success", ...over,
+});
+
+describe("the access log in plain Norwegian", () => {
+  it("says who read what, with their role", () => {
+    expect(describeAccess(entry({})).text).toBe("Dr. Ingrid Solberg (lege) leste eKonsultasjonen din.");
+    expect(describeAccess(entry({ action: "answer" })).text).toBe("Dr. Ingrid Solberg (lege) besvarte eKonsultasjonen din.");
+  });
+  it("speaks to the patient about what they did themselves", () => {
+    expect(describeAccess(entry({ who: "Deg", role: "patient", object_type: "appointment", object_id: null,
+      action: "create" })).text).toBe("Du bestilte en time.");
+    expect(describeAccess(entry({ who: "Deg", role: "patient", object_type: "invoice", object_id: null,
+      action: "list" })).text).toBe("Du så gjennom fakturaene dine.");
+  });
+  it("names the fields reception changed", () => {
+    const line = describeAccess(entry({ who: "Rita Resepsjon", role: "reception", object_type: "patient",
+      object_id: "p1", action: "update:first_contact_done,mobile" }));
+    expect(line.text).toBe("Rita Resepsjon (resepsjonen) endret personopplysningene dine (første kontakt registrert, mobilnummer).");
+  });
+  it("tells a refused look apart: nothing was shown", () => {
+    const line = describeAccess(entry({ who: "Dr. Ole Hansen", outcome: "refused:forbidden" }));
+    expect(line.refused).toBe(true);
+    expect(line.text).toBe("Dr. Ole Hansen (lege) prøvde å lese eKonsultasjonen din, men fikk ikke tilgang. " +
+      "Ingenting ble vist eller endret.");
+    expect(line.reason).toBeNull();
+  });
+  it("explains a request the clinic's rules refused, as the patient was told", () => {
+    const line = describeAccess(entry({ who: "Deg", role: "patient", object_type: "appointment", object_id: null,
+      action: "create", outcome: "refused:access.unpaid_claims" }));
+    expect(line.text).toBe("Du prøvde å bestille en time, men det ble avvist.");
+    expect(line.reason).toContain("forfalt faktura");
+  });
+  it("never shows a raw code for something it does not know", () => {
+    const line = describeAccess(entry({ object_type: "something_new", action: "frobnicate" }));
+    expect(line.text).toBe("Dr. Ingrid Solberg (lege) brukte opplysninger om deg.");
+    const route = describeAccess(entry({ object_type: "route", action: "GET", object_id: "/api/v1/staff/x",
+      outcome: "refused:403" }));
+    expect(route.text).not.toMatch(/api|403|GET/);
+  });
+});
