@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger()
 
 
 class DomainError(Exception):
@@ -88,6 +91,58 @@ def install_problem_handlers(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
+    async def on_unstorable(request: Request, exc: Exception) -> JSONResponse:
+        # The last line of defence for input the models let through but PostgreSQL cannot hold: a NUL
+        # character, a lone surrogate, a number or date beyond its column's range. The client's input is
+        # wrong, so a 422, never a 500; what it was is not logged (it may be a national ID or free text).
+        log.warning("unstorable_input", error=type(exc).__name__, path=request.url.path)
+        err = DomainError("Forespørselen har en verdi som ikke kan lagres (ugyldig tegn, tall eller dato).",
+                          code="validation.invalid", status=422, title="Ugyldig verdi.")
+        return problem_response(err, request)
+
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(asyncpg.DataError, on_unstorable)
+    app.add_exception_handler(UnicodeEncodeError, on_unstorable)
+    app.add_exception_handler(OverflowError, on_unstorable)  # a date or number past what Python can hold
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem", "type": "object", "required": ["type", "title", "status", "code"],
+    "description": "RFC 9457 problem details with a stable `code` (domain-rules.md, api.md).",
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"anyOf": [{"type": "string"}, {"type": "null"}]}, "code": {"type": "string"},
+        "instance": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    },
+    "additionalProperties": True,
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Say in the OpenAPI what every operation really answers when it refuses: problem+json, for 422 and any
+    other 4xx, in place of FastAPI's default `application/json` validation error, so clients and API fuzzers
+    read the true contract."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if getattr(app.state, "problems_documented", False) and app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = PROBLEM_SCHEMA
+        problem = {"description": "Problem details (RFC 9457) med en stabil `code`.",
+                   "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"]["422"] = problem
+                    operation["responses"]["4XX"] = problem
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = schema
+        app.state.problems_documented = True
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
-from kit.errors import install_problem_handlers
+from kit.errors import document_problems, install_problem_handlers
 from kit.logging import correlation_id, new_correlation_id
 from kit.runtime import ServiceRuntime
 
@@ -36,6 +36,7 @@ def create_app(runtime: ServiceRuntime, *, title: str, routers: list[APIRouter] 
     app = FastAPI(title=title, lifespan=lifespan, **fastapi_args)
     app.state.runtime = runtime
     install_problem_handlers(app)
+    document_problems(app)
     service = runtime.settings.service_name
 
     @app.middleware("http")

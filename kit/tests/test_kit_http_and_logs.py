@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+import asyncpg
 import pytest
 import structlog
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
-from kit.errors import DomainError, install_problem_handlers
+from kit.errors import DomainError, document_problems, install_problem_handlers
 from kit.logging import configure_logging, correlation_id
 from kit.settings import ServiceSettings
 
@@ -89,3 +90,31 @@ def test_production_refuses_development_secrets_and_the_test_clock() -> None:
     with pytest.raises(ValueError, match="clock offset file"):
         ServiceSettings(env="prod", database_url="postgresql://x:s3cret@db/x", clock_offset_file="clock-offset")
     assert not ServiceSettings(env="prod", database_url="postgresql://x:s3cret@db/x").allows_test_identities
+
+
+@pytest.mark.parametrize("failure", [
+    asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence for encoding \"UTF8\": 0x00"),
+    asyncpg.exceptions.NumericValueOutOfRangeError("value out of range for type bigint"),
+    OverflowError("date value out of range"),
+    UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"),
+])
+def test_input_the_database_cannot_hold_is_a_422_not_a_500(failure: Exception) -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/store")
+    async def store() -> None:
+        raise failure
+
+    response = TestClient(app, raise_server_exceptions=False).post("/store")
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation.invalid"
+
+
+def test_the_openapi_documents_problem_details_for_refusals() -> None:
+    app = app_with_routes()
+    document_problems(app)
+    responses = app.openapi()["paths"]["/things"]["post"]["responses"]
+    for status in ("422", "4XX"):
+        assert list(responses[status]["content"]) == ["application/problem+json"]
+    assert "HTTPValidationError" not in app.openapi()["components"]["schemas"]

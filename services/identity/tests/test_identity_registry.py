@@ -111,3 +111,14 @@ async def test_a_file_without_the_needed_columns_is_refused_whole(identity_servi
     answer = await identity_service.client.post("/internal/patients/import", content=b"navn;mobil\nKari;91234567",
                                                 headers={"Content-Type": "text/csv"})
     assert answer.json() == {"imported": 0, "refused": [{"line": 1, "code": "validation.columns"}]}
+
+
+async def test_a_file_that_is_not_csv_past_some_line_imports_nothing(identity_service: Identity) -> None:
+    _, username = await _doctor(identity_service)
+    good = synthetic_national_id(date(1971, 5, 5), 11)
+    csv = f"fodselsnummer;navn;fodselsdato;fastlege\n{good};Anne;05.05.1971;{username}\n\"ikke\x00avsluttet"
+    answer = await identity_service.client.post("/internal/patients/import", content=csv.encode(),
+                                                headers={"Content-Type": "text/csv"})
+    assert answer.status_code == 200
+    assert answer.json()["imported"] == 0
+    assert [r["code"] for r in answer.json()["refused"]] == ["validation.csv"]

@@ -12,6 +12,7 @@ import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from identity.domain.patient import InvalidPatient, Patient
 
@@ -74,13 +75,22 @@ def read_roster(text: str, doctors: dict[str, uuid.UUID], *, allow_test_identiti
     report, rows = ImportReport(), list[RosterRow]()
     sample = text[:4096]
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
-    columns = {name: ALIASES.get((name or "").strip().lower()) for name in reader.fieldnames or []}
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter, strict=True)
+    try:
+        columns = {name: ALIASES.get((name or "").strip().lower()) for name in reader.fieldnames or []}
+    except csv.Error:
+        columns = {}
     if any(c not in columns.values() for c in REQUIRED):
         report.refuse(1, "validation.columns")
         return report, rows
-    for record in reader:
-        line = reader.line_num
+    records: list[tuple[int, dict[str | Any, str | Any]]] = []
+    try:
+        for record in reader:
+            records.append((reader.line_num, record))
+    except csv.Error:  # not CSV at all past some line (a stray quote, a NUL byte): nothing half-imported
+        report.refuse(reader.line_num, "validation.csv")
+        return report, []
+    for line, record in records:
         values = {columns[k]: (v or "").strip() for k, v in record.items() if columns.get(k)}
         try:
             patient = Patient.register(
