@@ -122,15 +122,15 @@ def staff_account(system: System, role: str, name: str) -> StaffAccount:
 
 @pytest.fixture(scope="module")
 def doctor(live_system: System) -> StaffAccount:
-    return staff_account(live_system, "doctor", "Dr. Lise Lege")
+    return staff_account(live_system, "doctor", f"Dr. Lise Lege {secrets.token_hex(2)}")
 
 
 @pytest.fixture(scope="module")
 def receptionist(live_system: System) -> StaffAccount:
-    return staff_account(live_system, "reception", "Rita Resepsjon")
+    return staff_account(live_system, "reception", f"Rita Resepsjon {secrets.token_hex(2)}")
 
 
-def doctor_token(system: System, account: StaffAccount) -> str:
+def staff_token(system: System, account: StaffAccount) -> str:
     login = httpx.post(f"{system.gateway_url}/api/v1/staff/auth/login",
                        json={"username": account.username, "password": account.password}, timeout=30)
     assert login.status_code == 200, login.text
@@ -241,7 +241,7 @@ def test_the_doctor_approves_a_renewal_the_patient_asked_for(browser: Browser, l
                                                              doctor: StaffAccount, monday: datetime) -> None:
     gw = live_system.gateway_url
     national_id, mobile = clinic.patient("Kari Renew", gp=doctor.id)
-    doctor_auth = {"Authorization": f"Bearer {doctor_token(live_system, doctor)}"}
+    doctor_auth = {"Authorization": f"Bearer {staff_token(live_system, doctor)}"}
     added = None
     for _ in range(60):  # the patient reaches prescription's directory through Kafka
         added = httpx.post(f"{gw}/api/v1/staff/patients/{clinic.patient_id}/medications", headers=doctor_auth,
@@ -317,3 +317,124 @@ def test_the_doctor_answers_an_econsultation_and_the_patient_reads_the_answer(
     finally:
         staff_context.close()
         context.close()
+
+
+def test_reception_registers_a_patient_who_then_books_and_reception_cancels(
+        browser: Browser, live_system: System, clinic: Clinic, doctor: StaffAccount, receptionist: StaffAccount,
+        monday: datetime) -> None:
+    """Reception's day through the running services: register a new patient on a GP's list (the patient is
+    told to phone first), find them by national ID, mark the first contact, take a renewal by phone, open a
+    slot that the patient books, cancel it from the calendar; the patient's access log tells it in words."""
+    born = date(1950, 1, 1) + timedelta(days=secrets.randbelow(20_000))
+    national_id = synthetic_national_id(born, secrets.randbelow(1000))
+    mobile = f"+4791{secrets.randbelow(10**6):06d}"
+    name = f"Nils Nyberg {secrets.token_hex(2)}"
+    thursday = monday.date() + timedelta(days=3)
+    desk_context, desk = open_portal(browser, live_system, monday, phone=False)
+    context, page = open_portal(browser, live_system, monday)
+    try:
+        staff_log_in(desk, receptionist, heading="Resepsjon")
+        register = desk.locator("section", has=desk.get_by_role("heading", name="Registrer pasient"))
+        register.get_by_label("Fødselsnummer eller D-nummer").fill(national_id)
+        register.get_by_label("Navn", exact=True).fill(name)
+        register.get_by_label("Fødselsdato").fill(born.isoformat())
+        register.get_by_label("Mobilnummer (+47 …)").fill(mobile)
+        register.get_by_label("Fastlege").select_option(label=doctor.name)
+        register.get_by_role("button", name="Registrer pasient").click()
+        expect(desk.get_by_text(f"{name} er registrert.")).to_be_visible()
+
+        # New on a GP's list: the portal tells the patient to phone first, in plain words, before anything bites.
+        log_in(page, clinic, national_id, mobile, name)
+        warning = page.get_by_role("region", name="Du kan ikke sende nye henvendelser nå")
+        expect(warning).to_contain_text("Første gang må du ringe oss.")
+        expect(warning).to_contain_text("Ring legekontoret.")
+
+        # The patient phones; reception finds them by national ID (a POST body, never a URL) and marks it.
+        search = desk.get_by_role("search", name="Finn pasient")
+        search.get_by_label("Navn eller fødselsnummer").fill(national_id)
+        search.get_by_role("button", name="Søk").click()
+        found = desk.get_by_role("listitem").filter(has_text=name)
+        expect(found).to_contain_text("Har ikke ringt ennå")
+        expect(found).to_contain_text("Valgt")
+        desk.get_by_role("button", name="Marker første kontakt").click()
+        expect(desk.get_by_text("Pasienten er oppdatert.")).to_be_visible()
+        assert_accessible(desk)
+
+        # A renewal taken by phone, of a medicine the doctor put on the list.
+        patient_id = str(found_patient_id(live_system, receptionist, national_id))
+        add_medicine(live_system, doctor, patient_id, "Levaxin")
+        desk.get_by_role("button", name="Medisiner").click()
+        desk.get_by_label(re.compile("^Levaxin")).check()
+        desk.get_by_role("button", name="Send bestilling").click()
+        expect(desk.get_by_text("telefon behandles etter nett", exact=False)).to_be_visible()
+
+        # A slot on Thursday at 09:00, opened from the calendar.
+        desk.goto("/ansatt/timebok")
+        expect(desk.get_by_role("heading", level=1)).to_have_text("Timebok")
+        slots = desk.locator("section", has=desk.get_by_role("heading", name="Åpne timer"))
+        slots.get_by_label("Lege", exact=True).select_option(label=doctor.name)
+        slots.get_by_label("Starter").fill(f"{thursday.isoformat()}T09:00")
+        slots.get_by_role("button", name="Åpne timer").click()
+        expect(desk.get_by_text("Timen er åpnet.")).to_be_visible()
+
+        # The patient, no longer held back, books it.
+        page.goto("/")
+        expect(page.get_by_role("region", name="Du kan ikke sende nye henvendelser nå")).to_have_count(0)
+        page.goto("/time")
+        slot = page.get_by_role("button", name="Velg torsdag", exact=False).first
+        for _ in range(60):  # the first contact reaches booking through Kafka
+            if slot.count() and slot.is_enabled():
+                break
+            clock.sleep(0.5)
+            page.reload()
+        slot.click()
+        page.get_by_role("button", name="Bestill timen").click()
+        expect(page.get_by_text("er bestilt", exact=False)).to_be_visible()
+
+        # Reception sees it in the calendar and cancels it; the patient is told.
+        calendar = desk.locator("section.filters")
+        calendar.get_by_label("Lege", exact=True).select_option(label=doctor.name)
+        calendar.get_by_label("Dag").fill(thursday.isoformat())
+        booked = desk.get_by_role("listitem").filter(has_text=f"Bestilt: {name}")
+        expect(booked).to_be_visible()
+        assert_accessible(desk)
+        booked.get_by_role("button", name="Avbestill (pasienten får beskjed)").click()
+        expect(desk.get_by_text("Timen er avbestilt, og pasienten får beskjed.")).to_be_visible()
+        page.goto("/time")
+        expect(page.get_by_text("Avbestilt av legekontoret", exact=True)).to_be_visible()
+
+        # Who has seen my data: reception's work, told in words.
+        page.goto("/tilgangslogg")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Hvem har sett mine data")
+        log = page.locator("ol.access-log")
+        expect(log).to_contain_text(
+            f"{receptionist.name} (resepsjonen) endret personopplysningene dine (første kontakt registrert).")
+        expect(log).to_contain_text(f"{receptionist.name} (resepsjonen) avbestilte timen din.")
+        expect(log).to_contain_text("Du bestilte en time.")
+        assert_accessible(page)
+    finally:
+        context.close()
+        desk_context.close()
+
+
+def found_patient_id(system: System, account: StaffAccount, national_id: str) -> uuid.UUID:
+    token = staff_token(system, account)
+    found = httpx.post(f"{system.gateway_url}/api/v1/staff/patients/search", json={"query": national_id},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert found.status_code == 200, found.text
+    [patient] = found.json()["patients"]
+    return uuid.UUID(patient["id"])
+
+
+def add_medicine(system: System, account: StaffAccount, patient_id: str, name: str) -> None:
+    auth = {"Authorization": f"Bearer {staff_token(system, account)}"}
+    added = None
+    for _ in range(60):  # the patient reaches prescription's directory through Kafka
+        added = httpx.post(f"{system.gateway_url}/api/v1/staff/patients/{patient_id}/medications", headers=auth,
+                           json={"name": name, "strength": "50 mikrog", "atc_code": "H03AA01", "reseptgruppe": "C",
+                                 "fixed": True, "prescribed_by": "here"}, timeout=30)
+        if added.status_code not in (404, 409) and added.status_code < 500:
+            break
+        clock.sleep(0.5)
+    assert added is not None
+    assert added.status_code in (200, 201), added.text

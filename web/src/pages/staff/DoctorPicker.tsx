@@ -1,24 +1,30 @@
 import { staffApi, type Doctor } from "../../api/staff";
 import { useLoad } from "../../components/hooks";
-import { Field } from "../../components/ui";
+import { ErrorMessage, Field } from "../../components/ui";
 import { nb } from "../../text/nb";
 
-/** Choose a doctor from the clinic's list, or type the id when the list cannot be fetched. */
+/** Choose a doctor from the clinic's list (a select that waits, disabled, while the list comes), or type the id
+ * when the list cannot be fetched, with the error and a retry. */
 export function DoctorPicker({ value, onChange, label = nb.reception.doctor }: {
   value: string; onChange: (id: string) => void; label?: string;
 }) {
   const doctors = useLoad(staffApi.doctors);
   const list: Doctor[] = doctors.data ?? [];
+  const failed = doctors.error !== null || (!doctors.loading && list.length === 0);
   return (
-    <Field label={label}>
-      {(p) => list.length > 0 ? (
-        <select {...p} value={value} onChange={(e) => onChange(e.target.value)}>
-          <option value="">–</option>
-          {list.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
-        </select>
-      ) : (
-        <input {...p} value={value} onChange={(e) => onChange(e.target.value.trim())} placeholder="UUID" />
-      )}
-    </Field>
+    <>
+      <Field label={label}>
+        {(p) => failed ? (
+          <input {...p} value={value} onChange={(e) => onChange(e.target.value.trim())} placeholder="UUID" />
+        ) : (
+          <select {...p} value={value} disabled={doctors.loading} aria-busy={doctors.loading}
+            onChange={(e) => onChange(e.target.value)}>
+            <option value="">{doctors.loading ? nb.app.loading : "–"}</option>
+            {list.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
+          </select>
+        )}
+      </Field>
+      <ErrorMessage error={doctors.error} onRetry={doctors.reload} />
+    </>
   );
 }
