@@ -17,8 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 
+from billing.domain.kid import kid_for
+from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
+from billing.domain.ocr_writer import render
+from billing.settings import BillingSettings
 from kit.clock import OSLO
 from kit.demo import synthetic_national_id
 from kit.working_days import WorkingDays
@@ -279,14 +283,22 @@ def test_the_doctor_approves_a_renewal_the_patient_asked_for(browser: Browser, l
         context.close()
 
 
-def test_the_doctor_answers_an_econsultation_and_the_patient_reads_the_answer(
+def test_the_doctor_answers_an_econsultation_the_patient_reads_it_and_pays_by_giro(
         browser: Browser, live_system: System, clinic: Clinic, doctor: StaffAccount, monday: datetime) -> None:
-    clinic.gp = doctor.id
+    """The doctor opens for eConsultations and answers one; the patient reads the answer and a 259 kr invoice
+    with its giro PDF; the billing office uploads the bank's OCR file and reads its report; the invoice is paid."""
     national_id, mobile = clinic.patient("Frode Svar", gp=doctor.id)
-    clinic.open_econsult()
     context, page = open_portal(browser, live_system, monday)
     staff_context, staff_page = open_portal(browser, live_system, monday, phone=False)
     try:
+        staff_log_in(staff_page, doctor)
+        staff_page.goto("/ansatt/ekonsultasjon-av-pa")
+        expect(staff_page.get_by_role("heading", level=1)).to_have_text("eKonsultasjon av/på")
+        if staff_page.get_by_role("button", name="Åpne for eKonsultasjoner").count():
+            staff_page.get_by_role("button", name="Åpne for eKonsultasjoner").click()
+        expect(staff_page.get_by_text("Du tar imot eKonsultasjoner.")).to_be_visible()
+        assert_accessible(staff_page)
+
         log_in(page, clinic, national_id, mobile, "Frode Svar")
         page.goto("/ekonsultasjon")
         page.get_by_label("Spørsmålet ditt").fill("Skal jeg ta ny influensavaksine i år når jeg er 67?")
@@ -294,7 +306,7 @@ def test_the_doctor_answers_an_econsultation_and_the_patient_reads_the_answer(
         page.get_by_role("button", name="Send eKonsultasjon").click()
         expect(page.get_by_role("heading", name="eKonsultasjonen er sendt")).to_be_visible()
 
-        staff_log_in(staff_page, doctor)
+        staff_page.goto("/ansatt/innboks")
         item = staff_page.locator(".inbox-item", has_text="Frode Svar")
         expect(item).to_contain_text("eKonsultasjon")
         item.get_by_role("link").click()
@@ -313,11 +325,45 @@ def test_the_doctor_answers_an_econsultation_and_the_patient_reads_the_answer(
                 break
             clock.sleep(0.5)
         expect(page.get_by_text("259,00 kr").first).to_be_visible()
-        expect(page.get_by_role("link", name="Åpne giro (PDF)").first).to_be_visible()
+        giro = page.get_by_role("link", name="Åpne giro (PDF)").first
+        pdf = page.request.get(giro.get_attribute("href") or "")  # with the patient's own session cookie
+        assert pdf.status == 200
+        assert pdf.headers["content-type"] == "application/pdf"
+        [invoice] = page.request.get("/api/v1/invoices").json()["items"]
+
+        staff_page.get_by_role("button", name="Logg ut").click()
+        staff_log_in(staff_page, billing_office(live_system), heading="Regnskap")
+        staff_page.get_by_label("Status").select_option(label="Ikke betalt")
+        expect(staff_page.get_by_role("row").filter(has_text=invoice["kid"])).to_contain_text("Frode Svar")
+        upload: FilePayload = {"name": "OCR.txt", "mimeType": "text/plain",
+                               "buffer": ocr_file(invoice["kid"], monday.date())}
+        staff_page.get_by_label("OCR-fil").set_input_files(files=[upload])
+        staff_page.get_by_role("button", name="Last opp").click()
+        report = staff_page.get_by_role("status").filter(has_text="Rapport")
+        expect(report).to_contain_text("2 transaksjoner")
+        expect(report.get_by_role("listitem").filter(has_text=invoice["kid"])).to_contain_text("Betalt")
+        expect(report).to_contain_text("Ukjent KID")
+        assert_accessible(staff_page)
+
+        page.goto("/fakturaer")
+        expect(page.get_by_text("Betalt", exact=True).first).to_be_visible()
     finally:
         staff_context.close()
         context.close()
 
+
+def billing_office(system: System) -> StaffAccount:
+    return staff_account(system, "billing", f"Regnskap {secrets.token_hex(2)}")
+
+
+def ocr_file(kid: str, paid_on: date) -> bytes:
+    """The bank's OCR giro file: the invoice paid in full, and a payment with a KID the clinic never issued."""
+    account = BillingSettings.model_fields["clinic_account_number"].default
+    paid = OcrTransaction(1, 10, paid_on, 25900, kid, bank_date=paid_on)
+    unknown = OcrTransaction(2, 10, paid_on, 25900, kid_for(10**9 - 1), bank_date=paid_on)  # never issued here
+    assignment = OcrAssignment("0000001", account, (paid, unknown))
+    transmission = OcrTransmission(f"{secrets.randbelow(10**7):07d}", (assignment,))
+    return render(transmission, paid_on).encode("iso-8859-1")
 
 def test_reception_registers_a_patient_who_then_books_and_reception_cancels(
         browser: Browser, live_system: System, clinic: Clinic, doctor: StaffAccount, receptionist: StaffAccount,
