@@ -25,6 +25,8 @@ help:
 	@echo "make stop       stop what a detached run left (services, PostgreSQL, Kafka)"
 	@echo "make asyncapi   write the AsyncAPI document of every topic (contracts/asyncapi.json)"
 	@echo "make status     is the local stack up?"
+	@echo "make chaos      10,000 commands while the broker, services and database are killed; then every"
+	@echo "                invariant, and the API fuzzed with 100 examples per operation"
 
 $(UV):
 	@echo "[install] uv $(UV_VERSION) into $(TOOLS)/"
@@ -97,6 +99,11 @@ test: lint typecheck $(KUSTOMIZE_STAMP) web-test $(CHROMIUM)
 
 asyncapi: install
 	@$(PY) -m contracts.asyncapi contracts/asyncapi.json
+
+# Its own stack instance (PostgreSQL 55436, Kafka 59492): the kills never touch make run's or make test's.
+chaos: install
+	@$(PY) -m tests.chaos.run --commands 10000 --kills 3
+	@EPORTAL_FUZZ_EXAMPLES=100 $(VENV)/bin/pytest -q tests/fuzz
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .local .mypy_cache .ruff_cache .pytest_cache

@@ -66,6 +66,9 @@ def _instance(name: str, pg: int, kafka: int) -> Instance:
 INSTANCES = {
     "run": _instance("run", 55432, 59092),
     "test": _instance("test", 55433, 59192),
+    # `make chaos` and its short run in make test: a broker and a database of their own to kill and restart
+    # without disturbing the other tests' stack.
+    "chaos": _instance("chaos", 55436, 59492),
 }
 
 

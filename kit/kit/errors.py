@@ -100,6 +100,20 @@ def install_problem_handlers(app: FastAPI) -> None:
                           code="validation.invalid", status=422, title="Ugyldig verdi.")
         return problem_response(err, request)
 
+    async def on_outage(request: Request, exc: Exception) -> JSONResponse:
+        # The database (or another dependency) is away for a moment: restarting, failing over, out of
+        # connections. Nothing was applied (the transaction did not commit); the client may try again.
+        log.warning("dependency_unavailable", error=type(exc).__name__, path=request.url.path)
+        err = DomainError("Tjenesten er midlertidig utilgjengelig. Prøv igjen om litt.", code="service.unavailable",
+                          status=503, title="Tjenesten er midlertidig utilgjengelig.")
+        response = problem_response(err, request)
+        response.headers["Retry-After"] = "1"
+        return response
+
+    for outage in (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+                   asyncpg.exceptions.InsufficientResourcesError, asyncpg.InterfaceError, ConnectionError,
+                   TimeoutError):
+        app.add_exception_handler(outage, on_outage)
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -118,3 +118,24 @@ def test_the_openapi_documents_problem_details_for_refusals() -> None:
     for status in ("422", "4XX"):
         assert list(responses[status]["content"]) == ["application/problem+json"]
     assert "HTTPValidationError" not in app.openapi()["components"]["schemas"]
+
+
+
+@pytest.mark.parametrize("outage", [
+    asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+    asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
+    asyncpg.exceptions.InterfaceError("pool is closing"),
+    ConnectionRefusedError(111, "Connection refused"),
+])
+def test_a_database_outage_is_a_503_to_retry_not_a_500(outage: Exception) -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/work")
+    async def work() -> None:
+        raise outage
+
+    response = TestClient(app, raise_server_exceptions=False).get("/work")
+    assert response.status_code == 503
+    assert response.json()["code"] == "service.unavailable"
+    assert response.headers["retry-after"] == "1"

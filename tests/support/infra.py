@@ -70,8 +70,8 @@ def delete_topics(bootstrap: str, prefix: str) -> int:
 class LocalProcesses:
     """PostgreSQL and Kafka of the local stack's `test` instance, started if they are not running."""
 
-    def __init__(self) -> None:
-        self.instance = stack.INSTANCES["test"]
+    def __init__(self, instance: str = "test") -> None:
+        self.instance = stack.INSTANCES[instance]
         stack.start(self.instance)
         self.kafka_bootstrap = self.instance.kafka_bootstrap
 
@@ -93,6 +93,11 @@ class LocalProcesses:
 
     def start_kafka(self) -> None:
         stack.kafka_start(self.instance)
+
+    def restart_postgres(self) -> None:
+        """An immediate stop (no checkpoint, as a crash would leave it) and a start."""
+        stack.pg_stop(self.instance, "immediate")
+        stack.pg_start(self.instance)
 
 
 class Testcontainers:

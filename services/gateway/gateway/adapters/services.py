@@ -8,7 +8,9 @@ from typing import Any
 import httpx
 
 from kit.errors import DomainError
-from kit.logging import current_correlation_id
+from kit.logging import current_correlation_id, get_logger
+
+log = get_logger(__name__)
 
 
 def upstream_problem(response: httpx.Response) -> DomainError:
@@ -34,8 +36,15 @@ class Services:
         await self._client.aclose()
 
     async def request(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One call to a service. A service that cannot be reached (restarting, overloaded, gone) is a 503
+        problem the client may retry, never a 500."""
         headers = {"X-Request-ID": current_correlation_id(), **kwargs.pop("headers", {})}
-        return await self._client.request(method, f"{self.urls[service]}{path}", headers=headers, **kwargs)
+        try:
+            return await self._client.request(method, f"{self.urls[service]}{path}", headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            log.warning("upstream_unreachable", service=service, error=type(exc).__name__)
+            raise DomainError("En tjeneste svarer ikke akkurat nå. Prøv igjen om litt.", code="upstream.unavailable",
+                              status=503, title="Tjenesten er midlertidig utilgjengelig.") from exc
 
     async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
         """Call a service and return its JSON; a refusal comes back as the same problem (same code)."""

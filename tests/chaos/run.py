@@ -1,0 +1,419 @@
+"""The chaos run (issue 11): mixed patient and doctor commands through the gateway of a running system while
+a driver SIGKILLs, at random moments, the Kafka broker, every service (each holds its outbox relay and its
+consumers) and the gateway, several times each, and restarts PostgreSQL once. Afterwards every invariant is
+checked in the databases and the report gives the counts.
+
+    python -m tests.chaos.run --commands 10000 --kills 3      # make chaos
+    (tests/chaos/test_chaos_short.py runs a few hundred commands, each kill once, in make test)
+
+It uses a stack instance of its own (`chaos`: PostgreSQL 55436, Kafka 59492), never the test instance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import secrets
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from kit.clock import OSLO
+from tests.support.infra import LocalProcesses, delete_topics
+from tests.support.portal import Session, add_staff, log_in_patient, log_in_staff, register_patient
+from tests.support.system import SERVICES, System, start_system, stop_system
+
+TARGETS = ("kafka", *SERVICES, "gateway")
+MEDICINES = (("Metformin", "500 mg", "A10BA02"), ("Levaxin", "50 mikrog", "H03AA01"))
+
+
+@dataclass
+class Accepted:
+    """What the system said yes to (2xx): each must have exactly its events afterwards."""
+    booked: set[str] = field(default_factory=set)
+    cancelled: set[str] = field(default_factory=set)
+    renewals: set[str] = field(default_factory=set)
+    decided: set[str] = field(default_factory=set)
+    asked: set[str] = field(default_factory=set)
+    answered: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Clinic:
+    doctors: list[Session]
+    patients: list[tuple[Session, list[str]]]  # session, medication ids
+    appointments: dict[str, Session] = field(default_factory=dict)
+
+
+class Chaos:
+    def __init__(self, system: System, infra: LocalProcesses, rng: random.Random) -> None:
+        self.system, self.infra, self.rng = system, infra, rng
+        self.accepted = Accepted()
+        self.outcomes: Counter[str] = Counter()
+        self.kills: Counter[str] = Counter()
+        self.pg_restarts = 0
+        self.server_errors: list[str] = []
+
+    # --- set-up, through the public API ---------------------------------------------------------------
+
+    async def clinic(self, http: httpx.AsyncClient, doctors: int, patients_each: int) -> Clinic:
+        clinic = Clinic([], [])
+        for n in range(doctors):
+            doctor = await log_in_staff(http, *await add_staff(self.system, "doctor", name=f"Dr. Kaos {n}"))
+            clinic.doctors.append(doctor)
+            await _ok(http.put("/api/v1/staff/econsult-availability", headers=doctor.headers, json={"open": True}))
+            await _ok(http.post("/api/v1/staff/slots", headers=doctor.headers, json={"weekly": {
+                "weekdays": [1, 2, 3, 4, 5], "day_starts": "08:00", "day_ends": "15:00", "slot_minutes": 10,
+                "valid_from": (date.today() + timedelta(days=3)).isoformat()}}))
+            for _ in range(patients_each):
+                patient = await register_patient(self.system, doctor.subject_id)
+                ids = [await self._medicine(http, doctor, patient.id, m) for m in MEDICINES]
+                clinic.patients.append((await log_in_patient(http, patient.national_id, patient.mobile), ids))
+        return clinic
+
+    async def _medicine(self, http: httpx.AsyncClient, doctor: Session, patient_id: Any,
+                        medicine: tuple[str, str, str]) -> str:
+        name, strength, atc = medicine
+        for _ in range(150):  # prescription hears of the new patient from identity's event
+            made = await http.post(f"/api/v1/staff/patients/{patient_id}/medications", headers=doctor.headers,
+                                   json={"name": name, "strength": strength, "atc_code": atc, "reseptgruppe": "C",
+                                         "fixed": True, "prescribed_by": "here"})
+            if made.status_code == 201:
+                return str(made.json()["id"])
+            await asyncio.sleep(0.2)
+        raise AssertionError(made.text)
+
+    # --- the commands -----------------------------------------------------------------------------------
+
+    async def command(self, http: httpx.AsyncClient, clinic: Clinic) -> None:
+        roll = self.rng.random()
+        me, medicines = self.rng.choice(clinic.patients)
+        try:
+            if roll < 0.30:
+                await self._book(http, clinic, me)
+            elif roll < 0.40:
+                await self._cancel(http, clinic)
+            elif roll < 0.55:
+                await self._renew(http, me, medicines)
+            elif roll < 0.70:
+                await self._ask(http, me)
+            elif roll < 0.82:
+                await self._answer(http, self.rng.choice(clinic.doctors))
+            elif roll < 0.94:
+                await self._decide(http, self.rng.choice(clinic.doctors))
+            else:
+                await self._read(http, me)
+        except (httpx.HTTPError, ValueError, KeyError) as exc:  # a killed process mid-answer: ambiguous
+            self.outcomes[f"no answer:{type(exc).__name__}"] += 1
+            await asyncio.sleep(0.3)  # the gateway itself is down: a client would wait before trying again
+
+    def _count(self, what: str, response: httpx.Response) -> bool:
+        self.outcomes[f"{what}:{response.status_code}"] += 1
+        if response.status_code == 500:  # never: an outage is a 503 (or 502 from the gateway), a refusal a 4xx
+            self.server_errors.append(f"{response.request.method} {response.request.url.path}: {response.text[:300]}")
+        return response.is_success
+
+    async def _book(self, http: httpx.AsyncClient, clinic: Clinic, me: Session) -> None:
+        start = date.today() + timedelta(days=3)
+        slots = await http.get("/api/v1/slots", headers=me.headers, params={
+            "from": start.isoformat(), "to": (start + timedelta(days=40)).isoformat()})
+        if not self._count("slots", slots) or not slots.json().get("slots"):
+            return
+        slot = self.rng.choice(slots.json()["slots"])
+        booked = await http.post("/api/v1/appointments", headers=me.headers, json={"slot_id": slot["id"]})
+        if self._count("book", booked):
+            self.accepted.booked.add(booked.json()["id"])
+            clinic.appointments[booked.json()["id"]] = me
+
+    async def _cancel(self, http: httpx.AsyncClient, clinic: Clinic) -> None:
+        if not clinic.appointments:
+            return
+        appointment = self.rng.choice(sorted(clinic.appointments))
+        me = clinic.appointments.pop(appointment)
+        cancelled = await http.delete(f"/api/v1/appointments/{appointment}", headers=me.headers)
+        if self._count("cancel", cancelled):
+            self.accepted.cancelled.add(appointment)
+
+    async def _renew(self, http: httpx.AsyncClient, me: Session, medicines: list[str]) -> None:
+        asked = await http.post("/api/v1/renewals", headers=me.headers,
+                                json={"medication_ids": self.rng.sample(medicines, self.rng.randint(1, 2))})
+        if self._count("renew", asked):
+            self.accepted.renewals.add(asked.json()["id"])
+
+    async def _ask(self, http: httpx.AsyncClient, me: Session) -> None:
+        asked = await http.post("/api/v1/econsultations", headers=me.headers,
+                                json={"text": "Kan jeg ta paracet sammen med ibux?", "accepted_terms": True})
+        if self._count("ask", asked):
+            self.accepted.asked.add(asked.json()["id"])
+
+    async def _inbox(self, http: httpx.AsyncClient, doctor: Session, kind: str) -> list[dict[str, Any]]:
+        inbox = await http.get("/api/v1/staff/inbox", headers=doctor.headers)
+        if not self._count("inbox", inbox):
+            return []
+        return [i for i in inbox.json()["items"] if i["kind"] == kind]
+
+    async def _answer(self, http: httpx.AsyncClient, doctor: Session) -> None:
+        open_ = await self._inbox(http, doctor, "econsult")
+        if open_:
+            item = self.rng.choice(open_)
+            answered = await http.post(f"/api/v1/staff/econsultations/{item['id']}/answer", headers=doctor.headers,
+                                       json={"text": "Ja, det går fint i vanlige doser."})
+            if self._count("answer", answered):
+                self.accepted.answered.add(item["id"])
+
+    async def _decide(self, http: httpx.AsyncClient, doctor: Session) -> None:
+        open_ = await self._inbox(http, doctor, "renewal")
+        if open_:
+            item = self.rng.choice(open_)
+            found = await http.get(f"/api/v1/staff/renewals/{item['id']}", headers=doctor.headers)
+            if not self._count("renewal", found):
+                return
+            decided = await http.post(f"/api/v1/staff/renewals/{item['id']}/decision", headers=doctor.headers, json={
+                "items": [{"medication_id": i["medication_id"], "approve": True} for i in found.json()["items"]]})
+            if self._count("decide", decided):
+                self.accepted.decided.add(item["id"])
+
+    async def _read(self, http: httpx.AsyncClient, me: Session) -> None:
+        for path in ("/api/v1/appointments", "/api/v1/renewals", "/api/v1/econsultations", "/api/v1/invoices"):
+            self._count("read", await http.get(path, headers=me.headers))
+
+    # --- the killer -------------------------------------------------------------------------------------
+
+    async def killer(self, kills_each: int, pause: float, stop: asyncio.Event) -> None:
+        plan = [t for t in TARGETS for _ in range(kills_each)]
+        self.rng.shuffle(plan)
+        restart_pg_at = len(plan) // 2
+        for n, target in enumerate(plan):
+            await asyncio.sleep(self.rng.uniform(pause * 0.5, pause * 1.5))
+            if n == restart_pg_at:
+                await asyncio.to_thread(self.infra.restart_postgres)
+                self.pg_restarts += 1
+            if target == "kafka":
+                await asyncio.to_thread(self.infra.kill_kafka)
+                await asyncio.sleep(self.rng.uniform(0.5, 3))
+                await asyncio.to_thread(self.infra.start_kafka)
+            else:
+                self.system.kill(target, signal.SIGKILL)
+                await asyncio.sleep(self.rng.uniform(0.2, 2))
+                await asyncio.to_thread(self.system.start, target)
+            self.kills[target] += 1
+        stop.set()
+
+    async def run(self, commands: int, workers: int, kills_each: int, pause: float, clinic: Clinic) -> float:
+        done = asyncio.Event()
+        started = time.monotonic()
+        issued = 0
+
+        async def worker() -> None:
+            nonlocal issued
+            async with httpx.AsyncClient(base_url=self.system.gateway_url, timeout=15) as http:
+                while issued < commands or not done.is_set():
+                    issued += 1
+                    await self.command(http, clinic)
+
+        await asyncio.gather(self.killer(kills_each, pause, done), *(worker() for _ in range(workers)))
+        self.outcomes["commands"] = issued
+        return time.monotonic() - started
+
+
+async def _ok(call: Any) -> httpx.Response:
+    response: httpx.Response = await call
+    assert response.is_success, response.text
+    return response
+
+
+# --- afterwards: quiet, then the invariants -----------------------------------------------------------------
+
+
+async def _db(system: System, service: str) -> asyncpg.Connection:
+    return await asyncpg.connect(system.dsns[service])
+
+
+async def quiesce(system: System, accepted: Accepted, timeout: float = 240) -> float:
+    """Wait until every outbox is published and the answered eConsultations are all billed."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        pending = 0
+        for service in SERVICES:
+            conn = await _db(system, service)
+            try:
+                pending += await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                if service == "billing":
+                    billed = await conn.fetchval("SELECT count(*) FROM econsult_charges WHERE econsult_id = ANY($1)",
+                                                 [*map(_uuid, accepted.answered)])
+                    pending += len(accepted.answered) - billed
+                if service == "notify":
+                    pending += await conn.fetchval("SELECT count(*) FROM deliveries WHERE state = 'queued'")
+            finally:
+                await conn.close()
+        if pending == 0:
+            await asyncio.sleep(3)  # consumers may still be applying what was just published
+            return time.monotonic() - started
+        await asyncio.sleep(1)
+    return -1.0
+
+
+def _uuid(value: str) -> Any:
+    import uuid
+    return uuid.UUID(value)
+
+
+async def events_of(system: System, service: str, event_type: str, ids: set[str]) -> Counter[str]:
+    conn = await _db(system, service)
+    try:
+        rows = await conn.fetch("""SELECT message_key, count(*) AS n FROM outbox
+                                   WHERE envelope->>'event_type' = $1 AND message_key = ANY($2::text[])
+                                   GROUP BY message_key""", event_type, sorted(ids))
+    finally:
+        await conn.close()
+    return Counter({r["message_key"]: r["n"] for r in rows})
+
+
+async def check(system: System, accepted: Accepted) -> dict[str, Any]:
+    """Every invariant, with counts; `ok` is false if any fails."""
+    report: dict[str, Any] = {}
+    failures: list[str] = []
+
+    async def exactly_once(name: str, service: str, event_type: str, ids: set[str]) -> None:
+        counts = await events_of(system, service, event_type, ids)
+        wrong = {i: counts.get(i, 0) for i in ids if counts.get(i, 0) != 1}
+        report[name] = {"accepted": len(ids), "with_exactly_one_event": len(ids) - len(wrong)}
+        if wrong:
+            failures.append(f"{name}: {len(wrong)} accepted without exactly one {event_type}: "
+                            f"{dict(list(wrong.items())[:5])}")
+
+    await exactly_once("bookings", "booking", "AppointmentBooked", accepted.booked)
+    await exactly_once("cancellations", "booking", "AppointmentCancelled", accepted.cancelled)
+    await exactly_once("renewals", "prescription", "RenewalRequested", accepted.renewals)
+    await exactly_once("approvals", "prescription", "PrescriptionSent", accepted.decided)
+    await exactly_once("econsultations", "econsult", "EConsultSubmitted", accepted.asked)
+    await exactly_once("answers", "econsult", "EConsultAnswered", accepted.answered)
+
+    conn = await _db(system, "booking")
+    try:
+        doubles = await conn.fetchval("""SELECT count(*) FROM (SELECT slot_id FROM appointments
+                                         WHERE cancelled_at IS NULL GROUP BY slot_id HAVING count(*) > 1) d""")
+        twice = await conn.fetchval("""SELECT count(*) FROM (SELECT patient_id FROM appointments
+                                       WHERE cancelled_at IS NULL AND starts_at > now()
+                                       GROUP BY patient_id HAVING count(*) > 1) d""")
+    finally:
+        await conn.close()
+    report["double_bookings"], report["patients_with_two"] = doubles, twice
+    if doubles or twice:
+        failures.append(f"double bookings {doubles}, patients with two future appointments {twice}")
+
+    conn = await _db(system, "billing")
+    try:
+        answered = [*map(_uuid, accepted.answered)]
+        decisions = await conn.fetchval("SELECT count(*) FROM econsult_charges WHERE econsult_id = ANY($1)", answered)
+        invoices = await conn.fetch("""SELECT econsult_id, count(*) AS n FROM invoices WHERE econsult_id = ANY($1)
+                                       GROUP BY econsult_id""", answered)
+        exempt = await conn.fetchval("""SELECT count(*) FROM econsult_charges WHERE econsult_id = ANY($1)
+                                        AND exempt_reason IS NOT NULL""", answered)
+    finally:
+        await conn.close()
+    report["invoices"] = {"answered": len(answered), "decided": decisions, "invoiced": len(invoices),
+                          "exempt": exempt, "more_than_one": sum(1 for r in invoices if r["n"] > 1)}
+    if decisions != len(answered) or len(invoices) + exempt != len(answered) or any(r["n"] > 1 for r in invoices):
+        failures.append(f"invoices: {report['invoices']}")
+
+    conn = await _db(system, "notify")
+    try:
+        per_channel = await conn.fetchval("""SELECT count(*) FROM (SELECT event_id, channel FROM deliveries
+                                             GROUP BY 1, 2 HAVING count(*) > 1) d""")
+        states = {r["state"]: r["n"] for r in await conn.fetch(
+            "SELECT state, count(*) AS n FROM deliveries GROUP BY state")}
+    finally:
+        await conn.close()
+    report["notifications"] = {"by_state": states, "events_with_two_messages_on_a_channel": per_channel}
+    if per_channel:
+        failures.append(f"{per_channel} events with more than one message on a channel")
+
+    unpublished, inbox_twice, dead = {}, {}, {}
+    for service in SERVICES:
+        conn = await _db(system, service)
+        try:
+            unpublished[service] = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            inbox_twice[service] = await conn.fetchval("""SELECT count(*) FROM (SELECT consumer, event_id FROM inbox
+                                                          GROUP BY 1, 2 HAVING count(*) > 1) d""")
+            dead[service] = [dict(r) for r in await conn.fetch(
+                "SELECT consumer, topic, event_type, error FROM dead_letters ORDER BY id LIMIT 20")]
+        finally:
+            await conn.close()
+    report["unpublished_outbox_rows"], report["inbox_duplicates"] = unpublished, inbox_twice
+    report["dead_letters"] = {s: len(d) for s, d in dead.items()}
+    report["dead_letter_entries"] = {s: d for s, d in dead.items() if d}
+    if any(unpublished.values()):
+        failures.append(f"unpublished outbox rows: {unpublished}")
+    if any(inbox_twice.values()):
+        failures.append(f"inbox duplicates: {inbox_twice}")
+    if any(dead.values()):  # each entry must be explained: none is expected from well-formed commands
+        failures.append(f"dead letters: {report['dead_letter_entries']}")
+    report["failures"], report["ok"] = failures, not failures
+    return report
+
+
+async def chaos(commands: int, kills_each: int, workers: int, doctors: int, patients_each: int, pause: float,
+                seed: int, workdir: Path) -> dict[str, Any]:
+    infra = LocalProcesses("chaos")
+    system = await asyncio.to_thread(start_system, infra, workdir)
+    try:
+        driver = Chaos(system, infra, random.Random(seed))  # chaos timing, not security
+        async with system.client() as http:
+            clinic = await driver.clinic(http, doctors, patients_each)
+        took = await driver.run(commands, workers, kills_each, pause, clinic)
+        quiet = await quiesce(system, driver.accepted)
+        report = await check(system, driver.accepted)
+        report["server_errors"] = len(driver.server_errors)
+        if driver.server_errors:
+            report["ok"] = False
+            report["failures"].append(f"{len(driver.server_errors)} answers were 500: {driver.server_errors[:5]}")
+        report.update({"commands": driver.outcomes.pop("commands"), "seconds": round(took, 1),
+                       "quiesced_in_seconds": round(quiet, 1), "kills": dict(driver.kills),
+                       "postgres_restarts": driver.pg_restarts, "outcomes": dict(sorted(driver.outcomes.items())),
+                       "seed": seed, "at": datetime.now(OSLO).isoformat(timespec="seconds")})
+        if quiet < 0:
+            report["ok"] = False
+            report["failures"].append("the system did not quiesce")
+        return report
+    finally:
+        await asyncio.to_thread(stop_system, system, infra)
+        await asyncio.to_thread(delete_topics, infra.kafka_bootstrap, system.topic_prefix)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commands", type=int, default=10_000)
+    parser.add_argument("--kills", type=int, default=3, help="SIGKILLs of each target")
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--doctors", type=int, default=3)
+    parser.add_argument("--patients", type=int, default=25, help="patients per doctor")
+    parser.add_argument("--pause", type=float, default=6.0, help="mean seconds between kills")
+    parser.add_argument("--seed", type=int, default=secrets.randbelow(10**6))
+    parser.add_argument("--out", type=Path, default=Path("tests/chaos/results"))
+    args = parser.parse_args()
+    workdir = Path(f".local/chaos-run-{args.seed}")
+    workdir.mkdir(parents=True, exist_ok=True)
+    report = asyncio.run(chaos(args.commands, args.kills, args.workers, args.doctors, args.patients, args.pause,
+                               args.seed, workdir))
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{date.today().isoformat()}-chaos-{args.seed}.json"
+    path.write_text(json.dumps(report, indent=2, default=str, ensure_ascii=False))
+    print(json.dumps({k: v for k, v in report.items() if k != "dead_letter_entries"}, indent=2, default=str,
+                     ensure_ascii=False))
+    print(f"report: {path}")
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
