@@ -314,6 +314,7 @@ def test_reception_registers_marks_first_contact_and_takes_a_phone_renewal(deskt
     assert desktop.api.made("POST", "/api/v1/staff/patients/search")[0].body == {"query": "03859250012"}
     assert not [c for c in desktop.api.calls if "03859250012" in c.path or "03859250012" in str(c.query)]
     assert_accessible(page)
+    screenshot(page, "resepsjon-finn-pasient", desktop.width)
     page.get_by_role("button", name="Marker første kontakt").click()
     expect(page.get_by_text("Pasienten er oppdatert.")).to_be_visible()
     assert desktop.api.made("PATCH", "/api/v1/staff/patients/p9")[0].body == {"first_contact_done": True}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AccessEntry } from "../api/types";
-import { describeAccess } from "./accessLog";
+import { describeAccess, groupAccess } from "./accessLog";
 
 const entry = (over: Partial<AccessEntry>): AccessEntry => ({
   at: "2026-01-07T12:00:00+01:00", who: "Dr. Ingrid Solberg", role: "doctor", object_type: "econsultation",
@@ -42,5 +42,18 @@ describe("the access log in plain Norwegian", () => {
     const route = describeAccess(entry({ object_type: "route", action: "GET", object_id: "/api/v1/staff/x",
       outcome: "refused:403" }));
     expect(route.text).not.toMatch(/api|403|GET/);
+  });
+});
+
+describe("repeated entries", () => {
+  it("are shown once with how many times, and only when they follow each other", () => {
+    const read = (at: string) => entry({ at, who: "Deg", role: "patient", object_type: "appointment", object_id: null });
+    const groups = groupAccess([read("2026-01-07T12:05:00+01:00"), read("2026-01-07T12:01:00+01:00"),
+      entry({}), read("2026-01-07T11:00:00+01:00")]);
+    expect(groups.map((g) => [g.line.text, g.count])).toEqual([
+      ["Du leste timene dine.", 2], ["Dr. Ingrid Solberg (lege) leste eKonsultasjonen din.", 1],
+      ["Du leste timene dine.", 1]]);
+    expect(groups[0].newest.at).toBe("2026-01-07T12:05:00+01:00");
+    expect(groups[0].oldest.at).toBe("2026-01-07T12:01:00+01:00");
   });
 });

@@ -90,3 +90,22 @@ export function describeAccess(e: AccessEntry): AccessLine {
   const tail = reason ? "men det ble avvist." : "men fikk ikke tilgang. Ingenting ble vist eller endret.";
   return { text: `${who} prøvde å ${own?.inf ?? `${verb.inf} ${object}`}${detail}, ${tail}`, refused: true, reason };
 }
+
+export type AccessGroup = { line: AccessLine; newest: AccessEntry; oldest: AccessEntry; count: number };
+
+/** Entries in a row that say the same (a patient reloading a page reads their appointments each time) are
+ * shown once, with how many times and since when: the log stays readable and nothing is hidden. */
+export function groupAccess(entries: AccessEntry[]): AccessGroup[] {
+  const groups: AccessGroup[] = [];
+  for (const entry of entries) {
+    const line = describeAccess(entry);
+    const last = groups[groups.length - 1];
+    if (last && last.line.text === line.text && last.line.reason === line.reason) {
+      last.oldest = entry;
+      last.count += 1;
+    } else {
+      groups.push({ line, newest: entry, oldest: entry, count: 1 });
+    }
+  }
+  return groups;
+}

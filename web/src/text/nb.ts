@@ -272,6 +272,7 @@ export const nb = {
     none: "Ingen oppføringer ennå.",
     refused: "Avvist",
     more: "Vis eldre oppføringer",
+    times: (n: number, since: string) => `(${n} ganger, første gang kl. ${since})`,
     end: "Dette er de eldste oppføringene.",
     unfamiliar: "Ser du noe du ikke kjenner igjen? Ring legekontoret, så finner vi ut av det sammen. Du har rett " +
       "til å vite hvem som har sett opplysningene dine.",

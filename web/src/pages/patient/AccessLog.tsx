@@ -3,8 +3,8 @@ import { patientApi } from "../../api/patient";
 import type { AccessEntry } from "../../api/types";
 import { useAction, useLoad } from "../../components/hooks";
 import { Busy, ErrorMessage, Page, Section } from "../../components/ui";
-import { describeAccess } from "../../logic/accessLog";
-import { formatDateTime } from "../../logic/time";
+import { groupAccess } from "../../logic/accessLog";
+import { formatDateTime, formatTime } from "../../logic/time";
 import { nb } from "../../text/nb";
 
 const t = nb.accessLog;
@@ -28,19 +28,17 @@ export function AccessLog() {
         {({ entries, next }: Log) => entries.length === 0 ? <p>{t.none}</p> : (
           <>
             <ol className="plain access-log">
-              {entries.map((e, n) => {
-                const line = describeAccess(e);
-                return (
-                  <li key={`${e.at}-${n}`} className={line.refused ? "refused" : undefined}>
-                    {e.at && <time dateTime={e.at}>{formatDateTime(e.at)}</time>}
-                    <p>
-                      {line.refused && <><span className="badge badge-danger">{t.refused}</span>{" "}</>}
-                      {line.text}
-                    </p>
-                    {line.reason && <p className="hint">{line.reason}</p>}
-                  </li>
-                );
-              })}
+              {groupAccess(entries).map(({ line, newest, oldest, count }, n) => (
+                <li key={`${newest.at}-${n}`} className={line.refused ? "refused" : undefined}>
+                  {newest.at && <time dateTime={newest.at}>{formatDateTime(newest.at)}</time>}
+                  <p>
+                    {line.refused && <><span className="badge badge-danger">{t.refused}</span>{" "}</>}
+                    {line.text}
+                    {count > 1 && <span className="hint"> {t.times(count, formatTime(oldest.at))}</span>}
+                  </p>
+                  {line.reason && <p className="hint">{line.reason}</p>}
+                </li>
+              ))}
             </ol>
             <ErrorMessage error={more.error} />
             {next ? <Busy type="button" className="secondary" busy={more.busy} label={t.more}
