@@ -72,18 +72,21 @@ class Clinic:
         opened = self.http.put(self.url("econsult", f"/internal/availability/{self.gp}"), json={"open": True})
         assert opened.status_code == 200, opened.text
 
-    def sms_code(self, mobile: str) -> str:
+    def sms_codes(self, mobile: str) -> list[str]:
+        """The login codes the SMS sink holds for `mobile`, newest first."""
+        sent = self.http.get(f"{self.system.gateway_url}/dev/sms", params={"to": mobile})
+        assert sent.status_code == 200, sent.text
+        body: Any = sent.json()
+        items: list[Any] = list(body.get("items") or body.get("messages") or []) if isinstance(body, dict) else body
+        texts = [" ".join(str(v) for v in i.values()) if isinstance(i, dict) else str(i) for i in items]
+        return [m.group(1) for t in texts if (m := re.search(r"\b(\d{6})\b", t))]
+
+    def sms_code(self, mobile: str, seen: list[str] | None = None) -> str:
+        """The newest code that was not there before (`seen`): a second login must not take the first's code."""
         for _ in range(150):
-            sent = self.http.get(f"{self.system.gateway_url}/dev/sms", params={"to": mobile})
-            assert sent.status_code == 200, sent.text
-            body: Any = sent.json()
-            items: list[Any] = (list(body.get("items") or body.get("messages") or []) if isinstance(body, dict)
-                                else list(body))
-            for item in items:
-                text = " ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
-                found = re.search(r"\b(\d{6})\b", text)
-                if found:
-                    return found.group(1)
+            fresh = [c for c in self.sms_codes(mobile) if c not in (seen or [])]
+            if fresh:
+                return fresh[0]
             clock.sleep(0.3)
         raise AssertionError(f"no login code reached the SMS sink for {mobile}")
 
@@ -163,8 +166,9 @@ def log_in(page: Page, clinic: Clinic, national_id: str, mobile: str, name: str)
     expect(page.get_by_role("heading", level=1)).to_have_text("Logg inn")
     assert_accessible(page)
     page.get_by_label("Fødselsnummer eller D-nummer (11 siffer)").fill(national_id)
+    seen = clinic.sms_codes(mobile)
     page.get_by_role("button", name="Send kode på SMS").click()
-    page.get_by_label("Engangskode (6 siffer)").fill(clinic.sms_code(mobile))
+    page.get_by_label("Engangskode (6 siffer)").fill(clinic.sms_code(mobile, seen))
     page.get_by_role("button", name="Logg inn").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hei, {name}")
     page.wait_for_load_state("networkidle")
@@ -286,7 +290,8 @@ def test_the_doctor_approves_a_renewal_the_patient_asked_for(browser: Browser, l
 def test_the_doctor_answers_an_econsultation_the_patient_reads_it_and_pays_by_giro(
         browser: Browser, live_system: System, clinic: Clinic, doctor: StaffAccount, monday: datetime) -> None:
     """The doctor opens for eConsultations and answers one; the patient reads the answer and a 259 kr invoice
-    with its giro PDF; the billing office uploads the bank's OCR file and reads its report; the invoice is paid."""
+    with its giro PDF; past the due date the home page says why new requests are refused and what to do; the
+    billing office uploads the bank's OCR file and reads its report; the invoice is paid and the hold lifted."""
     national_id, mobile = clinic.patient("Frode Svar", gp=doctor.id)
     context, page = open_portal(browser, live_system, monday)
     staff_context, staff_page = open_portal(browser, live_system, monday, phone=False)
@@ -331,12 +336,29 @@ def test_the_doctor_answers_an_econsultation_the_patient_reads_it_and_pays_by_gi
         assert pdf.headers["content-type"] == "application/pdf"
         [invoice] = page.request.get("/api/v1/invoices").json()["items"]
 
+        # Past the due date, for the services and both browsers: a new visit (sessions end after 12 hours),
+        # and the patient is told in plain words why new requests are refused and what to do.
+        later = monday + timedelta(days=15)
+        live_system.move_clock(timedelta(days=15))
+        context.clock.set_system_time(later)
+        staff_context.clock.set_system_time(later)
+        log_in(page, clinic, national_id, mobile, "Frode Svar")
+        warning = page.get_by_role("region", name="Du kan ikke sende nye henvendelser nå")
+        for _ in range(60):  # billing's overdue job, then identity hears of the unsettled claim through Kafka
+            if warning.count():
+                break
+            clock.sleep(0.5)
+            page.reload()
+        expect(warning).to_contain_text("Du har en faktura som har forfalt uten å være betalt.")
+        expect(warning).to_contain_text("Betal fakturaen")
+        assert_accessible(page)
+
         staff_page.get_by_role("button", name="Logg ut").click()
         staff_log_in(staff_page, billing_office(live_system), heading="Regnskap")
         staff_page.get_by_label("Status").select_option(label="Ikke betalt")
         expect(staff_page.get_by_role("row").filter(has_text=invoice["kid"])).to_contain_text("Frode Svar")
         upload: FilePayload = {"name": "OCR.txt", "mimeType": "text/plain",
-                               "buffer": ocr_file(invoice["kid"], monday.date())}
+                               "buffer": ocr_file(invoice["kid"], later.date())}
         staff_page.get_by_label("OCR-fil").set_input_files(files=[upload])
         staff_page.get_by_role("button", name="Last opp").click()
         report = staff_page.get_by_role("status").filter(has_text="Rapport")
@@ -347,6 +369,14 @@ def test_the_doctor_answers_an_econsultation_the_patient_reads_it_and_pays_by_gi
 
         page.goto("/fakturaer")
         expect(page.get_by_text("Betalt", exact=True).first).to_be_visible()
+        page.goto("/")
+        for _ in range(60):  # the payment clears the claim through Kafka
+            if not warning.count():
+                break
+            clock.sleep(0.5)
+            page.reload()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Hei, Frode Svar")
+        expect(warning).to_have_count(0)
     finally:
         staff_context.close()
         context.close()
