@@ -25,6 +25,7 @@ help:
 	@echo "make stop       stop what a detached run left (services, PostgreSQL, Kafka)"
 	@echo "make asyncapi   write the AsyncAPI document of every topic (contracts/asyncapi.json)"
 	@echo "make status     is the local stack up?"
+	@echo "make bench     the benchmarks of bench/run.py (BENCH_SCALE=0.1 for a quick one); results in bench/results/"
 	@echo "make chaos      10,000 commands while the broker, services and database are killed; then every"
 	@echo "                invariant, and the API fuzzed with 100 examples per operation"
 
@@ -99,6 +100,10 @@ test: lint typecheck $(KUSTOMIZE_STAMP) web-test $(CHROMIUM)
 
 asyncapi: install
 	@$(PY) -m contracts.asyncapi contracts/asyncapi.json
+
+# On a stack instance of its own (PostgreSQL 55438, Kafka 59692), so make run and make test do not disturb it.
+bench: install
+	@$(PY) -m bench.run
 
 # Its own stack instance (PostgreSQL 55436, Kafka 59492): the kills never touch make run's or make test's.
 chaos: install

@@ -69,6 +69,8 @@ INSTANCES = {
     # `make chaos` and its short run in make test: a broker and a database of their own to kill and restart
     # without disturbing the other tests' stack.
     "chaos": _instance("chaos", 55436, 59492),
+    # `make bench`: measured on a stack of its own, so neither a running make run nor make test disturbs it.
+    "bench": _instance("bench", 55438, 59692),
 }
 
 

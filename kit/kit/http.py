@@ -75,5 +75,7 @@ def create_app(runtime: ServiceRuntime, *, title: str, routers: list[APIRouter] 
 
 def serve(app: FastAPI, host: str, port: int) -> None:
     """Run one service in this process (`python -m <service>`)."""
+    # Keep-alive longer than clients' pools keep idle connections (httpx: 5 s), so the server never closes
+    # a connection the client is just reusing (a ReadError under load); an ingress's is longer still.
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                lifespan="on", timeout_graceful_shutdown=10)
+                lifespan="on", timeout_graceful_shutdown=10, timeout_keep_alive=75)
