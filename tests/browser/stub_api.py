@@ -183,6 +183,18 @@ def staff_answers() -> dict[tuple[str, str], Any]:
              "amount_ore": 25900, "outstanding_ore": 25900, "due_date": "2026-01-21", "status": "open"},
             {"id": "i2", "kid": "0000123460016", "patient_name": "Ulla Ubetalt", "amount_nok": "259,00 kr",
              "amount_ore": 25900, "outstanding_ore": 25900, "due_date": "2025-12-01", "status": "overdue"}]}),
+        ("POST", "/api/v1/staff/accounts"): (201, {"id": "s9", "username": "lege7", "name": "Dr. Siri Berg",
+                                                   "role": "doctor"}),
+        ("GET", "/api/v1/staff/patients/p1/access-log"): (200, {"next_before": None, "entries": [
+            {"id": 11, "at": "2026-01-07T12:00:00+01:00", "actor_kind": "staff", "actor_id": GP,
+             "actor_role": "doctor", "actor_name": "Dr. Ingrid Solberg", "object_type": "econsultation",
+             "object_id": "e0", "action": "answer", "outcome": "success", "request_id": "r-11"},
+            {"id": 10, "at": "2026-01-06T15:10:00+01:00", "actor_kind": "staff", "actor_id": "d2",
+             "actor_role": "doctor", "actor_name": "Dr. Ole Hansen", "object_type": "econsultation",
+             "object_id": "e0", "action": "read", "outcome": "refused:forbidden", "request_id": "r-10"},
+            {"id": 9, "at": "2026-01-05T07:59:00+01:00", "actor_kind": "patient", "actor_id": "p1",
+             "actor_role": "patient", "actor_name": "Kari Nordmann", "object_type": "appointment",
+             "object_id": None, "action": "create", "outcome": "success", "request_id": "r-9"}]}),
         ("POST", "/api/v1/staff/payments/ocr"): (200, {
             "import_id": "o1", "transmission_number": "1000001", "already_imported": False,
             "summary": {"transactions": 2, "amount_ore": 51800},

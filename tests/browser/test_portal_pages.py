@@ -389,6 +389,31 @@ def test_reception_opens_slots_and_cancels_in_the_calendar(phone: Portal) -> Non
     screenshot(page, "resepsjon-timebok", phone.width)
 
 
+def test_the_administrator_adds_an_account_and_reads_a_patients_access_log(portal: Portal) -> None:
+    portal.staff_login("admin", "Anne Admin")
+    page = portal.settled("Administrasjon")
+    assert_accessible(page)
+    page.get_by_label("Brukernavn").fill("lege7")
+    page.get_by_label("Fullt navn").fill("Dr. Siri Berg")
+    page.get_by_label("Rolle").select_option(label="Lege")
+    create = page.get_by_role("button", name="Opprett konto")
+    page.get_by_label("Passord").fill("for-kort")
+    expect(create).to_be_disabled()  # at least 12 characters, as the gateway requires
+    page.get_by_label("Passord").fill("et-langt-passord-2026")
+    create.click()
+    expect(page.get_by_text("Kontoen lege7 er opprettet.")).to_be_visible()
+    assert portal.api.made("POST", "/api/v1/staff/accounts")[0].body == {
+        "username": "lege7", "name": "Dr. Siri Berg", "role": "doctor", "password": "et-langt-passord-2026"}
+    page.get_by_label("Pasient-ID").fill("p1")
+    page.get_by_role("button", name="Vis loggen").click()
+    expect(page.get_by_text("Dr. Ingrid Solberg (lege) besvarte eKonsultasjonen.")).to_be_visible()
+    expect(page.get_by_text("Pasienten opprettet en time.")).to_be_visible()
+    expect(page.locator("li.refused")).to_contain_text("Dr. Ole Hansen (lege) prøvde å lese eKonsultasjonen")
+    assert_accessible(page)
+    screenshot(page, "admin", portal.width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= portal.width.width
+
+
 def test_the_phone_menu_opens_and_takes_the_patient_to_a_page(phone: Portal) -> None:
     page = phone.open("/", "Hei, Kari Nordmann")
     menu = page.get_by_role("button", name="Meny")

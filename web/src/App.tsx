@@ -9,6 +9,7 @@ import { Home } from "./pages/patient/Home";
 import { Invoices } from "./pages/patient/Invoices";
 import { Login } from "./pages/patient/Login";
 import { Renew } from "./pages/patient/Renew";
+import { Admin } from "./pages/staff/Admin";
 import { Answer } from "./pages/staff/Answer";
 import { Availability } from "./pages/staff/Availability";
 import { Billing } from "./pages/staff/Billing";
@@ -21,7 +22,7 @@ import { useSession } from "./session";
 import { nb } from "./text/nb";
 
 const STAFF_HOME: Record<string, string> = {
-  doctor: "/ansatt/innboks", reception: "/ansatt/resepsjon", billing: "/ansatt/regnskap", admin: "/ansatt/resepsjon",
+  doctor: "/ansatt/innboks", reception: "/ansatt/resepsjon", billing: "/ansatt/regnskap", admin: "/ansatt/admin",
 };
 
 function Patient({ children }: { children: React.ReactNode }) {
@@ -60,6 +61,7 @@ export function App() {
         <Route path="ansatt/resepsjon" element={<Staff><Reception /></Staff>} />
         <Route path="ansatt/timebok" element={<Staff><Calendar /></Staff>} />
         <Route path="ansatt/regnskap" element={<Staff><Billing /></Staff>} />
+        <Route path="ansatt/admin" element={<Staff><Admin /></Staff>} />
         <Route path="*" element={<Page title={nb.app.notFound}><a href="/">{nb.app.toHome}</a></Page>} />
       </Route>
     </Routes>

@@ -1,7 +1,7 @@
 // The clinic staff's side of the public API.
 
 import { api, send } from "./client";
-import { itemsOf, readMedication, readRenewal, type EConsultation, type InboxItem, type Invoice, type Medication,
+import { itemsOf, readAccessEntry, readMedication, readRenewal, type AccessEntry, type EConsultation, type InboxItem, type Invoice, type Medication,
   type Renewal } from "./types";
 
 export type CalendarItem = {
@@ -49,6 +49,11 @@ export const staffApi = {
       ...(message.trim() ? { message: message.trim() } : {}) }) as Record<string, unknown>),
   frikort: (patientId: string, year: number, card: string) =>
     api.put<unknown>(`/api/v1/staff/patients/${encodeURIComponent(patientId)}/frikort`, { year, card_number: card }),
+  addAccount: (body: { username: string; name: string; role: string; password: string }) =>
+    api.post<unknown>("/api/v1/staff/accounts", body),
+  patientAccessLog: async (patientId: string): Promise<AccessEntry[]> =>
+    itemsOf(await api.get(`/api/v1/staff/patients/${encodeURIComponent(patientId)}/access-log`), "entries")
+      .map(readAccessEntry),
   invoices: async (status: string) =>
     itemsOf(await api.get("/api/v1/staff/invoices", { query: { status } }), "invoices") as unknown as Invoice[],
   uploadOcr: async (file: File): Promise<OcrReport> => {

@@ -13,7 +13,7 @@ const staffLinks: Record<string, readonly (readonly [string, string])[]> = {
     ["/ansatt/ekonsultasjon-av-pa", nb.nav.econsultAvailability]],
   reception: [["/ansatt/resepsjon", nb.nav.reception], ["/ansatt/timebok", nb.nav.calendar]],
   billing: [["/ansatt/regnskap", nb.nav.billing], ["/ansatt/resepsjon", nb.nav.reception]],
-  admin: [["/ansatt/resepsjon", nb.nav.reception], ["/ansatt/timebok", nb.nav.calendar]],
+  admin: [["/ansatt/admin", nb.nav.admin]],
 };
 
 export function Layout() {

@@ -57,3 +57,13 @@ describe("repeated entries", () => {
     expect(groups[0].oldest.at).toBe("2026-01-07T12:01:00+01:00");
   });
 });
+
+describe("the administrator's view of a patient's log", () => {
+  it("speaks of the patient, not to them", () => {
+    expect(describeAccess(entry({ who: "Kari Nordmann", role: "patient", object_type: "appointment", object_id: null,
+      action: "read" }), "staff").text).toBe("Pasienten leste timene.");
+    expect(describeAccess(entry({}), "staff").text).toBe("Dr. Ingrid Solberg (lege) leste eKonsultasjonen.");
+    expect(describeAccess(entry({ object_type: "payment", action: "create" }), "staff").text)
+      .toBe("Dr. Ingrid Solberg (lege) opprettet en betaling fra pasienten.");
+  });
+});

@@ -61,8 +61,16 @@ const ROLES: Record<string, string> = {
 
 export type AccessLine = { text: string; refused: boolean; reason: string | null };
 
-function subject(e: AccessEntry): string {
-  if (e.role === "patient" || e.who === "Deg") return "Du";
+/** Whose eyes: the patient reads "Du ... din", the clinic's administrator "Pasienten ...". */
+export type Viewer = "patient" | "staff";
+
+function forStaff(phrase: string): string {
+  return phrase.replace("deg som pasient", "pasienten").replace(/ (fra|om) deg\b/g, " $1 pasienten")
+    .replace(/ (din|dine|ditt)\b/g, "");
+}
+
+function subject(e: AccessEntry, viewer: Viewer): string {
+  if (e.role === "patient" || e.who === "Deg") return viewer === "patient" ? "Du" : "Pasienten";
   const role = ROLES[e.role];
   const who = e.who.trim();
   if (!who) return role ? `Noen ved legekontoret (${role})` : "Noen ved legekontoret";
@@ -70,15 +78,16 @@ function subject(e: AccessEntry): string {
 }
 
 /** The entry as one sentence, plus whether it was refused and, for a rule the patient can act on, why. */
-export function describeAccess(e: AccessEntry): AccessLine {
+export function describeAccess(e: AccessEntry, viewer: Viewer = "patient"): AccessLine {
   const [action, ...changed] = e.action.split(":");
   const verb = VERBS[action] ?? { past: "brukte", inf: "bruke" };
   const thing = THINGS[e.object_type] ?? SOMETHING;
   const plural = !e.object_id && (action === "read" || action === "list" || action === "GET");
-  const object = action === "create" ? thing.a : plural ? thing.many : thing.one;
+  const phrase = action === "create" ? thing.a : plural ? thing.many : thing.one;
+  const object = viewer === "patient" ? phrase : forStaff(phrase);
   const fields = changed.join(":").split(",").map((f) => FIELDS[f.trim()]).filter(Boolean);
   const detail = fields.length ? ` (${fields.join(", ")})` : "";
-  const who = subject(e);
+  const who = subject(e, viewer);
   const refused = e.outcome !== "success" && e.outcome !== "ok" && e.outcome !== "";
   const own = who === "Du" ? OWN[`${e.object_type}:${action}`] : undefined;
   if (!refused) return { text: `${who} ${own?.past ?? `${verb.past} ${object}`}${detail}.`, refused: false, reason: null };
@@ -95,10 +104,10 @@ export type AccessGroup = { line: AccessLine; newest: AccessEntry; oldest: Acces
 
 /** Entries in a row that say the same (a patient reloading a page reads their appointments each time) are
  * shown once, with how many times and since when: the log stays readable and nothing is hidden. */
-export function groupAccess(entries: AccessEntry[]): AccessGroup[] {
+export function groupAccess(entries: AccessEntry[], viewer: Viewer = "patient"): AccessGroup[] {
   const groups: AccessGroup[] = [];
   for (const entry of entries) {
-    const line = describeAccess(entry);
+    const line = describeAccess(entry, viewer);
     const last = groups[groups.length - 1];
     if (last && last.line.text === line.text && last.line.reason === line.reason) {
       last.oldest = entry;

@@ -36,6 +36,7 @@ export const nb = {
     reception: "Resepsjon",
     calendar: "Timebok",
     billing: "Regnskap",
+    admin: "Administrasjon",
   },
 
   about: {
@@ -370,6 +371,24 @@ export const nb = {
     chooseShort: "Velg",
     chosen: "Valgt",
     firstContactAlready: "Første kontakt er allerede registrert. Pasienten kan bruke e-Portalen.",
+  },
+
+  admin: {
+    title: "Administrasjon",
+    newAccount: "Ny ansattkonto",
+    username: "Brukernavn",
+    usernameHint: "Små bokstaver, tall, punktum, bindestrek eller understrek.",
+    name: "Fullt navn",
+    role: "Rolle",
+    roles: { doctor: "Lege", reception: "Resepsjon", billing: "Regnskap", admin: "Administrator" } as Record<string, string>,
+    password: "Passord",
+    passwordHint: "Minst 12 tegn. Gi det til den ansatte på en trygg måte.",
+    create: "Opprett konto",
+    created: (username: string) => `Kontoen ${username} er opprettet.`,
+    accessLog: "Hvem har sett en pasients data",
+    accessLogLead: "For å svare en pasient eller Datatilsynet. At du ser loggen, blir også logget.",
+    show: "Vis loggen",
+    times: (n: number) => `${n} ganger`,
   },
 
   calendar: {
