@@ -36,7 +36,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const refreshMe = useCallback(async () => {
     try {
-      setMe(readMe(await api.get("/api/v1/me", { quiet401: true })));
+      const answer = await api.get("/api/v1/me", { quiet401: true });
+      rememberCsrf(answer); // a cookie session's /me carries its CSRF token: a new tab or a reload gets it back
+      setMe(readMe(answer));
       setMeError(null);
     } catch (e) {
       setMe(null);
