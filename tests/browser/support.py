@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageChops
 from playwright.sync_api import Browser, BrowserContext, Page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +61,21 @@ def screenshot(page: Page, name: str, width: Width) -> Path:
     path = SCREENSHOTS / f"{name}-{width.name}.png"
     png = page.screenshot(full_page=False, animations="disabled", caret="hide")
     # A 256-colour palette keeps the committed files small; flat UI colours survive it unchanged.
-    Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
-                                                         dither=Image.Dither.NONE).save(path, optimize=True)
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                                                 dither=Image.Dither.NONE)
+    if not _looks_the_same(path, image):
+        image.save(path, optimize=True)
     return path
+
+
+def _looks_the_same(path: Path, image: Image.Image) -> bool:
+    """The palette can pick a shade or two differently from run to run (anti-aliased text): such a file is kept,
+    so the committed screenshots change only when a page does."""
+    if not path.exists():
+        return False
+    old = Image.open(path).convert("RGB")
+    new = image.convert("RGB")
+    if old.size != new.size:
+        return False
+    histogram = ImageChops.difference(old, new).convert("L").histogram()
+    return sum(histogram[48:]) == 0 and sum(histogram[1:]) < 0.002 * new.width * new.height
