@@ -32,6 +32,18 @@ def app_with_routes() -> FastAPI:
     return app
 
 
+def app_raising(failure: Exception) -> FastAPI:
+    """An app whose one route fails with `failure`, as a handler deep in a service would."""
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/work")
+    async def work() -> None:
+        raise failure
+
+    return app
+
+
 def test_a_domain_refusal_is_problem_details_with_its_code() -> None:
     response = TestClient(app_with_routes()).post("/things", json={"national_id": "12345678901"})
     assert response.status_code == 409
@@ -99,14 +111,7 @@ def test_production_refuses_development_secrets_and_the_test_clock() -> None:
     UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"),
 ])
 def test_input_the_database_cannot_hold_is_a_422_not_a_500(failure: Exception) -> None:
-    app = FastAPI()
-    install_problem_handlers(app)
-
-    @app.post("/store")
-    async def store() -> None:
-        raise failure
-
-    response = TestClient(app, raise_server_exceptions=False).post("/store")
+    response = TestClient(app_raising(failure), raise_server_exceptions=False).get("/work")
     assert response.status_code == 422
     assert response.json()["code"] == "validation.invalid"
 
@@ -128,14 +133,7 @@ def test_the_openapi_documents_problem_details_for_refusals() -> None:
     ConnectionRefusedError(111, "Connection refused"),
 ])
 def test_a_database_outage_is_a_503_to_retry_not_a_500(outage: Exception) -> None:
-    app = FastAPI()
-    install_problem_handlers(app)
-
-    @app.get("/work")
-    async def work() -> None:
-        raise outage
-
-    response = TestClient(app, raise_server_exceptions=False).get("/work")
+    response = TestClient(app_raising(outage), raise_server_exceptions=False).get("/work")
     assert response.status_code == 503
     assert response.json()["code"] == "service.unavailable"
     assert response.headers["retry-after"] == "1"

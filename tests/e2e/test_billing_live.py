@@ -7,10 +7,8 @@ billing office with staff accounts made for the test (identity's internal API, a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import Any
@@ -24,22 +22,13 @@ from billing.domain.ocr_writer import render
 from billing.settings import BillingSettings
 from kit.clock import OSLO
 from kit.demo import synthetic_national_id
-from tests.support.portal import add_staff, log_in_patient, log_in_staff
+from tests.support.portal import add_staff, eventually, log_in_patient, log_in_staff
 from tests.support.system import System
 
 pytestmark = pytest.mark.stack
 
 QUESTION = "Kan jeg ta Paracet sammen med Ibux?"
 ANSWER = "Ja, det går fint i vanlige doser."
-
-
-async def eventually(probe: Callable[[], Awaitable[Any]], what: str, tries: int = 200) -> Any:
-    for _ in range(tries):
-        result = await probe()
-        if result:
-            return result
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def log_in(gw: httpx.AsyncClient, national_id: str, mobile: str) -> dict[str, str]:

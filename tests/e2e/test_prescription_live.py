@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import signal
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.portal import Session, add_staff, log_in_patient, log_in_staff, register_patient
+from tests.support.portal import Session, add_staff, eventually, log_in_patient, log_in_staff, register_patient
 from tests.support.system import System
 
 pytestmark = pytest.mark.stack
@@ -23,15 +23,6 @@ MEDICINES = (("Metformin", "500 mg", "A10BA02"), ("Levaxin", "50 mikrog", "H03AA
              ("Simvastatin", "20 mg", "C10AA01"))
 READY = "Resepten din er klar"
 ANSWERED = "Legen har svart på forespørselen din om resept"
-
-
-async def eventually(probe: Callable[[], Awaitable[Any]], what: str, tries: int = 150) -> Any:
-    for _ in range(tries):
-        found = await probe()
-        if found:
-            return found
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def clinic(system: System, http: httpx.AsyncClient) -> tuple[Session, Session, str, list[str]]:
