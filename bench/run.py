@@ -161,8 +161,11 @@ class Bench:
 
         out = []
         for concurrency in steps:
+            before = cpu_snapshot(self.system, self.infra)
             result = await run_load(user, concurrency, seconds)
-            out.append(result.as_dict())
+            cpu = cpu_per_request(before, cpu_snapshot(self.system, self.infra), result.total_requests,
+                                  result.seconds)
+            out.append({**result.as_dict(), "cpu": cpu})
         return out
 
     # --- 2. event latency --------------------------------------------------------------------------
@@ -188,6 +191,9 @@ class Bench:
             at = datetime.now(UTC)
             if decided.status_code != 200:
                 continue
+            # From the decision as prescription recorded it (its clock is this machine's, no offset in a bench),
+            # not from when the 200 reached us: under load the answer can arrive after the SMS.
+            at = datetime.fromisoformat(decided.json().get("decided_at") or at.isoformat())
             for _ in range(600):
                 sms = (await self.http.get("/dev/sms", params={"to": mobile})).json()["items"]
                 ready = [m for m in sms if "Resepten din er klar" in m["text"]]
@@ -198,9 +204,10 @@ class Bench:
         return latencies
 
     async def answer_to_invoice(self, doctor: Session, sessions: list[Session], samples: int) -> list[float]:
-        """From the doctor's answer (its HTTP 200) to the invoice issued in billing."""
+        """From the doctor's answer (as econsult recorded it) to the invoice issued (as billing recorded it)."""
         latencies = []
         conn = await asyncpg.connect(self.system.dsns["billing"])
+        econsult = await asyncpg.connect(self.system.dsns["econsult"])
         try:
             for me in sessions[:samples]:
                 asked = await self.http.post("/api/v1/econsultations", headers=me.headers, json={
@@ -209,17 +216,20 @@ class Bench:
                     continue
                 answered = await self.http.post(f"/api/v1/staff/econsultations/{asked.json()['id']}/answer",
                                                 headers=doctor.headers, json={"text": "En uke uten feber."})
-                started = time.perf_counter()
                 if answered.status_code != 200:
                     continue
+                econsult_id = uuid.UUID(asked.json()["id"])
                 for _ in range(3000):
-                    if await conn.fetchval("SELECT 1 FROM invoices WHERE econsult_id = $1",
-                                           uuid.UUID(asked.json()["id"])):
-                        latencies.append((time.perf_counter() - started) * 1000)
+                    issued = await conn.fetchval("SELECT created_at FROM invoices WHERE econsult_id = $1", econsult_id)
+                    if issued is not None:
+                        handled = await econsult.fetchval("SELECT handled_at FROM econsultations WHERE id = $1",
+                                                          econsult_id)
+                        latencies.append((issued - handled).total_seconds() * 1000)
                         break
                     await asyncio.sleep(0.005)
         finally:
             await conn.close()
+            await econsult.close()
         return latencies
 
     # --- 3. the booking rush ------------------------------------------------------------------------
@@ -262,10 +272,12 @@ class Bench:
 
             tasks = [asyncio.create_task(patient(me)) for me in sessions]
             await conn.execute("UPDATE slots SET online = true WHERE doctor_id = $1", doctor.subject_id)
+            before = cpu_snapshot(self.system, self.infra)
             started = time.perf_counter()
             gate.set()
             await asyncio.gather(*tasks)
             took = time.perf_counter() - started
+            cpu = cpu_per_request(before, cpu_snapshot(self.system, self.infra), attempts, took)
             doubles = await conn.fetchval("""SELECT count(*) FROM (SELECT slot_id FROM appointments
                 WHERE cancelled_at IS NULL AND doctor_id = $1 GROUP BY slot_id HAVING count(*) > 1) d""",
                                           doctor.subject_id)
@@ -279,7 +291,7 @@ class Bench:
                 "attempts": attempts, "seconds_until_all_taken": round(took, 2),
                 "bookings_per_s": round(taken / took, 1) if took else None,
                 "attempts_per_s": round(attempts / took, 1) if took else None,
-                "double_bookings": doubles, "patients_with_two": twice}
+                "double_bookings": doubles, "patients_with_two": twice, "cpu_per_attempt": cpu}
 
     # --- 5. cost -----------------------------------------------------------------------------------
 
@@ -321,6 +333,62 @@ class Bench:
         finally:
             await conn.close()
         return out
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+def cpu_snapshot(system: System, infra: LocalProcesses) -> dict[str, float]:
+    """CPU seconds so far of every process of the system, PostgreSQL (its backends), Kafka, this generator, and
+    the whole machine (busy time of all CPUs), so a step's CPU per request can be read apart from what other
+    work on the shared machine took."""
+    out = {name: _cpu_s(proc.pid) for name, proc in system.procs.items()}
+    home = infra.instance.home
+    try:
+        kafka = int((home / "kafka" / "kafka.pid").read_text().split()[0])
+        out["kafka"] = _cpu_s(kafka)
+    except (OSError, ValueError):
+        out["kafka"] = 0.0
+    try:
+        postmaster = int((home / "pg" / "postmaster.pid").read_text().split()[0])
+        out["postgres"] = _cpu_s(postmaster) + sum(_cpu_s(c) for c in _children(postmaster))
+    except (OSError, ValueError):
+        out["postgres"] = 0.0
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    out["load_generator"] = me.ru_utime + me.ru_stime
+    ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    out["machine_busy"] = (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle, iowait
+    return out
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int, seconds: float
+                    ) -> dict[str, Any]:
+    """CPU milliseconds per request of each process in a step, and how busy the machine was and with what."""
+    used = {k: after[k] - before[k] for k in before}
+    ours = sum(v for k, v in used.items() if k != "machine_busy")
+    return {"ms_per_request": {k: round(v * 1000 / requests, 2) for k, v in used.items()
+                               if k not in ("machine_busy",) and requests},
+            "system_ms_per_request": round((ours - used["load_generator"]) * 1000 / requests, 2) if requests else None,
+            "machine_busy_cpus": round(used["machine_busy"] / seconds, 2),
+            "others_busy_cpus": round(max(0.0, used["machine_busy"] - ours) / seconds, 2)}
 
 
 def peak_memory(system: System, infra: LocalProcesses) -> dict[str, float]:
@@ -434,6 +502,19 @@ def markdown(r: dict[str, Any]) -> str:
              f"Booking commands (book + cancel) at best {r['commands_vs_pgbench']['best_command_rps']:.1f}/s = "
              f"**{r['commands_vs_pgbench']['ratio']:.1%} of pgbench** (goal 25%); p99 at 80% of the maximum "
              f"throughput: **{r['p99_at_80pct_of_max_ms']} ms** (goal under 100 ms).", "",
+             "CPU per request (ms, every process of the system; the generator apart) and how busy the shared "
+             "machine was (CPUs, of which taken by work that is not ours):", "",
+             report.table([{"concurrency": t["concurrency"], "system": t["cpu"]["system_ms_per_request"],
+                            **{k: t["cpu"]["ms_per_request"].get(k) for k in ("gateway", "identity", "booking",
+                                                                             "postgres", "kafka", "load_generator")},
+                            "machine_busy_cpus": t["cpu"]["machine_busy_cpus"],
+                            "others_busy_cpus": t["cpu"]["others_busy_cpus"]} for t in r["traffic"]],
+                          ["concurrency", "system", "gateway", "identity", "booking", "postgres", "kafka",
+                           "load_generator", "machine_busy_cpus", "others_busy_cpus"]), "",
+             f"At {min(t['cpu']['system_ms_per_request'] or 1e9 for t in r['traffic']):.1f} ms of CPU a request, "
+             f"the {r['machine']['cpus']} CPUs alone would carry at most "
+             f"{r['machine']['cpus'] * 1000 / min(t['cpu']['system_ms_per_request'] or 1e9 for t in r['traffic']):.0f}"
+             " requests/s of this mix.", "",
              "Per endpoint at the highest concurrency:", "",
              report.table([{"endpoint": k, **{m: (round(v[m], 1) if isinstance(v[m], float) else v[m])
                                               for m in ("requests", "rps", "p50_ms", "p95_ms", "p99_ms", "errors")}}
@@ -450,7 +531,12 @@ def markdown(r: dict[str, Any]) -> str:
               f"all {rush['taken']} taken "
               f"in **{rush['seconds_until_all_taken']} s** ({rush['bookings_per_s']} bookings/s, "
               f"{rush['attempts_per_s']} attempts/s, {rush['bookings_vs_pgbench']} of pgbench); "
-              f"double bookings: **{rush['double_bookings']}**, patients with two: **{rush['patients_with_two']}**.",
+              f"double bookings: **{rush['double_bookings']}**, patients with two: **{rush['patients_with_two']}**. "
+              f"CPU per attempt (a search and a booking): {rush['cpu_per_attempt']['system_ms_per_request']} ms "
+              f"(gateway {rush['cpu_per_attempt']['ms_per_request'].get('gateway')}, booking "
+              f"{rush['cpu_per_attempt']['ms_per_request'].get('booking')}); the machine was "
+              f"{rush['cpu_per_attempt']['machine_busy_cpus']} CPUs busy, "
+              f"{rush['cpu_per_attempt']['others_busy_cpus']} of them with work not ours.",
               "", "## 5. Cost", "", "Latency as the appointments table grows:", "",
               report.table([{"appointments": g["appointments"],
                              **{f"{k} {m}": round(v[m], 1) for k, v in g.items() if k != "appointments"
