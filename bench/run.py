@@ -41,6 +41,7 @@ from tests.support.system import System, start_system, stop_system
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+RUSH_CONNECTIONS = 64  # requests in flight at once in the rush: more only queue in the gateway
 
 
 def scaled(n: int, least: int = 1) -> int:
@@ -248,7 +249,12 @@ class Bench:
             made.raise_for_status()
         day, last = days[0], days[-1]
         conn = await asyncpg.connect(self.system.dsns["booking"])
-        attempts, booked = 0, 0
+        attempts, booked, filled = 0, 0, list[float]()
+        # The patients' requests wait their turn here, not in httpcore's pool: the pool looks over every queued
+        # request at each step, so 2,000 waiting there cost the generator more CPU than the system under test.
+        inflight = asyncio.Semaphore(RUSH_CONNECTIONS)
+        http = httpx.AsyncClient(base_url=self.system.gateway_url, timeout=120, limits=httpx.Limits(
+            max_connections=RUSH_CONNECTIONS, max_keepalive_connections=RUSH_CONNECTIONS))
         try:
             gate = asyncio.Event()
 
@@ -256,16 +262,20 @@ class Bench:
                 nonlocal attempts, booked
                 await gate.wait()
                 for _ in range(20):
-                    found = await self.http.get("/api/v1/slots", headers=me.headers, params={
-                        "from": day.isoformat(), "to": last.isoformat()})
+                    async with inflight:
+                        found = await http.get("/api/v1/slots", headers=me.headers, params={
+                            "from": day.isoformat(), "to": last.isoformat()})
                     free = found.json().get("slots", []) if found.status_code == 200 else []
                     if not free:
                         return
                     attempts += 1
-                    answer = await self.http.post("/api/v1/appointments", headers=me.headers,
-                                                  json={"slot_id": self.rng.choice(free)["id"]})
+                    async with inflight:
+                        answer = await http.post("/api/v1/appointments", headers=me.headers,
+                                                 json={"slot_id": self.rng.choice(free)["id"]})
                     if answer.status_code == 201:
                         booked += 1
+                        if booked == slots:
+                            filled.append(time.perf_counter())
                         return
                     if answer.status_code != 409 or answer.json().get("code") != "booking.slot_taken":
                         return
@@ -276,8 +286,9 @@ class Bench:
             started = time.perf_counter()
             gate.set()
             await asyncio.gather(*tasks)
-            took = time.perf_counter() - started
-            cpu = cpu_per_request(before, cpu_snapshot(self.system, self.infra), attempts, took)
+            answered = time.perf_counter() - started
+            took = (filled[0] if filled else time.perf_counter()) - started
+            cpu = cpu_per_request(before, cpu_snapshot(self.system, self.infra), attempts, answered)
             doubles = await conn.fetchval("""SELECT count(*) FROM (SELECT slot_id FROM appointments
                 WHERE cancelled_at IS NULL AND doctor_id = $1 GROUP BY slot_id HAVING count(*) > 1) d""",
                                           doctor.subject_id)
@@ -287,10 +298,12 @@ class Bench:
                                            AND doctor_id = $1""", doctor.subject_id)
         finally:
             await conn.close()
+            await http.aclose()
         return {"patients": len(sessions), "slots": slots, "taken": taken, "booked_answers": booked,
                 "attempts": attempts, "seconds_until_all_taken": round(took, 2),
+                "seconds_until_every_patient_answered": round(answered, 2),
                 "bookings_per_s": round(taken / took, 1) if took else None,
-                "attempts_per_s": round(attempts / took, 1) if took else None,
+                "attempts_per_s": round(attempts / answered, 1) if answered else None,
                 "double_bookings": doubles, "patients_with_two": twice, "cpu_per_attempt": cpu}
 
     # --- 5. cost -----------------------------------------------------------------------------------
@@ -529,7 +542,8 @@ def markdown(r: dict[str, Any]) -> str:
     lines += ["", "## 3. Booking rush", "",
               f"{rush['patients']} logged-in patients, {rush['slots']} slots opening at once: "
               f"all {rush['taken']} taken "
-              f"in **{rush['seconds_until_all_taken']} s** ({rush['bookings_per_s']} bookings/s, "
+              f"in **{rush['seconds_until_all_taken']} s** ({rush['bookings_per_s']} bookings/s; every patient "
+              f"had an answer after {rush['seconds_until_every_patient_answered']} s, "
               f"{rush['attempts_per_s']} attempts/s, {rush['bookings_vs_pgbench']} of pgbench); "
               f"double bookings: **{rush['double_bookings']}**, patients with two: **{rush['patients_with_two']}**. "
               f"CPU per attempt (a search and a booking): {rush['cpu_per_attempt']['system_ms_per_request']} ms "
