@@ -23,6 +23,11 @@ class GatewaySettings(ServiceSettings):
     # right; 0 (direct, as in make run) uses the connection's address and ignores the header, which any
     # client could otherwise forge to escape the limit.
     trusted_proxy_hops: int = 0
+    # How long this gateway may trust identity's answer for a session token before asking again (never past
+    # the session's own end). A logout through this gateway takes effect at once; a logout through another
+    # replica, or a restriction lifted or imposed by an event, reach it within this many seconds. Off (0,
+    # identity asked on every request) until the trade is measured and chosen: see docs/benchmarks.md.
+    session_cache_seconds: float = 0.0
     # Cookies: `__Host-` (Secure, Path=/, no Domain) for the session, HttpOnly and SameSite=Strict; the CSRF
     # token's cookie is readable by the web client, which echoes it in the X-CSRF-Token header.
     session_cookie: str = "__Host-eportal_session"

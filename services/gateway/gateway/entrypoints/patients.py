@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from gateway.adapters.services import Services, upstream_problem
-from gateway.auth import Principal, audit, staff
+from gateway.auth import Principal, audit, session_cache, staff
 from kit.errors import DomainError
 
 router = APIRouter(prefix="/api/v1/staff", tags=["pasientliste"])
@@ -138,6 +138,7 @@ async def change_patient(patient_id: uuid.UUID, body: PatientChange, request: Re
         await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=str(patient_id),
                     action="update", outcome=f"refused:{exc.code}")
         raise
+    session_cache(request).forget_subject(patient_id)  # e.g. the first contact done: the portal opens at once
     await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=str(patient_id),
                 action="update:" + ",".join(sorted(changes)))
     return changed

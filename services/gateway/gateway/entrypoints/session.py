@@ -25,6 +25,7 @@ from gateway.auth import (
     current_principal,
     patient,
     presented_token,
+    session_cache,
     staff,
 )
 from gateway.settings import GatewaySettings
@@ -118,6 +119,7 @@ async def _end_presented_session(request: Request) -> None:
     except AuthRequired:
         return
     if presented is not None:
+        session_cache(request).forget(presented[0])
         await _services(request).call("identity", "POST", "/internal/sessions/end", json={"token": presented[0]})
 
 
