@@ -77,5 +77,8 @@ def serve(app: FastAPI, host: str, port: int) -> None:
     """Run one service in this process (`python -m <service>`)."""
     # Keep-alive longer than clients' pools keep idle connections (httpx: 5 s), so the server never closes
     # a connection the client is just reusing (a ReadError under load); an ingress's is longer still.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+    # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from any loopback peer and hand the
+    # forged address on as the client's (a login flood from one machine spread over made-up addresses); the
+    # gateway reads the header itself, as far as its settings.trusted_proxy_hops trust it (tests/security).
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False,
                 lifespan="on", timeout_graceful_shutdown=10, timeout_keep_alive=75)
