@@ -1,6 +1,8 @@
 """Stateful property tests (Hypothesis rule-based state machines) of booking and billing, against their real
-handlers and databases: for any order of booking, cancelling, answering, paying, frikort and clock moves,
-the invariants hold. A small model of our own predicts each outcome; the database is then checked whole.
+handlers and databases: for any order of booking, cancelling (patient and staff), answering (and the answer
+redelivered), frikort, payments by hand and in the bank's OCR files (with unknown KIDs, reversals and the
+same file twice), the overdue job and clock moves, the invariants hold. A small model of our own predicts
+each outcome; the database is then checked whole.
 
 The clock moves in whole hours from a Monday before Easter 2026, so Maundy Thursday, Good Friday, Easter
 Monday and weekends all come into play for the cancellation rule."""
@@ -8,6 +10,7 @@ Monday and weekends all come into play for the cancellation rule."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import uuid
 from collections.abc import Coroutine
@@ -20,10 +23,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule, run_state_machine_as_test
 
 from billing.bootstrap import build as build_billing
-from billing.domain.kid import is_valid_kid
+from billing.domain.kid import is_valid_kid, kid_for
+from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
+from billing.domain.ocr_writer import render
 from billing.handlers.claims import mark_overdue_invoices
 from billing.handlers.invoicing import bill_answered_econsultation, register_frikort
-from billing.handlers.payments import register_payment
+from billing.handlers.payments import import_ocr_file, register_payment
 from booking import handlers as booking
 from booking.bootstrap import build as build_booking
 from contracts.events import EConsultAnswered
@@ -199,6 +204,7 @@ def test_booking_holds_its_invariants_in_any_order(stack_env: StackEnv) -> None:
 # --- billing ----------------------------------------------------------------------------------------
 
 DOCTOR = uuid.UUID("5d1e2f3a-7b8c-4d9e-8f01-23456789abcd")
+TRANSMISSIONS = itertools.count(1)  # OCR transmission numbers: unique over the whole run, as the bank's are
 BIRTHS = [date(1980, 5, 17), date(2012, 1, 1), date(1955, 9, 9)]  # the second is under 16 in 2026
 
 
@@ -224,6 +230,9 @@ class BillingMachine(RuleBasedStateMachine):
         self.frikort: set[uuid.UUID] = set()
         self.exempt_expected: dict[uuid.UUID, str | None] = {}
         self.job_day: date | None = None  # the day the overdue job last ran
+        self.office = uuid.uuid4()  # registers this example's payments and imports
+        self.files: list[bytes] = []  # OCR files imported, each may come again
+        self.money_in = 0  # every øre the bank or the office reported: all of it must be kept
 
     def _bill(self, event: EConsultAnswered) -> None:
         rt = self.running.runtime
@@ -268,7 +277,51 @@ class BillingMachine(RuleBasedStateMachine):
         amount = {"full": max(outstanding, 1), "part": max(outstanding // 2, 1), "over": outstanding + 100}[part]
         rt = self.running.runtime
         self.running.run(register_payment(rt.pool, rt.outbox, rt.clock, kid=invoice["kid"], amount_ore=amount,
-                                          paid_on=oslo(self.clock.now()).date(), registered_by=DOCTOR))
+                                          paid_on=oslo(self.clock.now()).date(), registered_by=self.office))
+        self.money_in += amount
+
+    @rule(data=st.data(), unknown=st.booleans(), reversal=st.booleans())
+    def ocr_file(self, data: st.DataObject, unknown: bool, reversal: bool) -> None:
+        """The bank's OCR file: payments of some invoices (full, part or over), perhaps one with a KID that is
+        not ours and a reversal of an earlier payment; imported all or nothing."""
+        invoices = self._invoices()
+        chosen = data.draw(st.lists(st.sampled_from(invoices), max_size=3, unique_by=lambda i: i["kid"])) \
+            if invoices else []
+        today = oslo(self.clock.now()).date()
+        lines: list[tuple[str, int]] = []
+        for invoice in chosen:
+            outstanding = invoice["amount_ore"] - invoice["paid_ore"]
+            lines.append((invoice["kid"], data.draw(st.sampled_from(
+                [max(outstanding, 1), max(outstanding // 2, 1), max(outstanding + 100, 100)]))))
+        if unknown:
+            lines.append((kid_for(10**9 - 1 - next(TRANSMISSIONS)), 25_900))  # valid KID, no invoice of ours
+        if reversal and invoices:
+            lines.append((data.draw(st.sampled_from(invoices))["kid"], -100))
+        if not lines:
+            return
+        transactions = tuple(OcrTransaction(n, 18 if amount < 0 else 10, today, amount, kid)
+                             for n, (kid, amount) in enumerate(lines, start=1))
+        rt = self.running.runtime
+        transmission = OcrTransmission(f"{next(TRANSMISSIONS):07d}", (OcrAssignment(
+            "0000001", rt.state["terms"].account_number, transactions),))
+        content = render(transmission, today).encode("iso-8859-1")
+        report = self.running.run(import_ocr_file(rt.pool, rt.outbox, rt.clock, rt.state["terms"], content=content,
+                                                  imported_by=self.office))
+        assert not report["already_imported"]
+        assert report["summary"]["transactions"] == len(lines)
+        assert report["summary"]["unknown_kid"] == int(unknown)
+        self.files.append(content)
+        self.money_in += sum(amount for _, amount in lines)
+
+    @rule(data=st.data())
+    def the_same_ocr_file_again(self, data: st.DataObject) -> None:
+        if not self.files:
+            return
+        rt = self.running.runtime
+        report = self.running.run(import_ocr_file(rt.pool, rt.outbox, rt.clock, rt.state["terms"],
+                                                  content=data.draw(st.sampled_from(self.files)),
+                                                  imported_by=self.office))
+        assert report["already_imported"]  # and the invariant sees no payment twice
 
     @rule(days=st.sampled_from([1, 7, 15, 30]))
     def days_pass_and_the_overdue_job_runs(self, days: int) -> None:
@@ -293,10 +346,13 @@ class BillingMachine(RuleBasedStateMachine):
             assert charges[econsult_id]["exempt_reason"] == expected
             assert (econsult_id in by_econsult) == (expected is None)
         assert len({i["kid"] for i in invoices}) == len(invoices)
+        kept = self.running.fetch("SELECT coalesce(sum(amount_ore), 0) AS total FROM payments WHERE registered_by = $1",
+                                  self.office)
+        assert kept[0]["total"] == self.money_in  # every payment kept once, placed or not, never lost
         for i in invoices:
             assert is_valid_kid(i["kid"])
-            paid = sum(r["amount_ore"] for r in self.running.fetch(
-                "SELECT amount_ore FROM payments WHERE invoice_id = $1", i["id"]))
+            paid = sum(r["amount_ore"] for r in self.running.fetch(  # a reversal is kept but pays nothing
+                "SELECT amount_ore FROM payments WHERE invoice_id = $1 AND outcome <> 'reversal'", i["id"]))
             assert i["paid_ore"] == paid
             expected_status = ("open" if paid <= 0 else "part_paid" if paid < i["amount_ore"]
                                else "paid" if paid == i["amount_ore"] else "over_paid")
