@@ -28,6 +28,8 @@ from typing import Any
 import asyncpg
 import httpx
 
+from billing.domain.invoice import status_after
+from billing.domain.kid import is_valid_kid
 from kit.clock import OSLO
 from tests.support.infra import LocalProcesses, delete_topics
 from tests.support.portal import Session, add_staff, log_in_patient, log_in_staff, register_patient
@@ -46,12 +48,15 @@ class Accepted:
     decided: set[str] = field(default_factory=set)
     asked: set[str] = field(default_factory=set)
     answered: set[str] = field(default_factory=set)
+    paid: set[str] = field(default_factory=set)  # payment ids the billing office registered
 
 
 @dataclass
 class Clinic:
     doctors: list[Session]
     patients: list[tuple[Session, list[str]]]  # session, medication ids
+    reception: Session | None = None  # cancels appointments at any time (a patient may not at weekends)
+    office: Session | None = None  # the billing office: registers payments
     appointments: dict[str, Session] = field(default_factory=dict)
 
 
@@ -68,6 +73,8 @@ class Chaos:
 
     async def clinic(self, http: httpx.AsyncClient, doctors: int, patients_each: int) -> Clinic:
         clinic = Clinic([], [])
+        clinic.reception = await log_in_staff(http, *await add_staff(self.system, "reception"))
+        clinic.office = await log_in_staff(http, *await add_staff(self.system, "billing"))
         for n in range(doctors):
             doctor = await log_in_staff(http, *await add_staff(self.system, "doctor", name=f"Dr. Kaos {n}"))
             clinic.doctors.append(doctor)
@@ -99,18 +106,22 @@ class Chaos:
         roll = self.rng.random()
         me, medicines = self.rng.choice(clinic.patients)
         try:
-            if roll < 0.30:
+            if roll < 0.27:
                 await self._book(http, clinic, me)
-            elif roll < 0.40:
+            elif roll < 0.34:
                 await self._cancel(http, clinic)
-            elif roll < 0.55:
+            elif roll < 0.39:
+                await self._staff_cancel(http, clinic)
+            elif roll < 0.52:
                 await self._renew(http, me, medicines)
-            elif roll < 0.70:
+            elif roll < 0.65:
                 await self._ask(http, me)
-            elif roll < 0.82:
+            elif roll < 0.77:
                 await self._answer(http, self.rng.choice(clinic.doctors))
-            elif roll < 0.94:
+            elif roll < 0.88:
                 await self._decide(http, self.rng.choice(clinic.doctors))
+            elif roll < 0.94:
+                await self._pay(http, clinic)
             else:
                 await self._read(http, me)
         except (httpx.HTTPError, ValueError, KeyError) as exc:  # a killed process mid-answer: ambiguous
@@ -143,6 +154,31 @@ class Chaos:
         cancelled = await http.delete(f"/api/v1/appointments/{appointment}", headers=me.headers)
         if self._count("cancel", cancelled):
             self.accepted.cancelled.add(appointment)
+
+    async def _staff_cancel(self, http: httpx.AsyncClient, clinic: Clinic) -> None:
+        if not clinic.appointments or clinic.reception is None:
+            return
+        appointment = self.rng.choice(sorted(clinic.appointments))
+        clinic.appointments.pop(appointment)
+        cancelled = await http.delete(f"/api/v1/staff/appointments/{appointment}", headers=clinic.reception.headers)
+        if self._count("staff_cancel", cancelled):
+            self.accepted.cancelled.add(appointment)
+
+    async def _pay(self, http: httpx.AsyncClient, clinic: Clinic) -> None:
+        """The billing office registers a payment of an open invoice: the outstanding amount, or a part of it."""
+        if clinic.office is None:
+            return
+        found = await http.get("/api/v1/staff/invoices", headers=clinic.office.headers,
+                               params={"status": self.rng.choice(["open", "part_paid"]), "limit": 50})
+        if not self._count("invoices", found) or not found.json()["items"]:
+            return
+        invoice = self.rng.choice(found.json()["items"])
+        outstanding = max(1, int(invoice["outstanding_ore"]))
+        paid = await http.post("/api/v1/staff/payments", headers=clinic.office.headers, json={
+            "kid": invoice["kid"], "amount_ore": self.rng.choice([outstanding, max(1, outstanding // 2)]),
+            "paid_on": date.today().isoformat()})
+        if self._count("pay", paid):
+            self.accepted.paid.add(paid.json()["payment_id"])
 
     async def _renew(self, http: httpx.AsyncClient, me: Session, medicines: list[str]) -> None:
         asked = await http.post("/api/v1/renewals", headers=me.headers,
@@ -268,12 +304,18 @@ def _uuid(value: str) -> Any:
     return uuid.UUID(value)
 
 
-async def events_of(system: System, service: str, event_type: str, ids: set[str]) -> Counter[str]:
+# What names the accepted object in its event: the Kafka key (the aggregate), or a field of the payload.
+EVENT_KEYS = {"message_key": "message_key", "payment_id": "envelope->'payload'->>'payment_id'"}
+
+
+async def events_of(system: System, service: str, event_type: str, ids: set[str],
+                    by: str = "message_key") -> Counter[str]:
+    key = EVENT_KEYS[by]
     conn = await _db(system, service)
     try:
-        rows = await conn.fetch("""SELECT message_key, count(*) AS n FROM outbox
-                                   WHERE envelope->>'event_type' = $1 AND message_key = ANY($2::text[])
-                                   GROUP BY message_key""", event_type, sorted(ids))
+        rows = await conn.fetch(f"""SELECT {key} AS message_key, count(*) AS n FROM outbox
+                                    WHERE envelope->>'event_type' = $1 AND {key} = ANY($2::text[])
+                                    GROUP BY 1""", event_type, sorted(ids))
     finally:
         await conn.close()
     return Counter({r["message_key"]: r["n"] for r in rows})
@@ -284,8 +326,8 @@ async def check(system: System, accepted: Accepted) -> dict[str, Any]:
     report: dict[str, Any] = {}
     failures: list[str] = []
 
-    async def exactly_once(name: str, service: str, event_type: str, ids: set[str]) -> None:
-        counts = await events_of(system, service, event_type, ids)
+    async def exactly_once(name: str, service: str, event_type: str, ids: set[str], by: str = "message_key") -> None:
+        counts = await events_of(system, service, event_type, ids, by)
         wrong = {i: counts.get(i, 0) for i in ids if counts.get(i, 0) != 1}
         report[name] = {"accepted": len(ids), "with_exactly_one_event": len(ids) - len(wrong)}
         if wrong:
@@ -298,11 +340,13 @@ async def check(system: System, accepted: Accepted) -> dict[str, Any]:
     await exactly_once("approvals", "prescription", "PrescriptionSent", accepted.decided)
     await exactly_once("econsultations", "econsult", "EConsultSubmitted", accepted.asked)
     await exactly_once("answers", "econsult", "EConsultAnswered", accepted.answered)
+    await exactly_once("payments", "billing", "InvoicePaid", accepted.paid, by="payment_id")
 
     conn = await _db(system, "booking")
     try:
         doubles = await conn.fetchval("""SELECT count(*) FROM (SELECT slot_id FROM appointments
                                          WHERE cancelled_at IS NULL GROUP BY slot_id HAVING count(*) > 1) d""")
+        report["patients_booking"] = await conn.fetchval("SELECT count(DISTINCT patient_id) FROM appointments")
         twice = await conn.fetchval("""SELECT count(*) FROM (SELECT patient_id FROM appointments
                                        WHERE cancelled_at IS NULL AND starts_at > now()
                                        GROUP BY patient_id HAVING count(*) > 1) d""")
@@ -320,12 +364,23 @@ async def check(system: System, accepted: Accepted) -> dict[str, Any]:
                                        GROUP BY econsult_id""", answered)
         exempt = await conn.fetchval("""SELECT count(*) FROM econsult_charges WHERE econsult_id = ANY($1)
                                         AND exempt_reason IS NOT NULL""", answered)
+        books = await conn.fetch("""SELECT i.kid, i.amount_ore, i.paid_ore, i.status,
+                                           coalesce((SELECT sum(p.amount_ore) FROM payments p WHERE p.invoice_id = i.id
+                                                     AND p.outcome <> 'reversal'), 0) AS payments
+                                    FROM invoices i""")
     finally:
         await conn.close()
     report["invoices"] = {"answered": len(answered), "decided": decisions, "invoiced": len(invoices),
                           "exempt": exempt, "more_than_one": sum(1 for r in invoices if r["n"] > 1)}
     if decisions != len(answered) or len(invoices) + exempt != len(answered) or any(r["n"] > 1 for r in invoices):
         failures.append(f"invoices: {report['invoices']}")
+    unbalanced = [r["kid"] for r in books if r["paid_ore"] != r["payments"]
+                  or r["status"] != status_after(r["amount_ore"], r["paid_ore"])]
+    bad_kids = [r["kid"] for r in books if not is_valid_kid(r["kid"])]
+    report["ledger"] = {"invoices": len(books), "kids_unique": len({r["kid"] for r in books}) == len(books),
+                        "kids_invalid": len(bad_kids), "balance_or_status_wrong": len(unbalanced)}
+    if unbalanced or bad_kids or not report["ledger"]["kids_unique"]:
+        failures.append(f"ledger: {report['ledger']}: {(unbalanced + bad_kids)[:5]}")
 
     conn = await _db(system, "notify")
     try:
@@ -391,6 +446,44 @@ async def chaos(commands: int, kills_each: int, workers: int, doctors: int, pati
         await asyncio.to_thread(delete_topics, infra.kafka_bootstrap, system.topic_prefix)
 
 
+def table(report: dict[str, Any]) -> str:
+    """The invariant table: what was checked, how many, how many broke it."""
+    rows: list[tuple[str, int, int]] = []
+    for name, what in (("bookings", "bookings"), ("cancellations", "cancellations"), ("renewals", "renewal requests"),
+                       ("approvals", "approvals (PrescriptionSent)"), ("econsultations", "eConsultations"),
+                       ("answers", "answers"), ("payments", "payments (InvoicePaid)")):
+        counts = report[name]
+        rows.append((f"accepted {what} with exactly one event", counts["accepted"],
+                     counts["accepted"] - counts["with_exactly_one_event"]))
+    rows.append(("slots with two appointments", report["bookings"]["accepted"], report["double_bookings"]))
+    rows.append(("patients with two future appointments", report["patients_booking"], report["patients_with_two"]))
+    inv = report["invoices"]
+    rows.append(("answers with exactly one billing decision", inv["answered"], abs(inv["answered"] - inv["decided"])))
+    rows.append(("answers invoiced once unless exempt", inv["answered"],
+                 abs(inv["answered"] - inv["invoiced"] - inv["exempt"]) + inv["more_than_one"]))
+    ledger = report["ledger"]
+    rows.append(("invoices with a valid, unique KID and balance and status that agree", ledger["invoices"],
+                 ledger["kids_invalid"] + ledger["balance_or_status_wrong"] + (0 if ledger["kids_unique"] else 1)))
+    notes = report["notifications"]
+    rows.append(("notifications: events with two messages on a channel", sum(notes["by_state"].values()),
+                 notes["events_with_two_messages_on_a_channel"]))
+    services = len(report["unpublished_outbox_rows"])
+    rows.append(("unpublished outbox rows (services)", services, sum(report["unpublished_outbox_rows"].values())))
+    rows.append(("duplicate inbox entries (services)", services, sum(report["inbox_duplicates"].values())))
+    rows.append(("dead letters (services)", services, sum(report["dead_letters"].values())))
+    rows.append(("answers that were a 500 (commands)", report["commands"], report["server_errors"]))
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'invariant':<{width}}  {'checked':>8}  {'broken':>6}", "-" * (width + 18)]
+    lines += [f"{name:<{width}}  {checked:>8}  {broken:>6}" for name, checked, broken in rows]
+    lines.append("-" * (width + 18))
+    lines.append(f"{report['commands']} commands in {report['seconds']} s, quiet after "
+                 f"{report['quiesced_in_seconds']} s;"
+                 f" SIGKILLs: {', '.join(f'{t} {n}' for t, n in report['kills'].items())};"
+                 f" PostgreSQL restarts: {report['postgres_restarts']}; seed {report['seed']}")
+    lines.append("every invariant held" if report["ok"] else "BROKEN: " + "; ".join(report["failures"]))
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=10_000)
@@ -409,8 +502,8 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{date.today().isoformat()}-chaos-{args.seed}.json"
     path.write_text(json.dumps(report, indent=2, default=str, ensure_ascii=False))
-    print(json.dumps({k: v for k, v in report.items() if k != "dead_letter_entries"}, indent=2, default=str,
-                     ensure_ascii=False))
+    print(json.dumps(report["outcomes"], indent=2, ensure_ascii=False))
+    print(table(report))
     print(f"report: {path}")
     return 0 if report["ok"] else 1
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chaos.run import chaos
+from tests.chaos.run import chaos, table
 
 pytestmark = pytest.mark.stack
 
@@ -20,8 +20,10 @@ async def test_a_short_chaos_run_keeps_every_invariant(tmp_path: Path) -> None:
     report = await chaos(commands=300, kills_each=1, workers=4, doctors=2, patients_each=5, pause=1.0, seed=seed,
                          workdir=tmp_path)
     print(json.dumps(report, indent=2, default=str, ensure_ascii=False))
+    print(table(report))
     assert report["ok"], f"seed {seed}: {report['failures']}"
     assert set(report["kills"]) == {"kafka", "identity", "booking", "prescription", "econsult", "billing", "notify",
                                     "gateway"}
     assert report["postgres_restarts"] == 1
     assert report["bookings"]["accepted"] > 0  # the run did real work between the kills
+    assert report["cancellations"]["accepted"] > 0  # reception's, on any day
