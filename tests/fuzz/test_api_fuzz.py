@@ -1,5 +1,5 @@
-"""Schemathesis against the running gateway's own OpenAPI (issue 11): every operation, logged in as a role
-that may use it (a patient, or the first staff role the route allows), examples generated from the schema
+"""Schemathesis against the running gateway's own OpenAPI (issue 11): every operation, logged in as each role
+that may use it (a patient, or every staff role the route allows), examples generated from the schema
 and from its negation. No answer is a server error; every answer matches the documented content type and
 response schema; input that breaks the schema is refused with a 4xx.
 
@@ -40,18 +40,19 @@ CHECKS = [not_a_server_error, content_type_conformance, response_schema_conforma
 SESSION_ENDING = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/staff/auth/logout")}
 
 
-def roles_by_route() -> dict[tuple[str, str], str]:
-    """Who the fuzzer logs in as for each operation: the role the route is for (`patient` when it is public)."""
-    found: dict[tuple[str, str], str] = {}
+def roles_by_route() -> dict[tuple[str, str], tuple[str, ...]]:
+    """Who the fuzzer logs in as for each operation: every role the route is for (`patient` when it is public
+    or the patient's own), since each role's session takes a different way through the route."""
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
     for router in ROUTERS:
         for route in router.routes:
             path = getattr(route, "path", "")
-            role = "patient"
+            roles: tuple[str, ...] = ("patient",)
             for dependency in route.dependant.dependencies if hasattr(route, "dependant") else []:
                 if hasattr(dependency.call, "roles"):
-                    role = (dependency.call.roles or STAFF_ROLES)[0]
+                    roles = tuple(dependency.call.roles or STAFF_ROLES)
             for method in getattr(route, "methods", ()):
-                found[(method, path)] = role
+                found[(method, path)] = roles
     return found
 
 
@@ -88,21 +89,25 @@ def test_the_api_never_fails_and_answers_as_documented(fuzz_sessions: dict[str, 
                                                        live_system: System) -> None:
     schema = schemathesis.openapi.from_url(f"{live_system.gateway_url}/api/openapi.json")
     failures: list[str] = []
-    fuzzed = 0
+    fuzzed, as_roles = 0, set()
     for result in schema.get_all_operations():
         operation = result.ok()
         key = (operation.method.upper(), operation.path)
         if key in SESSION_ENDING:
-            continue  # ends the shared session; covered by tests/e2e/test_login_live.py
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            try:
-                fuzz_operation(operation, mode, live_system.gateway_url, fuzz_sessions[ROLES.get(key, "patient")])
-            except Unsatisfiable:
-                assert mode is GenerationMode.NEGATIVE, key  # an operation without input has nothing to negate
-            except (Exception, BaseExceptionGroup) as exc:  # every failing operation, then fail once with all
-                failures.append(f"{key[0]} {key[1]} ({mode.value}): {type(exc).__name__}: {str(exc)[:600]}")
+            continue  # ends the shared session; covered by tests/e2e/test_login_live.py and tests/security
+        for role in ROLES.get(key, ("patient",)):
+            as_roles.add(role)
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                try:
+                    fuzz_operation(operation, mode, live_system.gateway_url, fuzz_sessions[role])
+                except Unsatisfiable:
+                    assert mode is GenerationMode.NEGATIVE, key  # an operation without input has nothing to negate
+                except (Exception, BaseExceptionGroup) as exc:  # every failing operation, then fail once with all
+                    failures.append(f"{key[0]} {key[1]} as {role} ({mode.value}): {type(exc).__name__}: "
+                                    f"{str(exc)[:600]}")
         fuzzed += 1
     assert fuzzed >= 45
+    assert as_roles == {"patient", *STAFF_ROLES}
     assert not failures, "\n\n".join(failures)
 
 
