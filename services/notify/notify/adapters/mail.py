@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 import aiosmtplib
 from pydantic import SecretStr
@@ -42,7 +42,8 @@ class SmtpMailer:
         msg["To"] = to
         msg["Subject"] = subject
         msg["Date"] = formatdate(localtime=False)
-        msg["Message-ID"] = make_msgid(idstring=delivery_id, domain="eportal.notify")
+        # The delivery id alone, the same on every try (make_msgid would add a time and a random part).
+        msg["Message-ID"] = f"<{delivery_id}@eportal.notify>"
         msg.set_content(body)
         for attachment in attachments:
             msg.add_attachment(attachment.content, maintype=attachment.maintype, subtype=attachment.subtype,
