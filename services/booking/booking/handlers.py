@@ -13,7 +13,7 @@ from booking.adapters.schedules import ScheduleRepository
 from booking.domain import appointments as rules
 from booking.domain.appointments import Appointment, CancelledBy, Slot
 from booking.domain.clinic import ClinicCalendar
-from booking.domain.errors import AppointmentNotFound, OneFutureAppointment
+from booking.domain.errors import AppointmentNotFound, NotOwnSchedule, OneFutureAppointment, SlotNotFound
 from booking.domain.schedule import WeeklyTemplate, single_slot
 from booking.settings import DEFAULT_HORIZON_DAYS, BookingSettings
 from contracts.events import AppointmentBooked, AppointmentCancelled, AppointmentReminderDue
@@ -89,6 +89,22 @@ async def open_single_slot(runtime: ServiceRuntime, doctor_id: uuid.UUID, start:
         day = oslo(start).date()
         times = single_slot(start, minutes, now, ClinicCalendar(await repo.closed_days(day, day)))
         return await repo.add_single_slot(doctor_id, times, online)
+
+
+async def set_slot_online(runtime: ServiceRuntime, slot_id: uuid.UUID, online: bool, *,
+                          doctor_id: uuid.UUID | None = None) -> Slot:
+    """Open a slot for online booking or close it (kept for the phone, say). An appointment already in it
+    stays. `doctor_id`: the caller is that doctor, who changes only their own schedule."""
+    async with transaction(runtime.pool) as conn:
+        repo = ScheduleRepository(conn)
+        slot = await repo.slot_for_change(slot_id)
+        if slot is None or slot.withdrawn:
+            raise SlotNotFound()
+        if doctor_id is not None and slot.doctor_id != doctor_id:
+            raise NotOwnSchedule()
+        if slot.online == online:
+            return slot
+        return await repo.set_online(slot_id, online)
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,40 @@ async def test_a_single_slot_and_closed_days(booking_service: Booking) -> None:
     assert closed_slot.json()["code"] == "booking.clinic_closed"
 
 
+async def test_staff_close_a_slot_for_online_booking_and_open_it_again(booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    kari, ola = await svc.listed(gp, 2)
+    await svc.template(gp, day_starts="08:00", day_ends="09:00")
+    first, second, _ = await svc.free(kari, "2026-03-04", "2026-03-04")
+
+    closed = await svc.client.patch(f"/internal/slots/{first['id']}", json={"online": False})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["online"] is False
+    assert first["id"] not in {s["id"] for s in await svc.free(kari, "2026-03-04", "2026-03-04")}
+    status, body = await book(svc, kari, first["id"])
+    assert (status, body["code"]) == (422, "booking.slot_unavailable")
+    calendar = (await svc.client.get("/internal/calendar", params={"doctor_id": str(gp), "from": "2026-03-04",
+                                                                   "to": "2026-03-04"})).json()["items"]
+    assert (calendar[0]["slot_id"], calendar[0]["online"]) == (first["id"], False)  # staff still see it
+
+    opened = await svc.client.patch(f"/internal/slots/{first['id']}", json={"online": True, "doctor_id": str(gp)})
+    assert opened.status_code == 200, opened.text
+    assert (await book(svc, kari, first["id"]))[0] == 201
+
+    # Closing a booked slot for online booking leaves its appointment standing.
+    assert (await book(svc, ola, second["id"]))[0] == 201
+    assert (await svc.client.patch(f"/internal/slots/{second['id']}", json={"online": False})).status_code == 200
+    theirs = (await svc.client.get("/internal/appointments", params={"patient_id": str(ola)})).json()["items"]
+    assert [a["status"] for a in theirs] == ["booked"]
+
+    other_doctor = await svc.client.patch(f"/internal/slots/{first['id']}",
+                                          json={"online": False, "doctor_id": str(uuid.uuid4())})
+    assert (other_doctor.status_code, other_doctor.json()["code"]) == (403, "forbidden")
+    unknown = await svc.client.patch(f"/internal/slots/{uuid.uuid4()}", json={"online": False})
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
+
+
 async def test_templates_skip_holidays_and_the_horizon_rolls_forward(booking_service: Booking) -> None:
     svc = booking_service
     gp = uuid.uuid4()

@@ -183,6 +183,29 @@ async def test_a_doctor_opens_slots_only_in_their_own_schedule(gateway: Gateway)
     assert theirs.status_code == 403
 
 
+async def test_staff_close_a_slot_for_online_booking_a_doctor_only_their_own(gateway: Gateway) -> None:
+    slot = a_slot()
+    path = f"/internal/slots/{slot['id']}"
+    gateway.booking.answers[("PATCH", path)] = {**slot, "online": False}
+    gateway.act_as(a_staff("doctor"))
+    closed = await gateway.client.patch(f"/api/v1/staff/slots/{slot['id']}", json={"online": False})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["online"] is False
+    assert gateway.booking.calls[-1] == ("PATCH", path, {"json": {"online": False, "doctor_id": str(DOCTOR)}})
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    assert (await gateway.client.patch(f"/api/v1/staff/slots/{slot['id']}", json={"online": False})).status_code == 200
+    assert gateway.booking.calls[-1] == ("PATCH", path, {"json": {"online": False}})
+    calls = len(gateway.booking.calls)
+    for principal in (a_patient(), a_staff("billing", uuid.uuid4())):
+        gateway.act_as(principal)
+        assert (await gateway.client.patch(f"/api/v1/staff/slots/{slot['id']}",
+                                           json={"online": True})).status_code == 403
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    assert (await gateway.client.patch(f"/api/v1/staff/slots/{slot['id']}", json={"online": "kanskje"})).status_code \
+        == 422
+    assert len(gateway.booking.calls) == calls
+
+
 async def test_reception_opens_a_weekly_template_for_a_named_doctor(gateway: Gateway) -> None:
     gateway.act_as(a_staff("reception", uuid.uuid4()))
     gateway.booking.answers[("POST", "/internal/templates")] = {"id": str(uuid.uuid4()), "slots_made": 120}
@@ -262,5 +285,5 @@ async def test_closed_days_are_for_reception(gateway: Gateway) -> None:
 async def test_the_routes_are_in_the_public_api_document(gateway: Gateway) -> None:
     paths = (await gateway.client.get("/api/openapi.json")).json()["paths"]
     assert {"/api/v1/slots", "/api/v1/appointments", "/api/v1/appointments/{appointment_id}",
-            "/api/v1/staff/slots", "/api/v1/staff/appointments",
+            "/api/v1/staff/slots", "/api/v1/staff/slots/{slot_id}", "/api/v1/staff/appointments",
             "/api/v1/staff/appointments/{appointment_id}"} <= set(paths)

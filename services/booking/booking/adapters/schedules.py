@@ -120,6 +120,16 @@ class ScheduleRepository:
         row = await self._conn.fetchrow("SELECT * FROM slots WHERE id = $1 FOR SHARE", slot_id)
         return _slot(row) if row else None
 
+    async def slot_for_change(self, slot_id: uuid.UUID) -> Slot | None:
+        """The slot, locked against bookings in flight (they hold it FOR SHARE): a booking either commits
+        first or, waiting, reads the slot as changed."""
+        row = await self._conn.fetchrow("SELECT * FROM slots WHERE id = $1 FOR NO KEY UPDATE", slot_id)
+        return _slot(row) if row else None
+
+    async def set_online(self, slot_id: uuid.UUID, online: bool) -> Slot:
+        row = await self._conn.fetchrow("UPDATE slots SET online = $2 WHERE id = $1 RETURNING *", slot_id, online)
+        return _slot(row)
+
     async def free_slots(self, doctor_id: uuid.UUID, start: datetime, end: datetime, limit: int) -> list[Slot]:
         """Open, unbooked slots starting in [start, end)."""
         rows = await self._conn.fetch(FREE_SLOTS, doctor_id, start, end, limit)

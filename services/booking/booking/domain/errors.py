@@ -53,5 +53,13 @@ class InvalidTemplate(DomainError):
     code, status, title = "booking.invalid_template", 422, "Ukemalen er ugyldig."
 
 
+class SlotNotFound(DomainError):
+    code, status, title = "not_found", 404, "Fant ikke timen i timeboken."
+
+
+class NotOwnSchedule(DomainError):
+    code, status, title = "forbidden", 403, "Du kan bare endre din egen timebok."
+
+
 class AppointmentNotFound(DomainError):
     code, status, title = "not_found", 404, "Fant ikke timen."

@@ -14,7 +14,16 @@ from booking.adapters.schedules import ScheduleRepository
 from booking.domain.clinic import ClinicCalendar
 from booking.domain.errors import AppointmentNotFound, NotListed
 from booking.domain.schedule import WeeklyTemplate, local_day_bounds
-from booking.entrypoints.schemas import AppointmentOut, BookIn, CancelIn, ClosedDayIn, SingleSlotIn, SlotOut, TemplateIn
+from booking.entrypoints.schemas import (
+    AppointmentOut,
+    BookIn,
+    CancelIn,
+    ClosedDayIn,
+    SingleSlotIn,
+    SlotOnlineIn,
+    SlotOut,
+    TemplateIn,
+)
 from booking.settings import BookingSettings
 from kit.clock import oslo
 from kit.errors import DomainError
@@ -133,6 +142,13 @@ async def calendar(request: Request, doctor_id: uuid.UUID, start: Annotated[str 
 @router.post("/slots", status_code=status.HTTP_201_CREATED)
 async def open_slot(body: SingleSlotIn, request: Request) -> SlotOut:
     slot = await handlers.open_single_slot(_runtime(request), body.doctor_id, body.start, body.minutes, body.online)
+    return SlotOut.of(slot)
+
+
+@router.patch("/slots/{slot_id}")
+async def change_slot(slot_id: uuid.UUID, body: SlotOnlineIn, request: Request) -> SlotOut:
+    """Open a slot for online booking or close it; a booked appointment in it stays."""
+    slot = await handlers.set_slot_online(_runtime(request), slot_id, body.online, doctor_id=body.doctor_id)
     return SlotOut.of(slot)
 
 

@@ -46,6 +46,11 @@ class SingleSlotIn(Strict):
     online: bool = True
 
 
+class SlotOnlineIn(Strict):
+    online: bool
+    doctor_id: uuid.UUID | None = Field(default=None, description="The caller is this doctor: only their own slots.")
+
+
 class TemplateIn(Strict):
     doctor_id: uuid.UUID
     weekdays: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays: 1 is Monday")

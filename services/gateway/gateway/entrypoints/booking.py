@@ -77,6 +77,10 @@ class WeeklyTemplateIn(Strict):
     weekly: WeeklyIn
 
 
+class SlotOnlineIn(Strict):
+    online: bool = Field(description="true: åpen for bestilling på nett; false: stengt (en bestilt time blir stående).")
+
+
 class ClosedDayIn(Strict):
     day: date
     reason: str | None = Field(default=None, max_length=200)
@@ -216,6 +220,17 @@ async def open_slots(body: SingleSlotIn | WeeklyTemplateIn, request: Request,
     made = await _services(request).call("booking", "POST", "/internal/templates", json={
         "doctor_id": doctor_id, **body.weekly.model_dump(mode="json")})
     return {"kind": "weekly", **made}
+
+
+@router.patch("/staff/slots/{slot_id}", summary="Åpne eller stenge en time for bestilling på nett",
+              response_model=SlotOut)
+async def change_slot(slot_id: uuid.UUID, body: SlotOnlineIn, request: Request,
+                      principal: Principal = Depends(clinic_staff)) -> Any:
+    """A doctor changes slots in their own schedule only (booking checks the slot's doctor); reception any."""
+    payload: dict[str, Any] = {"online": body.online}
+    if principal.role == "doctor":
+        payload["doctor_id"] = str(principal.subject_id)
+    return await _services(request).call("booking", "PATCH", f"/internal/slots/{slot_id}", json=payload)
 
 
 @router.post("/staff/closed-days", status_code=status.HTTP_201_CREATED, summary="Stengt dag på legekontoret",
