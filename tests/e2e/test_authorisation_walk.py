@@ -113,7 +113,8 @@ async def build_world(system: System, http: httpx.AsyncClient) -> World:
         await asyncio.sleep(0.2)
         invoices = await http.get("/api/v1/invoices", headers=pa)
     assert items, "no invoice for the answered eConsultation"
-    objects = {"patient_id": str(a.id), "appointment_id": booked.json()["id"], "medication_id": medicine.json()["id"],
+    objects = {"patient_id": str(a.id), "slot_id": slot.json()["id"], "appointment_id": booked.json()["id"],
+               "medication_id": medicine.json()["id"],
                "renewal_id": renewal.json()["id"], "econsult_id": asked.json()["id"], "invoice_id": items[0]["id"]}
     return World(sessions, objects)
 
@@ -137,6 +138,7 @@ def valid_body(route: Route, objects: dict[str, str]) -> dict[str, Any] | None:
             "name": "Levaxin", "strength": "50 mikrog", "atc_code": "H03AA01", "reseptgruppe": "C", "fixed": True,
             "prescribed_by": "here"},
         "/api/v1/staff/patients/{patient_id}/medications/{medication_id}": {"strength": "1000 mg"},
+        "/api/v1/staff/slots/{slot_id}": {"online": False},
     }
     return bodies.get(route.path, {}) if route.method in ("POST", "PUT", "PATCH") else None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 import os
 import uuid
 from collections.abc import Coroutine
@@ -205,6 +206,10 @@ def test_booking_holds_its_invariants_in_any_order(stack_env: StackEnv) -> None:
 
 DOCTOR = uuid.UUID("5d1e2f3a-7b8c-4d9e-8f01-23456789abcd")
 TRANSMISSIONS = itertools.count(1)  # OCR transmission numbers: unique over the whole run, as the bank's are
+# The machine's own data transmitter: a transmission number is unique per transmitter, and other tests import
+# files as Nets into the same database ("0000042"), so a shared one made this machine's payments look like
+# theirs, reported as duplicates, and made the replay of an example differ from its first run.
+TRANSMITTER = f"{secrets.randbelow(10**8):08d}"
 BIRTHS = [date(1980, 5, 17), date(2012, 1, 1), date(1955, 9, 9)]  # the second is under 16 in 2026
 
 
@@ -303,7 +308,7 @@ class BillingMachine(RuleBasedStateMachine):
                              for n, (kid, amount) in enumerate(lines, start=1))
         rt = self.running.runtime
         transmission = OcrTransmission(f"{next(TRANSMISSIONS):07d}", (OcrAssignment(
-            "0000001", rt.state["terms"].account_number, transactions),))
+            "0000001", rt.state["terms"].account_number, transactions),), data_transmitter=TRANSMITTER)
         content = render(transmission, today).encode("iso-8859-1")
         report = self.running.run(import_ocr_file(rt.pool, rt.outbox, rt.clock, rt.state["terms"], content=content,
                                                   imported_by=self.office))
