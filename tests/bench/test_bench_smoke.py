@@ -19,6 +19,7 @@ async def test_every_scenario_runs_and_the_rush_books_each_slot_once(tmp_path: P
     results = await bench_run.bench(1.0, [1, 2], tmp_path, instance="test")
     assert [t["concurrency"] for t in results["traffic"]] == [1, 2]
     assert all(t["cpu"]["ms_per_request"]["gateway"] > 0 for t in results["traffic"])
+    assert [t["concurrency"] for t in results["traffic_session_cache"]] == [1, 2]
     assert results["limits"]["pgbench_booking_shape"]["tps"] > 0
     assert results["limits"]["kafka_producer"]["records_per_s"] > 0
     rush = results["rush"]
