@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import secrets
 import os
+import secrets
 import uuid
 from collections.abc import Coroutine
 from datetime import date, datetime, timedelta
