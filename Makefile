@@ -17,7 +17,7 @@ KUSTOMIZE_VERSION := v5.8.1
 KUSTOMIZE := $(TOOLS)/bin/kustomize
 KUSTOMIZE_STAMP := $(TOOLS)/.kustomize-$(KUSTOMIZE_VERSION)
 
-.PHONY: help install run stop status test test-fast lint typecheck asyncapi bench chaos clean kustomize web-test
+.PHONY: help install run stop status test test-fast lint typecheck asyncapi bench profile chaos clean kustomize web-test
 
 help:
 	@echo "make run        start the whole system with demo data (Ctrl-C stops it)"
@@ -112,3 +112,8 @@ chaos: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .local .mypy_cache .ruff_cache .pytest_cache
+
+# Where a request's CPU goes: py-spy samples the gateway, identity and booking under the traffic mix of
+# make bench (its stack instance), by library and by function (bench/results/<date>-profile.md).
+profile: install
+	@$(PY) -m bench.profile

@@ -24,6 +24,7 @@ import secrets
 import signal
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,8 @@ class Bench:
 
     # --- 1. patient traffic -------------------------------------------------------------------------
 
-    async def traffic(self, sessions: list[Session], steps: list[int], seconds: float) -> list[dict[str, Any]]:
+    def traffic_user(self, sessions: list[Session]) -> Callable[[Recorder, int], Awaitable[None]]:
+        """One patient of the traffic mix: each loop does one thing, as patients' visits do."""
         window = (date.today() + timedelta(days=3)).isoformat(), (date.today() + timedelta(days=30)).isoformat()
 
         async def user(rec: Recorder, n: int) -> None:
@@ -166,7 +168,10 @@ class Bench:
                 await rec.call("POST /auth/login", self.http.post(
                     "/api/v1/auth/login", json={"national_id": synthetic_national_id(date(1901, 1, 1), n % 900)}),
                     ok=(202, 429))
+        return user
 
+    async def traffic(self, sessions: list[Session], steps: list[int], seconds: float) -> list[dict[str, Any]]:
+        user = self.traffic_user(sessions)
         out = []
         for concurrency in steps:
             before = cpu_snapshot(self.system, self.infra)

@@ -1,0 +1,160 @@
+"""`make profile`: where the CPU of a request goes. Starts the system on the bench stack instance, drives the
+patient traffic mix of `make bench` at one concurrency and samples the gateway, identity and booking with
+py-spy meanwhile; writes bench/results/<date>-profile.md (and each process's collapsed stacks beside it, for
+a flame graph tool) and prints the summary: CPU per library (the file of the innermost frame) and the
+functions that take most, inclusive.
+
+    python -m bench.profile --seconds 20 --concurrency 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.load import run_load
+from bench.run import Bench, cpu_per_request, cpu_snapshot, scaled
+from kit.clock import OSLO
+from tests.support.infra import LocalProcesses
+from tests.support.system import start_system, stop_system
+
+PROFILED = ("gateway", "identity", "booking")
+# py-spy names a frame's file from its package down (`starlette/routing.py`, `asyncio/events.py`).
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]+?)(?::\d+)?\)$")
+OURS = {"kit", "contracts", "identity", "booking", "prescription", "econsult", "billing", "notify", "gateway"}
+
+
+def py_spy() -> str:
+    found = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(found).exists():
+        raise SystemExit("py-spy is not installed: `make install` puts it in .venv (the dev group)")
+    return found
+
+
+def library(file: str) -> str:
+    """The library a frame belongs to: ours (by service), the standard library, or the installed package."""
+    top = file.split("/", 1)[0].removesuffix(".py")
+    if top in OURS:
+        return f"eportal:{top}"
+    if not top or top.startswith("<") or top in sys.stdlib_module_names:
+        return "stdlib"
+    return top
+
+
+def frames(stack: str) -> list[tuple[str, str]]:
+    """py-spy's raw (collapsed) frames `function (file:line)` as (function, file), outermost first."""
+    out = []
+    for frame in stack.split(";"):
+        match = _FRAME.match(frame.strip())
+        out.append((match["function"], match["file"]) if match else (frame.strip(), ""))
+    return out
+
+
+def summarise(collapsed: str, top: int = 20) -> dict[str, Any]:
+    """Samples per library and per function by self time (the innermost frame), and our own functions by
+    inclusive time (everything they called): where the CPU goes, and which of our steps it goes for."""
+    by_library: Counter[str] = Counter()
+    by_function: Counter[str] = Counter()
+    ours: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        stack_frames = frames(stack)
+        function, file = stack_frames[-1]
+        by_library[library(file)] += count
+        by_function[f"{function} ({file})"] += count
+        for name in {f"{f} ({fl})" for f, fl in stack_frames
+                     if library(fl).startswith("eportal:") and not fl.endswith(("__main__.py", "kit/http.py"))}:
+            ours[name] += count
+    share = (lambda n: round(100 * n / total, 1)) if total else (lambda n: 0.0)
+    return {"samples": total,
+            "by_library": [{"library": k, "pct": share(v)} for k, v in by_library.most_common(top)],
+            "self": [{"function": k, "pct": share(v)} for k, v in by_function.most_common(top)],
+            "ours_inclusive": [{"function": k, "pct": share(v)} for k, v in ours.most_common(top)]}
+
+
+async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, instance: str = "bench"
+                  ) -> dict[str, Any]:
+    infra = LocalProcesses(instance)
+    system = await asyncio.to_thread(start_system, infra, workdir)
+    bench = Bench(system, infra)
+    try:
+        doctor = await bench.doctor("Dr. Profil")
+        await bench.weekly_slots(doctor)
+        sessions = await bench.log_in(await bench.patients(doctor, scaled(100, 20)))
+        await bench.wait_known(doctor, sessions)
+        await bench.traffic(sessions, [concurrency], 3)  # warm: pools, caches, the first imports
+        samplers = {name: await asyncio.create_subprocess_exec(
+            py_spy(), "record", "--pid", str(system.procs[name].pid), "--duration", str(int(seconds)),
+            "--rate", "250", "--format", "raw", "--nonblocking", "--output", str(out / f"{name}.collapsed.txt"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for name in PROFILED}
+        before = cpu_snapshot(system, infra)
+        result = await run_load(bench.traffic_user(sessions), concurrency, seconds)
+        cpu = cpu_per_request(before, cpu_snapshot(system, infra), result.total_requests, result.seconds)
+        for name, sampler in samplers.items():
+            _, err = await sampler.communicate()
+            if sampler.returncode != 0:
+                raise RuntimeError(f"py-spy on {name}: {err.decode(errors='replace')[-500:]}")
+        return {"at": datetime.now(OSLO).isoformat(timespec="seconds"), "seconds": seconds,
+                "concurrency": concurrency, "throughput_rps": round(result.total_requests / result.seconds, 1),
+                "cpu": cpu, "processes": {name: summarise(await asyncio.to_thread(
+                    (out / f"{name}.collapsed.txt").read_text)) for name in PROFILED}}
+    finally:
+        await bench.close()
+        await asyncio.to_thread(stop_system, system, infra)
+
+
+def markdown(r: dict[str, Any]) -> str:
+    lines = [f"# eportal profile {r['at']}", "",
+             f"The patient traffic mix of `make bench` at concurrency {r['concurrency']} for {r['seconds']} s: "
+             f"{r['throughput_rps']} requests/s; CPU ms per request: "
+             + ", ".join(f"{k} {v}" for k, v in r["cpu"]["ms_per_request"].items()) + ".", ""]
+    for name, p in r["processes"].items():
+        lines += [f"## {name} ({p['samples']} samples)", "", "Self time by library:", "",
+                  report.table(p["by_library"][:12], ["library", "pct"]), "",
+                  "Self time by function:", "", report.table(p["self"][:15], ["function", "pct"]), "",
+                  "Our own steps, inclusive (what they called counted in):", "",
+                  report.table(p["ours_inclusive"][:15], ["function", "pct"]), ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--summarise", type=Path, help="only summarise the collapsed stacks of an earlier run")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--name", default="profile")
+    args = parser.parse_args()
+    if args.summarise:
+        for name in PROFILED:
+            print(json.dumps({name: summarise((args.summarise / f"{name}.collapsed.txt").read_text())}, indent=1))
+        return 0
+    out = Path("bench/results") / f"{datetime.now(OSLO).date().isoformat()}-{args.name}"
+    out.mkdir(parents=True, exist_ok=True)
+    workdir = Path(f".local/bench-profile-{secrets.token_hex(3)}")
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = asyncio.run(profile(args.seconds, args.concurrency, out, workdir))
+    text = markdown(results)
+    paths = report.write(args.name, results, text, None)
+    print(text)
+    print("written:", ", ".join(str(p) for p in paths.values()), "and the collapsed stacks in", out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
