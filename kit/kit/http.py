@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.errors import document_problems, install_problem_handlers
 from kit.logging import correlation_id, new_correlation_id
@@ -21,6 +24,43 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 REQUESTS = Counter("eportal_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 LATENCY = Histogram("eportal_http_request_seconds", "HTTP request latency", ["service", "method", "route"])
+
+
+class RequestContext:
+    """Binds the request id (the caller's, if it is a safe one, else a new one) for logs and outgoing calls,
+    returns it in X-Request-ID and counts the request in the metrics.
+
+    A plain ASGI middleware, not `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs the app in a
+    task group of its own and streams the body through a memory channel, which `make profile` showed as a
+    real share of every request's CPU in every service."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(REQUEST_ID, "")
+        rid = incoming if _SAFE_ID.match(incoming) else new_correlation_id()
+        status = 500  # what the server answers if the app raises before it starts a response
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(REQUEST_ID, rid)
+            await send(message)
+
+        token = correlation_id.set(rid)
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            correlation_id.reset(token)
+            LATENCY.labels(self.service, scope["method"], "?").observe(time.perf_counter() - started)
+            route = scope.get("route")
+            REQUESTS.labels(self.service, scope["method"], getattr(route, "path", "unmatched"), status).inc()
 
 
 def create_app(runtime: ServiceRuntime, *, title: str, routers: list[APIRouter] | None = None,
@@ -39,20 +79,7 @@ def create_app(runtime: ServiceRuntime, *, title: str, routers: list[APIRouter] 
     document_problems(app)
     service = runtime.settings.service_name
 
-    @app.middleware("http")
-    async def bind_request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        incoming = request.headers.get(REQUEST_ID, "")
-        rid = incoming if _SAFE_ID.match(incoming) else new_correlation_id()
-        token = correlation_id.set(rid)
-        try:
-            with LATENCY.labels(service, request.method, "?").time():
-                response = await call_next(request)
-        finally:
-            correlation_id.reset(token)
-        route = request.scope.get("route")
-        REQUESTS.labels(service, request.method, getattr(route, "path", "unmatched"), response.status_code).inc()
-        response.headers[REQUEST_ID] = rid
-        return response
+    app.add_middleware(RequestContext, service=service)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.adapters.services import Services
 from gateway.auth import audit_refusal
@@ -16,6 +17,29 @@ from kit.http import REQUEST_ID, create_app
 from kit.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class AuditRefusals:
+    """Every refused attempt (403, 404) by a logged-in caller on the public API is audited, also where the
+    route itself recorded nothing. The record is written before the refusal is sent; if it cannot be, the
+    refusal goes all the same (it shows nothing) and the failure is logged. A plain ASGI middleware:
+    BaseHTTPMiddleware costs every request a task group and a body channel."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/v1/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_after_audit(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (403, 404):
+                await audit_refusal(Request(scope), message["status"],
+                                    Headers(raw=message["headers"]).get(REQUEST_ID, ""))
+            await send(message)
+
+        await self.app(scope, receive, send_after_audit)
 
 
 def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -34,12 +58,5 @@ def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -
                      openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
                      description="Pasientportalen til legekontoret: offentlig API for nett- og mobilklienter.")
 
-    @app.middleware("http")
-    async def audit_refusals(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Every refused attempt by a logged-in caller is audited, also where the route itself did not."""
-        response = await call_next(request)
-        if response.status_code in (403, 404) and request.url.path.startswith("/api/v1/"):
-            await audit_refusal(request, response.status_code, response.headers.get(REQUEST_ID, ""))
-        return response
-
+    app.add_middleware(AuditRefusals)
     return app
