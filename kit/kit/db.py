@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from kit.clock import OSLO
+
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     # jsonb in and out as Python objects, so repositories never json.dumps by hand.
@@ -15,8 +17,11 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    # Sessions in the clinic's time zone: a time PostgreSQL writes as text (JSON it builds, e.g. booking's slot
+    # search) is in Oslo time with its offset, as the API shows every time. Values asyncpg reads and writes
+    # are instants whatever the zone (its binary codec), and no SQL here takes a day or an hour from the zone.
     pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection,
-                                     command_timeout=30)
+                                     command_timeout=30, server_settings={"TimeZone": OSLO.key})
     assert pool is not None
     return pool
 

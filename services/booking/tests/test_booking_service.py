@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -269,3 +271,44 @@ async def test_bad_input_is_a_422_not_a_500(booking_service: Booking) -> None:
     extra = await svc.client.post("/internal/appointments", json={"patient_id": str(kari),
                                                                    "slot_id": str(uuid.uuid4()), "surprise": 1})
     assert extra.status_code == 422
+
+
+async def test_the_slot_search_json_from_postgresql_is_what_slotout_would_write(booking_service: Booking) -> None:
+    """The search's JSON is built by PostgreSQL (FREE_SLOTS_JSON): it must be what the SlotOut model writes,
+    in Oslo time with the offset of winter and of summer, with and without fractions of a second."""
+    from booking.adapters.schedules import ScheduleRepository
+    from booking.entrypoints.schemas import FreeSlotsOut, SlotOut
+
+    svc = booking_service
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    conn = await svc.db()
+    try:
+        starts = [datetime(2026, 3, 27, 8, 0, tzinfo=OSLO), datetime(2026, 3, 30, 8, 0, tzinfo=OSLO),  # DST 29 March
+                  datetime(2026, 10, 26, 9, 15, 30, 250_000, tzinfo=OSLO), datetime(2026, 12, 31, 23, 50, tzinfo=OSLO)]
+        await conn.executemany(
+            "INSERT INTO slots (id, doctor_id, starts_at, ends_at, online) VALUES ($1, $2, $3, $4, true)",
+            [(uuid.uuid4(), gp, s, s + timedelta(minutes=20)) for s in starts])
+    finally:
+        await conn.close()
+    lo, hi = datetime(2026, 3, 1, tzinfo=OSLO), datetime(2027, 1, 2, tzinfo=OSLO)
+    async with svc.runtime.pool.acquire() as conn:  # the service's own sessions (kit.db sets their zone)
+        repo = ScheduleRepository(conn)
+        made = json.loads(await repo.free_slots_json(gp, lo, hi, 2000))
+        expected = json.loads(FreeSlotsOut(doctor_id=gp, slots=[
+            SlotOut.of(s) for s in await repo.free_slots(gp, lo, hi, 2000)]).model_dump_json())
+        assert len(expected["slots"]) == 4
+        # The same instants; written the same way to the character, but for a fraction of a second, which
+        # PostgreSQL writes without its trailing zeros (".25" for ".250000": the same ISO 8601 time).
+        def instants(document: dict[str, Any]) -> list[dict[str, Any]]:
+            return [{**s, "starts_at": datetime.fromisoformat(s["starts_at"]),
+                     "ends_at": datetime.fromisoformat(s["ends_at"])} for s in document["slots"]]
+        assert made["doctor_id"] == expected["doctor_id"]
+        assert instants(made) == instants(expected)
+        whole = [0, 1, 3]
+        assert [made["slots"][i] for i in whole] == [expected["slots"][i] for i in whole]
+        assert made["slots"][2]["starts_at"] == "2026-10-26T09:15:30.25+01:00"
+        assert [s["starts_at"][-6:] for s in made["slots"]] == ["+01:00", "+02:00", "+01:00", "+01:00"]
+        assert json.loads(await repo.free_slots_json(gp, hi, hi, 2000)) == {"doctor_id": str(gp), "slots": []}
+    # ...and the route answers it (the patient's GP's slots in the future of the service's clock).
+    assert await svc.free(kari, "2026-03-20", "2026-04-05") == expected["slots"][:2]

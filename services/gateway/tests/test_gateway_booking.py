@@ -5,6 +5,7 @@ sessions are another issue's)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import Response
 
 from gateway.auth import Principal, patient
 from gateway.bootstrap import build
@@ -50,6 +52,10 @@ class FakeBooking:
         if isinstance(answer, DomainError):
             raise answer
         return answer
+
+    async def forward(self, service: str, method: str, path: str, **kwargs: Any) -> Response:
+        """Services.forward: the answer passed on as its JSON, unparsed."""
+        return Response(json.dumps(await self.call(service, method, path, **kwargs)), media_type="application/json")
 
 
 @dataclass

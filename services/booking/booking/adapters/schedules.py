@@ -25,6 +25,16 @@ FREE_SLOTS = """
                         AND a.doctor_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3)
     ORDER BY s.starts_at LIMIT $4"""
 
+# The same search as the API's answer, {"doctor_id", "slots": [...]} in SlotOut's shape (a test holds the two
+# equal), so booking passes PostgreSQL's text on without an object per slot. Times come out in Oslo time with
+# their offset, the session's zone (kit.db).
+FREE_SLOTS_JSON = f"""
+    SELECT json_build_object('doctor_id', $1::uuid,
+                             'slots', coalesce(json_agg(f ORDER BY f.starts_at), '[]'::json))::text
+    FROM (SELECT s.id, s.doctor_id, s.starts_at, s.ends_at,
+                 (extract(epoch FROM s.ends_at - s.starts_at) / 60)::int AS minutes, s.online
+          FROM ({FREE_SLOTS}) s) f"""
+
 
 class ScheduleRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
@@ -134,6 +144,11 @@ class ScheduleRepository:
         """Open, unbooked slots starting in [start, end)."""
         rows = await self._conn.fetch(FREE_SLOTS, doctor_id, start, end, limit)
         return [_slot(r) for r in rows]
+
+    async def free_slots_json(self, doctor_id: uuid.UUID, start: datetime, end: datetime, limit: int) -> str:
+        """free_slots as the API's JSON answer, made by PostgreSQL."""
+        document: str = await self._conn.fetchval(FREE_SLOTS_JSON, doctor_id, start, end, limit)
+        return document
 
     async def calendar(self, doctor_id: uuid.UUID, start: datetime, end: datetime) -> list[asyncpg.Record]:
         """Every slot of the doctor in the range, with its active appointment and patient, if any."""

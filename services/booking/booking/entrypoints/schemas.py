@@ -81,6 +81,12 @@ class SlotOut(BaseModel):
                    minutes=int((s.ends_at - s.starts_at).total_seconds() // 60), online=s.online)
 
 
+class FreeSlotsOut(BaseModel):
+    """The slot search's answer (made as JSON by PostgreSQL: adapters/schedules.FREE_SLOTS_JSON)."""
+    doctor_id: uuid.UUID
+    slots: list[SlotOut]
+
+
 class AppointmentOut(BaseModel):
     id: uuid.UUID
     slot_id: uuid.UUID
