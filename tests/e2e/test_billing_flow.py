@@ -29,7 +29,6 @@ from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
 from billing.domain.ocr_writer import render
 from contracts.envelope import Envelope
 from gateway import auth
-from gateway.adapters.services import Services
 from gateway.auth import Principal
 from gateway.entrypoints import billing as billing_routes
 from gateway.entrypoints import econsult as econsult_routes
@@ -37,20 +36,11 @@ from gateway.settings import GatewaySettings
 from kit.clock import OSLO, FixedClock
 from kit.demo import synthetic_national_id
 from tests.support.kafka import committed_everything, read_topic, wait_for
-from tests.support.services import StackEnv, running
+from tests.support.services import InProcessServices, StackEnv, running
 
 pytestmark = pytest.mark.stack
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=OSLO)  # Monday; the answer comes Tuesday, due 14 days later
-
-
-class InProcessServices(Services):
-    def __init__(self, clients: dict[str, httpx.AsyncClient]) -> None:
-        super().__init__({name: f"http://{name}" for name in clients}, timeout=30)
-        self.clients = clients
-
-    async def request(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.clients[service].request(method, path, **kwargs)
 
 
 @dataclass

@@ -22,14 +22,13 @@ import pytest
 
 from contracts.envelope import Envelope
 from gateway import auth
-from gateway.adapters.services import Services
 from gateway.auth import Principal
 from gateway.entrypoints import econsult as econsult_routes
 from gateway.settings import GatewaySettings
 from kit.clock import OSLO, FixedClock
 from kit.demo import synthetic_national_id
 from tests.support.kafka import read_topic, wait_for
-from tests.support.services import StackEnv, running
+from tests.support.services import InProcessServices, StackEnv, running
 
 pytestmark = pytest.mark.stack
 
@@ -37,17 +36,6 @@ pytestmark = pytest.mark.stack
 START = datetime(2026, 3, 2, 12, 0, tzinfo=OSLO)
 QUESTION = "Jeg har fått tørrhoste etter at jeg begynte på ny blodtrykksmedisin. Er det vanlig?"
 ANSWER = "Ja, det er en kjent bivirkning. Kontakt meg om det ikke går over, så bytter vi."
-
-
-class InProcessServices(Services):
-    """The gateway's client to the services, reaching in-process apps instead of ports."""
-
-    def __init__(self, clients: dict[str, httpx.AsyncClient]) -> None:
-        super().__init__({name: f"http://{name}" for name in clients}, timeout=30)
-        self.clients = clients
-
-    async def request(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.clients[service].request(method, path, **kwargs)
 
 
 @dataclass

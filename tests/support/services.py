@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from gateway.adapters.services import Services, Upstream
 from kit.settings import ServiceSettings
 from tests.support.infra import Infrastructure
 
@@ -62,3 +63,16 @@ async def running(app: FastAPI, base_url: str = "http://service") -> AsyncIterat
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+class InProcessServices(Services):
+    """The gateway's client to the services, reaching in-process apps (httpx's ASGI transport) instead of
+    ports: the same calls, answered as the real client answers them."""
+
+    def __init__(self, clients: dict[str, httpx.AsyncClient]) -> None:
+        super().__init__({name: f"http://{name}" for name in clients}, timeout=30)
+        self.clients = clients
+
+    async def request(self, service: str, method: str, path: str, **kwargs: Any) -> Upstream:
+        answer = await self.clients[service].request(method, path, **kwargs)
+        return Upstream(answer.status_code, answer.content, answer.headers)

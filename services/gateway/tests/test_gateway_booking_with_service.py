@@ -18,12 +18,11 @@ import pytest
 from fastapi import Request
 
 from booking.bootstrap import build as build_booking
-from gateway.adapters.services import Services
 from gateway.auth import Principal, patient
 from gateway.bootstrap import build as build_gateway
 from gateway.entrypoints import booking as routes
 from kit.clock import OSLO, FixedClock
-from tests.support.services import StackEnv, running
+from tests.support.services import InProcessServices, StackEnv, running
 
 pytestmark = pytest.mark.stack
 
@@ -83,14 +82,8 @@ async def clinic(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch) -> AsyncI
     gateway_app.dependency_overrides[routes.clinic_staff] = staff_member
     monkeypatch.setattr(routes, "audit", record)
     async with running(booking_app) as booking_client, running(gateway_app) as gateway_client:
-        services = Services({"booking": "http://booking"}, 30)
-        await services.close()
-        services._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=booking_app), timeout=30)
-        gateway_app.state.runtime.state["services"] = services
-        try:
-            yield Clinic(gateway_client, booking_client, clock, audits)
-        finally:
-            await services.close()
+        gateway_app.state.runtime.state["services"] = InProcessServices({"booking": booking_client})
+        yield Clinic(gateway_client, booking_client, clock, audits)
 
 
 async def open_week(c: Clinic, gp: uuid.UUID, day_ends: str = "12:00") -> None:

@@ -271,7 +271,9 @@ async def test_the_inbox_shows_renewals_when_econsult_does_not_answer(gateway: G
     gateway.act_as(a_staff("doctor"))
     mine = inbox_item("renewal", "portal", "2026-03-04T08:00:00+01:00", "2026-03-11")
     gateway.services.answers[("prescription", "GET", "/internal/inbox")] = {"items": [mine]}
-    gateway.services.answers[("econsult", "GET", "/internal/inbox")] = httpx.ConnectError("refused")
+    # What Services.call raises when econsult cannot be reached (a refused connection, a timeout).
+    gateway.services.answers[("econsult", "GET", "/internal/inbox")] = DomainError(
+        code="upstream.unavailable", status=503)
     response = await gateway.client.get("/api/v1/staff/inbox")
     assert response.status_code == 200, response.text
     assert [i["id"] for i in response.json()["items"]] == [mine["id"]]

@@ -12,7 +12,6 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, Depends, Request
 
 from gateway.adapters.services import Services
@@ -37,7 +36,7 @@ async def _from(services: Services, source: str, doctor_id: uuid.UUID) -> list[d
         found = await services.call(source, "GET", "/internal/inbox", params={"doctor_id": str(doctor_id)})
         items: list[dict[str, Any]] = found["items"]
         return items
-    except (DomainError, httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+    except (DomainError, KeyError, TypeError, ValueError) as exc:
         log.warning("inbox source unavailable", source=source, error=type(exc).__name__)
         return None
 

@@ -11,7 +11,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -184,7 +183,7 @@ async def _econsult_open(request: Request, gp_id: uuid.UUID | None) -> bool | No
         return False
     try:
         found = await _services(request).call("econsult", "GET", f"/internal/availability/{gp_id}")
-    except (DomainError, httpx.HTTPError):
+    except DomainError:
         return None  # econsult away: the profile still shows; the eConsultation page says it is unknown
     return bool(found.get("open"))
 
