@@ -56,6 +56,7 @@ class Bench:
         self.system, self.infra = system, infra
         self.http = httpx.AsyncClient(base_url=system.gateway_url, timeout=60, limits=LIMITS)
         self.rng = random.Random(20261128)
+        self.registered: set[str] = set()  # national IDs of the patients made so far
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -78,21 +79,23 @@ class Bench:
         rows, people = io.StringIO(), list[tuple[str, str]]()
         writer = csv.writer(rows, delimiter=";")
         writer.writerow(["fodselsnummer", "navn", "fodselsdato", "mobil", "fastlege", "forste_kontakt"])
-        seen: set[str] = set()
         while len(people) < count:
             born = date(1940, 1, 1) + timedelta(days=self.rng.randrange(25_000))
             national_id = synthetic_national_id(born, self.rng.randrange(1000))
-            if national_id in seen:
+            # Never one registered by an earlier call: identity would refuse the row, keep the first mobile, and
+            # this patient's login code would go there (the rush's log-ins waited for it in vain).
+            if national_id in self.registered:
                 continue
-            seen.add(national_id)
+            self.registered.add(national_id)
             mobile = f"+479{secrets.randbelow(10**7):07d}"
             writer.writerow([national_id, "Bench Pasient", born.isoformat(), mobile, str(doctor.subject_id), "ja"])
             people.append((national_id, mobile))
         made = await self.http.post(f"{self.system.service_urls['identity']}/internal/patients/import",
                                     content=rows.getvalue().encode(), headers={"Content-Type": "text/csv"})
         made.raise_for_status()
-        known = {p[0] for p in people}
-        assert made.json()["imported"] + len(made.json()["refused"]) == len(known)
+        refused = made.json()["refused"]
+        if refused or made.json()["imported"] != len(people):  # every one of them must be able to log in
+            raise RuntimeError(f"the import refused {refused[:5]}")
         return people
 
     async def log_in(self, people: list[tuple[str, str]], parallel: int = 40) -> list[Session]:
@@ -103,6 +106,8 @@ class Bench:
                 for attempt in range(3):  # set-up, not measured: a dropped connection is tried again
                     try:
                         started = await self.http.post("/api/v1/auth/login", json={"national_id": national_id})
+                        if started.status_code != 202:  # no code is coming: say why, not wait for it
+                            raise RuntimeError(f"login start: {started.status_code} {started.text[:300]}")
                         code = await sms_code(self.http, mobile, timeout=120)
                         verified = await self.http.post("/api/v1/auth/verify", json={
                             "challenge_id": started.json()["challenge_id"], "code": code})
