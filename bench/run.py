@@ -462,6 +462,13 @@ async def bench(seconds: float, steps: list[int], workdir: Path, instance: str =
         results["limits"] = {"pgbench_booking_shape": pg.as_dict(), "kafka_producer": produced,
                              "kafka_consumer": consumed}
 
+        # Patients cancel on working days only: on a weekend or a holiday every book-then-cancel of the traffic
+        # mix would leave its booking, each patient's next booking would be refused (one at a time), and the mix
+        # would measure refusals. The system's clock moves to the next working morning instead.
+        moved = to_working_day(datetime.now(OSLO))
+        system.move_clock(moved)
+        results["clock_moved_hours"] = round(moved.total_seconds() / 3600, 1)
+
         doctor = await bench.doctor("Dr. Last")
         await bench.weekly_slots(doctor)
         people = await bench.patients(doctor, scaled(300, 20))
@@ -470,14 +477,13 @@ async def bench(seconds: float, steps: list[int], workdir: Path, instance: str =
 
         traffic = await bench.traffic(sessions, steps, seconds)
         results["traffic"] = traffic
-        best = max(traffic, key=lambda r: r["throughput_rps"])
         commands = [(r["concurrency"], sum(r["endpoints"].get(k, {}).get("rps", 0) for k in (
             "POST /appointments", "DELETE /appointments/{id}"))) for r in traffic]
         results["commands_vs_pgbench"] = {"best_command_rps": max(c for _, c in commands),
                                           "pgbench_tps": pg.tps,
                                           "ratio": round(max(c for _, c in commands) / pg.tps, 3)}
-        at_80 = [r for r in traffic if r["throughput_rps"] <= 0.8 * best["throughput_rps"]]
-        results["p99_at_80pct_of_max_ms"] = max(at_80, key=lambda r: r["throughput_rps"])["p99_ms"] if at_80 else None
+        results["at_80pct_of_max"] = at_80pct_of_max(traffic)
+        results["p99_at_80pct_of_max_ms"] = results["at_80pct_of_max"]["p99_ms"]
 
         # The same steps with the gateway trusting identity's answer for a session for 2 s (off by default): the
         # trade the setting asks to be measured. Everything after this runs with it on, as the summary says.
@@ -525,6 +531,31 @@ async def bench(seconds: float, steps: list[int], workdir: Path, instance: str =
         await asyncio.to_thread(delete_topics, infra.kafka_bootstrap, system.topic_prefix)
 
 
+def to_working_day(now: datetime) -> timedelta:
+    """How far to move the clock so that it is a working day (09:00 on the next one, if today is not)."""
+    day = now.date()
+    if WorkingDays().is_working_day(day):
+        return timedelta(0)
+    while not WorkingDays().is_working_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, datetime.min.time(), tzinfo=OSLO).replace(hour=9) - now
+
+
+def best_step(traffic: list[dict[str, Any]]) -> dict[str, Any]:
+    return max(traffic, key=lambda r: r["throughput_rps"])
+
+
+def at_80pct_of_max(traffic: list[dict[str, Any]]) -> dict[str, Any]:
+    """The load of 80% of the maximum throughput: the first step, on the way up to the maximum, that carries
+    that much. A closed-loop generator's steps past the maximum carry less while their clients only queue (their
+    latency is the queue's), so they are not a load of 80% however little they carry."""
+    best = best_step(traffic)
+    rising = sorted((r for r in traffic if r["concurrency"] <= best["concurrency"]), key=lambda r: r["concurrency"])
+    step = next(r for r in rising if r["throughput_rps"] >= 0.8 * best["throughput_rps"])
+    return {"concurrency": step["concurrency"], "throughput_rps": step["throughput_rps"],
+            "pct_of_max": round(100 * step["throughput_rps"] / best["throughput_rps"]), "p99_ms": step["p99_ms"]}
+
+
 def markdown(r: dict[str, Any]) -> str:
     lim = r["limits"]
     lines = [f"# eportal benchmark {r['at']} (scale {r['scale']}, {r['machine']['cpus']} CPUs)", "",
@@ -534,13 +565,17 @@ def markdown(r: dict[str, Any]) -> str:
              f"- Kafka ProducerPerformance (acks=all, idempotent): {lim['kafka_producer']['records_per_s']:.0f} rec/s; "
              f"ConsumerPerformance: {lim['kafka_consumer']['records_per_s']:.0f} rec/s", "",
              "## 1. Patient traffic through the gateway", "",
+             *([f"The system's clock was moved {r['clock_moved_hours']} hours ahead, to a working day (patients "
+                "cancel on working days only).", ""] if r.get("clock_moved_hours") else []),
              report.table([{k: (round(v, 1) if isinstance(v, float) else v) for k, v in t.items() if k != "endpoints"}
                            for t in r["traffic"]],
                           ["concurrency", "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "errors",
                            "generator_cpu_s"]), "",
              f"Booking commands (book + cancel) at best {r['commands_vs_pgbench']['best_command_rps']:.1f}/s = "
              f"**{r['commands_vs_pgbench']['ratio']:.1%} of pgbench** (goal 25%); p99 at 80% of the maximum "
-             f"throughput: **{r['p99_at_80pct_of_max_ms']} ms** (goal under 100 ms).", "",
+             f"throughput (the first step on the way up to reach it: concurrency {r['at_80pct_of_max']['concurrency']},"
+             f" {r['at_80pct_of_max']['pct_of_max']}% of the maximum): **{r['p99_at_80pct_of_max_ms']:.1f} ms** "
+             "(goal under 100 ms).", "",
              "CPU per request (ms, every process of the system; the generator apart) and how busy the shared "
              "machine was (CPUs, of which taken by work that is not ours):", "",
              report.table([{"concurrency": t["concurrency"], "system": t["cpu"]["system_ms_per_request"],
@@ -564,10 +599,11 @@ def markdown(r: dict[str, Any]) -> str:
                            for t in r["traffic_session_cache"]],
                           ["concurrency", "throughput_rps", "p50_ms", "p99_ms", "errors", "system_ms", "identity_ms",
                            "others_busy_cpus"]), "",
-             "Per endpoint at the highest concurrency (cache off):", "",
+             f"Per endpoint at the step of maximum throughput (concurrency {best_step(r['traffic'])['concurrency']}, "
+             "cache off):", "",
              report.table([{"endpoint": k, **{m: (round(v[m], 1) if isinstance(v[m], float) else v[m])
                                               for m in ("requests", "rps", "p50_ms", "p95_ms", "p99_ms", "errors")}}
-                           for k, v in r["traffic"][-1]["endpoints"].items()],
+                           for k, v in best_step(r["traffic"])["endpoints"].items()],
                           ["endpoint", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "errors"]), "",
              "## 2. Event latency", ""]
     for name, v in r["event_latency"].items():
