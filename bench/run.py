@@ -25,7 +25,7 @@ import signal
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ class Bench:
         self.http = httpx.AsyncClient(base_url=system.gateway_url, timeout=60, limits=LIMITS)
         self.rng = random.Random(20261128)
         self.registered: set[str] = set()  # national IDs of the patients made so far
+        self.clock_offset = timedelta(0)  # how far the system's clock is moved from this machine's
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -206,12 +207,12 @@ class Bench:
             decided = await self.http.post(f"/api/v1/staff/renewals/{asked.json()['id']}/decision",
                                            headers=doctor.headers,
                                            json={"items": [{"medication_id": medicine.json()["id"], "approve": True}]})
-            at = datetime.now(UTC)
             if decided.status_code != 200:
                 continue
-            # From the decision as prescription recorded it (its clock is this machine's, no offset in a bench),
-            # not from when the 200 reached us: under load the answer can arrive after the SMS.
-            at = datetime.fromisoformat(decided.json().get("decided_at") or at.isoformat())
+            # From the decision as prescription recorded it, not from when the 200 reached us: under load the
+            # answer can arrive after the SMS. Its clock is the system's (moved by clock_offset, see bench()); the
+            # sink's is this machine's own.
+            at = datetime.fromisoformat(decided.json()["decided_at"]) - self.clock_offset
             for _ in range(600):
                 sms = (await self.http.get("/dev/sms", params={"to": mobile})).json()["items"]
                 ready = [m for m in sms if "Resepten din er klar" in m["text"]]
@@ -467,6 +468,7 @@ async def bench(seconds: float, steps: list[int], workdir: Path, instance: str =
         # would measure refusals. The system's clock moves to the next working morning instead.
         moved = to_working_day(datetime.now(OSLO))
         system.move_clock(moved)
+        bench.clock_offset = moved
         results["clock_moved_hours"] = round(moved.total_seconds() / 3600, 1)
 
         doctor = await bench.doctor("Dr. Last")
