@@ -7,6 +7,7 @@ offset file so a test can move their time together (`system.move_clock(timedelta
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -40,11 +41,20 @@ EXTRA_ENV: dict[str, dict[str, str]] = {
 }
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A port free now and never handed out before in this process. The kernel may give the same free port to
+    two binds in a row: a service and notify's SMTP sink once got one port, and the readiness check read the
+    sink's greeting as the service's answer."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port: int = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @dataclass
@@ -113,7 +123,7 @@ def _wait_ready(urls: dict[str, str], procs: dict[str, subprocess.Popen[bytes]],
                 with urllib.request.urlopen(f"{url}/ready", timeout=2) as r:  # noqa: S310
                     if r.status == 200 and json.loads(r.read()).get("ready"):
                         del pending[service]
-            except OSError:
+            except (OSError, http.client.HTTPException, ValueError):  # not up yet, or not yet answering HTTP
                 pass
         time.sleep(0.2)
     if pending:
