@@ -1,8 +1,8 @@
 """`make profile`: where the CPU of a request goes. Starts the system on the bench stack instance, drives the
 patient traffic mix of `make bench` at one concurrency and samples the gateway, identity and booking with
 py-spy meanwhile; writes bench/results/<date>-profile.md (and each process's collapsed stacks beside it, for
-a flame graph tool) and prints the summary: CPU per library (the file of the innermost frame) and the
-functions that take most, inclusive.
+a flame graph tool) and prints the summary: CPU per library and per function by self time (the innermost
+frame), and our own steps by inclusive time.
 
     python -m bench.profile --seconds 20 --concurrency 8
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import secrets
 import shutil
@@ -135,15 +134,10 @@ def markdown(r: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--summarise", type=Path, help="only summarise the collapsed stacks of an earlier run")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--name", default="profile")
     args = parser.parse_args()
-    if args.summarise:
-        for name in PROFILED:
-            print(json.dumps({name: summarise((args.summarise / f"{name}.collapsed.txt").read_text())}, indent=1))
-        return 0
     out = Path("bench/results") / f"{datetime.now(OSLO).date().isoformat()}-{args.name}"
     out.mkdir(parents=True, exist_ok=True)
     workdir = Path(f".local/bench-profile-{secrets.token_hex(3)}")

@@ -535,10 +535,10 @@ async def bench(seconds: float, steps: list[int], workdir: Path, instance: str =
 
 def to_working_day(now: datetime) -> timedelta:
     """How far to move the clock so that it is a working day (09:00 on the next one, if today is not)."""
-    day = now.date()
-    if WorkingDays().is_working_day(day):
+    day, working = now.date(), WorkingDays()
+    if working.is_working_day(day):
         return timedelta(0)
-    while not WorkingDays().is_working_day(day):
+    while not working.is_working_day(day):
         day += timedelta(days=1)
     return datetime.combine(day, datetime.min.time(), tzinfo=OSLO).replace(hour=9) - now
 

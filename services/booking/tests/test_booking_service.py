@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from booking.adapters.schedules import ScheduleRepository
+from booking.entrypoints.schemas import FreeSlotsOut, SlotOut
 from kit.clock import OSLO
 from services.booking.tests.conftest import Booking
 
@@ -276,9 +278,6 @@ async def test_bad_input_is_a_422_not_a_500(booking_service: Booking) -> None:
 async def test_the_slot_search_json_from_postgresql_is_what_slotout_would_write(booking_service: Booking) -> None:
     """The search's JSON is built by PostgreSQL (FREE_SLOTS_JSON): it must be what the SlotOut model writes,
     in Oslo time with the offset of winter and of summer, with and without fractions of a second."""
-    from booking.adapters.schedules import ScheduleRepository
-    from booking.entrypoints.schemas import FreeSlotsOut, SlotOut
-
     svc = booking_service
     gp = uuid.uuid4()
     (kari,) = await svc.listed(gp)

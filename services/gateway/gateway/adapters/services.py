@@ -87,11 +87,16 @@ class Services:
             raise DomainError("En tjeneste svarer ikke akkurat nå. Prøv igjen om litt.", code="upstream.unavailable",
                               status=503, title="Tjenesten er midlertidig utilgjengelig.") from exc
 
-    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
-        """Call a service and return its JSON; a refusal comes back as the same problem (same code)."""
+    async def _accepted(self, service: str, method: str, path: str, **kwargs: Any) -> Upstream:
+        """The service's answer if it accepted the call; a refusal comes back as the same problem (same code)."""
         response = await self.request(service, method, path, **kwargs)
         if response.status_code >= 400:
             raise upstream_problem(response)
+        return response
+
+    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        """Call a service and return its JSON; a refusal comes back as the same problem (same code)."""
+        response = await self._accepted(service, method, path, **kwargs)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
@@ -100,9 +105,7 @@ class Services:
         """Call a service and pass its JSON answer on as it is, unparsed. For answers already in the public
         shape and large enough that parsing, validating and writing them again was a real share of the
         gateway's CPU (the slot search: hundreds of slots). A contract test holds the shapes equal."""
-        response = await self.request(service, method, path, **kwargs)
-        if response.status_code >= 400:
-            raise upstream_problem(response)
+        response = await self._accepted(service, method, path, **kwargs)
         return Response(response.content, status_code=response.status_code, media_type="application/json")
 
     async def readiness(self) -> dict[str, dict[str, Any]]:
