@@ -66,6 +66,7 @@ class System:
     clock_file: Path
     logs: Path
     suffix: str = ""  # of this system's databases
+    metrics_urls: dict[str, str] = field(default_factory=dict)  # each service's metrics listener (not public)
     ports: dict[str, dict[str, int]] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _offset: timedelta = timedelta(0)
@@ -139,8 +140,9 @@ def start_system(infra: Infrastructure, workdir: Path) -> System:
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     ports = {s: free_port() for s in (*SERVICES, "gateway")}
+    metrics_ports = {s: free_port() for s in (*SERVICES, "gateway")}
     urls = {s: f"http://127.0.0.1:{ports[s]}" for s in SERVICES}
-    base = {k: v for k, v in os.environ.items() if not k.startswith("EPORTAL_")}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("EPORTAL_", "OTEL_"))}
     base.update({"EPORTAL_ENV": "test", "EPORTAL_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
                  "EPORTAL_TOPIC_PREFIX": prefix, "EPORTAL_CLOCK_OFFSET_FILE": str(clock_file),
                  "EPORTAL_LOG_JSON": "true", "EPORTAL_OUTBOX_POLL_SECONDS": "0.5",
@@ -148,7 +150,8 @@ def start_system(infra: Infrastructure, workdir: Path) -> System:
     extra_ports: dict[str, dict[str, int]] = {}
     envs: dict[str, dict[str, str]] = {}
     for service in (*SERVICES, "gateway"):
-        env = {**base, "EPORTAL_DATABASE_URL": dsns[service], "EPORTAL_HTTP_PORT": str(ports[service])}
+        env = {**base, "EPORTAL_DATABASE_URL": dsns[service], "EPORTAL_HTTP_PORT": str(ports[service]),
+               "EPORTAL_METRICS_PORT": str(metrics_ports[service])}
         for name, value in EXTRA_ENV.get(service, {}).items():
             if value == "{port}":
                 port = free_port()
@@ -162,7 +165,7 @@ def start_system(infra: Infrastructure, workdir: Path) -> System:
         envs[service] = env
     system = System(gateway_url=f"http://127.0.0.1:{ports['gateway']}", service_urls=urls, dsns=dsns,
                     topic_prefix=prefix, clock_file=clock_file, logs=logs, suffix=f"_s{run_id}", ports=extra_ports,
-                    _env=envs)
+                    metrics_urls={s: f"http://127.0.0.1:{p}" for s, p in metrics_ports.items()}, _env=envs)
     for service in (*SERVICES, "gateway"):
         system.procs[service] = _spawn(service, envs[service], logs)
     _wait_ready({**urls, "gateway": system.gateway_url}, system.procs, logs)

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from kit.telemetry import trace_context
 from notify.domain.rules import Contact, Planned
 
 WAKE_CHANNEL = "notify_deliveries"
@@ -32,11 +33,11 @@ async def add_deliveries(conn: asyncpg.Connection, event_id: uuid.UUID, event_ty
         added += await conn.fetchval(
             """INSERT INTO deliveries (id, event_id, event_type, channel, kind, patient_id, subject_id, address,
                                        subject, body, giro_invoice_id, priority, next_attempt_at, expires_at,
-                                       created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                       created_at, trace_context)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                ON CONFLICT (event_id, channel) DO NOTHING RETURNING 1""",
             uuid.uuid4(), event_id, event_type, p.channel, p.kind, patient_id, p.subject_id, p.address, p.subject,
-            p.body, p.giro_invoice_id, p.priority, p.not_before, p.expires_at, now) or 0
+            p.body, p.giro_invoice_id, p.priority, p.not_before, p.expires_at, now, trace_context()) or 0
     if added:
         await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)  # wakes the sender at commit
     return added
