@@ -108,11 +108,11 @@ jaeger: $(JAEGER_STAMP)
 run: install $(JAEGER_STAMP)
 	@$(PY) deploy/local/run.py
 
-backup:
-	@python3 deploy/local/backup.py backup run
+backup: install
+	@$(PY) deploy/local/backup.py backup run
 
-restore:
-	@python3 deploy/local/backup.py restore run $(BACKUP)
+restore: install
+	@$(PY) deploy/local/backup.py restore run $(BACKUP)
 
 stop:
 	@python3 deploy/local/run.py --stop || python3 deploy/local/stack.py stop run

@@ -12,7 +12,6 @@ the patient's name, the renewal's message, the staff password or a session token
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -20,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -39,7 +36,7 @@ from tests.support.portal import (
     register_patient,
     seen_codes,
 )
-from tests.support.services import StackEnv
+from tests.support.services import StackEnv, serving
 from tests.support.system import System, free_port
 
 pytestmark = pytest.mark.stack
@@ -47,24 +44,6 @@ pytestmark = pytest.mark.stack
 NAME = "Tracy Sporbar"
 MESSAGE = "Går tom for tablettene neste uke, takk."
 READY = "Resepten din er klar"
-
-
-@asynccontextmanager
-async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
-    """The app as a real HTTP server in this event loop (its lifespan starts the service)."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning",
-                                           log_config=None, access_log=False))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise AssertionError("the server stopped at start")
-        await asyncio.sleep(0.05)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await task
 
 
 @asynccontextmanager

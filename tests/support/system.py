@@ -131,7 +131,8 @@ def _wait_ready(urls: dict[str, str], procs: dict[str, subprocess.Popen[bytes]],
         raise RuntimeError(f"not ready in {timeout} s: {sorted(pending)}")
 
 
-def start_system(infra: Infrastructure, workdir: Path) -> System:
+def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict[str, str]] | None = None) -> System:
+    """`extra_env`: settings of this system only, over EXTRA_ENV's (e.g. notify's SMS provider)."""
     run_id = secrets.token_hex(3)
     dsns = infra.create_databases(f"_s{run_id}")
     prefix = f"s{run_id}."
@@ -152,7 +153,7 @@ def start_system(infra: Infrastructure, workdir: Path) -> System:
     for service in (*SERVICES, "gateway"):
         env = {**base, "EPORTAL_DATABASE_URL": dsns[service], "EPORTAL_HTTP_PORT": str(ports[service]),
                "EPORTAL_METRICS_PORT": str(metrics_ports[service])}
-        for name, value in EXTRA_ENV.get(service, {}).items():
+        for name, value in {**EXTRA_ENV.get(service, {}), **(extra_env or {}).get(service, {})}.items():
             if value == "{port}":
                 port = free_port()
                 extra_ports.setdefault(service, {})[name] = port
