@@ -80,7 +80,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool | None = Non
     structlog.contextvars.bind_contextvars(service=service)
     # Libraries log through the standard library (warnings and worse, the root's level): the same lines, JSON
     # with the same fields, so every line of a service joins its trace (uvicorn's too: kit.http.serve).
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.set_name("eportal")
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
@@ -90,6 +90,14 @@ def configure_logging(service: str, level: str = "INFO", json: bool | None = Non
     for old in [h for h in root.handlers if h.get_name() == "eportal"]:
         root.removeHandler(old)
     root.addHandler(handler)
+
+
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each line to sys.stdout as it is then (tests swap it for a capture)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
 
 
 def get_logger(name: str | None = None) -> Any:
