@@ -121,6 +121,7 @@ class ServiceRuntime:
         configure_logging(s.service_name, s.log_level, s.log_json)
         if self.metrics_server is not None:  # first: a start stuck waiting for a dependency is seen too
             self.metrics_server.start()
+            log.info("metrics served", port=self.metrics_server.port)
         self._pool = await _retry("database", lambda: create_pool(
             s.database_url.get_secret_value(), min_size=s.db_pool_min, max_size=s.db_pool_max))
         async with self._pool.acquire() as conn:

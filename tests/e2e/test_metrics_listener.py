@@ -15,7 +15,7 @@ pytestmark = pytest.mark.stack
 
 async def test_the_public_port_has_no_metrics_and_the_metrics_port_has(live_system: System) -> None:
     async with live_system.client() as http:
-        assert (await http.get("/api/v1/clinic")).status_code == 200  # a request for the counters to show
+        assert (await http.get("/api/health")).status_code == 200  # a request for the counters to show
         public = await http.get("/metrics")
         assert public.status_code == 404
         assert public.json()["code"] == "not_found"
@@ -25,7 +25,7 @@ async def test_the_public_port_has_no_metrics_and_the_metrics_port_has(live_syst
             scraped = await http.get(f"{live_system.metrics_urls['gateway']}/metrics")
             assert scraped.status_code == 200
             assert scraped.headers["content-type"].startswith("text/plain")
-            found = 'route="/api/v1/clinic"' in scraped.text
+            found = 'route="/api/health"' in scraped.text
             return scraped.text if found else None
 
         text = await eventually(counted, "the gateway's request counter")

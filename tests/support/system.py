@@ -66,7 +66,9 @@ class System:
     clock_file: Path
     logs: Path
     suffix: str = ""  # of this system's databases
-    metrics_urls: dict[str, str] = field(default_factory=dict)  # each service's metrics listener (not public)
+    # Each service's metrics listener (not public), on a port the kernel chose (EPORTAL_METRICS_PORT=0) and the
+    # service logged: no port handed out here can be taken by another process before the service binds it.
+    metrics_urls: dict[str, str] = field(default_factory=dict)
     ports: dict[str, dict[str, int]] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _offset: timedelta = timedelta(0)
@@ -98,6 +100,7 @@ class System:
     def start(self, service: str) -> None:
         self.procs[service] = _spawn(service, self._env[service], self.logs)
         _wait_ready({service: self.service_urls.get(service, self.gateway_url)}, self.procs, self.logs)
+        self.metrics_urls[service] = _metrics_url(self.logs, service)
 
     def log(self, service: str) -> str:
         return (self.logs / f"{service}.log").read_text(errors="replace")
@@ -109,6 +112,15 @@ def _spawn(service: str, env: dict[str, str], logs: Path) -> subprocess.Popen[by
     out = (logs / f"{service}.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", service], env=env, stdout=out, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, cwd=ROOT)
+
+
+def _metrics_url(logs: Path, service: str) -> str:
+    """Where the service (started, so its log has the line) serves its metrics: the last start's port."""
+    ports = [json.loads(line)["port"] for line in (logs / f"{service}.log").read_text(errors="replace").splitlines()
+             if line.startswith("{") and '"metrics served"' in line]
+    if not ports:
+        raise RuntimeError(f"{service} logged no metrics port")
+    return f"http://127.0.0.1:{ports[-1]}"
 
 
 def _wait_ready(urls: dict[str, str], procs: dict[str, subprocess.Popen[bytes]], logs: Path,
@@ -141,7 +153,6 @@ def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     ports = {s: free_port() for s in (*SERVICES, "gateway")}
-    metrics_ports = {s: free_port() for s in (*SERVICES, "gateway")}
     urls = {s: f"http://127.0.0.1:{ports[s]}" for s in SERVICES}
     base = {k: v for k, v in os.environ.items() if not k.startswith(("EPORTAL_", "OTEL_"))}
     base.update({"EPORTAL_ENV": "test", "EPORTAL_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
@@ -152,7 +163,7 @@ def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict
     envs: dict[str, dict[str, str]] = {}
     for service in (*SERVICES, "gateway"):
         env = {**base, "EPORTAL_DATABASE_URL": dsns[service], "EPORTAL_HTTP_PORT": str(ports[service]),
-               "EPORTAL_METRICS_PORT": str(metrics_ports[service])}
+               "EPORTAL_METRICS_PORT": "0"}
         for name, value in {**EXTRA_ENV.get(service, {}), **(extra_env or {}).get(service, {})}.items():
             if value == "{port}":
                 port = free_port()
@@ -166,10 +177,11 @@ def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict
         envs[service] = env
     system = System(gateway_url=f"http://127.0.0.1:{ports['gateway']}", service_urls=urls, dsns=dsns,
                     topic_prefix=prefix, clock_file=clock_file, logs=logs, suffix=f"_s{run_id}", ports=extra_ports,
-                    metrics_urls={s: f"http://127.0.0.1:{p}" for s, p in metrics_ports.items()}, _env=envs)
+                    _env=envs)
     for service in (*SERVICES, "gateway"):
         system.procs[service] = _spawn(service, envs[service], logs)
     _wait_ready({**urls, "gateway": system.gateway_url}, system.procs, logs)
+    system.metrics_urls = {s: _metrics_url(logs, s) for s in (*SERVICES, "gateway")}
     return system
 
 
