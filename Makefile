@@ -16,8 +16,17 @@ KAFKA_LIBS := deploy/local/kafka/target/libs
 KUSTOMIZE_VERSION := v5.8.1
 KUSTOMIZE := $(TOOLS)/bin/kustomize
 KUSTOMIZE_STAMP := $(TOOLS)/.kustomize-$(KUSTOMIZE_VERSION)
+# promtool unit-tests the alert rules in make test (Prometheus v3.16 is Go module version v0.316.0).
+PROMTOOL_VERSION := v0.316.0
+PROMTOOL_STAMP := $(TOOLS)/.promtool-$(PROMTOOL_VERSION)
+# Jaeger all-in-one for make run's traces (memory storage); its Go module's version, as in deploy/local/jaeger/go.mod.
+JAEGER_VERSION := v1.76.0
+JAEGER_STAMP := $(TOOLS)/.jaeger-$(JAEGER_VERSION)
+# make backup / make restore: the local stack's databases (deploy/local/backup.py); BACKUP=<folder> to restore one.
+BACKUP ?=
 
-.PHONY: help install run stop status test test-fast lint typecheck asyncapi bench profile chaos clean kustomize web-test
+.PHONY: help install run stop status test test-fast lint typecheck asyncapi bench profile chaos clean kustomize \
+	promtool jaeger backup restore web-test
 
 help:
 	@echo "make run        start the whole system with demo data (Ctrl-C stops it)"
@@ -25,6 +34,8 @@ help:
 	@echo "make stop       stop what a detached run left (services, PostgreSQL, Kafka)"
 	@echo "make asyncapi   write the AsyncAPI document of every topic (contracts/asyncapi.json)"
 	@echo "make status     is the local stack up?"
+	@echo "make backup     a backup of make run's databases (pg_dump of each) into .local/backups/"
+	@echo "make restore    the newest backup (or BACKUP=<folder>) into make run's PostgreSQL; stop make run first"
 	@echo "make bench     the benchmarks of bench/run.py (BENCH_SCALE=0.1 for a quick one); results in bench/results/"
 	@echo "make chaos      10,000 commands while the broker, services and database are killed; then every"
 	@echo "                invariant, and the API fuzzed with 100 examples per operation"
@@ -76,8 +87,32 @@ $(KUSTOMIZE_STAMP):
 
 kustomize: $(KUSTOMIZE_STAMP)
 
-run: install
+$(PROMTOOL_STAMP):
+	@echo "[install] promtool $(PROMTOOL_VERSION) into $(TOOLS)/bin (go install, from the Go module proxy)"
+	@mkdir -p $(TOOLS)/bin
+	@GOBIN=$(abspath $(TOOLS)/bin) GOTOOLCHAIN=local GOFLAGS= go install github.com/prometheus/prometheus/cmd/promtool@$(PROMTOOL_VERSION)
+	@touch $@
+
+promtool: $(PROMTOOL_STAMP)
+
+# Built in a module of its own (deploy/local/jaeger/go.mod pins the version and repeats Jaeger's replace
+# directive, which go install ...@version refuses). The Go module carries no web UI: the query API serves.
+$(JAEGER_STAMP): deploy/local/jaeger/go.mod deploy/local/jaeger/go.sum
+	@echo "[install] jaeger $(JAEGER_VERSION) into $(TOOLS)/bin (go build, from the Go module proxy; minutes, once)"
+	@mkdir -p $(TOOLS)/bin
+	@cd deploy/local/jaeger && GOTOOLCHAIN=local GOFLAGS= go build -o $(abspath $(TOOLS)/bin/jaeger) github.com/jaegertracing/jaeger/cmd/jaeger
+	@touch $@
+
+jaeger: $(JAEGER_STAMP)
+
+run: install $(JAEGER_STAMP)
 	@$(PY) deploy/local/run.py
+
+backup: install
+	@$(PY) deploy/local/backup.py backup run
+
+restore: install
+	@$(PY) deploy/local/backup.py restore run $(BACKUP)
 
 stop:
 	@python3 deploy/local/run.py --stop || python3 deploy/local/stack.py stop run
@@ -94,7 +129,7 @@ typecheck: install
 	@echo "[test] mypy"
 	@$(VENV)/bin/mypy $(foreach p,kit contracts identity booking prescription econsult billing notify gateway,-p $(p))
 
-test: lint typecheck $(KUSTOMIZE_STAMP) web-test $(CHROMIUM)
+test: lint typecheck $(KUSTOMIZE_STAMP) $(PROMTOOL_STAMP) web-test $(CHROMIUM)
 	@echo "[test] pytest (starts the test instance of PostgreSQL and Kafka if it is not running)"
 	@$(VENV)/bin/pytest
 

@@ -1,8 +1,11 @@
 """`make run`: the whole system on this machine, with demo data, until Ctrl-C.
 
-Starts the local stack (PostgreSQL, Kafka), one process per service, waits until every service is
-ready, seeds the demo clinic, prints where to log in, and watches the processes: one that dies is
-started again. Ctrl-C (or SIGTERM, or `make stop`) stops everything cleanly.
+Starts the local stack (PostgreSQL, Kafka), Jaeger (traces, memory storage), one process per service,
+waits until every service is ready, seeds the demo clinic, prints where to log in, and watches the
+processes: one that dies is started again. Ctrl-C (or SIGTERM, or `make stop`) stops everything cleanly.
+
+Every port (the services', their metrics listeners', Jaeger's) moves by EPORTAL_RUN_PORT_OFFSET, so a
+second clone can run beside one already up (move the stack too: EPORTAL_STACK_RUN_PG_PORT and _KAFKA_PORT).
 """
 
 from __future__ import annotations
@@ -22,8 +25,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stack
 
 ROOT = stack.ROOT
-PORTS = {"identity": 8101, "booking": 8102, "prescription": 8103, "econsult": 8104, "billing": 8105,
-         "notify": 8106, "gateway": 8000}
+OFFSET = int(os.environ.get("EPORTAL_RUN_PORT_OFFSET", "0"))
+PORTS = {s: p + OFFSET for s, p in {"identity": 8101, "booking": 8102, "prescription": 8103, "econsult": 8104,
+                                    "billing": 8105, "notify": 8106, "gateway": 8000}.items()}
+# Prometheus metrics, each service on a listener of its own (never on the public port): 9464 is the gateway's,
+# as in the manifests; the others follow.
+METRICS_PORTS = {s: 9464 + OFFSET + i for i, s in enumerate(
+    ("gateway", "identity", "booking", "prescription", "econsult", "billing", "notify"))}
+# Jaeger all-in-one (deploy/local/jaeger.yaml): its UI and the OTLP/HTTP receiver the services export to.
+JAEGER = ROOT / ".tools" / "bin" / "jaeger"
+JAEGER_PORTS = {"JAEGER_UI_PORT": 16686 + OFFSET, "JAEGER_OTLP_HTTP_PORT": 4318 + OFFSET,
+                "JAEGER_OTLP_GRPC_PORT": 4317 + OFFSET, "JAEGER_QUERY_GRPC_PORT": 16685 + OFFSET}
+GATEWAY = f"http://127.0.0.1:{PORTS['gateway']}"
 # Consumers first, the gateway last: by the time it answers, everything behind it is up.
 ORDER = ("identity", "booking", "prescription", "econsult", "billing", "notify", "gateway")
 
@@ -39,9 +52,18 @@ def service_env(inst: stack.Instance, service: str, dsn: str) -> dict[str, str]:
         "EPORTAL_DATABASE_URL": dsn,
         "EPORTAL_KAFKA_BOOTSTRAP": inst.kafka_bootstrap,
         "EPORTAL_HTTP_PORT": str(PORTS[service]),
+        "EPORTAL_METRICS_PORT": str(METRICS_PORTS[service]),
         "EPORTAL_LOG_JSON": "true",
         "PYTHONUNBUFFERED": "1",
     })
+    if service == "gateway":
+        env.update({f"EPORTAL_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in PORTS.items() if s != service})
+    if service == "notify":
+        env["EPORTAL_BILLING_URL"] = f"http://127.0.0.1:{PORTS['billing']}"
+    if JAEGER.is_file():
+        # Traces to the local Jaeger; sent within a second, so a request is there to look at at once.
+        env.update({"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{JAEGER_PORTS['JAEGER_OTLP_HTTP_PORT']}",
+                    "OTEL_BSP_SCHEDULE_DELAY": "1000"})
     return env
 
 
@@ -56,9 +78,13 @@ class Supervisor:
 
     def start(self, service: str) -> None:
         log = (self.logs / f"{service}.log").open("ab")
-        self.procs[service] = subprocess.Popen(
-            [sys.executable, "-m", service], env=service_env(self.inst, service, self.dsns[service]),
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT)
+        if service == "jaeger":
+            command, env = [str(JAEGER), "--config", f"file:{ROOT / 'deploy/local/jaeger.yaml'}"], \
+                {**os.environ, **{k: str(v) for k, v in JAEGER_PORTS.items()}}
+        else:
+            command, env = [sys.executable, "-m", service], service_env(self.inst, service, self.dsns[service])
+        self.procs[service] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                               stdin=subprocess.DEVNULL, cwd=ROOT)
         self.pidfile.write_text(json.dumps({"supervisor": os.getpid(),
                                             "services": {s: p.pid for s, p in self.procs.items()}}))
 
@@ -152,18 +178,22 @@ def seed(inst: stack.Instance) -> None:
 
 
 def banner() -> None:
-    lines = ["", "eportal is running.", "  Web portal and API:  http://127.0.0.1:8000/",
-             "  API documentation:   http://127.0.0.1:8000/api/docs",
-             "  Health:              http://127.0.0.1:8000/api/health"]
+    lines = ["", "eportal is running.", f"  Web portal and API:  {GATEWAY}/",
+             f"  API documentation:   {GATEWAY}/api/docs",
+             f"  Health:              {GATEWAY}/api/health",
+             f"  Metrics:             http://127.0.0.1:{METRICS_PORTS['gateway']}/metrics (gateway; the others on "
+             f"{min(METRICS_PORTS.values()) + 1}-{max(METRICS_PORTS.values())})"]
+    if JAEGER.is_file():
+        lines.append(f"  Traces (Jaeger):     http://127.0.0.1:{JAEGER_PORTS['JAEGER_UI_PORT']}/")
     try:
-        with urllib.request.urlopen("http://127.0.0.1:8000/dev/demo", timeout=5) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{PORTS['gateway']}/dev/demo", timeout=5) as r:
             demo = json.loads(r.read())
         lines.append("  Log in as (demo personas, all data synthetic):")
         for p in demo.get("patients", []):
             lines.append(f"    patient {p['persona']:14} national ID {p['national_id']}  ({p.get('shows', '')})")
         for s in demo.get("staff", []):
             lines.append(f"    staff   {s['persona']:14} {s['username']} / {s['password']}")
-        lines.append("  The SMS code: http://127.0.0.1:8000/dev/sms?to=<mobile>  (the SMS sink)")
+        lines.append(f"  The SMS code: {GATEWAY}/dev/sms?to=<mobile>  (the SMS sink)")
     except OSError:
         pass
     lines.append("Press Ctrl-C to stop everything.")
@@ -184,8 +214,13 @@ def main() -> int:
     say("starting PostgreSQL and Kafka")
     stack.start(inst)
     dsns = stack.create_service_databases(inst)
-    say("starting the services")
     supervisor = Supervisor(inst, dsns)
+    if JAEGER.is_file():
+        say("starting Jaeger (traces, in memory)")
+        supervisor.start("jaeger")
+    else:
+        say(f"no {JAEGER.relative_to(ROOT)} (make run builds it): running without traces")
+    say("starting the services")
     for service in ORDER:
         supervisor.start(service)
 

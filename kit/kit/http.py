@@ -1,4 +1,5 @@
-"""The HTTP side every service shares: the app factory, health, readiness, metrics, request ids."""
+"""The HTTP side every service shares: the app factory, health, readiness, request metrics, request ids.
+The metrics themselves are served on a listener of their own (kit/metrics.py), never here."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.errors import document_problems, install_problem_handlers
 from kit.logging import correlation_id, new_correlation_id
 from kit.runtime import ServiceRuntime
+from kit.telemetry import instrument_app
 
 REQUEST_ID = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -91,12 +93,9 @@ def create_app(runtime: ServiceRuntime, *, title: str, routers: list[APIRouter] 
         ok = all(checks.values())
         return JSONResponse({"ready": ok, "service": service, "checks": checks}, status_code=200 if ok else 503)
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
     for router in routers or []:
         app.include_router(router)
+    instrument_app(app, runtime.tracer_provider)
     return app
 
 
@@ -107,5 +106,6 @@ def serve(app: FastAPI, host: str, port: int) -> None:
     # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from any loopback peer and hand the
     # forged address on as the client's (a login flood from one machine spread over made-up addresses); the
     # gateway reads the header itself, as far as its settings.trusted_proxy_hops trust it (tests/security).
+    # log_config None: uvicorn's lines go through the service's own JSON logging (kit.logging), not its format.
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False,
-                lifespan="on", timeout_graceful_shutdown=10, timeout_keep_alive=75)
+                lifespan="on", timeout_graceful_shutdown=10, timeout_keep_alive=75, log_config=None)

@@ -1,4 +1,6 @@
-"""structlog set-up: JSON when not on a terminal, the correlation id bound per request and per message.
+"""structlog set-up: JSON when not on a terminal, the correlation id bound per request and per message, and the
+trace and span ids of the active span (kit/telemetry.py) on every line written inside one, so logs and traces
+join.
 
 Health data stays out of logs: keys that can hold a national ID, a login code or free text are
 dropped, and any 11-digit run in a message is masked, as a second line of defence.
@@ -15,6 +17,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
@@ -40,6 +43,14 @@ def _add_correlation_id(_: Any, __: str, event: MutableMapping[str, Any]) -> Mut
     return event
 
 
+def _add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", format(context.trace_id, "032x"))
+        event.setdefault("span_id", format(context.span_id, "016x"))
+    return event
+
+
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event):
         if key in _SECRET_KEYS and key != "event":
@@ -54,6 +65,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool | None = Non
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         _add_correlation_id,
+        _add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redact,
@@ -66,8 +78,26 @@ def configure_logging(service: str, level: str = "INFO", json: bool | None = Non
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
-    # Libraries log through the standard library: quiet them to warnings, through the same output.
-    logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="%(levelname)s %(name)s %(message)s")
+    # Libraries log through the standard library (warnings and worse, the root's level): the same lines, JSON
+    # with the same fields, so every line of a service joins its trace (uvicorn's too: kit.http.serve).
+    handler = _StdoutHandler()
+    handler.set_name("eportal")
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info, renderer]))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == "eportal"]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+
+
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each line to sys.stdout as it is then (tests swap it for a capture)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
 
 
 def get_logger(name: str | None = None) -> Any:

@@ -21,13 +21,17 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExists
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from prometheus_client import Counter
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Tracer
+from prometheus_client import Counter, Gauge
 
 from contracts import topics as contract_topics
 from contracts.envelope import Envelope, Event
 from contracts.registry import event_from, parse_envelope
 from kit.logging import correlation_id, get_logger
 from kit.settings import ServiceSettings
+from kit.telemetry import continued
+from kit.telemetry import tracer as make_tracer
 
 log = get_logger(__name__)
 
@@ -36,6 +40,8 @@ DUPLICATES = Counter("eportal_events_duplicate_total", "Redelivered events ignor
 DEAD_LETTERED = Counter("eportal_events_dead_lettered_total", "Events sent to the dead-letter topic",
                         ["consumer", "reason"])
 RETRIED = Counter("eportal_events_retried_total", "Failed attempts to apply an event", ["consumer"])
+LAG = Gauge("eportal_consumer_lag", "Events on the consumer's partitions not yet read (end offset - position)",
+            ["consumer", "topic", "partition"])
 
 EventHandler = Callable[[asyncpg.Connection, Envelope, Any], Awaitable[None]]
 
@@ -46,10 +52,10 @@ _OUTAGES: tuple[type[BaseException], ...] = (
 )
 
 
-def make_broker(settings: ServiceSettings) -> KafkaBroker:
+def make_broker(settings: ServiceSettings, middlewares: Iterable[Any] = ()) -> KafkaBroker:
     # acks="all" with idempotence: a send is done when every in-sync replica has it, exactly once.
     return KafkaBroker(settings.kafka_bootstrap, client_id=settings.service_name, acks="all",
-                       enable_idempotence=True, logger=None, apply_types=True)
+                       enable_idempotence=True, logger=None, apply_types=True, middlewares=tuple(middlewares))
 
 
 async def ensure_topics(settings: ServiceSettings, extra: Iterable[str] = ()) -> None:
@@ -84,12 +90,18 @@ class PoisonMessage(Exception):
 class EventConsumer:
     """One service's idempotent consumer of the events it reacts to."""
 
-    def __init__(self, name: str, pool: asyncpg.Pool, broker: KafkaBroker, settings: ServiceSettings) -> None:
+    def __init__(self, name: str, pool: asyncpg.Pool, broker: KafkaBroker, settings: ServiceSettings, *,
+                 tracer: Tracer | None = None) -> None:
         self.name = name
         self._pool = pool
         self._broker = broker
         self._settings = settings
         self._handlers: dict[str, EventHandler] = {}
+        self._tracer = tracer or make_tracer(None)
+        self._subscriber: Any = None
+        self._lag_labels: set[tuple[str, str]] = set()
+        for reason in ("poison", "handler"):  # from 0, so the first dead letter is an increase an alert sees
+            DEAD_LETTERED.labels(name, reason)
 
     @property
     def dead_letter_topic(self) -> str:
@@ -118,6 +130,21 @@ class EventConsumer:
             await self.process(msg.body, msg.headers, _position(msg))
 
         subscriber(on_message)
+        self._subscriber = subscriber
+
+    async def measure_lag(self) -> None:
+        """The lag of each partition this process reads, for the alert (KEDA reads the group's own from Kafka)."""
+        consumer: Any = getattr(self._subscriber, "consumer", None)  # aiokafka's, once the broker has started
+        assigned = consumer.assignment() if consumer is not None else set()
+        ends = await consumer.end_offsets(list(assigned)) if assigned else {}
+        seen = set()
+        for tp in assigned:
+            position = await asyncio.wait_for(consumer.position(tp), timeout=5)
+            LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(0, ends[tp] - position))
+            seen.add((tp.topic, str(tp.partition)))
+        for topic, partition in self._lag_labels - seen:  # moved to another pod at a rebalance
+            LAG.remove(self.name, topic, partition)
+        self._lag_labels = seen
 
     async def process(self, body: bytes, headers: dict[str, Any], position: tuple[str, int, int]) -> None:
         token = correlation_id.set(_header(headers, "correlation_id"))
@@ -130,7 +157,12 @@ class EventConsumer:
             if envelope.event_type not in self._handlers:
                 return  # another consumer's event on a shared topic
             correlation_id.set(envelope.correlation_id)
-            await self._apply_with_retries(body, headers, position, envelope, event)
+            # Under FastStream's process span when tracing is on; else the trace the relay put in the headers.
+            with continued(self._tracer, f"{self.name} applies {envelope.event_type}", _trace_headers(headers),
+                           kind=SpanKind.CONSUMER, attributes={
+                               "messaging.consumer.group.name": self.name, "eportal.event_type": envelope.event_type,
+                               "messaging.message.id": str(envelope.event_id)}):
+                await self._apply_with_retries(body, headers, position, envelope, event)
         finally:
             correlation_id.reset(token)
 
@@ -209,6 +241,14 @@ def _header(headers: dict[str, Any], name: str) -> str | None:
     if isinstance(value, bytes):
         return value.decode(errors="replace")
     return value if isinstance(value, str) else None
+
+
+def _trace_headers(headers: dict[str, Any]) -> dict[str, str] | None:
+    """The W3C trace context of the message, unless a span is already active (FastStream's, restored from it)."""
+    if trace.get_current_span().get_span_context().is_valid:
+        return None
+    found = {name: value for name in ("traceparent", "tracestate") if (value := _header(headers, name))}
+    return found or None
 
 
 def _position(msg: KafkaMessage) -> tuple[str, int, int]:

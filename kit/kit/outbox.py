@@ -13,11 +13,14 @@ import contextlib
 from typing import Any, Protocol
 
 import asyncpg
+from opentelemetry.trace import Tracer
 from prometheus_client import Counter, Gauge
 
 from contracts.envelope import Envelope, Event
 from kit.clock import Clock
 from kit.logging import current_correlation_id, get_logger
+from kit.telemetry import continued, trace_context
+from kit.telemetry import tracer as make_tracer
 
 log = get_logger(__name__)
 
@@ -28,6 +31,7 @@ _RELAY_LOCK = 0x6F7574626F78  # "outbox"
 
 PUBLISHED = Counter("eportal_outbox_published_total", "Outbox events published", ["topic"])
 BACKLOG = Gauge("eportal_outbox_backlog", "Outbox events not yet published")
+OLDEST = Gauge("eportal_outbox_oldest_unpublished_seconds", "Age of the oldest event not yet published (0: none)")
 
 
 class Outbox:
@@ -41,10 +45,10 @@ class Outbox:
         envelope = Envelope.wrap(event, occurred_at=self._clock.now(),
                                  correlation_id=correlation_id or current_correlation_id())
         await conn.execute(
-            """INSERT INTO outbox (event_id, topic, message_key, envelope, correlation_id)
-               VALUES ($1, $2, $3, $4, $5)""",
+            """INSERT INTO outbox (event_id, topic, message_key, envelope, correlation_id, trace_context)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
             envelope.event_id, event.topic, envelope.aggregate_id, envelope.model_dump(mode="json"),
-            envelope.correlation_id)
+            envelope.correlation_id, trace_context())
         # Delivered at commit, never for a rolled-back transaction.
         await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
         return envelope
@@ -56,10 +60,11 @@ class Outbox:
             raise RuntimeError("Outbox.add_many must run inside the transaction of the state change")
         now, correlation = self._clock.now(), correlation_id or current_correlation_id()
         envelopes = [(Envelope.wrap(e, occurred_at=now, correlation_id=correlation), e) for e in events]
+        context = trace_context()
         await conn.executemany(
-            """INSERT INTO outbox (event_id, topic, message_key, envelope, correlation_id)
-               VALUES ($1, $2, $3, $4, $5)""",
-            [(env.event_id, e.topic, env.aggregate_id, env.model_dump(mode="json"), env.correlation_id)
+            """INSERT INTO outbox (event_id, topic, message_key, envelope, correlation_id, trace_context)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            [(env.event_id, e.topic, env.aggregate_id, env.model_dump(mode="json"), env.correlation_id, context)
              for env, e in envelopes])
         if envelopes:
             await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
@@ -74,8 +79,9 @@ class Publisher(Protocol):
 
 class OutboxRelay:
     def __init__(self, pool: asyncpg.Pool, publisher: Publisher, *, topic_prefix: str = "",
-                 poll_seconds: float = 1.0, batch_size: int = 200) -> None:
+                 poll_seconds: float = 1.0, batch_size: int = 200, tracer: Tracer | None = None) -> None:
         self._pool = pool
+        self._tracer = tracer or make_tracer(None)
         self._publisher = publisher
         self._prefix = topic_prefix
         self._poll = poll_seconds
@@ -128,20 +134,23 @@ class OutboxRelay:
             if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
                 return 0
             rows = await conn.fetch(
-                """SELECT id, topic, message_key, envelope::text AS envelope, correlation_id
+                """SELECT id, topic, message_key, envelope::text AS envelope, correlation_id, trace_context
                    FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
                 self._batch)
             if not rows:
                 BACKLOG.set(0)
                 return 0
             # Sent together so the producer batches them; the idempotent producer keeps their order.
-            pending = [
-                await self._publisher.publish(
-                    row["envelope"].encode(), f"{self._prefix}{row['topic']}", key=row["message_key"].encode(),
-                    headers={"content-type": "application/json", "correlation_id": row["correlation_id"]},
-                    correlation_id=row["correlation_id"], no_confirm=True)
-                for row in rows
-            ]
+            pending = []
+            for row in rows:
+                # The trace of the request that wrote the row goes on: FastStream's middleware, under this span,
+                # writes its context into the message's traceparent header.
+                with continued(self._tracer, f"outbox relay {row['topic']}", row["trace_context"],
+                               attributes={"messaging.destination.name": row["topic"]}):
+                    pending.append(await self._publisher.publish(
+                        row["envelope"].encode(), f"{self._prefix}{row['topic']}", key=row["message_key"].encode(),
+                        headers={"content-type": "application/json", "correlation_id": row["correlation_id"]},
+                        correlation_id=row["correlation_id"], no_confirm=True))
             await asyncio.gather(*pending)
             await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
                                [row["id"] for row in rows])
@@ -149,3 +158,16 @@ class OutboxRelay:
                 PUBLISHED.labels(row["topic"]).inc()
             BACKLOG.set(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
             return len(rows)
+
+
+async def measure_backlog(pool: asyncpg.Pool) -> None:
+    """The backlog gauges from the table (on the partial index of unpublished rows), for the alerts: also
+    while the relay cannot publish, when its own updates stop."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            """SELECT count(*) AS backlog,
+                      coalesce(extract(epoch FROM now() - (SELECT created_at FROM outbox WHERE published_at IS NULL
+                                                           ORDER BY id LIMIT 1)), 0) AS oldest
+               FROM outbox WHERE published_at IS NULL""")
+    BACKLOG.set(row["backlog"])
+    OLDEST.set(float(row["oldest"]))

@@ -1,7 +1,9 @@
 """The life of one service process: what every service starts and stops, in one place.
 
-Start: logging, the database pool, migrations, Kafka topics, subscribers, the broker, the outbox relay,
-then the service's own workers. Stop: the same in reverse. Nothing connects at import time.
+Start: logging, the metrics listener, the database pool, migrations, Kafka topics, subscribers, the broker,
+the outbox relay, then the service's own workers. Stop: the same in reverse. Nothing connects at import time.
+Traces (kit/telemetry.py) are on when the OTEL_* variables name a collector: the runtime owns the service's
+tracer provider and hands it to the HTTP app, the broker, the relay and the consumer.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 
 from contracts.envelope import Event
+from kit import telemetry
 from kit.clock import Clock, OffsetClock, SystemClock
 from kit.db import create_pool
 from kit.logging import configure_logging, get_logger
 from kit.messaging import EventConsumer, EventHandler, ensure_topics, make_broker
+from kit.metrics import MetricsServer, record_readiness
 from kit.migrations import migrate
-from kit.outbox import Outbox, OutboxRelay
+from kit.outbox import Outbox, OutboxRelay, measure_backlog
 from kit.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -38,7 +42,11 @@ class ServiceRuntime:
             clock = OffsetClock(settings.clock_offset_file) if settings.clock_offset_file else SystemClock()
         self.clock: Clock = clock
         self.outbox = Outbox(self.clock)
-        self.broker: KafkaBroker = make_broker(settings)
+        self.tracer_provider = telemetry.tracer_provider(settings.service_name)
+        self.tracer = telemetry.tracer(self.tracer_provider)
+        self.broker: KafkaBroker = make_broker(settings, middlewares=telemetry.kafka_middleware(self.tracer_provider))
+        self.metrics_server = MetricsServer(settings.http_host, settings.metrics_port) \
+            if settings.metrics_port is not None else None
         self.consumer_name = consumer_name or settings.service_name
         self._migrations = migrations
         self._start_relay = start_relay  # tests drive a relay by hand to stop it at chosen moments
@@ -51,6 +59,7 @@ class ServiceRuntime:
         self._features: list[str] = []
         self._jobs: list[asyncio.Task[None]] = []
         self.state: dict[str, Any] = {}  # the service's own long-lived objects, set by its bootstrap
+        self.every(settings.gauge_refresh_seconds, ServiceRuntime.measure, name="gauges")
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -110,11 +119,14 @@ class ServiceRuntime:
     async def start(self) -> None:
         s = self.settings
         configure_logging(s.service_name, s.log_level, s.log_json)
+        if self.metrics_server is not None:  # first: a start stuck waiting for a dependency is seen too
+            self.metrics_server.start()
+            log.info("metrics served", port=self.metrics_server.port)
         self._pool = await _retry("database", lambda: create_pool(
             s.database_url.get_secret_value(), min_size=s.db_pool_min, max_size=s.db_pool_max))
         async with self._pool.acquire() as conn:
             await migrate(conn, s.service_name, self._migrations, tuple(self._features))
-        consumer = EventConsumer(self.consumer_name, self._pool, self.broker, s)
+        consumer = EventConsumer(self.consumer_name, self._pool, self.broker, s, tracer=self.tracer)
         await _retry("kafka topics", lambda: ensure_topics(s, [consumer.dead_letter_topic]))
         if self._handlers:
             for event, handler in self._handlers.items():
@@ -124,7 +136,7 @@ class ServiceRuntime:
         await _retry("kafka", self.broker.start)
         if self._start_relay:
             self._relay = OutboxRelay(self._pool, self.broker, topic_prefix=s.topic_prefix,
-                                      poll_seconds=s.outbox_poll_seconds)
+                                      poll_seconds=s.outbox_poll_seconds, tracer=self.tracer)
             await self._relay.start()
         for hook in self._on_start:
             await hook(self)
@@ -148,6 +160,10 @@ class ServiceRuntime:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+        if self.tracer_provider is not None:
+            self.tracer_provider.shutdown()  # the spans still batched go out now
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
         log.info("service stopped")
 
     async def readiness(self) -> dict[str, bool]:
@@ -162,7 +178,21 @@ class ServiceRuntime:
             checks["kafka"] = bool(await self.broker.ping(timeout=2))
         except Exception:
             checks["kafka"] = False
+        record_readiness(checks)
         return checks
+
+    async def measure(self) -> None:
+        """Refresh the gauges the alerts read (docs/operations.md): readiness, the outbox's backlog and the
+        consumer's lag. From the database and the broker, so they stay true while the relay or the consumer
+        is stuck, when their own updates stop."""
+        await self.readiness()
+        try:
+            if self._pool is not None:
+                await measure_backlog(self._pool)
+            if self.consumer is not None:
+                await self.consumer.measure_lag()
+        except Exception as exc:  # a dependency is away: readiness says so; the next refresh tries again
+            log.warning("gauges not refreshed", error=type(exc).__name__)
 
 
 # What "not up yet" looks like; anything else is a real error and stops the start at once.

@@ -40,6 +40,14 @@ class ServiceSettings(BaseSettings):
     # (kit.clock.OffsetClock). Refused in production.
     clock_offset_file: Path | None = None
 
+    # Prometheus metrics on a listener of their own, never on the public app (kit/metrics.py); None: not served.
+    # The port the manifests name `metrics` (9464); make run gives each service one, the test system 0 (a port
+    # the kernel chooses, logged as "metrics served").
+    metrics_port: int | None = None
+    # How often the gauges read from the database and the broker are refreshed (outbox backlog, consumer lag,
+    # readiness): a few cheap queries per interval, never per request.
+    gauge_refresh_seconds: float = 15.0
+
     log_level: str = "INFO"
     log_json: bool | None = None  # None: JSON when stdout is not a terminal
 

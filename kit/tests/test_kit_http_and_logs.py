@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import asyncpg
 import pytest
@@ -94,6 +95,28 @@ def test_logs_never_carry_a_national_id_code_or_free_text(capsys: pytest.Capture
     assert line["text"] == "[redacted]"
     assert line["correlation_id"] == "req-1"
     assert line["patient"] == "ok"
+
+
+def test_log_lines_inside_a_span_carry_its_trace_and_span_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    structlog.reset_defaults()
+    configure_logging("test", json=True)
+    tracer = TracerProvider().get_tracer("test")
+    try:
+        structlog.get_logger().info("outside")
+        with tracer.start_as_current_span("work") as span:
+            structlog.get_logger().info("inside")
+            logging.getLogger("some.library").warning("a library's own line")
+        ids = span.get_span_context()
+    finally:
+        structlog.reset_defaults()
+    outside, inside, library = (json.loads(line) for line in capsys.readouterr().out.strip().splitlines()[-3:])
+    assert "trace_id" not in outside
+    for line in (inside, library):
+        assert line["trace_id"] == format(ids.trace_id, "032x")
+        assert line["span_id"] == format(ids.span_id, "016x")
+    assert library["logger"] == "some.library"
+    assert library["service"] == "test"
 
 
 def test_production_refuses_development_secrets_and_the_test_clock() -> None:

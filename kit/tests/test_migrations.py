@@ -24,7 +24,8 @@ async def test_applies_in_order_once(scratch_db: str, folder: Path) -> None:
     conn = await asyncpg.connect(scratch_db)
     try:
         first = await migrate(conn, "svc", folder)
-        assert first == ["kit/0001_outbox_inbox.sql", "svc/0001_first.sql", "svc/0002_second.sql"]
+        assert first == ["kit/0001_outbox_inbox.sql", "kit/0002_outbox_trace_context.sql", "svc/0001_first.sql",
+                         "svc/0002_second.sql"]
         assert await migrate(conn, "svc", folder) == []
         await conn.execute("INSERT INTO things (id, name) VALUES (1, 'x')")
     finally:
@@ -59,7 +60,7 @@ async def test_two_runners_at_once_take_turns(scratch_db: str, folder: Path) -> 
     a, b = await asyncpg.connect(scratch_db), await asyncpg.connect(scratch_db)
     try:
         applied_a, applied_b = await asyncio.gather(migrate(a, "svc", folder), migrate(b, "svc", folder))
-        assert sorted([len(applied_a), len(applied_b)]) == [0, 4]
+        assert sorted([len(applied_a), len(applied_b)]) == [0, 5]
     finally:
         await a.close()
         await b.close()

@@ -1,7 +1,7 @@
 """Every rendered overlay against the schemas a cluster would check it with, offline: the Kubernetes
-kinds against the API's own JSON schemas (kubernetes-validate), Strimzi, CloudNativePG and KEDA
-resources against the CRDs kept in deploy/k8s/schemas. Both are strict: an unknown field is an error,
-where a cluster would drop it without a word and the setting would silently not apply."""
+kinds against the API's own JSON schemas (kubernetes-validate), Strimzi, CloudNativePG, KEDA and
+prometheus-operator resources against the CRDs kept in deploy/k8s/schemas. Both are strict: an unknown
+field is an error, where a cluster would drop it without a word and the setting would silently not apply."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.deploy.conftest import K8S, OVERLAYS, Manifest, of_kind
 # The oldest Kubernetes the manifests are written for (sleep as a preStop action is GA from 1.30 on,
 # beta and on by default in 1.30) and the newest the validator knows.
 KUBERNETES_VERSIONS = ("1.31", kubernetes_validate.utils.latest_version())
-CRD_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io", "keda.sh")
+CRD_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io", "keda.sh", "monitoring.coreos.com")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
@@ -80,7 +80,7 @@ def test_every_overlay_renders_the_whole_system(rendered: dict[str, list[Manifes
     kinds = {m["kind"] for m in rendered[overlay]}
     assert {"Namespace", "Deployment", "Service", "PodDisruptionBudget", "Job", "Ingress", "NetworkPolicy",
             "ConfigMap", "Kafka", "KafkaNodePool", "KafkaTopic", "Cluster", "Database", "ScheduledBackup",
-            "ScaledObject"} <= kinds
+            "ScaledObject", "ServiceMonitor", "PrometheusRule"} <= kinds
     namespaces = {m["metadata"].get("namespace") for m in rendered[overlay] if m["kind"] != "Namespace"}
     assert namespaces == {of_kind(rendered[overlay], "Namespace")[0]["metadata"]["name"]}
 
@@ -131,7 +131,8 @@ def test_the_crd_schemas_kept_are_the_operators_versions() -> None:
     for key in [("kafka.strimzi.io/v1beta2", "Kafka"), ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
                 ("kafka.strimzi.io/v1beta2", "KafkaTopic"), ("postgresql.cnpg.io/v1", "Cluster"),
                 ("postgresql.cnpg.io/v1", "Database"), ("postgresql.cnpg.io/v1", "ScheduledBackup"),
-                ("keda.sh/v1alpha1", "ScaledObject")]:
+                ("keda.sh/v1alpha1", "ScaledObject"), ("monitoring.coreos.com/v1", "ServiceMonitor"),
+                ("monitoring.coreos.com/v1", "PrometheusRule")]:
         assert key in kept, key
 
 
@@ -174,3 +175,10 @@ def test_an_unknown_trigger_field_in_a_scaled_object_is_caught(rendered: dict[st
     scaled["spec"]["minReplicas"] = 2
     with pytest.raises(jsonschema.ValidationError):
         validate_custom(scaled)
+
+
+def test_a_misspelt_field_in_a_service_monitor_is_caught(rendered: dict[str, list[Manifest]]) -> None:
+    monitor = _first(rendered, "ServiceMonitor")
+    monitor["spec"]["endpoints"][0]["scrapeInterval"] = "30s"
+    with pytest.raises(jsonschema.ValidationError):
+        validate_custom(monitor)

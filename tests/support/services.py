@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import secrets
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import uvicorn
 from fastapi import FastAPI
 
 from gateway.adapters.services import Services, Upstream
@@ -63,6 +65,25 @@ async def running(app: FastAPI, base_url: str = "http://service") -> AsyncIterat
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
+    """The app as a real HTTP server on `port`, in this event loop (its lifespan starts a service): for tests
+    that need real sockets between in-process services, or a fake provider the services' processes call."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning",
+                                           log_config=None, access_log=False))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("the server stopped at start")
+        await asyncio.sleep(0.05)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
 
 
 class InProcessServices(Services):

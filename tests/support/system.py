@@ -66,6 +66,9 @@ class System:
     clock_file: Path
     logs: Path
     suffix: str = ""  # of this system's databases
+    # Each service's metrics listener (not public), on a port the kernel chose (EPORTAL_METRICS_PORT=0) and the
+    # service logged: no port handed out here can be taken by another process before the service binds it.
+    metrics_urls: dict[str, str] = field(default_factory=dict)
     ports: dict[str, dict[str, int]] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _offset: timedelta = timedelta(0)
@@ -97,6 +100,7 @@ class System:
     def start(self, service: str) -> None:
         self.procs[service] = _spawn(service, self._env[service], self.logs)
         _wait_ready({service: self.service_urls.get(service, self.gateway_url)}, self.procs, self.logs)
+        self.metrics_urls[service] = _metrics_url(self.logs, service)
 
     def log(self, service: str) -> str:
         return (self.logs / f"{service}.log").read_text(errors="replace")
@@ -108,6 +112,15 @@ def _spawn(service: str, env: dict[str, str], logs: Path) -> subprocess.Popen[by
     out = (logs / f"{service}.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", service], env=env, stdout=out, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, cwd=ROOT)
+
+
+def _metrics_url(logs: Path, service: str) -> str:
+    """Where the service (started, so its log has the line) serves its metrics: the last start's port."""
+    ports = [json.loads(line)["port"] for line in (logs / f"{service}.log").read_text(errors="replace").splitlines()
+             if line.startswith("{") and '"metrics served"' in line]
+    if not ports:
+        raise RuntimeError(f"{service} logged no metrics port")
+    return f"http://127.0.0.1:{ports[-1]}"
 
 
 def _wait_ready(urls: dict[str, str], procs: dict[str, subprocess.Popen[bytes]], logs: Path,
@@ -130,7 +143,8 @@ def _wait_ready(urls: dict[str, str], procs: dict[str, subprocess.Popen[bytes]],
         raise RuntimeError(f"not ready in {timeout} s: {sorted(pending)}")
 
 
-def start_system(infra: Infrastructure, workdir: Path) -> System:
+def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict[str, str]] | None = None) -> System:
+    """`extra_env`: settings of this system only, over EXTRA_ENV's (e.g. notify's SMS provider)."""
     run_id = secrets.token_hex(3)
     dsns = infra.create_databases(f"_s{run_id}")
     prefix = f"s{run_id}."
@@ -140,7 +154,7 @@ def start_system(infra: Infrastructure, workdir: Path) -> System:
     logs.mkdir(parents=True, exist_ok=True)
     ports = {s: free_port() for s in (*SERVICES, "gateway")}
     urls = {s: f"http://127.0.0.1:{ports[s]}" for s in SERVICES}
-    base = {k: v for k, v in os.environ.items() if not k.startswith("EPORTAL_")}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("EPORTAL_", "OTEL_"))}
     base.update({"EPORTAL_ENV": "test", "EPORTAL_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
                  "EPORTAL_TOPIC_PREFIX": prefix, "EPORTAL_CLOCK_OFFSET_FILE": str(clock_file),
                  "EPORTAL_LOG_JSON": "true", "EPORTAL_OUTBOX_POLL_SECONDS": "0.5",
@@ -148,8 +162,9 @@ def start_system(infra: Infrastructure, workdir: Path) -> System:
     extra_ports: dict[str, dict[str, int]] = {}
     envs: dict[str, dict[str, str]] = {}
     for service in (*SERVICES, "gateway"):
-        env = {**base, "EPORTAL_DATABASE_URL": dsns[service], "EPORTAL_HTTP_PORT": str(ports[service])}
-        for name, value in EXTRA_ENV.get(service, {}).items():
+        env = {**base, "EPORTAL_DATABASE_URL": dsns[service], "EPORTAL_HTTP_PORT": str(ports[service]),
+               "EPORTAL_METRICS_PORT": "0"}
+        for name, value in {**EXTRA_ENV.get(service, {}), **(extra_env or {}).get(service, {})}.items():
             if value == "{port}":
                 port = free_port()
                 extra_ports.setdefault(service, {})[name] = port
@@ -166,6 +181,7 @@ def start_system(infra: Infrastructure, workdir: Path) -> System:
     for service in (*SERVICES, "gateway"):
         system.procs[service] = _spawn(service, envs[service], logs)
     _wait_ready({**urls, "gateway": system.gateway_url}, system.procs, logs)
+    system.metrics_urls = {s: _metrics_url(logs, s) for s in (*SERVICES, "gateway")}
     return system
 
 

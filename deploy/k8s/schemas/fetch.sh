@@ -5,6 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 CNPG_VERSION=v1.25.1
 KEDA_VERSION=v2.16.1
+PROMETHEUS_OPERATOR_VERSION=v0.85.0
 STRIMZI_VERSION=$(sed -n 's:.*<strimzi.version>\(.*\)</strimzi.version>.*:\1:p' "$here/strimzi/pom.xml")
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod
 
@@ -25,6 +26,13 @@ for crd in scaledobjects; do
     install -m 0644 "$keda/config/crd/bases/keda.sh_$crd.yaml" "$here/keda/"
 done
 
+# prometheus-operator keeps its CRDs (controller-gen's output) in its Go module too, under example/.
+promop="$(module_dir "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION")"
+mkdir -p "$here/prometheus-operator"
+for crd in servicemonitors prometheusrules; do
+    install -m 0644 "$promop/example/prometheus-operator-crd/monitoring.coreos.com_$crd.yaml" "$here/prometheus-operator/"
+done
+
 # Strimzi generates its CRDs from the Java API classes at release; the same generator and classes are on
 # Maven Central (io.strimzi:crd-generator, io.strimzi:api), run here with the arguments of Strimzi's own
 # build (api/pom.xml of the release, executions generate-crd-co-install-v1 and -v1-eo).
@@ -42,4 +50,5 @@ generate --api-versions v1beta2 \
 generate --api-versions v1alpha1,v1beta1,v1beta2 \
     "io.strimzi.api.kafka.model.topic.KafkaTopic=$here/strimzi/043-Crd-kafkatopic.yaml"
 
-echo "CRD schemas: Strimzi $STRIMZI_VERSION, CloudNativePG $CNPG_VERSION, KEDA $KEDA_VERSION"
+echo "CRD schemas: Strimzi $STRIMZI_VERSION, CloudNativePG $CNPG_VERSION, KEDA $KEDA_VERSION," \
+    "prometheus-operator $PROMETHEUS_OPERATOR_VERSION"

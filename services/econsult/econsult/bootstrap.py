@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from econsult import handlers
 from econsult.entrypoints.http import router
 from econsult.settings import EconsultSettings
 from kit.clock import Clock
@@ -20,4 +21,5 @@ def build(settings: EconsultSettings | None = None, clock: Clock | None = None) 
     settings = settings or EconsultSettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
     keep_patient_directory(runtime)
+    runtime.every(settings.gauge_refresh_seconds, handlers.measure_past_due, name="inbox-past-due")
     return create_app(runtime, title="eportal econsult", routers=[router])

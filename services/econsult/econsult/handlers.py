@@ -10,8 +10,10 @@ from econsult.adapters.econsultations import Availability, EConsultations, patie
 from econsult.domain import econsultation
 from econsult.domain.econsultation import EConsultation
 from econsult.domain.renewal_hint import RenewalHint
+from kit.clock import OSLO
 from kit.db import transaction
 from kit.errors import Forbidden, NotFound
+from kit.metrics import INBOX_PAST_DUE
 from kit.runtime import ServiceRuntime
 
 
@@ -21,6 +23,13 @@ class PatientUnknown(NotFound):
 
 class EConsultationNotFound(NotFound):
     title = "Fant ikke eKonsultasjonen."
+
+
+async def measure_past_due(runtime: ServiceRuntime) -> None:
+    """The gauge of open eConsultations past their due date, refreshed on a timer (never per request)."""
+    today = runtime.clock.now().astimezone(OSLO).date()
+    async with runtime.pool.acquire() as conn:
+        INBOX_PAST_DUE.labels("econsultation").set(await EConsultations(conn).past_due(today))
 
 
 async def set_availability(runtime: ServiceRuntime, *, doctor_id: uuid.UUID, open_: bool) -> bool:

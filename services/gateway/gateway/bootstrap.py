@@ -48,7 +48,7 @@ def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -
 
     @runtime.on_start
     async def open_clients(rt: ServiceRuntime) -> None:
-        rt.state["services"] = Services(settings.service_urls(), settings.upstream_timeout_seconds)
+        rt.state["services"] = Services(settings.service_urls(), settings.upstream_timeout_seconds, rt.tracer_provider)
 
     @runtime.on_stop
     async def close_clients(rt: ServiceRuntime) -> None:

@@ -76,7 +76,7 @@ def build(settings: NotifySettings | None = None, clock: Clock | None = None, *,
                             password=settings.smtp_password, starttls=settings.smtp_starttls and not local,
                             timeout=settings.smtp_timeout_seconds)
         giros = GiroPdfs(str(settings.billing_url), settings.billing_timeout_seconds)
-        sender = Sender(rt.pool, rt.clock, settings, sms_provider, mailer, giros)
+        sender = Sender(rt.pool, rt.clock, settings, sms_provider, mailer, giros, rt.tracer)
         rt.state.update(sender=sender, clients=[sms_provider, giros])
         await sender.start()
 

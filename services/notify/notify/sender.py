@@ -18,10 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import asyncpg
+from opentelemetry.trace import Tracer
 from prometheus_client import Counter
 
 from kit.clock import Clock
 from kit.logging import get_logger
+from kit.telemetry import continued
+from kit.telemetry import tracer as make_tracer
 from notify.adapters import repository as repo
 from notify.adapters.errors import DeliveryFailed, GiroUnavailable
 from notify.adapters.mail import Attachment
@@ -54,8 +57,9 @@ def backoff(settings: NotifySettings, tries: int) -> timedelta:
 
 class Sender:
     def __init__(self, pool: asyncpg.Pool, clock: Clock, settings: NotifySettings, sms: SmsChannel,
-                 mail: MailChannel, giros: Giros) -> None:
+                 mail: MailChannel, giros: Giros, tracer: Tracer | None = None) -> None:
         self._pool = pool
+        self._tracer = tracer or make_tracer(None)
         self._clock = clock
         self._settings = settings
         self._sms = sms
@@ -107,8 +111,14 @@ class Sender:
             rows = await repo.claim_due(conn, now, self._settings.sender_batch,
                                         timedelta(seconds=self._settings.sender_lease_seconds))
         # Each delivery on its own: one slow or failing message never holds up the others.
-        await asyncio.gather(*(self._deliver(row) for row in rows))
+        await asyncio.gather(*(self._traced(row) for row in rows))
         return len(rows)
+
+    async def _traced(self, row: asyncpg.Record) -> None:
+        """The delivery in the trace of the event that queued it (kit/telemetry.py): kind and channel only."""
+        with continued(self._tracer, f"notify sends {row['channel']}", row["trace_context"],
+                       attributes={"eportal.delivery_kind": row["kind"], "eportal.channel": row["channel"]}):
+            await self._deliver(row)
 
     async def _deliver(self, row: asyncpg.Record) -> None:
         now = self._clock.now()

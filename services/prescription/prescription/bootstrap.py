@@ -29,6 +29,7 @@ def build(settings: PrescriptionSettings | None = None, clock: Clock | None = No
     keep_patient_directory(runtime)
     simulator = SimulatedIntermediary(None, runtime.clock)
     runtime.state["intermediary"] = intermediary or simulator
+    runtime.every(settings.gauge_refresh_seconds, handlers.measure_past_due, name="inbox-past-due")
 
     @runtime.on_start
     async def connect_simulator(rt: ServiceRuntime) -> None:

@@ -11,10 +11,13 @@ from typing import Any
 import asyncpg
 
 from contracts.events import PrescriptionSent
+from kit.clock import OSLO
 from kit.db import transaction
 from kit.errors import Forbidden, NotFound
 from kit.logging import get_logger
+from kit.metrics import INBOX_PAST_DUE
 from kit.runtime import ServiceRuntime
+from kit.telemetry import continued
 from prescription.adapters.dispatches import Dispatches
 from prescription.adapters.intermediary import PrescriptionIntermediary
 from prescription.adapters.medicine_lists import MedicineLists, patient_gp
@@ -137,6 +140,13 @@ async def decide(runtime: ServiceRuntime, *, renewal_id: uuid.UUID, doctor_id: u
     return decided
 
 
+async def measure_past_due(runtime: ServiceRuntime) -> None:
+    """The gauge of open renewal requests past their due date, refreshed on a timer (never per request)."""
+    today = runtime.clock.now().astimezone(OSLO).date()
+    async with runtime.pool.acquire() as conn:
+        INBOX_PAST_DUE.labels("renewal").set(await Renewals(conn).past_due(today))
+
+
 async def send_due_prescriptions(runtime: ServiceRuntime, intermediary: PrescriptionIntermediary) -> int:
     """Deliver every dispatch that is due; returns how many were announced. A failed send is kept and
     tried again after a backoff; only a dispatch whose prescriptions all reached the intermediary is
@@ -150,21 +160,24 @@ async def send_due_prescriptions(runtime: ServiceRuntime, intermediary: Prescrip
             due = await dispatches.next_due(runtime.clock.now())
             if due is None:
                 return announced
-            try:
-                for prescription in await dispatches.unsent(due.id):
-                    await intermediary.send(prescription)
-                    await dispatches.mark_sent(prescription.prescription_id, runtime.clock.now())
-            except Exception as exc:  # any failure: the prescription is not known to be there
-                wait = min(settings.send_retry_seconds * 2 ** due.attempts, settings.send_retry_max_seconds)
-                await dispatches.failed(due.id, f"{type(exc).__name__}: {exc}",
-                                        runtime.clock.now() + timedelta(seconds=wait))
-                log.warning("e-prescription not delivered; will retry", dispatch_id=str(due.id),
-                            attempt=due.attempts + 1, retry_in_seconds=wait, error=type(exc).__name__)
-                # Committed with the failure; the rest wait for the next run rather than hammer a sick line.
-                return announced
-            now = runtime.clock.now()
-            await dispatches.announced(due.id, now)
-            await runtime.outbox.add(conn, PrescriptionSent(
-                renewal_id=due.renewal_id, patient_id=due.patient_id, doctor_id=due.doctor_id,
-                medication_ids=await dispatches.medication_ids(due.id), sent_at=now))
-            announced += 1
+            # The decision's trace goes on through the delivery to PrescriptionSent (and notify's SMS).
+            with continued(runtime.tracer, "send e-prescription", due.trace_context,
+                           attributes={"eportal.dispatch_id": str(due.id)}):
+                try:
+                    for prescription in await dispatches.unsent(due.id):
+                        await intermediary.send(prescription)
+                        await dispatches.mark_sent(prescription.prescription_id, runtime.clock.now())
+                except Exception as exc:  # any failure: the prescription is not known to be there
+                    wait = min(settings.send_retry_seconds * 2 ** due.attempts, settings.send_retry_max_seconds)
+                    await dispatches.failed(due.id, f"{type(exc).__name__}: {exc}",
+                                            runtime.clock.now() + timedelta(seconds=wait))
+                    log.warning("e-prescription not delivered; will retry", dispatch_id=str(due.id),
+                                attempt=due.attempts + 1, retry_in_seconds=wait, error=type(exc).__name__)
+                    # Committed with the failure; the rest wait for the next run rather than hammer a sick line.
+                    return announced
+                now = runtime.clock.now()
+                await dispatches.announced(due.id, now)
+                await runtime.outbox.add(conn, PrescriptionSent(
+                    renewal_id=due.renewal_id, patient_id=due.patient_id, doctor_id=due.doctor_id,
+                    medication_ids=await dispatches.medication_ids(due.id), sent_at=now))
+                announced += 1

@@ -60,6 +60,12 @@ class EConsultations:
                 ORDER BY e.due_date, e.submitted_at""", doctor_id)
         return [(_to_econsultation(r), r["patient_name"]) for r in rows]
 
+    async def past_due(self, today: date) -> int:
+        """How many open ones are past their due date (the doctors' inbox alert), on the inbox's partial index."""
+        found: int = await self._conn.fetchval(
+            "SELECT count(*) FROM econsultations WHERE status = 'open' AND due_date < $1", today)
+        return found
+
 
 class Availability:
     def __init__(self, conn: asyncpg.Connection) -> None:

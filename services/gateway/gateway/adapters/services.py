@@ -14,9 +14,11 @@ from typing import Any
 
 import aiohttp
 from fastapi import Response
+from opentelemetry.sdk.trace import TracerProvider
 
 from kit.errors import DomainError
 from kit.logging import current_correlation_id, get_logger
+from kit.telemetry import SECRET_HEADERS, scrub_url
 
 log = get_logger(__name__)
 
@@ -55,18 +57,27 @@ def _query(params: Mapping[str, Any] | None) -> dict[str, str] | None:
 
 
 class Services:
-    def __init__(self, urls: dict[str, str], timeout: float) -> None:
+    def __init__(self, urls: dict[str, str], timeout: float, tracer_provider: TracerProvider | None = None) -> None:
         self.urls = urls
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
+        self._tracer_provider = tracer_provider
 
     def _client(self) -> aiohttp.ClientSession:
         # Made on first use, inside the running event loop (aiohttp binds its session to it).
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                timeout=self._timeout, raise_for_status=False,
+                timeout=self._timeout, raise_for_status=False, trace_configs=self._trace_configs(),
                 connector=aiohttp.TCPConnector(limit=200, keepalive_timeout=30))  # under the services' 75 s
         return self._session
+
+    def _trace_configs(self) -> list[aiohttp.TraceConfig]:
+        """aiohttp's own instrumentation, when tracing is on: a client span per call and its traceparent header."""
+        if self._tracer_provider is None:
+            return []
+        from opentelemetry.instrumentation.aiohttp_client import create_trace_config
+        return [create_trace_config(url_filter=lambda url: scrub_url(str(url)), tracer_provider=self._tracer_provider,
+                                    sensitive_headers=SECRET_HEADERS)]
 
     async def close(self) -> None:
         if self._session is not None:

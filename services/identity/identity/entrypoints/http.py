@@ -6,10 +6,13 @@ access logs)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
+from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field
 
 from identity import handlers
@@ -19,10 +22,24 @@ from identity.domain.patient import Patient
 from identity.domain.staff import StaffMember
 from identity.handlers.login import SessionIssued
 from identity.handlers.sessions import ActiveSession
-from kit.errors import NotFound
+from kit.errors import DomainError, NotFound
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
+
+# Refused logins by the refusal's code: a flood of them (guessing codes or passwords) pages someone
+# (docs/operations.md, LoginFailuresFarAboveNormal).
+LOGIN_REFUSALS = Counter("eportal_login_failures_total", "Logins refused, by who (patient, staff) and the code",
+                         ["kind", "code"])
+
+
+@contextmanager
+def counting_refusals(kind: str) -> Iterator[None]:
+    try:
+        yield
+    except DomainError as exc:
+        LOGIN_REFUSALS.labels(kind, exc.code).inc()
+        raise
 
 
 class Strict(BaseModel):
@@ -161,13 +178,15 @@ async def import_patients(request: Request) -> dict[str, Any]:
 
 @router.post("/login/start", status_code=status.HTTP_202_ACCEPTED)
 async def login_start(body: LoginStartIn, request: Request) -> dict[str, Any]:
-    started = await handlers.start_login(_runtime(request), body.national_id, body.address)
+    with counting_refusals("patient"):
+        started = await handlers.start_login(_runtime(request), body.national_id, body.address)
     return {"challenge_id": started.challenge_id, "expires_at": started.expires_at}
 
 
 @router.post("/login/verify")
 async def login_verify(body: LoginVerifyIn, request: Request) -> dict[str, Any]:
-    issued = await handlers.verify_login(_runtime(request), body.challenge_id, body.code)
+    with counting_refusals("patient"):
+        issued = await handlers.verify_login(_runtime(request), body.challenge_id, body.code)
     async with _runtime(request).pool.acquire() as conn:
         patient = await PatientRepository(conn, allow_test_identities=True).get(issued.subject_id)
     return {**_session_out(issued), "patient": {"id": issued.subject_id, "name": patient.name if patient else None}}
@@ -175,7 +194,8 @@ async def login_verify(body: LoginVerifyIn, request: Request) -> dict[str, Any]:
 
 @router.post("/staff/login")
 async def staff_login(body: StaffLoginIn, request: Request) -> dict[str, Any]:
-    issued = await handlers.staff_login(_runtime(request), body.username, body.password, body.address)
+    with counting_refusals("staff"):
+        issued = await handlers.staff_login(_runtime(request), body.username, body.password, body.address)
     async with _runtime(request).pool.acquire() as conn:
         member = await StaffRepository(conn).get(issued.subject_id)
     assert member is not None

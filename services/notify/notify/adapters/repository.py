@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from kit.telemetry import trace_context
 from notify.domain.rules import Contact, Planned
 
 WAKE_CHANNEL = "notify_deliveries"
@@ -24,6 +25,13 @@ async def patient_with_mobile(conn: asyncpg.Connection, mobile: str) -> uuid.UUI
     return rows[0]["patient_id"] if len(rows) == 1 else None
 
 
+def delivery_id(event_id: uuid.UUID, channel: str) -> uuid.UUID:
+    """A delivery's id (the provider's idempotency key, the e-mail's Message-ID) follows from its event and
+    channel: an event applied again after a database restore (docs/operations.md) queues the same delivery
+    again, and the provider absorbs it instead of sending the patient a second message."""
+    return uuid.uuid5(event_id, channel)
+
+
 async def add_deliveries(conn: asyncpg.Connection, event_id: uuid.UUID, event_type: str,
                          patient_id: uuid.UUID | None, planned: list[Planned], now: datetime) -> int:
     """Queue the planned messages in the caller's transaction; at most one per (event, channel)."""
@@ -32,11 +40,12 @@ async def add_deliveries(conn: asyncpg.Connection, event_id: uuid.UUID, event_ty
         added += await conn.fetchval(
             """INSERT INTO deliveries (id, event_id, event_type, channel, kind, patient_id, subject_id, address,
                                        subject, body, giro_invoice_id, priority, next_attempt_at, expires_at,
-                                       created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                       created_at, trace_context)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                ON CONFLICT (event_id, channel) DO NOTHING RETURNING 1""",
-            uuid.uuid4(), event_id, event_type, p.channel, p.kind, patient_id, p.subject_id, p.address, p.subject,
-            p.body, p.giro_invoice_id, p.priority, p.not_before, p.expires_at, now) or 0
+            delivery_id(event_id, p.channel), event_id, event_type, p.channel, p.kind, patient_id, p.subject_id,
+            p.address, p.subject, p.body, p.giro_invoice_id, p.priority, p.not_before, p.expires_at, now,
+            trace_context()) or 0
     if added:
         await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)  # wakes the sender at commit
     return added

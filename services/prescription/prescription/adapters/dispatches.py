@@ -13,6 +13,7 @@ from datetime import datetime
 
 import asyncpg
 
+from kit.telemetry import trace_context
 from prescription.adapters.intermediary import EPrescription
 from prescription.domain.medicines import Medication
 
@@ -24,6 +25,7 @@ class Dispatch:
     patient_id: uuid.UUID
     doctor_id: uuid.UUID
     attempts: int
+    trace_context: dict[str, str] | None = None  # of the decision (kit/telemetry.py)
 
 
 class Dispatches:
@@ -34,8 +36,10 @@ class Dispatches:
                   medicines: list[Medication], at: datetime) -> uuid.UUID:
         dispatch_id = uuid.uuid4()
         await self._conn.execute(
-            """INSERT INTO dispatches (id, renewal_id, patient_id, doctor_id, created_at, next_attempt_at)
-               VALUES ($1, $2, $3, $4, $5, $5)""", dispatch_id, renewal_id, patient_id, doctor_id, at)
+            """INSERT INTO dispatches (id, renewal_id, patient_id, doctor_id, created_at, next_attempt_at,
+                                       trace_context)
+               VALUES ($1, $2, $3, $4, $5, $5, $6)""",
+            dispatch_id, renewal_id, patient_id, doctor_id, at, trace_context())
         await self._conn.executemany(
             """INSERT INTO prescriptions (id, dispatch_id, renewal_id, medication_id, patient_id, doctor_id, name,
                                           strength, atc_code, reseptgruppe, created_at)
@@ -47,7 +51,7 @@ class Dispatches:
     async def next_due(self, now: datetime) -> Dispatch | None:
         """The oldest dispatch due a try, locked for this transaction; other senders skip it."""
         row = await self._conn.fetchrow(
-            """SELECT id, renewal_id, patient_id, doctor_id, attempts FROM dispatches
+            """SELECT id, renewal_id, patient_id, doctor_id, attempts, trace_context FROM dispatches
                WHERE announced_at IS NULL AND next_attempt_at <= $1
                ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED""", now)
         return Dispatch(**dict(row)) if row else None

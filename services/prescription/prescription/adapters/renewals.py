@@ -32,6 +32,12 @@ class Renewals:
         return bool(await self._conn.fetchval(
             "SELECT true FROM renewals WHERE patient_id = $1 AND status = 'open'", patient_id))
 
+    async def past_due(self, today: date) -> int:
+        """How many open requests are past their due date (the doctors' inbox alert), on the open ones' index."""
+        found: int = await self._conn.fetchval(
+            "SELECT count(*) FROM renewals WHERE status = 'open' AND due_date < $1", today)
+        return found
+
     async def get(self, renewal_id: uuid.UUID, *, for_update: bool = False) -> RenewalRequest | None:
         lock = " FOR UPDATE" if for_update else ""
         row = await self._conn.fetchrow(f"SELECT {_REQUEST} FROM renewals WHERE id = $1{lock}", renewal_id)
