@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Request, status
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +31,9 @@ router = APIRouter(prefix="/internal")
 # (docs/operations.md, LoginFailuresFarAboveNormal).
 LOGIN_REFUSALS = Counter("eportal_login_failures_total", "Logins refused, by who (patient, staff) and the code",
                          ["kind", "code"])
+# Logins by the way in (sms, idporten, password) and, through ID-porten, the level (acr): how patients come.
+LOGINS = Counter("eportal_logins_total", "Sessions opened, by who, the way in and the level of assurance",
+                 ["kind", "method", "acr"])
 
 
 @contextmanager
@@ -91,6 +94,14 @@ class StaffLoginIn(Strict):
     address: str = Field(max_length=64)
 
 
+class IdPortenLoginIn(Strict):
+    code: str = Field(min_length=1, max_length=512)
+    code_verifier: str = Field(min_length=43, max_length=128)
+    nonce: str = Field(min_length=1, max_length=256)
+    redirect_uri: str | None = Field(default=None, max_length=512,
+                                     description="An app's registered redirect URI; none for the web's callback.")
+
+
 class TokenIn(Strict):
     token: str = Field(min_length=1, max_length=256)
 
@@ -117,9 +128,16 @@ def _staff_out(member: StaffMember) -> dict[str, Any]:
 
 
 def _session_out(issued: SessionIssued) -> dict[str, Any]:
+    LOGINS.labels(issued.kind, issued.method, issued.acr or "").inc()
     return {"token": issued.token, "session_id": issued.session_id, "kind": issued.kind,
             "subject_id": issued.subject_id, "role": issued.role, "expires_at": issued.expires_at,
-            "idle_expires_at": issued.idle_expires_at}
+            "idle_expires_at": issued.idle_expires_at, "method": issued.method, "acr": issued.acr}
+
+
+async def _patient_session_out(request: Request, issued: SessionIssued) -> dict[str, Any]:
+    async with _runtime(request).pool.acquire() as conn:
+        patient = await PatientRepository(conn, allow_test_identities=True).get(issued.subject_id)
+    return {**_session_out(issued), "patient": {"id": issued.subject_id, "name": patient.name if patient else None}}
 
 
 # --- patients ---------------------------------------------------------------------------------------
@@ -187,9 +205,24 @@ async def login_start(body: LoginStartIn, request: Request) -> dict[str, Any]:
 async def login_verify(body: LoginVerifyIn, request: Request) -> dict[str, Any]:
     with counting_refusals("patient"):
         issued = await handlers.verify_login(_runtime(request), body.challenge_id, body.code)
-    async with _runtime(request).pool.acquire() as conn:
-        patient = await PatientRepository(conn, allow_test_identities=True).get(issued.subject_id)
-    return {**_session_out(issued), "patient": {"id": issued.subject_id, "name": patient.name if patient else None}}
+    return await _patient_session_out(request, issued)
+
+
+@router.post("/idporten/authorization")
+async def idporten_authorization(request: Request) -> dict[str, Any]:
+    """A fresh authorization request for the web's callback. The secrets go to the gateway, which keeps them
+    bound to the browser; none is stored here."""
+    made = await handlers.authorization_request(_runtime(request))
+    return {"url": made.url, "state": made.state, "nonce": made.nonce, "code_verifier": made.code_verifier}
+
+
+@router.post("/idporten/login")
+async def idporten_login(body: IdPortenLoginIn, request: Request) -> dict[str, Any]:
+    with counting_refusals("patient"):
+        issued = await handlers.login_with_idporten(_runtime(request), code=body.code,
+                                                    code_verifier=body.code_verifier, nonce=body.nonce,
+                                                    redirect_uri=body.redirect_uri)
+    return await _patient_session_out(request, issued)
 
 
 @router.post("/staff/login")
@@ -206,7 +239,7 @@ def _active_out(found: ActiveSession) -> dict[str, Any]:
     return {"session_id": found.session_id, "kind": found.kind, "subject_id": found.subject_id,
             "role": found.role, "name": found.name, "gp_id": found.gp_id, "gp_name": found.gp_name,
             "restrictions": list(found.restrictions), "expires_at": found.expires_at,
-            "idle_expires_at": found.idle_expires_at}
+            "idle_expires_at": found.idle_expires_at, "method": found.method, "acr": found.acr}
 
 
 @router.post("/sessions/resolve")
@@ -214,10 +247,11 @@ async def resolve_session(body: TokenIn, request: Request) -> dict[str, Any]:
     return _active_out(await handlers.resolve_session(_runtime(request), body.token))
 
 
-@router.post("/sessions/end", status_code=status.HTTP_204_NO_CONTENT)
-async def end_session(body: TokenIn, request: Request) -> Response:
-    await handlers.end_session(_runtime(request), body.token)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/sessions/end")
+async def end_session(body: TokenIn, request: Request) -> dict[str, Any]:
+    """`end_session_url`: for a session from ID-porten, where the browser goes to end ID-porten's session too."""
+    ended = await handlers.end_session(_runtime(request), body.token)
+    return {"ended": ended.method is not None, "method": ended.method, "end_session_url": ended.end_session_url}
 
 
 # --- staff ------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Logging in: patients by national ID and a code sent by SMS, staff by username and password.
+"""Logging in: patients by national ID and a code sent by SMS or through ID-porten, staff by username and
+password. Every patient login ends in `complete_patient_login`, whatever the way in.
 
 The answer to a login start is the same for every valid national ID, known or not, with a mobile or
 without: the same statements run (a challenge row with a hashed code, always), the same body comes back,
@@ -14,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 import asyncpg
 
@@ -65,6 +67,8 @@ class SessionIssued:
     role: str
     expires_at: datetime  # the absolute end
     idle_expires_at: datetime
+    method: str
+    acr: str | None
 
 
 def policy(runtime: ServiceRuntime) -> LoginPolicy:
@@ -119,7 +123,7 @@ async def verify_login(runtime: ServiceRuntime, challenge_id: uuid.UUID, code: s
         if challenge.check(rules.secret, code, now, rules.max_attempts):
             await challenges.use(challenge.id, now)
             assert challenge.patient_id is not None
-            return await _open_session(conn, rules, now, "patient", challenge.patient_id, "patient")
+            return await complete_patient_login(conn, rules, now, challenge.patient_id, LoginWay("sms"))
         attempts = await challenges.count_wrong_try(challenge.id)
     raise InvalidCode(attempts_left=max(0, rules.max_attempts - attempts))
 
@@ -143,14 +147,37 @@ async def staff_login(runtime: ServiceRuntime, username: str, password: str, add
         ok = right and member is not None and member.active
         await attempts.add(username_digest=username_digest, address_digest=address_digest, at=now, succeeded=ok)
         if ok and member is not None:
-            return await _open_session(conn, rules, now, "staff", member.id, member.role)
+            return await _open_session(conn, rules, now, "staff", member.id, member.role, LoginWay("password"))
     raise InvalidCredentials()
 
 
+@dataclass(frozen=True)
+class LoginWay:
+    """How the person proved who they are: recorded with the session (the login's record in the audit)."""
+    method: Literal["sms", "idporten", "password"]
+    acr: str | None = None  # ID-porten's level of assurance
+    id_token_hint: str | None = None  # ID-porten's ID token, for its logout
+
+
+async def complete_patient_login(conn: asyncpg.Connection, rules: LoginPolicy, now: datetime, patient_id: uuid.UUID,
+                                 way: LoginWay) -> SessionIssued:
+    """The one place a patient's login is completed once we know who they are, by SMS code or by ID-porten:
+    the prerequisites a login itself must meet, then a new session of the one kind every patient login gets
+    (the same lifetimes; the gateway gives it the same cookie and CSRF token). Runs in the caller's transaction.
+
+    No `access.*` rule refuses the login itself today: a patient whose rules fail may log in and read, and the
+    gateway refuses their new requests with the code (restrictions are worked out afresh on every request,
+    handlers/sessions.py). A rule that must refuse the login (a child under 12 without a guardian, domain-rules
+    "Acting for a child") belongs here, before the session row."""
+    return await _open_session(conn, rules, now, "patient", patient_id, "patient", way)
+
+
 async def _open_session(conn: asyncpg.Connection, rules: LoginPolicy, now: datetime, kind: str, subject_id: uuid.UUID,
-                        role: str) -> SessionIssued:
+                        role: str, way: LoginWay) -> SessionIssued:
     token, session_id = new_token(), uuid.uuid4()
     expires_at = now + rules.lifetimes.absolute
     await Sessions(conn).add(token_digest=token_digest(token), session_id=session_id, kind=kind,
-                             subject_id=subject_id, role=role, created_at=now, expires_at=expires_at)
-    return SessionIssued(token, session_id, kind, subject_id, role, expires_at, rules.lifetimes.ends(now, now))
+                             subject_id=subject_id, role=role, created_at=now, expires_at=expires_at,
+                             method=way.method, acr=way.acr, id_token_hint=way.id_token_hint)
+    return SessionIssued(token, session_id, kind, subject_id, role, expires_at, rules.lifetimes.ends(now, now),
+                         way.method, way.acr)
