@@ -314,6 +314,54 @@ def _tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
+# --- ID-porten's local stand-in -----------------------------------------------------------------
+# NAV's mock-oauth2-server (deploy/local/idporten/pom.xml), issuing ID-porten-shaped ID tokens (config.json: the
+# login page's national ID as `pid`, its choice of BankID or MinID as `acr` and `amr`) under the issuer
+# http://127.0.0.1:<port>/idporten. make run and the tests' running system each start one of their own.
+
+IDPORTEN_DIR = Path(__file__).resolve().parent / "idporten"
+IDPORTEN_LIBS = IDPORTEN_DIR / "target" / "libs"
+IDPORTEN_ISSUER_ID = "idporten"
+IDPORTEN_CLIENT_ID = "eportal-local"  # any name does: the mock registers no clients
+IDPORTEN_MAIN = "no.nav.security.mock.oauth2.StandaloneMockOAuth2ServerKt"
+
+
+def idporten_libs() -> Path:
+    if not any(IDPORTEN_LIBS.glob("mock-oauth2-server-*.jar")):
+        say("fetching NAV's mock-oauth2-server jars from Maven Central (once)")
+        r = subprocess.run(["mvn", "-q", "-B", "-f", str(IDPORTEN_DIR / "pom.xml"), "dependency:copy-dependencies",
+                            f"-DoutputDirectory={IDPORTEN_LIBS}", "-DincludeScope=runtime"], check=False)
+        if r.returncode != 0:
+            raise SystemExit("could not fetch the mock-oauth2-server jars with Maven")
+    return IDPORTEN_LIBS
+
+
+def idporten_issuer(port: int) -> str:
+    return f"http://127.0.0.1:{port}/{IDPORTEN_ISSUER_ID}"
+
+
+def idporten_mock(port: int) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that run the mock on 127.0.0.1:`port` (the caller starts and stops it)."""
+    import json
+
+    config = json.loads((IDPORTEN_DIR / "config.json").read_text())
+    config["loginPagePath"] = str(IDPORTEN_DIR / "login.html")
+    env = {**os.environ, "SERVER_HOSTNAME": "127.0.0.1", "SERVER_PORT": str(port), "JSON_CONFIG": json.dumps(config),
+           "LOG_LEVEL": "WARN"}
+    command = [java(), "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+               "-Djava.awt.headless=true", "-cp", f"{idporten_libs()}/*", IDPORTEN_MAIN]
+    return command, env
+
+
+def idporten_ready(port: int) -> bool:
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"{idporten_issuer(port)}/.well-known/openid-configuration", timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
 # --- the stack ----------------------------------------------------------------------------------
 
 def start(inst: Instance) -> None:
