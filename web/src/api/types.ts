@@ -42,6 +42,8 @@ export type AccessEntry = {
 };
 export type Me = {
   name: string; gpName: string | null; gpId: string | null; econsultOpen: boolean | null; restrictions: string[];
+  /** How this session began: "sms" or "idporten" (logging out of ID-porten too). */
+  loginMethod: string | null;
 };
 export type StaffUser = { name: string; role: string; id: string | null };
 
@@ -71,6 +73,7 @@ export function readMe(answer: unknown): Me {
     econsultOpen: typeof open === "boolean" ? open : null,
     restrictions: (Array.isArray(restrictions) ? restrictions : []).map((c) => str(typeof c === "object" ? obj(c).code : c))
       .filter((c): c is string => !!c),
+    loginMethod: str(obj(r.login).method),
   };
 }
 
