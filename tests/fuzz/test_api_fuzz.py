@@ -37,7 +37,8 @@ EXAMPLES = int(os.environ.get("EPORTAL_FUZZ_EXAMPLES", "10"))
 STAFF_ROLES = ("doctor", "reception", "billing", "admin")
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance, negative_data_rejection]
 # Logging out would end the session the other examples use: fuzzed with a session of its own below.
-SESSION_ENDING = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/staff/auth/logout")}
+SESSION_ENDING = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/staff/auth/logout"),
+                  ("POST", "/api/v1/auth/idporten/logout")}
 
 
 def roles_by_route() -> dict[tuple[str, str], tuple[str, ...]]:
