@@ -148,8 +148,8 @@ async def test_a_nonce_other_than_the_requests_is_refused(with_idporten: WithIdP
     w = with_idporten
     national_id, _ = await w.identity.patient()
     before = await _sessions(w)
-    await _refused(w, await _log_in(w, national_id, sent_nonce="a-nonce-from-another-login"), 401, "auth.idporten_failed",
-                   before)
+    answer = await _log_in(w, national_id, sent_nonce="a-nonce-from-another-login")
+    await _refused(w, answer, 401, "auth.idporten_failed", before)
 
 
 @pytest.mark.parametrize("acr", ["idporten-loa-low", "Level3", None])
