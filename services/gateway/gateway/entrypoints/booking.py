@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.adapters.services import Services
 from gateway.auth import Principal, audit, ensure_may_make_requests, patient, staff
+from gateway.entrypoints.patients import readable_patient
 from kit.errors import DomainError, Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["timebestilling"])
@@ -260,6 +261,22 @@ async def calendar(request: Request, principal: Principal = Depends(clinic_staff
             appointment.pop("reason", None)
         await audit(request, principal, patient_id=uuid.UUID(appointment["patient_id"]), object_type=OBJECT,
                     object_id=appointment["id"], action="read")
+    return found
+
+
+@router.get("/staff/patients/{patient_id}/appointments", summary="En pasients timer (resepsjonen, fastlegen)",
+            response_model=AppointmentsOut)
+async def patients_appointments(patient_id: uuid.UUID, request: Request,
+                                principal: Principal = Depends(clinic_staff)) -> Any:
+    """One patient's appointments, newest first, for the patient's page at reception (without the reason)
+    or for their own GP (a doctor reads only patients on their own list)."""
+    if principal.role == "doctor":
+        await readable_patient(request, principal, patient_id)
+    found = await _audited(request, principal, patient_id, None, "list", lambda: _services(request).call(
+        "booking", "GET", "/internal/appointments", params={"patient_id": str(patient_id)}))
+    if principal.role != "doctor":
+        for appointment in found["items"]:
+            appointment["reason"] = None
     return found
 
 
