@@ -99,9 +99,14 @@ class SlotOut(BaseModel):
     online: bool
 
 
+class FreeSlotOut(SlotOut):
+    patient_may_cancel_until: datetime = Field(
+        description="Siste tidspunkt pasienten kan avbestille på nett hvis timen bestilles (på en virkedag).")
+
+
 class FreeSlotsOut(BaseModel):
     doctor_id: uuid.UUID
-    slots: list[SlotOut]
+    slots: list[FreeSlotOut]
 
 
 class AppointmentOut(BaseModel):
@@ -126,6 +131,7 @@ class CalendarAppointmentOut(BaseModel):
     id: uuid.UUID
     patient_id: uuid.UUID
     patient_name: str | None
+    patient_birth_date: date | None = None
     reason: str | None = Field(default=None, description="Bare for legen; resepsjonen ser den ikke.")
     booked_at: datetime
 
@@ -174,9 +180,14 @@ def _doctor_for(principal: Principal, doctor_id: uuid.UUID | None) -> uuid.UUID:
 @router.get("/slots", summary="Ledige timer hos fastlegen min", response_model=FreeSlotsOut)
 async def free_slots(request: Request, principal: Principal = Depends(patient),
                      start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-                     end: Annotated[str | None, Query(alias="to", max_length=40)] = None) -> Any:
+                     end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+                     limit: Annotated[int | None, Query(ge=1, le=2000, description="Bare de første (1: den "
+                                                                                 "første ledige).")] = None) -> Any:
+    """Each slot with `patient_may_cancel_until`: the deadline for cancelling online if it is booked."""
     params = {"patient_id": str(principal.patient_id)}
     params.update({k: v for k, v in (("from", start), ("to", end)) if v})
+    if limit is not None:
+        params["limit"] = str(limit)
     # Passed on as booking wrote it (FreeSlotsOut documents it): hundreds of slots, parsed and written again,
     # were the largest share of the gateway's CPU in make profile.
     return await _services(request).forward("booking", "GET", "/internal/slots", params=params)

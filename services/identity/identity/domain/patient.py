@@ -69,7 +69,7 @@ class Patient:
         if language is not None:
             if language not in LANGUAGES:
                 raise InvalidPatient("Språket må være nb, nn eller en.", code="validation.language")
-            self.language = language  # type: ignore[assignment]  # checked against LANGUAGES just above
+            self.language = language
         if "mobile" in clear:
             self.mobile = None
         if "email" in clear:
