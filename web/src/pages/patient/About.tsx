@@ -1,10 +1,10 @@
 import { Page } from "../../components/ui";
-import { nb } from "../../text/nb";
+import { words } from "../../text";
 
 /** The clinic's page, tidied: why the portal is faster than the phone, what each service is for. */
 export function AboutText({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
   const H = headingLevel === 2 ? "h2" : "h3";
-  const a = nb.about;
+  const a = words.about;
   return (
     <div className="about">
       <section className="card">
@@ -28,5 +28,5 @@ export function AboutText({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
 }
 
 export function About() {
-  return <Page title={nb.about.title} lead={nb.about.intro}><AboutText /></Page>;
+  return <Page title={words.about.title} lead={words.about.intro}><AboutText /></Page>;
 }

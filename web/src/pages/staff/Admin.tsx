@@ -5,9 +5,9 @@ import { useAction } from "../../components/hooks";
 import { Busy, ErrorMessage, Field, Notice, Page } from "../../components/ui";
 import { groupAccess } from "../../logic/accessLog";
 import { formatDateTime } from "../../logic/time";
-import { nb } from "../../text/nb";
+import { words } from "../../text";
 
-const t = nb.admin;
+const t = words.admin;
 const ROLES = ["doctor", "reception", "billing", "admin"] as const;
 
 /** The clinic's administrator: staff accounts, and who has accessed a patient's data (to answer a patient). */
@@ -48,7 +48,7 @@ function NewAccount() {
             onChange={(e) => setF({ ...f, password: e.target.value })} />}
         </Field>
         <ErrorMessage error={add.error} />
-        {done && <Notice>{done}</Notice>}
+        {done && <Notice takeFocus>{done}</Notice>}
         <Busy busy={add.busy} label={t.create} disabled={!f.username.trim() || !f.name.trim() || f.password.length < 12} />
       </form>
     </section>
@@ -64,19 +64,19 @@ function PatientLog() {
       <h2>{t.accessLog}</h2>
       <p className="hint">{t.accessLogLead}</p>
       <form onSubmit={(e: FormEvent) => { e.preventDefault(); void load.run(); }}>
-        <Field label={nb.reception.patientId}>
+        <Field label={t.patientId} hint={t.patientIdHint}>
           {(p) => <input {...p} autoComplete="off" value={patientId} onChange={(e) => setPatientId(e.target.value)} />}
         </Field>
         <ErrorMessage error={load.error} />
-        <Busy busy={load.busy} label={t.show} busyLabel={nb.app.loading} disabled={!patientId.trim()} />
+        <Busy busy={load.busy} label={t.show} busyLabel={words.app.loading} disabled={!patientId.trim()} />
       </form>
-      {entries !== null && (entries.length === 0 ? <p role="status">{nb.accessLog.none}</p> : (
+      {entries !== null && (entries.length === 0 ? <p role="status">{words.accessLog.none}</p> : (
         <ol className="plain access-log">
           {groupAccess(entries, "staff").map(({ line, newest, count }, n) => (
             <li key={`${newest.at}-${n}`} className={line.refused ? "refused" : undefined}>
               {newest.at && <time dateTime={newest.at}>{formatDateTime(newest.at)}</time>}
               <p>
-                {line.refused && <><span className="badge badge-danger">{nb.accessLog.refused}</span>{" "}</>}
+                {line.refused && <><span className="badge badge-danger">{words.accessLog.refused}</span>{" "}</>}
                 {line.text}{count > 1 && <span className="hint"> ({t.times(count)})</span>}
               </p>
             </li>

@@ -2,11 +2,11 @@ import { useState, type FormEvent } from "react";
 import { staffApi } from "../../api/staff";
 import { useAction } from "../../components/hooks";
 import { Busy, ErrorMessage, Field, Notice } from "../../components/ui";
-import { nb } from "../../text/nb";
+import { words } from "../../text";
 import { DoctorPicker } from "./DoctorPicker";
 
-const t = nb.reception;
-const WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag"];
+const t = words.reception;
+const WEEKDAYS = words.dates.weekdays.slice(1, 6); // Monday to Friday (the catalogue counts from Sunday)
 
 /** Open one slot, or a weekly template of slots. A doctor opens their own; reception names the doctor. */
 export function OpenSlots({ chooseDoctor, onOpened }: { chooseDoctor: boolean; onOpened: () => void }) {
@@ -69,7 +69,7 @@ export function OpenSlots({ chooseDoctor, onOpened }: { chooseDoctor: boolean; o
           <label htmlFor="slot-online">{t.online}</label>
         </div>
         <ErrorMessage error={open.error} />
-        {done && <Notice>{done}</Notice>}
+        {done && <Notice takeFocus>{done}</Notice>}
         <Busy busy={open.busy} label={t.openSlots} disabled={weekly ? !validFrom || days.length === 0 : !start} />
       </form>
     </section>
