@@ -49,7 +49,8 @@ class Portal:
 
     def staff_login(self, role: str, name: str) -> None:
         staff = {"id": "s", "name": name, "role": role}
-        self.api.answers[("POST", "/api/v1/staff/auth/login")] = (200, {"token": "t", "csrf_token": CSRF, "staff": staff})
+        self.api.answers[("POST", "/api/v1/staff/auth/login")] = (200, {"token": "t", "csrf_token": CSRF,
+                                                                        "staff": staff})
         self.page.goto("/ansatt/logg-inn")
         self.page.get_by_label("Brukernavn").fill(role)
         self.page.get_by_label("Passord").fill("demo")
@@ -206,7 +207,8 @@ def test_cancelling_too_late_is_explained_not_offered(phone: Portal) -> None:
             "patient_may_cancel_until": "2026-01-12T09:00:00+01:00"}
     phone.api.answers[("GET", "/api/v1/appointments")] = (200, {"items": [soon]})
     page = phone.open("/time", "Timebestilling")
-    expect(page.get_by_text("Fristen for å avbestille på nett er ute. Ring legekontoret på 22 00 00 00.")).to_be_visible()
+    expect(page.get_by_text("Fristen for å avbestille på nett er ute. Ring legekontoret på 22 00 00 00.")) \
+        .to_be_visible()
     expect(page.get_by_role("button", name="Avbestill")).to_have_count(0)
 
 

@@ -7,6 +7,12 @@ import { errorText, words } from "../text";
 
 export type AccessLine = { text: string; refused: boolean; reason: string | null };
 
+// Words in a staff member's registered name that already say their role ("Dr. Solberg", "Resepsjonen (Mona
+// Vik)"): the names are the clinic's data, in Norwegian whatever language the log is read in.
+const ROLE_WORDS: Record<string, string[]> = {
+  doctor: ["dr.", "lege"], reception: ["resepsjon"], billing: ["regnskap", "rekneskap"], admin: ["administrator"],
+};
+
 /** Whose eyes: the patient reads "Du ... din", the clinic's administrator "Pasienten ...". */
 export type Viewer = "patient" | "staff";
 
@@ -18,7 +24,7 @@ function subject(e: AccessEntry, viewer: Viewer): string {
   const role = log.roles[e.role];
   const who = e.who.trim();
   if (!who) return role ? log.someoneAtClinicAs(role) : log.someoneAtClinic;
-  const says = (log.roleWords[e.role] ?? []).some((w) => who.toLowerCase().includes(w.toLowerCase()));
+  const says = (ROLE_WORDS[e.role] ?? []).some((w) => who.toLowerCase().includes(w));
   return role && !says ? `${who} (${role})` : who;
 }
 

@@ -1,5 +1,742 @@
-import type { Messages } from "./nb";
-import { nb } from "./nb";
+// Every word the portal shows, in English (British): the same keys as nb.ts (a test holds them alike), written
+// for a reader who lives in Norway but reads English best. Norwegian names of things a patient meets elsewhere
+// (frikort, KID, the e-Portal) are kept and explained. "{tel}" is where the clinic's number goes.
 
-// Placeholder until written.
-export const en: Messages = nb;
+import type { Messages } from "./nb";
+
+export const en: Messages = {
+  app: {
+    name: "e-Portal",
+    clinic: "Legekontoret",
+    skipToContent: "Skip to content",
+    mainNav: "Main menu",
+    menu: "Menu",
+    loading: "Loading …",
+    retry: "Try again",
+    logout: "Log out",
+    loggedInAs: (name: string) => `Logged in as ${name}`,
+    notFound: "This page does not exist.",
+    toHome: "Go to the home page",
+    close: "Close",
+    cancel: "Cancel",
+    save: "Save",
+    send: "Send",
+    sending: "Sending …",
+    none: "None",
+    emergency: "If you are acutely ill: call the clinic on {tel}, the out-of-hours emergency service (legevakt) on " +
+      "116 117, or 113 if someone's life is in danger.",
+    phone: "Phone",
+    phoneUnknown: "the number on our website",
+    hours: (days: string, opens: string, closes: string) => `${days} ${opens}–${closes}`,
+    requiredNote: "Fields marked * are required.",
+    languageChoice: "Language",
+    languageNames: { nb: "Bokmål", nn: "Nynorsk", en: "English" } as Record<string, string>,
+  },
+
+  dates: {
+    weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+    months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+      "November", "December"],
+    dateTime: (weekday: string, day: number, month: string, time: string) => `${weekday} ${day} ${month} at ${time}`,
+    date: (weekday: string, day: number, month: string, year: number) => `${weekday} ${day} ${month} ${year}`,
+    money: (kroner: number, ore: number) =>
+      `NOK ${String(Math.abs(kroner)).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${String(ore).padStart(2, "0")}`,
+  },
+
+  nav: {
+    home: "Home",
+    renew: "Renew a prescription",
+    book: "Appointments",
+    econsult: "eConsultation",
+    invoices: "Invoices",
+    accessLog: "Who has seen my data",
+    about: "About the e-Portal",
+    inbox: "Inbox",
+    econsultAvailability: "eConsultations on/off",
+    reception: "Reception",
+    calendar: "Diary",
+    billing: "Accounts",
+    admin: "Administration",
+  },
+
+  about: {
+    title: "About the e-Portal",
+    intro: "Here you can book and cancel appointments with your GP, renew your regular prescriptions, send a short " +
+      "eConsultation and see your invoices.",
+    whyTitle: "Why the e-Portal is quicker than the phone",
+    why: [
+      "The clinic has around 10,000 patients. We want to keep the phone free for what cannot be done any other " +
+        "way: emergencies, and patients who cannot use the internet.",
+      "Requests made in the e-Portal are dealt with first. Phone messages about prescriptions and other matters " +
+        "are dealt with last, because they take more work.",
+      "All prescriptions are e-prescriptions: as soon as your doctor has approved the renewal, it is ready at " +
+        "every pharmacy, and we tell you by text message.",
+      "The e-Portal gets you help fastest, and it takes the load off our staff.",
+    ],
+    requirementsTitle: "What you need to use the e-Portal",
+    requirements: [
+      "You are registered with us with a full national identity number (fødselsnummer) or D number.",
+      "You have given us a correct Norwegian mobile number. If you have just joined one of our GPs' lists, you " +
+        "must call us the first time, on {tel}.",
+      "You have no unpaid invoices from us that are past their due date.",
+      "Your phone can receive text messages that cost money (ask your mobile provider if the code does not arrive).",
+    ],
+    servicesTitle: "What each service is for",
+    services: [
+      { name: "Renew a prescription", text: "For regular medicines this clinic has prescribed before. Up to 3 " +
+        "medicines in one request. Allow up to 5 working days. Free of charge." },
+      { name: "Appointments", text: "Book one appointment at a time with your GP. Cancel online no later than 24 " +
+        "hours before, on a working day (Monday to Friday)." },
+      { name: "eConsultation", text: "Short questions (up to 500 characters) about a known complaint, when your " +
+        "doctor is taking them. Answered within 1 to 5 working days. You pay the patient charge and an invoice " +
+        "fee. Not for emergencies." },
+      { name: "Invoices", text: "See your invoices and open the payment slip as a PDF." },
+      { name: "Who has seen my data", text: "See who has read or changed your information." },
+    ],
+  },
+
+  login: {
+    title: "Log in",
+    lead: "Log in with your national identity number. We will text a one-time code to the mobile number we have " +
+      "for you.",
+    nationalId: "National identity number or D number (11 digits)",
+    nationalIdHint: "Digits only, no spaces.",
+    sendCode: "Text me a code",
+    codeSent: "If this number is registered with us together with a mobile number, we have sent you a code by " +
+      "text message. The code is valid for 5 minutes.",
+    code: "One-time code (6 digits)",
+    verify: "Log in",
+    startOver: "Use a different number",
+    invalidFormat: "The national identity number has 11 digits.",
+    invalidCodeFormat: "The code has 6 digits.",
+    noCode: "No code? Check that we have your mobile number, and that your phone can receive text messages that " +
+      "cost money. Otherwise, call the clinic on {tel}.",
+    staffLink: "Staff login",
+    sessionEnded: "You were logged out because you had not used the e-Portal for 30 minutes (or had been logged in " +
+      "for more than 12 hours). Log in again and you will be back on the page you were on. What you had written " +
+      "has been kept.",
+  },
+
+  staffLogin: {
+    title: "Staff login",
+    username: "Username",
+    password: "Password",
+    submit: "Log in",
+    patientLink: "To the patient login",
+    sessionEnded: "You were logged out because you had not been active for 30 minutes. Log in again and you will " +
+      "be back on the page you were on.",
+  },
+
+  staff: {
+    born: (date: string) => `born ${date}`,
+  },
+
+  home: {
+    title: (name: string) => `Hello, ${name}`,
+    gp: (name: string) => `Your GP: ${name}`,
+    shortcuts: "Shortcuts",
+    nextAppointment: "Next appointment",
+    noAppointment: "You have no appointment booked.",
+    bookNow: "Book an appointment",
+    openRequests: "Your open requests",
+    noOpenRequests: "You have no open requests.",
+    renewalRequest: "Prescription renewal",
+    econsultRequest: "eConsultation",
+    due: (date: string) => `Answer by ${date}`,
+    overdue: "Past the deadline",
+    answers: "Replies from the clinic",
+    noAnswers: "No replies yet.",
+    invoices: "Unpaid invoices",
+    noInvoices: "You have no unpaid invoices.",
+    restrictionsTitle: "You cannot send new requests just now",
+    partFailed: "Some of this page could not be loaded just now.",
+  },
+
+  restrictions: {
+    "access.incomplete_national_id": {
+      what: "We do not have your full national identity number or D number.",
+      todo: "Call the clinic on {tel} and reception will help you.",
+    },
+    "access.no_mobile": {
+      what: "We do not have a valid Norwegian mobile number for you.",
+      todo: "Call the clinic on {tel} and give us your mobile number.",
+    },
+    "access.first_contact_by_phone": {
+      what: "You have just joined one of our GPs' lists. The first time, you need to phone us.",
+      todo: "Call the clinic on {tel}. After that call you can use the e-Portal.",
+    },
+    "access.unpaid_claims": {
+      what: "You have an invoice that is past its due date and unpaid.",
+      todo: "Pay the invoice (see “Invoices”). Once the payment is registered, you can book again.",
+    },
+  } as Record<string, { what: string; todo: string }>,
+  unknownRestriction: {
+    what: "You cannot send new requests in the e-Portal just now.",
+    todo: "Call the clinic on {tel} and we will sort it out together.",
+  },
+
+  renew: {
+    title: "Renew a prescription",
+    lead: "You can renew regular medicines this clinic has prescribed before. Choose up to 3 medicines, all in one " +
+      "request. Renewals are free. Allow up to 5 working days; we will text you when the prescription is ready at " +
+      "the pharmacy.",
+    tooMany: "If you need more than 3 medicines renewed, your doctor will do it at a normal appointment.",
+    choose: "Choose medicines",
+    chosen: (n: number) => `${n} of 3 chosen`,
+    limitReached: "You have chosen 3 medicines, the most one request can hold.",
+    message: "Message to your doctor (optional)",
+    submit: "Send request",
+    notRenewable: "Cannot be renewed here",
+    bookInstead: "Book an appointment",
+    noMedicines: "We have no medicines registered for you.",
+    sentTitle: "Your request has been sent",
+    sent: (due: string) => `Your doctor will deal with it by ${due}.`,
+    next: "We will text you when the prescription is ready. You can then collect your medicine at any pharmacy. It " +
+      "takes up to 5 working days, often less.",
+    waiting: (sentAt: string, due: string) => `Your doctor has not yet dealt with the request you sent on ${sentAt} ` +
+      `(due by ${due}). You can send a new request once it has been dealt with.`,
+    myRequests: "My prescription requests",
+    noRequests: "You have no prescription requests.",
+    status: {
+      open: "Waiting for your doctor",
+      pending: "Waiting for your doctor",
+      approved: "Approved: the prescription is at the pharmacy",
+      sending: "Approved: the prescription is on its way to the pharmacies",
+      rejected: "Declined",
+      done: "Dealt with",
+      closed: "Dealt with",
+      decided: "Dealt with",
+    } as Record<string, string>,
+    reason: (r: string) => `Your doctor's reason: ${r}`,
+    group: (g: string) => `Prescription group ${g}`,
+  },
+
+  renewalReasons: {
+    "renewal.group_a": "Group A medicines (narcotics) are never renewed online. They always need an appointment with " +
+      "your doctor.",
+    "renewal.group_b_needs_agreement": "Group B medicines (habit-forming) are only renewed online by special " +
+      "agreement with your doctor. Talk to your doctor about it at a normal appointment.",
+    "renewal.antibiotic": "Antibiotics need your doctor to examine you first.",
+    "renewal.not_prescribed_here": "This medicine was prescribed by a hospital or another clinic. Your doctor needs " +
+      "to review it at a normal appointment.",
+    "renewal.not_fixed": "Only regular medicines can be renewed online.",
+  } as Record<string, string>,
+
+  staffRenewalReasons: {
+    "renewal.group_a": "Group A (narcotic): never renewed without a consultation. The patient must book an " +
+      "appointment.",
+    "renewal.group_b_needs_agreement": "Group B with no agreement with the GP: cannot be renewed. The patient must " +
+      "book an appointment, or the doctor register an agreement.",
+    "renewal.antibiotic": "Antibiotic: the doctor must examine the patient. Offer an appointment.",
+    "renewal.not_prescribed_here": "Prescribed by a hospital or another clinic: cannot be renewed here. Offer an " +
+      "appointment.",
+    "renewal.not_fixed": "Not a regular medicine: cannot be renewed. Offer an appointment.",
+    other: "Cannot be renewed. Offer an appointment.",
+  } as Record<string, string>,
+
+  book: {
+    title: "Appointments",
+    rulesTitle: "Before you book",
+    rules: [
+      "You can have one appointment booked at a time (no double appointments).",
+      "To cancel online, do it on a working day (Monday to Friday) and at least 24 hours before. Weekends and " +
+        "public holidays do not count: a Monday 09:00 appointment must be cancelled by Friday 09:00.",
+      "After that, call the clinic on {tel}.",
+    ],
+    freeSlots: "Free appointments with your GP",
+    freeSlotsWith: (doctor: string) => `Free appointments with ${doctor}`,
+    firstFree: (when: string) => `First free appointment: ${when}`,
+    week: (from: string, to: string) => `Week from ${from} to ${to}`,
+    prevWeek: "Previous week",
+    nextWeek: "Next week",
+    noSlots: "No free appointments this week. Try next week.",
+    choose: (time: string) => `Choose ${time}`,
+    phoneOnlyShort: "Cancel by phone only",
+    phoneOnlyLegend: "Some appointments are so soon that the online cancellation deadline has already passed: they " +
+      "can only be cancelled by phone.",
+    confirmTitle: "Confirm the appointment",
+    confirmWhen: (when: string) => `Appointment: ${when}`,
+    withDoctor: (doctor: string, place: string) => place ? `With ${doctor}, ${place}` : `With ${doctor}`,
+    cancelDeadline: (when: string) => `You can cancel online until ${when}.`,
+    onlyByPhone: (when: string) => `This appointment can only be cancelled by phone ({tel}): the deadline for ` +
+      `cancelling online was ${when}.`,
+    reason: "What is it about? (optional, only your doctor sees this)",
+    confirm: "Book this appointment",
+    booked: (when: string) => `Your appointment on ${when} is booked. We will confirm it by text message.`,
+    addToCalendar: "Add to calendar",
+    calendarTitle: (doctor: string) => doctor ? `Doctor's appointment with ${doctor}` : "Doctor's appointment",
+    myAppointments: "My appointments",
+    noAppointments: "You have no appointments.",
+    cancelAppointment: "Cancel",
+    cancelConfirm: "Yes, cancel it",
+    keep: "No, keep it",
+    cancelQuestion: (when: string) => `Do you want to cancel your appointment on ${when}?`,
+    cancelled: "Your appointment has been cancelled.",
+    statusCancelled: (by: string | null) => by === "staff" ? "Cancelled by the clinic" : "Cancelled",
+    tooLateToCancel: "The deadline for cancelling online has passed. Call the clinic on {tel}.",
+    alreadyHave: "You already have an appointment. Cancel it first if you want to change it.",
+  },
+
+  econsult: {
+    title: "eConsultation",
+    closed: "Your GP is not taking eConsultations just now. Try again later, or:",
+    purpose: (max: number) => `An eConsultation is only for short questions about a known complaint, between you ` +
+      `and your GP. That is why there is room for ${max} characters.`,
+    notAcute: "An eConsultation is not for urgent or complicated questions. If you are acutely ill: call the clinic " +
+      "on {tel}, the out-of-hours emergency service (legevakt) on 116 117, or 113 if someone's life is in danger. " +
+      "Otherwise, book a normal appointment.",
+    answerTime: "eConsultations are answered within 1 to 5 working days.",
+    mayAsk: "What you can ask about",
+    mayAskList: [
+      "Vaccinations before you travel, or whether a vaccine needs a booster.",
+      "Follow-up on a medicine, such as side effects or a weak effect.",
+      "Advice when a complaint drags on, and when you should see a doctor again.",
+      "New symptoms that are mild but worry you.",
+    ],
+    mayNotAsk: "What needs a normal appointment",
+    mayNotAskList: [
+      "Renewing a sick note.",
+      "Matters that need other health workers, such as home care, aids and equipment, a day centre for the elderly " +
+        "or patient transport.",
+      "Starting a group A or group B medicine.",
+      "Sudden worsening: book an urgent appointment or contact the out-of-hours emergency service (legevakt).",
+      "Problems after an examination that need a new examination, such as new pain after a fall, blood in the urine " +
+        "after stomach pain, or stronger side effects from a new medicine.",
+      "Worsening your doctor needs to see, such as troublesome rashes and sores, injuries that are not getting " +
+        "better, or pain that is increasing or unexplained.",
+      "Mental health problems that need talking through.",
+      "Complex problems that need more than a quick answer, such as a long-term illness that has got worse and " +
+        "needs bigger changes to your medicines, or several symptoms where the picture is unclear.",
+      "Questions you have tried to settle in earlier eConsultations without success.",
+    ],
+    renewals: "Renewing a prescription is free and has its own form: use that, not an eConsultation.",
+    billing: "You pay the patient charge (egenandel), as for a normal appointment, and an invoice fee. The payment " +
+      "slip comes once your doctor has answered. The patient charge counts towards your exemption card (frikort). " +
+      "With a frikort, and for children under 16, it is free.",
+    price: "Price",
+    priceAmount: (amount: string) => `${amount} (patient charge and invoice fee). The payment slip comes once your ` +
+      `doctor has answered.`,
+    exempt: {
+      frikort: "Free for you: you have an exemption card (frikort) this year.",
+      under_16: "Free: children under 16 pay no patient charge.",
+    } as Record<string, string>,
+    question: "Your question",
+    counter: (used: number, max: number) => `${used} of ${max} characters`,
+    overLimit: (over: number) => `${over} characters too many`,
+    accept: "I have read what an eConsultation is for, that it is not for emergencies, the answer time and the price.",
+    submit: "Send eConsultation",
+    sentTitle: "Your eConsultation has been sent",
+    sent: (due: string) => `Your doctor will answer by ${due}. We will text you when the answer is in the e-Portal.`,
+    sentPrice: (amount: string) => `Price once your doctor has answered: ${amount}.`,
+    renewalHint: "Is it about renewing a prescription? That is free and has its own form.",
+    mine: "My eConsultations",
+    none: "You have not sent any eConsultations.",
+    status: { open: "Waiting for an answer", answered: "Answered", declined: "Declined: book an appointment" } as
+      Record<string, string>,
+    answer: "Your doctor's answer",
+    declinedReason: "Your doctor's reason",
+    sentOn: (d: string) => `Sent ${d}`,
+    newOne: "Ask a new question",
+  },
+
+  invoices: {
+    title: "Invoices",
+    lead: "Invoices for eConsultations. Pay using the KID number on the payment slip.",
+    none: "You have no invoices.",
+    amount: "Amount",
+    due: "Due",
+    kid: "KID",
+    account: "Account number",
+    status: "Status",
+    pdf: "Open the payment slip (PDF)",
+    statuses: {
+      open: "Not paid",
+      part_paid: "Partly paid",
+      paid: "Paid",
+      over_paid: "Paid (too much)",
+      overdue: "Overdue",
+    } as Record<string, string>,
+    outstanding: (amount: string) => `Still to pay: ${amount}`,
+  },
+
+  accessLog: {
+    title: "Who has seen my data",
+    lead: "Every time someone reads or changes your information, it is written in a log that nobody can alter. " +
+      "Here it is, newest first.",
+    showOwn: "Also show what you did yourself",
+    none: "Nothing here yet.",
+    noneByOthers: "Nobody at the clinic has read or changed your information yet.",
+    refused: "Refused",
+    more: "Show older entries",
+    times: (n: number, since: string) => `(${n} times, first at ${since})`,
+    end: "These are the oldest entries.",
+    unfamiliar: "See something you do not recognise? Call the clinic on {tel} and we will look into it together. " +
+      "You have the right to know who has seen your information.",
+  },
+
+  log: {
+    you: "You",
+    thePatient: "The patient",
+    someoneAtClinic: "Someone at the clinic",
+    someoneAtClinicAs: (role: string) => `Someone at the clinic (${role})`,
+    did: (who: string, what: string) => `${who} ${what}.`,
+    tried: (who: string, what: string, refusedByRule: boolean) => `${who} tried to ${what}, ` +
+      (refusedByRule ? "but it was refused." : "but was not allowed to. Nothing was shown or changed."),
+    verbs: {
+      read: { past: "read", inf: "read" },
+      list: { past: "looked through", inf: "look through" },
+      create: { past: "created", inf: "create" },
+      update: { past: "changed", inf: "change" },
+      delete: { past: "deleted", inf: "delete" },
+      cancel: { past: "cancelled", inf: "cancel" },
+      answer: { past: "answered", inf: "answer" },
+      decline: { past: "declined", inf: "decline" },
+      decide: { past: "dealt with", inf: "deal with" },
+      settle: { past: "recorded", inf: "record" },
+      report: { past: "included in a report", inf: "include in a report" },
+      GET: { past: "opened", inf: "open" },
+      HEAD: { past: "opened", inf: "open" },
+      POST: { past: "added something to", inf: "add something to" },
+      PUT: { past: "changed", inf: "change" },
+      PATCH: { past: "changed", inf: "change" },
+      DELETE: { past: "deleted", inf: "delete" },
+    } as Record<string, { past: string; inf: string }>,
+    someVerb: { past: "used", inf: "use" },
+    things: {
+      appointment: { one: "your appointment", many: "your appointments", a: "an appointment" },
+      econsultation: { one: "your eConsultation", many: "your eConsultations", a: "an eConsultation" },
+      renewal: { one: "your prescription request", many: "your prescription requests", a: "a prescription request" },
+      medication_list: { one: "your list of medicines", many: "your list of medicines", a: "your list of medicines" },
+      medication: { one: "a medicine on your list", many: "your list of medicines", a: "a medicine on your list" },
+      b_agreement: { one: "your group B agreement", many: "your group B agreements", a: "a group B agreement" },
+      invoice: { one: "your invoice", many: "your invoices", a: "an invoice" },
+      payment: { one: "a payment from you", many: "your payments", a: "a payment from you" },
+      frikort: { one: "your exemption card", many: "your exemption card", a: "your exemption card" },
+      patient: { one: "your personal details", many: "your personal details", a: "you as a patient" },
+      access_log: { one: "your access log", many: "your access log", a: "your access log" },
+      notifications: { one: "your messages (text and e-mail)", many: "your messages (text and e-mail)",
+        a: "a message" },
+      route: { one: "information about you", many: "information about you", a: "information about you" },
+    } as Record<string, { one: string; many: string; a: string }>,
+    something: { one: "information about you", many: "information about you", a: "information about you" },
+    own: {
+      "appointment:create": { past: "booked an appointment", inf: "book an appointment" },
+      "appointment:cancel": { past: "cancelled your appointment", inf: "cancel your appointment" },
+      "econsultation:create": { past: "sent an eConsultation", inf: "send an eConsultation" },
+      "renewal:create": { past: "asked for a prescription renewal", inf: "ask for a prescription renewal" },
+      "patient:update": { past: "changed your settings", inf: "change your settings" },
+    } as Record<string, { past: string; inf: string }>,
+    fields: {
+      name: "name", mobile: "mobile number", email: "e-mail address", gp_id: "GP",
+      first_contact_done: "first contact recorded", language: "language",
+    } as Record<string, string>,
+    roles: {
+      doctor: "doctor", reception: "reception", billing: "accounts", admin: "administrator",
+    } as Record<string, string>,
+    forStaff: (phrase: string) => phrase.replace("you as a patient", "the patient")
+      .replace(/\bfrom you\b/g, "from the patient").replace(/\babout you\b/g, "about the patient")
+      .replace(/\byour\b/g, "the patient's"),
+  },
+
+  inbox: {
+    title: "Inbox",
+    lead: "Open prescription renewals and eConsultations for your patients. Online requests first, then by deadline.",
+    empty: "Your inbox is empty.",
+    kind: { renewal: "Prescription renewal", econsult: "eConsultation" } as Record<string, string>,
+    channel: { portal: "e-Portal", phone: "Phone" } as Record<string, string>,
+    due: (d: string) => `Due ${d}`,
+    overdue: "Overdue",
+    received: (d: string) => `Received ${d}`,
+    open: "Open",
+  },
+
+  decision: {
+    title: "Prescription renewal",
+    message: "Message from the patient",
+    approve: "Approve",
+    reject: "Decline",
+    reason: "Reason for the patient",
+    reasonRequired: "Give a reason for each medicine you decline.",
+    chooseAll: "Decide on each medicine.",
+    submit: "Send decision",
+    done: "Your decision has been sent. Approved prescriptions go to the national prescription service " +
+      "(Reseptformidleren).",
+    atc: "ATC code",
+    group: "Prescription group",
+    bAgreement: "agreement registered",
+    fixed: "Regular medicine",
+    yes: "Yes",
+    no: "No",
+    prescribedBy: "Prescribed by",
+    prescribers: { here: "this clinic", hospital: "a hospital", other_clinic: "another clinic" } as Record<string, string>,
+  },
+
+  answer: {
+    title: "eConsultation",
+    question: "The question",
+    answer: "Answer to the patient",
+    submitAnswer: "Send answer (the patient is invoiced)",
+    decline: "Decline: needs a normal appointment (not invoiced)",
+    declineReason: "Reason for declining",
+    answered: "Your answer has been sent.",
+    declined: "The eConsultation has been declined, and the patient has been advised to book an appointment.",
+  },
+
+  availability: {
+    title: "eConsultations on/off",
+    isOpen: "You are taking eConsultations.",
+    isClosed: "You are not taking eConsultations.",
+    open: "Start taking eConsultations",
+    close: "Stop taking eConsultations",
+  },
+
+  reception: {
+    title: "Reception",
+    register: "Register a patient",
+    nationalId: "National identity number or D number",
+    nationalIdHint: "11 digits. The date of birth is filled in when the number shows it: check it against the " +
+      "population register.",
+    name: "Name",
+    birthDate: "Date of birth",
+    birthDateHint: "From the population register.",
+    mobile: "Mobile number",
+    mobileHint: "A Norwegian mobile number (starting with 4 or 9). Without it the patient gets no code by text.",
+    email: "E-mail (optional)",
+    gp: "GP",
+    registered: (name: string) => `${name} has been registered.`,
+    openPatient: (name: string) => `Open ${name}'s page`,
+    find: "Find a patient",
+    firstContact: "First contact",
+    markFirstContact: "Record that the patient has phoned",
+    updated: "First contact recorded. The patient can now use the e-Portal.",
+    phoneRenewal: "Prescription renewal taken by phone",
+    showMedicines: (name: string) => `Show ${name}'s medicines`,
+    medicationIds: "Medicines",
+    messageToDoctor: "Message to the doctor (optional)",
+    sendPhoneRenewal: "Register the request",
+    phoneRenewalSent: (due: string) => `Registered. The doctor will deal with it by ${due} (phone requests come ` +
+      `after online ones).`,
+    openSlots: "Open appointments",
+    doctor: "Doctor",
+    start: "Starts",
+    minutes: "Minutes",
+    online: "Can be booked online",
+    slotOpened: "The appointment slot is open.",
+    slotKind: "What do you want to open?",
+    oneSlot: "One appointment",
+    weekly: "Weekly template (repeats every week)",
+    weekdays: "Weekdays",
+    dayStarts: "First appointment starts",
+    dayEnds: "Last appointment ends",
+    validFrom: "Valid from",
+    weeklyOpened: (n: number) => n === 1 ? "The weekly template is saved, and 1 appointment is open."
+      : `The weekly template is saved, and ${n} appointments are open.`,
+    frikortFor: (name: string) => name ? `Exemption card (frikort) for ${name}` : "Exemption card (frikort)",
+    year: "Year",
+    cardNumber: "Card number",
+    saveFrikort: "Register the card",
+    frikortSaved: (name: string, year: string) => name ? `The ${year} exemption card is registered for ${name}.`
+      : `The ${year} exemption card is registered.`,
+    searchLabel: "Name or national identity number",
+    searchHint: "Part of the name, or all 11 digits of the national identity number.",
+    search: "Search",
+    searching: "Searching …",
+    noneFound: "No patient found. Check the spelling, or register the patient.",
+    noFirstContact: "Has not phoned yet",
+  },
+
+  patientPage: {
+    title: "Patient",
+    born: "Born",
+    mobile: "Mobile",
+    email: "E-mail",
+    gp: "GP",
+    none: "Not registered",
+    firstContact: "First contact",
+    firstContactDone: "Has phoned: can use the e-Portal",
+    firstContactMissing: "Has not phoned yet",
+    appointments: "Appointments",
+    noAppointments: "No appointments.",
+    past: "Past",
+    noMedicines: "No medicines registered.",
+  },
+
+  admin: {
+    title: "Administration",
+    newAccount: "New staff account",
+    username: "Username",
+    usernameHint: "Lower-case letters, digits, full stops, hyphens or underscores.",
+    name: "Full name",
+    role: "Role",
+    roles: { doctor: "Doctor", reception: "Reception", billing: "Accounts", admin: "Administrator" } as
+      Record<string, string>,
+    password: "Password",
+    passwordHint: "At least 12 characters. Give it to the new member of staff in a safe way.",
+    create: "Create account",
+    created: (username: string) => `The account ${username} has been created.`,
+    accessLog: "Who has seen a patient's data",
+    accessLogLead: "To answer a patient or the Data Protection Authority. Your looking at the log is logged too.",
+    patientId: "Patient ID",
+    patientIdHint: "The patient's ID from the records system or the enquiry.",
+    show: "Show the log",
+    times: (n: number) => n === 1 ? "once" : `${n} times`,
+  },
+
+  calendar: {
+    title: "Diary",
+    doctor: "Doctor",
+    day: "Day",
+    free: "Free",
+    booked: "Booked:",
+    offline: "Not online",
+    cancel: "Cancel",
+    cancelQuestion: (time: string, name: string) => name ? `Cancel the ${time} appointment for ${name}? The patient ` +
+      `will be told.` : `Cancel the ${time} appointment? The patient will be told.`,
+    cancelConfirm: "Yes, cancel it",
+    cancelled: "The appointment has been cancelled, and the patient will be told.",
+    empty: "No appointments on this day.",
+    reason: (r: string) => `Reason: ${r}`,
+  },
+
+  billing: {
+    title: "Accounts",
+    invoices: "Invoices",
+    searchInvoices: "Search the invoices",
+    search: "KID or name",
+    searchHint: "The start of the KID, or part of the name.",
+    find: "Search",
+    status: "Status",
+    all: "All",
+    patient: "Patient",
+    outstanding: "Outstanding",
+    outstandingAmount: (amount: string) => `${amount} outstanding`,
+    action: "Action",
+    pay: "Register a payment",
+    payInvoice: (kid: string) => `Register a payment for KID ${kid}`,
+    totals: (n: number, amount: string, outstanding: string) =>
+      `${n === 1 ? "1 invoice" : `${n} invoices`} for ${amount} in total. Outstanding: ${outstanding}.`,
+    none: "No invoices.",
+    ocr: "Upload the bank's OCR file",
+    ocrFile: "OCR file",
+    upload: "Upload",
+    report: "Report",
+    alreadyImported: "This file has been read before. Nothing was paid twice.",
+    transactions: (n: number) => n === 1 ? "1 transaction" : `${n} transactions`,
+    outcomes: {
+      paid: "Paid", part_paid: "Partly paid", over_paid: "Overpaid", unknown_kid: "Unknown KID",
+      reversal: "Reversal", duplicate: "Already registered",
+    } as Record<string, string>,
+    manual: "Register a payment",
+    amount: "Amount (NOK)",
+    amountHint: "For example 259 or 259.50.",
+    amountProblem: "Write the amount in kroner, for example 259 or 259.50.",
+    paidOn: "Date paid",
+    register: "Register the payment",
+    noSuchKid: "No invoice has this KID.",
+    paid: (amount: string, kid: string, outcome: string) => `${amount} is registered for KID ${kid}: ${outcome}.`,
+    unmatched: "Payments with an unknown KID",
+    noUnmatched: "Every payment is recorded against an invoice.",
+    place: "Record against an invoice",
+    placeTitle: (amount: string) => `Which invoice was the ${amount} meant for?`,
+    placeHere: "Record here",
+    placed: (amount: string, kid: string) => `${amount} is recorded against the invoice with KID ${kid}.`,
+    copayments: "Patient charges per patient",
+    copaymentsLead: "Patient charges for eConsultations answered in the year: what counts towards the exemption card " +
+      "(not the invoice fee).",
+    year: "Year",
+    invoiceCount: "Invoices",
+    copayment: "Patient charge",
+    frikort: "Exemption card",
+    noCopayments: "No patient charges this year.",
+    registerFrikort: "Register a card",
+    registerFrikortFor: (name: string) => `Register an exemption card for ${name}`,
+  },
+
+  fieldErrors: {
+    missing: "Please fill in this field.",
+    string_too_short: "Please fill in this field.",
+    string_too_long: "This is too long.",
+    string_pattern_mismatch: "This is not in the right form.",
+    date_from_datetime_parsing: "Please give a valid date.",
+    date_parsing: "Please give a valid date.",
+    date_type: "Please give a valid date.",
+    uuid_parsing: "Please choose from the list.",
+    uuid_type: "Please choose from the list.",
+    int_parsing: "Please give a whole number.",
+    greater_than: "The amount must be more than zero.",
+    literal_error: "Please choose one of the options.",
+    invalid: "Please check this field.",
+  } as Record<string, string>,
+
+  problems: {
+    checkFields: "Something in the form needs correcting: see the message by the field.",
+    retryIn: (minutes: number) => minutes === 1 ? "You can try again in 1 minute." : `You can try again in ${minutes} ` +
+      "minutes.",
+    retrySoon: "Please wait a little before you try again.",
+  },
+
+  errors: {
+    "auth.invalid_national_id": "That national identity number is not valid. Check that you have typed all 11 " +
+      "digits correctly.",
+    "auth.rate_limited": "Too many codes have been asked for.",
+    "auth.invalid_code": "That code is not right. Check the text message and try again.",
+    "auth.code_expired": "The code has expired. Ask for a new one.",
+    "auth.too_many_attempts": "Too many wrong attempts. Ask for a new code.",
+    "auth.required": "You have been logged out. Please log in again.",
+    "auth.invalid_credentials": "Wrong username or password.",
+    "auth.csrf": "The page was out of date. Reload it and try again.",
+    "access.incomplete_national_id": "We do not have your full national identity number. Call the clinic on {tel}.",
+    "access.no_mobile": "We do not have your mobile number. Call the clinic on {tel}.",
+    "access.first_contact_by_phone": "You are new with us and need to call the clinic on {tel} the first time.",
+    "access.unpaid_claims": "You have an overdue invoice. Pay it first, and then you can book again.",
+    "booking.slot_taken": "Someone else booked this appointment first. Please choose another.",
+    "booking.one_future_appointment": "You already have an appointment. You can only have one at a time.",
+    "booking.slot_unavailable": "This appointment can no longer be booked. Please choose another.",
+    "booking.slot_in_past": "This appointment has passed. Please choose another.",
+    "booking.cancel_too_late": "It is too late to cancel online (less than 24 hours before). Call the clinic on {tel}.",
+    "booking.cancel_not_working_day": "You can only cancel online on a working day (Monday to Friday). Call the " +
+      "clinic on {tel}, or cancel on the next working day if the deadline has not passed.",
+    "booking.not_listed": "You are not on the list of one of our GPs. Call the clinic on {tel}.",
+    "booking.not_own_gp": "You can only book with your own GP.",
+    "booking.clinic_closed": "The clinic is closed that day.",
+    "booking.slot_overlaps": "This appointment overlaps another in the diary.",
+    "booking.invalid_template": "The weekly template is not valid. Check the days and times.",
+    "renewal.empty": "Choose at least one medicine.",
+    "renewal.too_many_medicines": "You can renew at most 3 medicines at a time. If you need more, book an appointment.",
+    "renewal.duplicate_medicine": "The same medicine has been chosen twice.",
+    "renewal.request_already_open": "Your doctor has not yet dealt with your last request. You can send a new one " +
+      "once it has been dealt with.",
+    "renewal.group_a": "Group A medicines cannot be renewed online. Book an appointment.",
+    "renewal.group_b_needs_agreement": "This group B prescription can only be renewed by agreement with your doctor. " +
+      "Book an appointment.",
+    "renewal.antibiotic": "Antibiotics need an examination. Book an appointment.",
+    "renewal.not_prescribed_here": "This medicine was not prescribed here. Book an appointment with your doctor.",
+    "renewal.not_fixed": "Only regular medicines can be renewed online. Book an appointment.",
+    "econsult.empty": "Write your question before you send it.",
+    "econsult.too_long": "Your question is too long. Please shorten it to 500 characters.",
+    "econsult.terms_not_accepted": "Please confirm that you have read the terms before you send.",
+    "econsult.closed": "Your GP is not taking eConsultations now. Book a normal appointment.",
+    "econsult.already_handled": "This eConsultation has already been answered or declined.",
+    "econsult.reply_empty": "Write an answer before you send it.",
+    "econsult.reply_too_long": "The answer is too long.",
+    "billing.no_tariff": "The price cannot be shown just now. Please try again later.",
+    "billing.payment_already_placed": "This payment is already recorded against an invoice.",
+    "identity.patient_exists": "This patient is already registered.",
+    "validation.national_id": "That national identity number is not valid.",
+    "validation.mobile": "The mobile number must be a Norwegian one (+47, starting with 4 or 9).",
+    "validation.name": "Please give the name.",
+    "validation.email": "That e-mail address is not valid.",
+    "validation.unknown_gp": "Please choose one of the clinic's GPs.",
+    "validation.kid": "That KID number is not valid.",
+    "validation.ocr_file": "The file could not be read as an OCR file from the bank.",
+    "validation.ocr_account": "This OCR file is for a different account from the clinic's.",
+    "validation": "Something in the form is not filled in correctly. Check the fields and try again.",
+    "forbidden": "You do not have access to this.",
+    "not_found": "We could not find it. It may have been deleted or moved.",
+    "upstream.unavailable": "Part of the system is not answering just now. Please try again shortly.",
+    "network.offline": "We cannot reach the e-Portal. Check your internet connection and try again.",
+    "network.timeout": "The answer is taking too long. Please try again shortly.",
+    "server": "Something went wrong on our side. Please try again shortly, or call the clinic on {tel}.",
+    "unknown": "Something went wrong. Please try again, or call the clinic on {tel}.",
+  } as Record<string, string>,
+};

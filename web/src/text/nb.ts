@@ -77,7 +77,8 @@ export const nb = {
     requirementsTitle: "Dette må være på plass for å bruke e-Portalen",
     requirements: [
       "Du er registrert hos oss med fullt fødselsnummer eller D-nummer.",
-      "Du har oppgitt riktig norsk mobilnummer. Er du ny på listen hos en av våre fastleger, må du ringe første gang.",
+      "Du har oppgitt riktig norsk mobilnummer. Er du ny på listen hos en av våre fastleger, må du ringe oss første " +
+        "gang, på {tel}.",
       "Du har ingen forfalte, ubetalte fakturaer hos oss.",
       "Du kan motta SMS-tjenester som koster penger (kontakt mobiloperatøren hvis koden ikke kommer).",
     ],
@@ -268,7 +269,7 @@ export const nb = {
     keep: "Nei, behold timen",
     cancelQuestion: (when: string) => `Vil du avbestille timen ${when}?`,
     cancelled: "Timen er avbestilt.",
-    statusCancelled: (by: string | null) => by === "staff" ? "Avbestilt av legekontoret" : "Avbestilt",
+    statusCancelled: (by: string | null): string => by === "staff" ? "Avbestilt av legekontoret" : "Avbestilt",
     tooLateToCancel: "Fristen for å avbestille på nett er ute. Ring legekontoret på {tel}.",
     alreadyHave: "Du har allerede en time. Avbestill den først hvis du vil bytte.",
   },
@@ -426,10 +427,6 @@ export const nb = {
     roles: {
       doctor: "lege", reception: "resepsjonen", billing: "regnskap", admin: "administrator",
     } as Record<string, string>,
-    // A name that already says the role ("Dr. Solberg", "Resepsjonen (Mona Vik)") does not get it again.
-    roleWords: {
-      doctor: ["dr.", "lege"], reception: ["resepsjon"], billing: ["regnskap"], admin: ["administrator"],
-    } as Record<string, string[]>,
     /** For the clinic's administrator: "timen din" is "timen", "deg" is "pasienten". */
     forStaff: (phrase: string) => phrase.replace("deg som pasient", "pasienten")
       .replace(/ (fra|om) deg\b/g, " $1 pasienten").replace(/ (din|dine|ditt)\b/g, ""),
@@ -541,6 +538,7 @@ export const nb = {
 
   patientPage: {
     title: "Pasient",
+    born: "Født",
     mobile: "Mobil",
     email: "E-post",
     gp: "Fastlege",

@@ -1,4 +1,4 @@
-import { Page } from "../../components/ui";
+import { Page, Say } from "../../components/ui";
 import { words } from "../../text";
 
 /** The clinic's page, tidied: why the portal is faster than the phone, what each service is for. */
@@ -21,7 +21,7 @@ export function AboutText({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
       </section>
       <section className="card">
         <H>{a.requirementsTitle}</H>
-        <ul>{a.requirements.map((t) => <li key={t}>{t}</li>)}</ul>
+        <ul>{a.requirements.map((t) => <li key={t}><Say text={t} /></li>)}</ul>
       </section>
     </div>
   );

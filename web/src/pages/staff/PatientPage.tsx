@@ -4,8 +4,8 @@ import { staffApi, type PatientCard } from "../../api/staff";
 import type { Appointment, Medication } from "../../api/types";
 import { formatPhone } from "../../components/clinic";
 import { useAction, useLoad } from "../../components/hooks";
-import { Busy, ErrorMessage, Field, Notice, Page, PatientName, Section } from "../../components/ui";
-import { formatDate, formatDateTime } from "../../logic/time";
+import { Busy, ErrorMessage, Field, Notice, Page, Section } from "../../components/ui";
+import { formatBirthDate, formatDate, formatDateTime } from "../../logic/time";
 import { MAX_MEDICINES, selectable, toggle } from "../../logic/renewal";
 import { useSession } from "../../session";
 import { words } from "../../text";
@@ -43,8 +43,8 @@ function About({ patient, mayChange }: { patient: PatientCard; mayChange: boolea
   });
   return (
     <>
-      <p className="big"><PatientName name={patient.name} birthDate={patient.birth_date} /></p>
       <dl className="facts">
+        <div><dt>{t.born}</dt><dd>{formatBirthDate(patient.birth_date)}</dd></div>
         <div><dt>{t.mobile}</dt><dd>{patient.mobile ? formatPhone(patient.mobile) : t.none}</dd></div>
         <div><dt>{t.email}</dt><dd>{patient.email ?? t.none}</dd></div>
         <div><dt>{t.gp}</dt><dd>{gp ?? t.none}</dd></div>
