@@ -236,9 +236,9 @@ def staff_answers() -> dict[tuple[str, str], Any]:
             "payment_id": "pay9", "invoice_id": "i2", "patient_id": "p4", "kid": "0000123460016",
             "amount_ore": 25900, "outcome": "paid", "outstanding_ore": 0}),
         ("GET", "/api/v1/staff/reports/copayments"): (200, {"year": 2026, "patients": [
-            {"patient_id": "p1", "name": "Kari Nordmann", "invoices": 14, "copayment_ore": 285600,
+            {"patient_id": "p1", "name": "Kari Nordmann", "birth_date": "1970-01-01", "invoices": 14, "copayment_ore": 285600,
              "copayment_nok": "2 856,00 kr", "frikort_card": None},
-            {"patient_id": "p2", "name": "Frida Frikort", "invoices": 16, "copayment_ore": 326400,
+            {"patient_id": "p2", "name": "Frida Frikort", "birth_date": "1984-06-30", "invoices": 16, "copayment_ore": 326400,
              "copayment_nok": "3 264,00 kr", "frikort_card": "FK-2026-0042"}]}),
         ("PUT", "/api/v1/staff/patients/p1/frikort"): (200, {"year": 2026}),
         ("POST", "/api/v1/staff/accounts"): (201, {"id": "s9", "username": "lege7", "name": "Dr. Siri Berg",

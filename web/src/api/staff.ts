@@ -15,8 +15,8 @@ export type PatientCard = {
 };
 export type Payment = { id: string; kid: string | null; amount_ore: number; amount_nok: string; paid_on: string;
   outcome: string; invoice_id: string | null };
-export type CopaymentLine = { patient_id: string; name: string | null; invoices: number; copayment_ore: number;
-  frikort_card: string | null };
+export type CopaymentLine = { patient_id: string; name: string | null; birth_date?: string | null; invoices: number;
+  copayment_ore: number; frikort_card: string | null };
 export type Doctor = { id: string; name: string };
 export type OcrLine = { transaction_number?: number; kid: string; amount_nok: string; outcome: string; paid_on: string };
 export type OcrReport = {

@@ -169,12 +169,12 @@ async def payments(conn: asyncpg.Connection, *, unmatched_only: bool, limit: int
 async def copayments_in_year(conn: asyncpg.Connection, year: int) -> list[asyncpg.Record]:
     """Co-payments billed per patient for eConsultations answered in `year` (the fee is not counted)."""
     return list(await conn.fetch(
-        """SELECT i.patient_id, d.name, count(*) AS invoices, sum(i.copayment_ore)::int AS copayment_ore,
+        """SELECT i.patient_id, d.name, d.birth_date, count(*) AS invoices, sum(i.copayment_ore)::int AS copayment_ore,
                   f.card_number AS frikort_card
            FROM invoices i
            JOIN econsult_charges c ON c.econsult_id = i.econsult_id
            LEFT JOIN patient_directory d ON d.patient_id = i.patient_id
            LEFT JOIN frikort f ON f.patient_id = i.patient_id AND f.year = $1
            WHERE c.answered_on >= make_date($1, 1, 1) AND c.answered_on < make_date($1 + 1, 1, 1)
-           GROUP BY i.patient_id, d.name, f.card_number
+           GROUP BY i.patient_id, d.name, d.birth_date, f.card_number
            ORDER BY copayment_ore DESC, d.name""", year))

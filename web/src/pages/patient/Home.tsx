@@ -6,6 +6,7 @@ import { Page, Say, Section } from "../../components/ui";
 import { itemStatus } from "../../logic/renewal";
 import { formatDate, formatDateTime } from "../../logic/time";
 import { useSession } from "../../session";
+import { cancelState } from "./Book";
 import { words } from "../../text";
 
 export function Restrictions({ codes }: { codes: string[] }) {
@@ -52,7 +53,8 @@ export function Home() {
             return next ? (
               <>
                 <p className="big">{formatDateTime(next.starts_at)}</p>
-                {next.patient_may_cancel_until && <p className="hint">{words.book.cancelDeadline(formatDateTime(next.patient_may_cancel_until))}</p>}
+                {cancelState(next) === "too_late" ? <p className="hint"><Say text={words.book.tooLateToCancel} /></p>
+                  : next.patient_may_cancel_until && <p className="hint">{words.book.cancelDeadline(formatDateTime(next.patient_may_cancel_until))}</p>}
                 <Link to="/time">{words.book.myAppointments}</Link>
               </>
             ) : (

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { staffApi } from "../../api/staff";
 import type { AccessEntry } from "../../api/types";
 import { useAction } from "../../components/hooks";
-import { Busy, ErrorMessage, Field, Notice, Page } from "../../components/ui";
+import { Busy, ErrorMessage, Field, Notice, Page, RequiredNote } from "../../components/ui";
 import { groupAccess } from "../../logic/accessLog";
 import { formatDateTime } from "../../logic/time";
 import { words } from "../../text";
@@ -31,11 +31,12 @@ function NewAccount() {
   return (
     <section className="card">
       <h2>{t.newAccount}</h2>
-      <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(null); void add.run(); }}>
-        <Field label={t.username} hint={t.usernameHint}>
+      <RequiredNote />
+      <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(null); void add.run(); }} noValidate>
+        <Field label={t.username} hint={t.usernameHint} required error={add.error?.fields.username}>
           {(p) => <input {...p} autoComplete="off" value={f.username} onChange={(e) => setF({ ...f, username: e.target.value })} />}
         </Field>
-        <Field label={t.name}>{(p) => <input {...p} value={f.name} onChange={(e) => setF({ ...f, name: e.target.value })} />}</Field>
+        <Field label={t.name} required error={add.error?.fields.name}>{(p) => <input {...p} value={f.name} onChange={(e) => setF({ ...f, name: e.target.value })} />}</Field>
         <Field label={t.role}>
           {(p) => (
             <select {...p} value={f.role} onChange={(e) => setF({ ...f, role: e.target.value })}>
@@ -43,7 +44,7 @@ function NewAccount() {
             </select>
           )}
         </Field>
-        <Field label={t.password} hint={t.passwordHint}>
+        <Field label={t.password} hint={t.passwordHint} required error={add.error?.fields.password}>
           {(p) => <input {...p} type="password" autoComplete="new-password" value={f.password}
             onChange={(e) => setF({ ...f, password: e.target.value })} />}
         </Field>

@@ -264,7 +264,7 @@ function Copayments() {
                 <tbody>
                   {lines.map((l) => (
                     <tr key={l.patient_id}>
-                      <td>{l.name}</td><td>{l.invoices}</td><td>{formatNok(l.copayment_ore)}</td>
+                      <td><PatientName name={l.name} birthDate={l.birth_date} /></td><td>{l.invoices}</td><td>{formatNok(l.copayment_ore)}</td>
                       <td>{l.frikort_card ?? (
                         <button type="button" className="secondary" aria-label={t.registerFrikortFor(l.name ?? "")}
                           onClick={() => setFrikortFor(l)}>{t.registerFrikort}</button>)}</td>
