@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { patientApi } from "../../api/patient";
 import type { Medication, Renewal } from "../../api/types";
@@ -11,6 +11,36 @@ import { words } from "../../text";
 import { Restrictions } from "./Home";
 
 const OPEN = ["open", "pending", "submitted"];
+
+/** The medicines to tick: at most 3, those that cannot be renewed greyed out with why, in the words of whoever
+ * reads it (`why`: the patient's, with a link to book; reception's, at the patient's page). */
+export function MedicineChoices({ meds, chosen, onChange, disabled = false, why, idPrefix }: {
+  meds: Medication[]; chosen: string[]; onChange: (next: (c: string[]) => string[]) => void; disabled?: boolean;
+  why: (m: Medication) => ReactNode; idPrefix: string;
+}) {
+  return (
+    <>
+      <ul className="choices">
+        {meds.map((m) => {
+          const id = `${idPrefix}-${m.id}`;
+          return (
+            <li key={m.id} className={m.renewable ? "choice" : "choice disabled"}>
+              <input type="checkbox" id={id} checked={chosen.includes(m.id)}
+                disabled={disabled || !selectable(chosen, m)} aria-describedby={m.renewable ? undefined : `${id}-why`}
+                onChange={() => onChange((c) => toggle(c, m))} />
+              <label htmlFor={id}>
+                <span className="med-name">{m.name}</span>{m.strength && <> {m.strength}</>}
+                {m.group && <span className="hint"> · {words.renew.group(m.group)}</span>}
+              </label>
+              {!m.renewable && <p className="why" id={`${id}-why`}>{why(m)}</p>}
+            </li>
+          );
+        })}
+      </ul>
+      {chosen.length >= MAX_MEDICINES && <p className="hint" role="status">{words.renew.limitReached}</p>}
+    </>
+  );
+}
 
 /** Where the patient looks after sending: what was sent, by when the doctor answers, and what happens next. */
 function Receipt({ renewal, names }: { renewal: Renewal; names: string[] }) {
@@ -55,29 +85,10 @@ export function Renew() {
           <form onSubmit={(e: FormEvent) => { e.preventDefault(); void submit.run(); }} noValidate>
             <fieldset>
               <legend>{words.renew.choose} <span className="counter" aria-live="polite">{words.renew.chosen(chosen.length)}</span></legend>
-              <ul className="choices">
-                {meds.map((m) => {
-                  const id = `med-${m.id}`;
-                  const why = m.renewable ? null : words.renewalReasons[m.code ?? ""] ?? words.renew.notRenewable;
-                  return (
-                    <li key={m.id} className={m.renewable ? "choice" : "choice disabled"}>
-                      <input type="checkbox" id={id} checked={chosen.includes(m.id)}
-                        disabled={restricted || !selectable(chosen, m)} aria-describedby={why ? `${id}-why` : undefined}
-                        onChange={() => setChosen((c) => toggle(c, m))} />
-                      <label htmlFor={id}>
-                        <span className="med-name">{m.name}</span>{m.strength && <> {m.strength}</>}
-                        {m.group && <span className="hint"> · {words.renew.group(m.group)}</span>}
-                      </label>
-                      {why && (
-                        <p className="why" id={`${id}-why`}>
-                          <strong>{words.renew.notRenewable}:</strong> {why} <Link to="/time">{words.renew.bookInstead}</Link>
-                        </p>
-                      )}
-                    </li>
-                  );
-                })}
-              </ul>
-              {chosen.length >= MAX_MEDICINES && <p className="hint" role="status">{words.renew.limitReached}</p>}
+              <MedicineChoices meds={meds} chosen={chosen} onChange={setChosen} disabled={restricted} idPrefix="med"
+                why={(m) => <><strong>{words.renew.notRenewable}:</strong>{" "}
+                  {words.renewalReasons[m.code ?? ""] ?? words.renew.notRenewable}{" "}
+                  <Link to="/time">{words.renew.bookInstead}</Link></>} />
             </fieldset>
             <Field label={words.renew.message}>
               {(p) => <textarea {...p} rows={3} maxLength={1000} value={message} onChange={(e) => setMessage(e.target.value)} />}

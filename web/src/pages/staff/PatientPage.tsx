@@ -6,9 +6,9 @@ import { formatPhone } from "../../components/clinic";
 import { useAction, useLoad } from "../../components/hooks";
 import { Busy, ErrorMessage, Field, Notice, Page, Section } from "../../components/ui";
 import { formatBirthDate, formatDate, formatDateTime } from "../../logic/time";
-import { MAX_MEDICINES, selectable, toggle } from "../../logic/renewal";
 import { useSession } from "../../session";
 import { words } from "../../text";
+import { MedicineChoices } from "../patient/Renew";
 import { CancelAppointment } from "./Calendar";
 import { FrikortForm } from "./FrikortForm";
 
@@ -110,21 +110,8 @@ function PhoneRenewal({ patientId, name }: { patientId: string; name: string }) 
         <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(null); void send.run(); }}>
           <fieldset>
             <legend>{words.reception.medicationIds} <span className="counter">{words.renew.chosen(chosen.length)}</span></legend>
-            <ul className="choices">
-              {meds.map((m) => {
-                const why = m.renewable ? null : words.staffRenewalReasons[m.code ?? ""] ?? words.staffRenewalReasons.other;
-                return (
-                  <li key={m.id} className={m.renewable ? "choice" : "choice disabled"}>
-                    <input type="checkbox" id={`phone-${m.id}`} checked={chosen.includes(m.id)}
-                      disabled={!selectable(chosen, m)} aria-describedby={why ? `phone-${m.id}-why` : undefined}
-                      onChange={() => setChosen((c) => toggle(c, m))} />
-                    <label htmlFor={`phone-${m.id}`}>{[m.name, m.strength].filter(Boolean).join(" ")}</label>
-                    {why && <p className="why" id={`phone-${m.id}-why`}>{why}</p>}
-                  </li>
-                );
-              })}
-            </ul>
-            {chosen.length >= MAX_MEDICINES && <p className="hint" role="status">{words.renew.limitReached}</p>}
+            <MedicineChoices meds={meds} chosen={chosen} onChange={setChosen} idPrefix="phone"
+              why={(m) => words.staffRenewalReasons[m.code ?? ""] ?? words.staffRenewalReasons.other} />
           </fieldset>
           <Field label={words.reception.messageToDoctor}>
             {(p) => <textarea {...p} rows={2} maxLength={1000} value={message} onChange={(e) => setMessage(e.target.value)} />}
