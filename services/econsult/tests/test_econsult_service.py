@@ -192,7 +192,8 @@ async def test_the_inbox_lists_open_ones_oldest_due_first_with_a_one_line_previe
                         "due_date": "2026-03-09", "overdue": True, "preview": "Hoste i tre uker."}
     assert inbox[1]["overdue"] is False
     assert inbox[1]["due_date"] == "2026-03-10"
-    assert len(inbox[1]["preview"]) <= 90 and "\n" not in inbox[1]["preview"]
+    assert len(inbox[1]["preview"]) <= 90
+    assert "\n" not in inbox[1]["preview"]
 
 
 async def test_availability_events_only_on_a_change(econsult_service: EConsult) -> None:

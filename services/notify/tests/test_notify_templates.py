@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from contracts.events import LANGUAGES
 from notify.domain import formatting
 from notify.domain.rules import Contact, plan
-from contracts.events import LANGUAGES
 from notify.domain.templates import FIELDS, TEMPLATES, TEMPLATES_BY_LANGUAGE, placeholders, render
 from services.notify.tests.notify_samples import CLINICAL_TEXTS, MEDICINE_NAMES, PATIENT, every_event
 
