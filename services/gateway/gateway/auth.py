@@ -72,6 +72,7 @@ class Principal:
     gp_id: uuid.UUID | None = None  # a patient's GP
     name: str | None = None
     gp_name: str | None = None
+    language: str | None = None  # a patient's chosen language (nb, nn, en)
 
     @property
     def patient_id(self) -> uuid.UUID:
@@ -211,7 +212,7 @@ async def _resolve(request: Request, token: str) -> tuple[Principal, datetime]:
         kind=found["kind"], subject_id=uuid.UUID(found["subject_id"]), role=found["role"],
         session_id=found["session_id"], restrictions=tuple(found.get("restrictions") or ()),
         gp_id=uuid.UUID(found["gp_id"]) if found.get("gp_id") else None, name=found.get("name"),
-        gp_name=found.get("gp_name")), ends
+        gp_name=found.get("gp_name"), language=found.get("language")), ends
 
 
 async def _record_route_refusal(request: Request, principal: Principal, outcome: str,

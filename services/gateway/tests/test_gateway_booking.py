@@ -293,3 +293,27 @@ async def test_the_routes_are_in_the_public_api_document(gateway: Gateway) -> No
     assert {"/api/v1/slots", "/api/v1/appointments", "/api/v1/appointments/{appointment_id}",
             "/api/v1/staff/slots", "/api/v1/staff/slots/{slot_id}", "/api/v1/staff/appointments",
             "/api/v1/staff/appointments/{appointment_id}"} <= set(paths)
+
+
+async def test_reception_sees_one_patients_appointments_without_the_reason(gateway: Gateway) -> None:
+    """The patient's page at reception (issue 18, item 6): their appointments, audited, never the reason."""
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    gateway.booking.answers[("GET", "/internal/appointments")] = {"items": [an_appointment()]}
+    response = await gateway.client.get(f"/api/v1/staff/patients/{PATIENT}/appointments")
+    assert response.status_code == 200, response.text
+    [shown] = response.json()["items"]
+    assert (shown["starts_at"], shown["reason"]) == ("2026-03-09T09:00:00+01:00", None)
+    assert gateway.booking.calls[0][2]["params"] == {"patient_id": str(PATIENT)}
+    assert gateway.audits == [{"by": gateway.who["principal"].subject_id, "patient_id": PATIENT,
+                               "object_type": "appointment", "object_id": None, "action": "list"}]
+
+
+async def test_a_doctor_sees_the_appointments_of_their_own_patients_only(gateway: Gateway,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    async def not_on_my_list(request: Any, principal: Principal, patient_id: uuid.UUID) -> dict[str, Any]:
+        raise DomainError(code="forbidden", status=403)
+    monkeypatch.setattr(routes, "readable_patient", not_on_my_list)
+    gateway.act_as(a_staff("doctor", OTHER_DOCTOR))
+    response = await gateway.client.get(f"/api/v1/staff/patients/{PATIENT}/appointments")
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    assert gateway.booking.calls == []

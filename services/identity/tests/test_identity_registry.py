@@ -122,3 +122,24 @@ async def test_a_file_that_is_not_csv_past_some_line_imports_nothing(identity_se
     assert answer.status_code == 200
     assert answer.json()["imported"] == 0
     assert [r["code"] for r in answer.json()["refused"]] == ["validation.csv"]
+
+
+async def test_the_patients_language_is_kept_and_travels_in_the_snapshot(identity_service: Identity) -> None:
+    """A patient who reads nynorsk gets their SMS and e-mail in nynorsk: the choice is in the profile, in the
+    session's answer for the portal, and in PatientUpdated for notify. Bokmål until chosen."""
+    national_id, patient_id = await identity_service.patient()
+    assert (await identity_service.client.get(f"/internal/patients/{patient_id}")).json()["language"] == "nb"
+    chosen = await identity_service.client.patch(f"/internal/patients/{patient_id}", json={"language": "nn"})
+    assert (chosen.status_code, chosen.json()["language"]) == (200, "nn")
+    unknown = await identity_service.client.patch(f"/internal/patients/{patient_id}", json={"language": "sv"})
+    assert unknown.status_code == 422
+    session = await identity_service.login(national_id)
+    assert (await identity_service.resolve(session["token"])).json()["language"] == "nn"
+    conn = await identity_service.db()
+    try:
+        payload = await conn.fetchval(
+            """SELECT envelope->'payload' FROM outbox WHERE message_key = $1
+               AND envelope->>'event_type' = 'PatientUpdated' ORDER BY id DESC LIMIT 1""", str(patient_id))
+    finally:
+        await conn.close()
+    assert '"language": "nn"' in payload

@@ -115,6 +115,7 @@ async def copayment_report(pool: asyncpg.Pool, year: int) -> dict[str, Any]:
     async with pool.acquire() as conn:
         rows = await repo.copayments_in_year(conn, year)
     return {"year": year, "patients": [
-        {"patient_id": str(r["patient_id"]), "name": r["name"], "invoices": r["invoices"],
+        {"patient_id": str(r["patient_id"]), "name": r["name"],
+         "birth_date": r["birth_date"].isoformat() if r["birth_date"] else None, "invoices": r["invoices"],
          "copayment_ore": r["copayment_ore"], "copayment_nok": format_nok(r["copayment_ore"]),
          "frikort_card": r["frikort_card"]} for r in rows]}

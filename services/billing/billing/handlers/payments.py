@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from billing.adapters import repository as repo
-from billing.domain.invoice import SETTLED, InvoiceTerms, status_after
+from billing.domain.invoice import SETTLED, Invoice, InvoiceTerms, PaymentStatus, status_after
 from billing.domain.money import format_nok
 from billing.domain.ocr import OcrFileInvalid, parse
 from billing.handlers.claims import refresh_claims
@@ -50,6 +50,16 @@ async def apply_payment(conn: asyncpg.Connection, outbox: Outbox, now: datetime,
         at=now)
     if not kept:
         return {**line, "outcome": "duplicate", "outstanding_ore": invoice.outstanding_ore}
+    await _credit(conn, outbox, now, invoice, payment_id=payment_id, amount_ore=amount_ore, paid_on=paid_on)
+    return {**line, "outcome": status, "outstanding_ore": max(0, invoice.amount_ore - total)}
+
+
+async def _credit(conn: asyncpg.Connection, outbox: Outbox, now: datetime, invoice: Invoice, *,
+                  payment_id: uuid.UUID, amount_ore: int, paid_on: date) -> PaymentStatus:
+    """A kept payment counted on its invoice: the new status, `InvoicePaid`, and the claims when it settles an
+    overdue one."""
+    total = invoice.paid_ore + amount_ore
+    status = status_after(invoice.amount_ore, total)
     await repo.settle(conn, invoice.id, paid_ore=total, status=status,
                       settled_on=paid_on if status in SETTLED else None)
     assert status != "open"
@@ -58,7 +68,7 @@ async def apply_payment(conn: asyncpg.Connection, outbox: Outbox, now: datetime,
         paid_ore=amount_ore, total_paid_ore=total, amount_ore=invoice.amount_ore, paid_on=paid_on, status=status))
     if status in SETTLED and invoice.overdue_on is not None:
         await refresh_claims(conn, outbox, invoice.patient_id, now)
-    return {**line, "outcome": status, "outstanding_ore": max(0, invoice.amount_ore - total)}
+    return status
 
 
 async def register_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, kid: str, amount_ore: int,
@@ -69,6 +79,32 @@ async def register_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, 
             raise NotFound("Fant ingen faktura med denne KID-en.")
         return await apply_payment(conn, outbox, clock.now(), kid=kid, amount_ore=amount_ore, paid_on=paid_on,
                                    source="manual", source_ref=None, ocr_import_id=None, registered_by=registered_by)
+
+
+class PaymentAlreadyPlaced(DomainError):
+    code, status, title = "billing.payment_already_placed", 409, "Innbetalingen er allerede ført på en faktura."
+
+
+async def place_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, payment_id: uuid.UUID,
+                        invoice_id: uuid.UUID) -> dict[str, Any]:
+    """The billing office puts a payment the bank's KID did not match (a typo, a transfer without KID) on the
+    invoice it was meant for: counted there as if its KID had matched. Once only."""
+    async with transaction(pool) as conn:
+        payment = await repo.unplaced_payment_for_update(conn, payment_id)
+        if payment is None:
+            raise NotFound("Fant ikke innbetalingen.")
+        if payment["invoice_id"] is not None or payment["outcome"] != "unknown_kid":
+            raise PaymentAlreadyPlaced()
+        invoice = await repo.invoice_for_update(conn, invoice_id)
+        if invoice is None:
+            raise NotFound("Fant ikke fakturaen.")
+        status = status_after(invoice.amount_ore, invoice.paid_ore + payment["amount_ore"])
+        await repo.place_payment(conn, payment_id, invoice.id, status)
+        await _credit(conn, outbox, clock.now(), invoice, payment_id=payment_id, amount_ore=payment["amount_ore"],
+                      paid_on=payment["paid_on"])
+    return {"payment_id": str(payment_id), "invoice_id": str(invoice.id), "patient_id": str(invoice.patient_id),
+            "kid": invoice.kid, "amount_ore": payment["amount_ore"], "amount_nok": format_nok(payment["amount_ore"]),
+            "outcome": status, "outstanding_ore": max(0, invoice.amount_ore - invoice.paid_ore - payment["amount_ore"])}
 
 
 class WrongAccount(DomainError):

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from booking.domain.clinic import ClinicCalendar
 from booking.domain.errors import ClinicClosed, InvalidTemplate, SlotInPast
@@ -77,6 +78,7 @@ def single_slot(start: datetime, minutes: int, now: datetime, clinic: ClinicCale
     return SlotTimes(starts_at, starts_at + timedelta(minutes=minutes))
 
 
+@lru_cache(maxsize=4096)  # a day's bounds never change; every free slot's cancel deadline asks for them
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """The instants where an Oslo day begins and ends (23 or 25 hours apart on the DST days)."""
     return _instant(datetime.combine(day, time(0))), _instant(datetime.combine(day + timedelta(days=1), time(0)))

@@ -116,11 +116,17 @@ async def my_giro(invoice_id: uuid.UUID, request: Request, principal: Principal 
 
 @router.get("/staff/invoices")
 async def invoices(request: Request, status_: InvoiceStatus | None = Query(None, alias="status"),
+                   query: str | None = Query(None, min_length=1, max_length=100,
+                                             description="Starten på en KID, eller en del av navnet."),
                    limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0),
                    principal: Principal = Depends(billing_office)) -> Any:
+    """Invoices, newest first, with the payer's name and birth date, and `totals` for the whole filter (how
+    many, their amount, what is still owed)."""
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     if status_:
         params["status"] = status_
+    if query and query.strip():
+        params["query"] = query.strip()
     found = await _services(request).call("billing", "GET", "/internal/invoices", params=params)
     await _audit_each(request, principal, (i["patient_id"] for i in found["items"]), INVOICE, "list")
     return found
@@ -159,6 +165,22 @@ async def register_payment(body: PaymentIn, request: Request, principal: Princip
     await audit(request, principal, patient_id=uuid.UUID(payment["patient_id"]), object_type=PAYMENT,
                 object_id=payment["payment_id"], action="create")
     return payment
+
+
+class SettleIn(Strict):
+    invoice_id: uuid.UUID = Field(description="Fakturaen innbetalingen var ment for.")
+
+
+@router.post("/staff/payments/{payment_id}/settle")
+async def settle_against_invoice(payment_id: uuid.UUID, body: SettleIn, request: Request,
+                                 principal: Principal = Depends(billing_office)) -> Any:
+    """Put a payment the bank's KID did not match (`unknown_kid`) on the invoice it was meant for; it then counts
+    there like any payment (409 `billing.payment_already_placed` if it is on an invoice already)."""
+    placed = await _services(request).call("billing", "POST", f"/internal/payments/{payment_id}/settle",
+                                           json={"invoice_id": str(body.invoice_id)})
+    await audit(request, principal, patient_id=uuid.UUID(placed["patient_id"]), object_type=PAYMENT,
+                object_id=str(payment_id), action="settle")
+    return placed
 
 
 @router.get("/staff/payments")

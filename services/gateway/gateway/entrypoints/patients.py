@@ -109,7 +109,7 @@ async def register_patient(body: PatientIn, request: Request, principal: Princip
     return created
 
 
-async def _readable_patient(request: Request, principal: Principal, patient_id: uuid.UUID) -> dict[str, Any]:
+async def readable_patient(request: Request, principal: Principal, patient_id: uuid.UUID) -> dict[str, Any]:
     found: dict[str, Any] = await _services(request).call("identity", "GET", f"/internal/patients/{patient_id}")
     if principal.role == "doctor" and found.get("gp_id") != str(principal.subject_id):
         await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=str(patient_id),
@@ -121,7 +121,7 @@ async def _readable_patient(request: Request, principal: Principal, patient_id: 
 @router.get("/patients/{patient_id}")
 async def read_patient(patient_id: uuid.UUID, request: Request,
                        principal: Principal = Depends(reception_or_doctor)) -> Any:
-    found = await _readable_patient(request, principal, patient_id)
+    found = await readable_patient(request, principal, patient_id)
     await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=str(patient_id),
                 action="read")
     return found

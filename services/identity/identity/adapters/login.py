@@ -28,6 +28,19 @@ class Challenges:
             id_digest, id_since, address_digest, address_since)
         return int(row["by_id"]), int(row["by_address"])
 
+    async def free_again_at(self, *, id_digest: bytes, address_digest: bytes, id_since: datetime,
+                            address_since: datetime, id_limit: int, address_limit: int) -> tuple[datetime | None,
+                                                                                                 datetime | None]:
+        """The starts that hold each limit full: the `limit`-th newest for this ID and for this address. Once
+        it leaves its window, a start is allowed again (None where the limit is not full)."""
+        row = await self._conn.fetchrow(
+            """SELECT (SELECT created_at FROM login_challenges WHERE id_digest = $1 AND created_at > $2
+                       ORDER BY created_at DESC OFFSET $5 - 1 LIMIT 1) AS by_id,
+                      (SELECT created_at FROM login_challenges WHERE address_digest = $3 AND created_at > $4
+                       ORDER BY created_at DESC OFFSET $6 - 1 LIMIT 1) AS by_address""",
+            id_digest, id_since, address_digest, address_since, id_limit, address_limit)
+        return row["by_id"], row["by_address"]
+
     async def add(self, *, challenge_id: uuid.UUID, id_digest: bytes, address_digest: bytes,
                   patient_id: uuid.UUID | None, code_digest: bytes, created_at: datetime,
                   expires_at: datetime) -> None:

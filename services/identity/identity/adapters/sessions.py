@@ -37,6 +37,7 @@ class Sessions:
                    RETURNING s.token_digest)  -- runs whether or not it is read (PostgreSQL's rule)
                SELECT live.id, live.kind, live.subject_id, live.role, live.created_at, live.expires_at,
                       coalesce(p.name, st.name) AS name, p.gp_id, p.national_id, p.mobile, p.first_contact_done,
+                      p.language,
                       coalesce(c.has_unsettled_claims, false) AS has_unsettled_claims,
                       (st.id IS NULL OR st.active) AS active, gp.name AS gp_name
                FROM live

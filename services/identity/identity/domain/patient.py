@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from contracts.events import PatientRegistered, PatientUpdated
+from contracts.events import LANGUAGES, Language, PatientRegistered, PatientUpdated
 from identity.domain.contact import InvalidMobile, normalise_mobile
 from identity.domain.national_id import InvalidNationalId, NationalId, parse_national_id
 from kit.errors import DomainError
@@ -27,6 +27,7 @@ class Patient:
     email: str | None
     gp_id: uuid.UUID | None
     first_contact_done: bool = False
+    language: Language = "nb"
 
     @classmethod
     def register(cls, *, national_id: str, name: str, birth_date: date, mobile: str | None, email: str | None,
@@ -47,8 +48,9 @@ class Patient:
 
     def change(self, *, name: str | None = None, mobile: str | None = None, email: str | None = None,
                gp_id: uuid.UUID | None = None, first_contact_done: bool | None = None,
-               clear: frozenset[str] = frozenset()) -> None:
-        """Reception's update: given fields change, fields named in `clear` (mobile, email) are removed."""
+               language: str | None = None, clear: frozenset[str] = frozenset()) -> None:
+        """Reception's update (or the patient's own choice of language): given fields change, fields named in
+        `clear` (mobile, email) are removed."""
         if name is not None:
             if not name.strip():
                 raise InvalidPatient("Navn mangler.", code="validation.name")
@@ -64,6 +66,10 @@ class Patient:
             self.gp_id = gp_id
         if first_contact_done is not None:
             self.first_contact_done = first_contact_done
+        if language is not None:
+            if language not in LANGUAGES:
+                raise InvalidPatient("Språket må være nb, nn eller en.", code="validation.language")
+            self.language = language
         if "mobile" in clear:
             self.mobile = None
         if "email" in clear:
@@ -72,7 +78,8 @@ class Patient:
     def snapshot(self, updated: bool = False) -> PatientRegistered | PatientUpdated:
         cls = PatientUpdated if updated else PatientRegistered
         return cls(patient_id=self.id, gp_id=self.gp_id, name=self.name, birth_date=self.birth_date,
-                   mobile=self.mobile, email=self.email, first_contact_done=self.first_contact_done)
+                   mobile=self.mobile, email=self.email, first_contact_done=self.first_contact_done,
+                   language=self.language)
 
 
 def _email(raw: str) -> str:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response, status
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.events import Language
 from identity import handlers
 from identity.adapters.patients import PatientRepository
 from identity.adapters.staff import StaffRepository
@@ -63,6 +64,7 @@ class UpdatePatientIn(Strict):
     email: str | None = Field(default=None, max_length=254)
     gp_id: uuid.UUID | None = None
     first_contact_done: bool | None = None
+    language: Language | None = None
 
 
 class PatientOut(BaseModel):
@@ -73,6 +75,7 @@ class PatientOut(BaseModel):
     email: str | None
     gp_id: uuid.UUID | None
     first_contact_done: bool
+    language: Language
 
 
 class LoginStartIn(Strict):
@@ -109,7 +112,8 @@ def _runtime(request: Request) -> ServiceRuntime:
 
 def _patient_out(patient: Patient) -> PatientOut:
     return PatientOut(id=patient.id, name=patient.name, birth_date=patient.birth_date, mobile=patient.mobile,
-                      email=patient.email, gp_id=patient.gp_id, first_contact_done=patient.first_contact_done)
+                      email=patient.email, gp_id=patient.gp_id, first_contact_done=patient.first_contact_done,
+                      language=patient.language)
 
 
 def _staff_out(member: StaffMember) -> dict[str, Any]:
@@ -205,6 +209,7 @@ async def staff_login(body: StaffLoginIn, request: Request) -> dict[str, Any]:
 def _active_out(found: ActiveSession) -> dict[str, Any]:
     return {"session_id": found.session_id, "kind": found.kind, "subject_id": found.subject_id,
             "role": found.role, "name": found.name, "gp_id": found.gp_id, "gp_name": found.gp_name,
+            "language": found.language,
             "restrictions": list(found.restrictions), "expires_at": found.expires_at,
             "idle_expires_at": found.idle_expires_at}
 

@@ -10,6 +10,7 @@ told after the code is verified.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -92,7 +93,8 @@ async def start_login(runtime: ServiceRuntime, national_id: str, address: str) -
                 id_digest=id_digest, address_digest=address_digest, id_since=now - timedelta(hours=1),
                 address_since=now - rules.address_window)
             if by_id >= rules.codes_per_id_per_hour or by_address >= rules.starts_per_address:
-                raise LoginRateLimited()
+                raise LoginRateLimited(retry_after_seconds=await _wait(challenges, rules, id_digest, address_digest,
+                                                                       now))
             target = await PatientRepository(conn, allow_test_identities=True).login_target(nid.value)
             patient_id, mobile = target if target else (None, None)
             await challenges.add(challenge_id=challenge_id, id_digest=id_digest, address_digest=address_digest,
@@ -105,6 +107,19 @@ async def start_login(runtime: ServiceRuntime, national_id: str, address: str) -
     finally:
         await asyncio.sleep(max(0.0, rules.start_floor_seconds - (time.monotonic() - began)))
     return LoginStarted(challenge_id, expires_at)
+
+
+async def _wait(challenges: Challenges, rules: LoginPolicy, id_digest: bytes, address_digest: bytes,
+                now: datetime) -> int:
+    """Whole seconds until a login start is allowed again, so the patient is told how long to wait. The same
+    for every ID: the limits count starts, known ID or not."""
+    id_window, address_window = timedelta(hours=1), rules.address_window
+    by_id, by_address = await challenges.free_again_at(
+        id_digest=id_digest, address_digest=address_digest, id_since=now - id_window,
+        address_since=now - address_window, id_limit=rules.codes_per_id_per_hour,
+        address_limit=rules.starts_per_address)
+    frees = [at + window for at, window in ((by_id, id_window), (by_address, address_window)) if at is not None]
+    return max(1, math.ceil((max(frees, default=now) - now).total_seconds()))
 
 
 async def verify_login(runtime: ServiceRuntime, challenge_id: uuid.UUID, code: str) -> SessionIssued:

@@ -35,6 +35,7 @@ class ActiveSession:
     restrictions: tuple[str, ...]
     expires_at: datetime
     idle_expires_at: datetime
+    language: str | None = None  # a patient's; staff read the portal in the language of their browser
 
 
 async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
@@ -55,7 +56,7 @@ async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
                              allow_test_identities=runtime.settings.allows_test_identities)
     return ActiveSession(row["id"], row["kind"], row["subject_id"], row["role"], row["name"], row["gp_id"],
                          row["gp_name"], found, row["expires_at"],
-                         min(row["expires_at"], now + rules.lifetimes.idle))
+                         min(row["expires_at"], now + rules.lifetimes.idle), row["language"])
 
 
 async def end_session(runtime: ServiceRuntime, token: str) -> bool:
