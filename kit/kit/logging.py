@@ -1,7 +1,9 @@
 """structlog set-up: JSON when not on a terminal, the correlation id bound per request and per message.
 
 Health data stays out of logs: keys that can hold a national ID, a login code or free text are
-dropped, and any 11-digit run in a message is masked, as a second line of defence.
+dropped, and any 11-digit run in a message is masked, as a second line of defence. Tracebacks, ours and
+the libraries', lose what a database error carries of the input: PostgreSQL's DETAIL and HINT (a failing
+row: a national ID, a name) and asyncpg's rendering of a query argument it could not encode.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ _SECRET_KEYS = frozenset({
     "national_id", "fnr", "code", "password", "token", "text", "answer", "reason", "message", "body",
 })
 _ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
+# asyncpg writes DETAIL and HINT on lines of their own after the error's message; what follows them belongs
+# to them up to the next blank line (where a traceback goes on) or the end.
+_DATABASE_DETAIL = re.compile(r"^(DETAIL|HINT): .*?(?=\n\n|\Z)", re.MULTILINE | re.DOTALL)
+_QUERY_ARGUMENT = re.compile(r"(invalid input for query argument \$\d+)[^\n]*")
 
 
 def new_correlation_id() -> str:
@@ -37,6 +43,28 @@ def _add_correlation_id(_: Any, __: str, event: MutableMapping[str, Any]) -> Mut
     cid = correlation_id.get()
     if cid and "correlation_id" not in event:
         event["correlation_id"] = cid
+    return event
+
+
+def scrub(text: str) -> str:
+    """Text bound for a log with what it may carry of a patient's input taken out: a database error's DETAIL
+    and HINT, the value of a query argument, any 11-digit run (a national ID)."""
+    text = _DATABASE_DETAIL.sub(r"\1: [scrubbed]", text)
+    text = _QUERY_ARGUMENT.sub(r"\1: [scrubbed]", text)
+    return _ELEVEN_DIGITS.sub("[fnr]", text)
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """The standard library's log lines (uvicorn's "Exception in ASGI application" with its traceback, asyncpg,
+    aiokafka) scrubbed as structlog's are."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+def _scrub_exception(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    if isinstance(event.get("exception"), str):
+        event["exception"] = scrub(event["exception"])
     return event
 
 
@@ -60,14 +88,16 @@ def configure_logging(service: str, level: str = "INFO", json: bool | None = Non
     ]
     renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, structlog.processors.format_exc_info, _scrub_exception, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
     # Libraries log through the standard library: quiet them to warnings, through the same output.
-    logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="%(levelname)s %(name)s %(message)s")
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(ScrubbingFormatter("%(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 
 def get_logger(name: str | None = None) -> Any:
