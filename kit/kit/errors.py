@@ -74,7 +74,10 @@ class BodyTooLarge(StarletteHTTPException):
 
 def problem_response(error: DomainError, request: Request | None = None) -> JSONResponse:
     instance = request.url.path if request is not None else None
-    return JSONResponse(error.to_problem(instance), status_code=error.status, media_type=PROBLEM_JSON)
+    response = JSONResponse(error.to_problem(instance), status_code=error.status, media_type=PROBLEM_JSON)
+    if isinstance(error.extra.get("retry_after"), int):  # a refusal that says when to try again says it in HTTP too
+        response.headers["Retry-After"] = str(error.extra["retry_after"])
+    return response
 
 
 def install_problem_handlers(app: FastAPI) -> None:

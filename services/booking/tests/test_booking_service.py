@@ -311,3 +311,11 @@ async def test_the_slot_search_json_from_postgresql_is_what_slotout_would_write(
         assert json.loads(await repo.free_slots_json(gp, hi, hi, 2000)) == {"doctor_id": str(gp), "slots": []}
     # ...and the route answers it (the patient's GP's slots in the future of the service's clock).
     assert await svc.free(kari, "2026-03-20", "2026-04-05") == expected["slots"][:2]
+
+
+async def test_a_template_time_with_an_offset_is_refused_not_dropped(booking_service: Booking) -> None:
+    """"08:00+05:00" once opened slots at 08:00 in Oslo, the offset dropped without a word (issue 14, item 5)."""
+    refused = await booking_service.client.post("/internal/templates", json={
+        "doctor_id": str(uuid.uuid4()), "weekdays": [1, 2], "day_starts": "08:00+05:00", "day_ends": "12:00",
+        "slot_minutes": 20, "valid_from": "2026-03-02"})
+    assert (refused.status_code, refused.json()["code"]) == (422, "booking.template_time_offset")

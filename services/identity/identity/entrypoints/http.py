@@ -20,9 +20,11 @@ from identity.domain.staff import StaffMember
 from identity.handlers.login import SessionIssued
 from identity.handlers.sessions import ActiveSession
 from kit.errors import NotFound
+from kit.http import body_limit
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
+MAX_ROSTER_BYTES = 5 * 1024 * 1024  # as the gateway's upload: 10,000 patients are about 1 MB
 
 
 class Strict(BaseModel):
@@ -144,9 +146,10 @@ async def update_patient(patient_id: uuid.UUID, body: UpdatePatientIn, request: 
     return _patient_out(await handlers.update_patient(_runtime(request), patient_id, changes))
 
 
-@router.post("/patients/import")
+@router.post("/patients/import", openapi_extra=body_limit(MAX_ROSTER_BYTES))
 async def import_patients(request: Request) -> dict[str, Any]:
-    """The clinic's list as CSV (the request body, UTF-8): how many were registered, and each refused row."""
+    """The clinic's list as CSV (the request body, UTF-8, at most 5 MB): how many were registered, and each
+    refused row; a file that is not the list is refused whole (422)."""
     raw = await request.body()
     try:
         text = raw.decode("utf-8")
