@@ -105,8 +105,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             # multipart form): malformed input, so the same 422 as any other (api.md).
             return problem_response(DomainError("Forespørselen kunne ikke leses.", code="validation.invalid",
                                                 status=422, title="Ugyldig forespørsel."), request)
-        code = {404: "not_found", 403: "forbidden", 401: "auth.required", 405: "validation.method_not_allowed",
-                413: "validation.too_large"}
+        code = {404: "not_found", 403: "forbidden", 401: "auth.required", 405: "validation.method_not_allowed"}
         err = DomainError(str(exc.detail), code=code.get(exc.status_code, f"http.{exc.status_code}"),
                           status=exc.status_code, title=str(exc.detail))
         response = problem_response(err, request)
