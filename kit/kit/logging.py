@@ -73,7 +73,7 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
         if key in _SECRET_KEYS and key != "event":
             event[key] = "[redacted]"
         elif isinstance(event[key], str):
-            event[key] = _ELEVEN_DIGITS.sub("[fnr]", event[key])
+            event[key] = scrub(event[key])  # an error's text logged as a value (str(exc)) carries DETAIL too
     return event
 
 

@@ -197,6 +197,7 @@ def test_tracebacks_lose_database_details_and_query_arguments(capsys: pytest.Cap
             except RuntimeError:
                 library.exception("Exception in ASGI application")
                 structlog.get_logger().exception("import_failed")
+                structlog.get_logger().warning("relay failed", detail=str(failure))  # an error's text as a value
     finally:
         library.removeHandler(handler)
         structlog.reset_defaults()
