@@ -331,7 +331,7 @@ class Bench:
     async def me_while_big_bodies(self, me: Session, samples: int, senders: int = 4) -> dict[str, Any]:
         """A logged-in patient's GET /me, one after another, alone and then while anonymous clients send the login
         body of issue 14 (300,000 unknown keys, 3.5 MB and more) over and over on connections of their own. It was
-        5.3 s against 11 ms before the body limit; refused unread, the bodies should cost /me next to nothing."""
+        5.3 s against 11 ms before the body limit; refused unread, what is left is the cost of the connections."""
         async def read_me() -> list[float]:
             took = []
             for _ in range(samples):
