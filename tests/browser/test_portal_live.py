@@ -258,6 +258,27 @@ def test_the_running_gateway_serves_the_portal_with_its_headers(browser: Browser
         context.close()
 
 
+def test_the_api_docs_render_from_our_own_origin_under_the_csp(browser: Browser, live_system: System) -> None:
+    """Swagger UI from the gateway's own files, started by a script file (no inline script, no CDN): it renders
+    the API under the web client's CSP with no violation (issue 14, item 6)."""
+    context = new_context(browser, PHONE, live_system.gateway_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Content Security" in m.text else None)
+    elsewhere: list[str] = []
+    page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith(live_system.gateway_url) else None)
+    try:
+        response = page.goto("/api/docs")
+        assert response is not None
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("eportal")
+        expect(page.locator(".opblock-summary-path").first).to_be_visible()
+        assert not errors, errors
+        assert not [u for u in elsewhere if not u.startswith("data:")], elsewhere
+    finally:
+        context.close()
+
+
 def test_the_doctor_approves_a_renewal_the_patient_asked_for(browser: Browser, live_system: System, clinic: Clinic,
                                                              doctor: StaffAccount, monday: datetime) -> None:
     gw = live_system.gateway_url

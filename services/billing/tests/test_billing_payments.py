@@ -3,6 +3,7 @@ unknown KIDs kept, and nothing paid twice."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -170,3 +171,26 @@ async def test_the_invoice_list_searches_by_kid_or_name_and_totals_the_whole_fil
     assert [i["kid"] for i in by_name["items"]] == ["0000000042"]
     assert (await billing.client.get("/internal/invoices", params={"query": "Ingen Slik"})).json()["totals"] == {
         "count": 0, "amount_ore": 0, "amount_nok": "0,00 kr", "outstanding_ore": 0, "outstanding_nok": "0,00 kr"}
+
+
+@pytest.mark.parametrize("paid_on", ["0001-01-01", "2026-03-11", "2026-03-13", "9999-12-31"])
+async def test_a_payment_by_hand_dated_before_its_invoice_or_after_today_is_refused(billing: Billing,
+                                                                                     paid_on: str) -> None:
+    """Issued and registered on 12 March (the billing clock's day): money cannot have come in before the KID
+    existed or after today (issue 14, item 5). Nothing is kept."""
+    [invoice, *_] = await four_invoices(billing)
+    refused = await billing.client.post("/internal/payments", json={
+        "kid": invoice["kid"], "amount_ore": 25900, "paid_on": paid_on, "registered_by": str(STAFF)})
+    assert (refused.status_code, refused.json()["code"]) == (422, "validation.payment_date")
+    assert await billing.fetchval("SELECT count(*) FROM payments") == 0
+    assert invoice["issued_on"] == "2026-03-12"
+    kept = await billing.client.post("/internal/payments", json={
+        "kid": invoice["kid"], "amount_ore": 100, "paid_on": "2026-03-12", "registered_by": str(STAFF)})
+    assert kept.status_code == 201, kept.text
+
+
+async def test_a_frikort_for_a_patient_we_do_not_know_is_not_found(billing: Billing) -> None:
+    answer = await billing.client.put(f"/internal/patients/{uuid.uuid4()}/frikort",
+                                      json={"year": 2026, "card_number": "12345678", "registered_by": str(STAFF)})
+    assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
+    assert await billing.fetchval("SELECT count(*) FROM frikort") == 0

@@ -337,3 +337,11 @@ async def test_each_free_slot_carries_the_deadline_for_cancelling_it_online(book
     assert monday["patient_may_cancel_until"] == "2026-04-16T09:00:00+02:00"  # the closed Friday does not count
     first = await svc.client.get("/internal/slots", params={"patient_id": str(kari), "limit": 1})
     assert [s["starts_at"] for s in first.json()["slots"]] == ["2026-03-03T09:00:00+01:00"]
+
+
+async def test_a_template_time_with_an_offset_is_refused_not_dropped(booking_service: Booking) -> None:
+    """"08:00+05:00" once opened slots at 08:00 in Oslo, the offset dropped without a word (issue 14, item 5)."""
+    refused = await booking_service.client.post("/internal/templates", json={
+        "doctor_id": str(uuid.uuid4()), "weekdays": [1, 2], "day_starts": "08:00+05:00", "day_ends": "12:00",
+        "slot_minutes": 20, "valid_from": "2026-03-02"})
+    assert (refused.status_code, refused.json()["code"]) == (422, "booking.template_time_offset")

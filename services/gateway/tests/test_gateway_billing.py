@@ -273,3 +273,24 @@ async def test_a_payment_with_an_unknown_kid_is_settled_against_an_invoice_and_a
     again = await gateway.client.post(f"/api/v1/staff/payments/{payment_id}/settle",
                                       json={"invoice_id": str(INVOICE_ID)})
     assert (again.status_code, again.json()["code"]) == (409, "billing.payment_already_placed")
+
+
+@pytest.mark.parametrize(("role", "status"), [("billing", 200), ("admin", 200), ("reception", 403), ("doctor", 403)])
+async def test_only_the_billing_office_and_admin_read_who_was_billed_for_econsultations(
+        gateway: Gateway, role: str, status: int) -> None:
+    """The report counts each patient's billed eConsultations, which tells who consulted (issue 14, item 7)."""
+    gateway.act_as(a_staff(role))
+    gateway.billing.answers[("GET", "/internal/reports/copayments")] = {"year": 2026, "patients": []}
+    response = await gateway.client.get("/api/v1/staff/reports/copayments", params={"year": 2026})
+    assert response.status_code == status, response.text
+    if status == 403:
+        assert response.json()["code"] == "forbidden"
+        assert gateway.billing.calls == []
+
+
+async def test_the_giro_is_never_sniffed_nor_kept(gateway: Gateway) -> None:
+    for path in (f"/api/v1/invoices/{INVOICE_ID}/pdf", "/api/v1/invoices"):
+        response = await gateway.client.get(path)
+        assert response.status_code == 200
+        assert (response.headers["x-content-type-options"], response.headers["cache-control"]) == (
+            "nosniff", "no-store"), path

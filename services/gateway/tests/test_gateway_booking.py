@@ -40,12 +40,20 @@ def a_slot() -> dict[str, Any]:
             "ends_at": "2026-03-10T09:20:00+01:00", "minutes": 20, "online": True}
 
 
+def _raise(error: Exception) -> Any:
+    raise error
+
+
 @dataclass
 class FakeBooking:
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     answers: dict[tuple[str, str], Any] = field(default_factory=dict)
+    staff: dict[str, Any] = field(default_factory=lambda: {
+        f"/internal/staff/{DOCTOR}": {"id": str(DOCTOR), "role": "doctor", "active": True}})
 
     async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        if service == "identity":  # who is a doctor: the only question the booking routes ask identity
+            return self.staff.get(path) or _raise(DomainError(code="not_found", status=404))
         assert service == "booking"
         self.calls.append((method, path, kwargs))
         answer = self.answers.get((method, path))
@@ -225,6 +233,22 @@ async def test_reception_opens_a_weekly_template_for_a_named_doctor(gateway: Gat
     sent = gateway.booking.calls[-1][2]["json"]
     assert sent["doctor_id"] == str(DOCTOR)
     assert (sent["day_starts"], sent["weekdays"], sent["online"]) == ("08:00:00", [1, 2, 3], True)
+
+
+async def test_reception_opens_slots_only_for_one_of_our_doctors(gateway: Gateway) -> None:
+    """A made-up staff id, or a receptionist's, is no schedule (issue 14, item 5)."""
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    receptionist = uuid.uuid4()
+    gateway.booking.staff[f"/internal/staff/{receptionist}"] = {"id": str(receptionist), "role": "reception",
+                                                                "active": True}
+    weekly = {"weekdays": [1], "day_starts": "08:00", "day_ends": "12:00", "slot_minutes": 20,
+              "valid_from": "2026-03-02"}
+    for doctor_id in (uuid.uuid4(), receptionist):
+        for body in ({"doctor_id": str(doctor_id), "weekly": weekly},
+                     {"doctor_id": str(doctor_id), "start": "2026-03-10T09:00:00+01:00", "minutes": 20}):
+            refused = await gateway.client.post("/api/v1/staff/slots", json=body)
+            assert (refused.status_code, refused.json()["code"]) == (422, "booking.unknown_doctor")
+    assert gateway.booking.calls == []
 
 
 def calendar_with_one_appointment(patient_id: uuid.UUID) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class Identity:
     dsn: str
     codes: list[str] = field(default_factory=list)
     address: str = field(default_factory=lambda: f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.9")
+    runtime: Any = None  # the service's ServiceRuntime: its pool and login policy, for tests that look inside
 
     async def db(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.dsn)
@@ -83,5 +84,6 @@ async def identity_service(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch)
     # The cheapest argon2 the library allows: these tests are about the rules, not the hash's cost.
     settings = stack_env.settings("identity", argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1,
                                   login_start_floor_seconds=0.0)
-    async with running(build(settings, clock=clock)) as client:
-        yield Identity(client, clock, stack_env.dsns["identity"], codes)
+    app = build(settings, clock=clock)
+    async with running(app) as client:
+        yield Identity(client, clock, stack_env.dsns["identity"], codes, runtime=app.state.runtime)

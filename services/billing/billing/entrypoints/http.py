@@ -17,9 +17,11 @@ from billing.handlers.invoicing import copayment_report, econsult_price, registe
 from billing.handlers.payments import import_ocr_file, place_payment, register_payment
 from billing.settings import invoice_terms
 from kit.errors import DomainError, NotFound
+from kit.http import body_limit
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
+MAX_OCR_BYTES = 10 * 1024 * 1024  # as the gateway's upload: a day's OCR file is a few hundred kB
 Status = Literal["open", "part_paid", "paid", "over_paid", "overdue"]
 
 
@@ -89,7 +91,7 @@ async def invoice_pdf(request: Request, invoice_id: uuid.UUID) -> Response:
                     headers={"Content-Disposition": f'inline; filename="faktura-{invoice.kid}.pdf"'})
 
 
-@router.post("/payments/ocr")
+@router.post("/payments/ocr", openapi_extra=body_limit(MAX_OCR_BYTES))
 async def upload_ocr(request: Request, imported_by: uuid.UUID) -> dict[str, Any]:
     content = await request.body()
     if not content:

@@ -17,7 +17,7 @@ from contracts.envelope import Envelope
 from contracts.events import EConsultAnswered, InvoiceIssued
 from kit.clock import Clock, oslo
 from kit.db import transaction
-from kit.errors import DomainError
+from kit.errors import DomainError, NotFound
 from kit.logging import get_logger
 from kit.outbox import Outbox
 
@@ -105,6 +105,8 @@ async def issue_invoice(conn: asyncpg.Connection, outbox: Outbox, terms: Invoice
 async def register_frikort(pool: asyncpg.Pool, clock: Clock, *, patient_id: uuid.UUID, year: int, card_number: str,
                            registered_by: uuid.UUID) -> dict[str, Any]:
     async with transaction(pool) as conn:
+        if await repo.patient(conn, patient_id) is None:  # billing's directory, from identity's events
+            raise NotFound("Fant ikke pasienten.")
         row = await repo.upsert_frikort(conn, patient_id, year, card_number, registered_by, clock.now())
     return {"patient_id": str(row["patient_id"]), "year": row["year"], "card_number": row["card_number"],
             "registered_at": row["registered_at"].isoformat()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections import Counter
@@ -14,9 +15,10 @@ from billing.adapters import repository as repo
 from billing.domain.invoice import SETTLED, Invoice, InvoiceTerms, PaymentStatus, status_after
 from billing.domain.money import format_nok
 from billing.domain.ocr import OcrFileInvalid, parse
+from billing.domain.payment_date import ensure_possible_payment_date
 from billing.handlers.claims import refresh_claims
 from contracts.events import InvoicePaid
-from kit.clock import Clock
+from kit.clock import Clock, oslo
 from kit.db import transaction
 from kit.errors import DomainError, NotFound
 from kit.outbox import Outbox
@@ -75,8 +77,10 @@ async def register_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, 
                            paid_on: date, registered_by: uuid.UUID) -> dict[str, Any]:
     """A payment typed by the billing office (a transfer without KID, cash at the desk)."""
     async with transaction(pool) as conn:
-        if await repo.invoice_by_kid_for_update(conn, kid) is None:
+        invoice = await repo.invoice_by_kid_for_update(conn, kid)
+        if invoice is None:
             raise NotFound("Fant ingen faktura med denne KID-en.")
+        ensure_possible_payment_date(paid_on, issued_on=invoice.issued_on, today=oslo(clock.now()).date())
         return await apply_payment(conn, outbox, clock.now(), kid=kid, amount_ore=amount_ore, paid_on=paid_on,
                                    source="manual", source_ref=None, ocr_import_id=None, registered_by=registered_by)
 
@@ -115,7 +119,8 @@ async def import_ocr_file(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, term
                           imported_by: uuid.UUID) -> dict[str, Any]:
     """Settle the payments in one OCR file, all or nothing. The same file again pays nothing twice."""
     try:
-        transmission = parse(content.decode("iso-8859-1"))
+        # On a thread: a file of megabytes is a while of parsing, which would hold billing's event loop.
+        transmission = await asyncio.to_thread(parse, content.decode("iso-8859-1"))
     except UnicodeDecodeError as exc:  # pragma: no cover - every byte decodes in ISO-8859-1
         raise OcrFileInvalid() from exc
     foreign = sorted({a.account_number for a in transmission.assignments} - {terms.account_number})

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from booking.domain.clinic import ClinicCalendar
-from booking.domain.errors import ClinicClosed, InvalidTemplate, SlotInPast
+from booking.domain.errors import ClinicClosed, InvalidTemplate, SlotInPast, TemplateTimeWithOffset
 from kit.clock import OSLO, oslo
 
 MIN_SLOT_MINUTES, MAX_SLOT_MINUTES = 5, 240
@@ -38,6 +38,9 @@ class WeeklyTemplate:
     valid_until: date | None = None
 
     def __post_init__(self) -> None:
+        if self.day_starts.tzinfo is not None or self.day_ends.tzinfo is not None:
+            # An offset would be dropped without a word: 08:00+05:00 would open slots at 08:00 in Oslo.
+            raise TemplateTimeWithOffset()
         if not self.weekdays or not self.weekdays <= set(range(1, 8)):
             raise InvalidTemplate("Ukedager er 1 (mandag) til 7 (søndag).")
         if not MIN_SLOT_MINUTES <= self.slot_minutes <= MAX_SLOT_MINUTES:

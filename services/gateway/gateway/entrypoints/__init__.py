@@ -17,8 +17,9 @@ from gateway.entrypoints import inbox, renewals  # noqa: E402
 ROUTERS.append(renewals.router)
 ROUTERS.append(inbox.router)
 
-from gateway.entrypoints import admin, clinic, dev_demo, patients, session  # noqa: E402
+from gateway.entrypoints import admin, api_docs, clinic, dev_demo, patients, session  # noqa: E402
 
+ROUTERS.append(api_docs.router)
 ROUTERS.append(clinic.router)
 ROUTERS.append(session.router)
 ROUTERS.append(patients.router)

@@ -20,14 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.adapters.services import Services, upstream_problem
 from gateway.auth import Principal, audit, patient, staff
 from kit.errors import DomainError, NotFound
+from kit.http import body_limit
 
 router = APIRouter(prefix="/api/v1", tags=["faktura"])
 
 billing_office = staff("billing")
+# Who consulted shows in how many eConsultations were billed: the billing office and the administrator only.
+copayment_readers = staff("billing", "admin")
 frikort_staff = staff("reception", "billing")
 
 INVOICE, PAYMENT, FRIKORT = "invoice", "payment", "frikort"
-MAX_OCR_BYTES = 10 * 1024 * 1024  # a day's OCR file is a few hundred kB; this bounds a mistaken upload
+MAX_OCR_BYTES = 10 * 1024 * 1024  # the whole upload; a day's OCR file is a few hundred kB
 InvoiceStatus = Literal["open", "part_paid", "paid", "over_paid", "overdue"]
 
 
@@ -141,11 +144,11 @@ async def giro(invoice_id: uuid.UUID, request: Request, principal: Principal = D
     return result
 
 
-@router.post("/staff/payments/ocr")
+@router.post("/staff/payments/ocr", openapi_extra=body_limit(MAX_OCR_BYTES))
 async def import_ocr(file: UploadFile, request: Request, principal: Principal = Depends(billing_office)) -> Any:
-    content = await file.read(MAX_OCR_BYTES + 1)
-    if len(content) > MAX_OCR_BYTES:
-        raise DomainError("Filen er for stor til å være en OCR-fil.", code="validation.ocr_file", status=422)
+    """The bank's OCR giro file (the upload at most 10 MB: `x-max-body-bytes`; larger is 413
+    `validation.too_large`). Anything that is not an OCR file is refused whole: 422 `validation.ocr_file`."""
+    content = await file.read()
     report = await _services(request).call(
         "billing", "POST", "/internal/payments/ocr", params={"imported_by": str(principal.subject_id)},
         content=content, headers={"Content-Type": "application/octet-stream"})
@@ -195,8 +198,9 @@ async def payments(request: Request, unmatched: bool = False, limit: int = Query
 
 @router.get("/staff/reports/copayments")
 async def copayment_report(request: Request, year: int = Query(ge=2000, le=2100),
-                           principal: Principal = Depends(frikort_staff)) -> Any:
-    """Co-payments billed per patient in a year: what counts toward the frikort (the fee does not)."""
+                           principal: Principal = Depends(copayment_readers)) -> Any:
+    """Co-payments billed per patient in a year: what counts toward the frikort (the fee does not). The billing
+    office and the administrator only: how many eConsultations were billed tells who consulted."""
     report = await _services(request).call("billing", "GET", "/internal/reports/copayments", params={"year": year})
     await _audit_each(request, principal, (p["patient_id"] for p in report["patients"]), INVOICE, "report")
     return report

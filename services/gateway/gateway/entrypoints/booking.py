@@ -162,6 +162,23 @@ class ClosedDayOut(BaseModel):
         description="Timer som fortsatt står den dagen: avbestill dem (pasienten får beskjed).")
 
 
+class UnknownDoctor(DomainError):
+    code, status, title = "booking.unknown_doctor", 422, "Legen finnes ikke hos oss."
+
+
+async def _ensure_doctor(request: Request, doctor_id: uuid.UUID) -> None:
+    """Slots are opened only in one of the clinic's doctors' schedules. identity keeps the staff and answers who
+    is a doctor (booking has no register of staff), so reception's made-up or non-doctor id is refused here."""
+    try:
+        member = await _services(request).call("identity", "GET", f"/internal/staff/{doctor_id}")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise UnknownDoctor() from None
+        raise
+    if member.get("role") != "doctor" or not member.get("active"):
+        raise UnknownDoctor()
+
+
 def _doctor_for(principal: Principal, doctor_id: uuid.UUID | None) -> uuid.UUID:
     """A doctor manages their own schedule; reception names the doctor."""
     if principal.role == "doctor":
@@ -228,6 +245,8 @@ async def cancel(appointment_id: uuid.UUID, request: Request, principal: Princip
 async def open_slots(body: SingleSlotIn | WeeklyTemplateIn, request: Request,
                      principal: Principal = Depends(clinic_staff)) -> Any:
     doctor_id = str(_doctor_for(principal, body.doctor_id))
+    if principal.role != "doctor":
+        await _ensure_doctor(request, uuid.UUID(doctor_id))
     if isinstance(body, SingleSlotIn):
         return await _services(request).call("booking", "POST", "/internal/slots", json={
             "doctor_id": doctor_id, "start": body.start.isoformat(), "minutes": body.minutes, "online": body.online})
