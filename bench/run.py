@@ -8,7 +8,7 @@ Scenarios: (1) patient traffic at rising concurrency, per endpoint; (2) event la
 provider and answer -> invoice, idle and under load; (3) the booking rush, N patients at M slots opening;
 (4) pgbench with a booking's transaction shape and Kafka's own performance tools on the same database and
 broker, each scenario as a ratio to them; (5) peak memory of every process and latency from 1,000 to
-100,000 appointments.
+100,000 appointments; (6) a patient's /me alone and while anonymous clients send 3.5 MB login bodies.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import csv
 import io
+import json
 import os
 import random
 import resource
@@ -45,6 +46,7 @@ SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=200)
 SESSION_CACHE_SECONDS = float(os.environ.get("BENCH_SESSION_CACHE_SECONDS", "2"))
 RUSH_CONNECTIONS = 64  # requests in flight at once in the rush: more only queue in the gateway
+BIG_BODY = json.dumps({f"k{n}": n for n in range(300_000)}).encode()  # the login body of issue 14
 
 
 def scaled(n: int, least: int = 1) -> int:
@@ -324,6 +326,46 @@ class Bench:
                 "attempts_per_s": round(attempts / answered, 1) if answered else None,
                 "double_bookings": doubles, "patients_with_two": twice, "cpu_per_attempt": cpu}
 
+    # --- 6. hostile bodies --------------------------------------------------------------------------
+
+    async def me_while_big_bodies(self, me: Session, samples: int, senders: int = 4) -> dict[str, Any]:
+        """A logged-in patient's GET /me, one after another, alone and then while anonymous clients send the login
+        body of issue 14 (300,000 unknown keys, 3.5 MB and more) over and over on connections of their own. It was
+        5.3 s against 11 ms before the body limit; refused unread, what is left is the cost of the connections."""
+        async def read_me() -> list[float]:
+            took = []
+            for _ in range(samples):
+                started = time.perf_counter()
+                (await self.http.get("/api/v1/me", headers=me.headers)).raise_for_status()
+                took.append((time.perf_counter() - started) * 1000)
+            return took
+
+        answers: dict[int, int] = {}
+        sending, stop = asyncio.Event(), asyncio.Event()
+
+        async def outsider() -> None:
+            async with httpx.AsyncClient(base_url=self.system.gateway_url, timeout=60) as http:
+                while not stop.is_set():
+                    sending.set()
+                    sent = await http.post("/api/v1/auth/login", content=BIG_BODY,
+                                           headers={"content-type": "application/json"})
+                    answers[sent.status_code] = answers.get(sent.status_code, 0) + 1
+
+        idle = await read_me()
+        outsiders = [asyncio.create_task(outsider()) for _ in range(senders)]
+        await sending.wait()
+        try:
+            busy = await read_me()
+        finally:
+            stop.set()
+            await asyncio.gather(*outsiders)
+
+        def stats(values: list[float]) -> dict[str, Any]:
+            return {"samples": len(values), "p50_ms": round(percentile(values, 50), 1),
+                    "p99_ms": round(percentile(values, 99), 1)}
+        return {"body_bytes": len(BIG_BODY), "senders": senders, "big_body_answers": answers,
+                "me_idle": stats(idle), "me_while_big_bodies": stats(busy)}
+
     # --- 5. cost -----------------------------------------------------------------------------------
 
     async def growth(self, doctor: Session, me: Session, sizes: list[int]) -> list[dict[str, Any]]:
@@ -522,6 +564,7 @@ async def bench(seconds: float, steps: list[int], workdir: Path, instance: str =
         results["rush"]["bookings_vs_pgbench"] = round(rush["bookings_per_s"] / pg.tps, 3) \
             if rush.get("bookings_per_s") else None
 
+        results["big_bodies"] = await bench.me_while_big_bodies(sessions[0], scaled(200, 20))
         results["growth"] = await bench.growth(doctor, sessions[-1], [1_000, 10_000, scaled(100_000, 20_000)])
         results["peak_memory_mib"] = peak_memory(system, infra)
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
@@ -633,6 +676,15 @@ def markdown(r: dict[str, Any]) -> str:
                                               for m in ("p50_ms", "p99_ms")]]), "",
               "Peak memory (MiB): " + ", ".join(f"{k} {v}" for k, v in r["peak_memory_mib"].items()), "",
               f"Load generator CPU: {r['load_generator_cpu_s']} s over the run.", ""]
+    big = r["big_bodies"]
+    lines += ["## 6. Big bodies", "",
+              f"A patient's GET /me one after another ({big['me_idle']['samples']} samples), alone: "
+              f"p50 {big['me_idle']['p50_ms']} ms / p99 {big['me_idle']['p99_ms']} ms; while {big['senders']} "
+              f"anonymous clients sent login bodies of {big['body_bytes'] / 1e6:.1f} MB over and over: "
+              f"p50 {big['me_while_big_bodies']['p50_ms']} ms / p99 {big['me_while_big_bodies']['p99_ms']} ms. "
+              "The bodies were answered " + ", ".join(f"{n}× {status}" for status, n in
+                                                     sorted(big["big_body_answers"].items()))
+              + " (413: refused before they were read).", ""]
     return "\n".join(lines)
 
 

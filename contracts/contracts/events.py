@@ -17,12 +17,18 @@ from contracts.envelope import Event
 
 # --- identity ---------------------------------------------------------------------------------
 
+# The languages the portal, its SMS and its e-mails speak: bokmål, nynorsk, English (as Helsenorge).
+Language = Literal["nb", "nn", "en"]
+LANGUAGES: tuple[Language, ...] = ("nb", "nn", "en")
+
 
 class _PatientSnapshot(Event):
     """The fields other services keep in their own patient directory. A snapshot, so that a consumer
     can upsert and never needs the events in between."""
 
     topic: ClassVar[str] = topics.PATIENTS.name
+    # v2 added `language` (v1 payloads are upcast to bokmål, the only language there was).
+    schema_version: ClassVar[int] = 2
 
     patient_id: uuid.UUID
     gp_id: uuid.UUID | None = Field(description="The doctor whose list the patient is on.")
@@ -31,6 +37,7 @@ class _PatientSnapshot(Event):
     mobile: str | None = Field(description="E.164, Norwegian mobile; notify's only SMS address.")
     email: str | None
     first_contact_done: bool
+    language: Language = Field(default="nb", description="The patient's language for SMS and e-mail.")
 
     def aggregate_id(self) -> str:
         return str(self.patient_id)

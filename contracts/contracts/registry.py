@@ -54,3 +54,12 @@ def event_from(envelope: Envelope) -> Event:
             raise UnsupportedSchemaVersion(f"no upcaster for {envelope.event_type} v{version}")
         payload, version = step(payload), version + 1
     return cls.model_validate(payload)
+
+
+def _bokmål(payload: Payload) -> Payload:
+    """A patient snapshot from before languages: the patient read bokmål, the only language there was."""
+    return {**payload, "language": "nb"}
+
+
+for _snapshot in ("PatientRegistered", "PatientUpdated"):
+    upcaster(_snapshot, 1)(_bokmål)

@@ -92,3 +92,10 @@ def test_asyncapi_documents_every_event_with_its_schema() -> None:
     assert {"kid", "amount_ore", "copayment_ore", "fee_ore", "due_date", "account_number"} <= set(invoice)
     assert any(ch.startswith("invoices") for ch in doc["channels"])
     json.dumps(doc)  # serialisable as published
+
+
+def test_a_patient_snapshot_from_before_languages_reads_bokmål() -> None:
+    for name in ("PatientRegistered", "PatientUpdated"):
+        old = registry.event_from(registry.parse_envelope((FIXTURES / f"{name}.v1.json").read_bytes()))
+        new = registry.event_from(registry.parse_envelope((FIXTURES / f"{name}.v2.json").read_bytes()))
+        assert (old.language, new.language) == ("nb", "nn")  # type: ignore[attr-defined]

@@ -16,13 +16,19 @@ from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kit.errors import document_problems, install_problem_handlers
+from kit.errors import BodyTooLarge, document_problems, install_problem_handlers
 from kit.logging import correlation_id, new_correlation_id
 from kit.runtime import ServiceRuntime
 from kit.telemetry import instrument_app
 
 REQUEST_ID = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+# What a JSON command may weigh: the largest the clinic's clients send (a reason or a message of a few thousand
+# characters, written as JSON escapes at worst) is far under it. A route that takes more (a file upload) says so
+# with `body_limit`.
+DEFAULT_BODY_LIMIT = 64 * 1024
+BODY_LIMIT = "x-max-body-bytes"
 
 REQUESTS = Counter("eportal_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 LATENCY = Histogram("eportal_http_request_seconds", "HTTP request latency", ["service", "method", "route"])
@@ -65,6 +71,49 @@ class RequestContext:
             REQUESTS.labels(self.service, scope["method"], getattr(route, "path", "unmatched"), status).inc()
 
 
+def body_limit(max_bytes: int) -> dict[str, Any]:
+    """A route's `openapi_extra` for a body larger than a JSON command's (a file upload): the limit BodyLimit
+    holds it to, written in the OpenAPI for clients as `x-max-body-bytes`."""
+    return {BODY_LIMIT: max_bytes}
+
+
+class BodyLimit:
+    """Every request body has a limit: its route's `body_limit`, else DEFAULT_BODY_LIMIT. A Content-Length over it
+    is refused (413 `validation.too_large`) at the first read, before any of the body is read; a body sent
+    without one is counted as it arrives and refused the moment it passes the limit. One anonymous body of
+    3.5 MB once held every service's event loop for seconds while it was parsed and validated (issue 14).
+
+    The limit is looked up when the endpoint first reads the body: routing has run by then, so the matched
+    route is in the scope. Starlette's own RequestBodyLimitMiddleware answers a declared Content-Length over
+    the limit with plain text in place of whatever the app answered, not with problem details."""
+
+    def __init__(self, app: ASGIApp, default: int = DEFAULT_BODY_LIMIT) -> None:
+        self.app, self.default = app, default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit: int | None = None
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal limit, received
+            if limit is None:
+                limit = int((getattr(scope.get("route"), "openapi_extra", None) or {}).get(BODY_LIMIT, self.default))
+                declared = Headers(scope=scope).get("content-length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    raise BodyTooLarge(limit)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, receive_within_limit, send)
+
+
 def create_app(runtime: ServiceRuntime, *, title: str, routers: list[APIRouter] | None = None,
                **fastapi_args: Any) -> FastAPI:
     @asynccontextmanager
@@ -81,6 +130,7 @@ def create_app(runtime: ServiceRuntime, *, title: str, routers: list[APIRouter] 
     document_problems(app)
     service = runtime.settings.service_name
 
+    app.add_middleware(BodyLimit)
     app.add_middleware(RequestContext, service=service)
 
     @app.get("/health", include_in_schema=False)
@@ -106,6 +156,8 @@ def serve(app: FastAPI, host: str, port: int) -> None:
     # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from any loopback peer and hand the
     # forged address on as the client's (a login flood from one machine spread over made-up addresses); the
     # gateway reads the header itself, as far as its settings.trusted_proxy_hops trust it (tests/security).
-    # log_config None: uvicorn's lines go through the service's own JSON logging (kit.logging), not its format.
+    # log_config None: uvicorn's lines go through the service's own JSON logging (kit.logging), whose root
+    # handler scrubs what they carry (an unhandled error's traceback holds PostgreSQL's DETAIL: the failing
+    # row), instead of handlers of uvicorn's own that print it as it is.
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False,
                 lifespan="on", timeout_graceful_shutdown=10, timeout_keep_alive=75, log_config=None)

@@ -3,7 +3,9 @@ trace and span ids of the active span (kit/telemetry.py) on every line written i
 join.
 
 Health data stays out of logs: keys that can hold a national ID, a login code or free text are
-dropped, and any 11-digit run in a message is masked, as a second line of defence.
+dropped, and any 11-digit run in a message is masked, as a second line of defence. Tracebacks, ours and
+the libraries', lose what a database error carries of the input: PostgreSQL's DETAIL and HINT (a failing
+row: a national ID, a name) and asyncpg's rendering of a query argument it could not encode.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ _SECRET_KEYS = frozenset({
     "national_id", "fnr", "code", "password", "token", "text", "answer", "reason", "message", "body",
 })
 _ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
+# asyncpg writes DETAIL and HINT on lines of their own after the error's message; what follows them belongs
+# to them up to the next blank line (where a traceback goes on) or the end.
+_DATABASE_DETAIL = re.compile(r"^(DETAIL|HINT): .*?(?=\n\n|\Z)", re.MULTILINE | re.DOTALL)
+_QUERY_ARGUMENT = re.compile(r"(invalid input for query argument \$\d+)[^\n]*")
 
 
 def new_correlation_id() -> str:
@@ -51,12 +57,26 @@ def _add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
     return event
 
 
+def scrub(text: str) -> str:
+    """Text bound for a log with what it may carry of a patient's input taken out: a database error's DETAIL
+    and HINT, the value of a query argument, any 11-digit run (a national ID)."""
+    text = _DATABASE_DETAIL.sub(r"\1: [scrubbed]", text)
+    text = _QUERY_ARGUMENT.sub(r"\1: [scrubbed]", text)
+    return _ELEVEN_DIGITS.sub("[fnr]", text)
+
+
+def _scrub_exception(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    if isinstance(event.get("exception"), str):
+        event["exception"] = scrub(event["exception"])
+    return event
+
+
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event):
         if key in _SECRET_KEYS and key != "event":
             event[key] = "[redacted]"
         elif isinstance(event[key], str):
-            event[key] = _ELEVEN_DIGITS.sub("[fnr]", event[key])
+            event[key] = scrub(event[key])  # an error's text logged as a value (str(exc)) carries DETAIL too
     return event
 
 
@@ -72,20 +92,21 @@ def configure_logging(service: str, level: str = "INFO", json: bool | None = Non
     ]
     renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, structlog.processors.format_exc_info, _scrub_exception, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
     # Libraries log through the standard library (warnings and worse, the root's level): the same lines, JSON
-    # with the same fields, so every line of a service joins its trace (uvicorn's too: kit.http.serve).
+    # with the same fields, so every line of a service joins its trace (uvicorn's too: kit.http.serve), and
+    # scrubbed as ours are (uvicorn's "Exception in ASGI application" traceback holds a database error's DETAIL).
     handler = _StdoutHandler()
     handler.set_name("eportal")
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, renderer]))
+                    structlog.processors.format_exc_info, _scrub_exception, renderer]))
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == "eportal"]:
         root.removeHandler(old)

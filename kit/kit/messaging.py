@@ -28,7 +28,7 @@ from prometheus_client import Counter, Gauge
 from contracts import topics as contract_topics
 from contracts.envelope import Envelope, Event
 from contracts.registry import event_from, parse_envelope
-from kit.logging import correlation_id, get_logger
+from kit.logging import correlation_id, get_logger, scrub
 from kit.settings import ServiceSettings
 from kit.telemetry import continued
 from kit.telemetry import tracer as make_tracer
@@ -218,6 +218,7 @@ class EventConsumer:
     async def _dead_letter(self, body: bytes, headers: dict[str, Any], position: tuple[str, int, int],
                            envelope: Envelope | None, error: str, *, attempts: int, reason: str) -> None:
         topic, partition, offset = position
+        error = scrub(error)  # a database error's DETAIL is the failing row: never kept with the dead letter
         dl_headers = {k: str(v) for k, v in headers.items() if isinstance(v, str | bytes)}
         dl_headers.update({
             "x-error": error[:1000], "x-consumer": self.name, "x-attempts": str(attempts),

@@ -1,18 +1,21 @@
-"""Problem details, request ids and log redaction: the shared HTTP and logging behaviour."""
+"""Problem details, request ids, request body limits and log redaction: the shared HTTP and logging behaviour."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from typing import Any
 
 import asyncpg
 import pytest
 import structlog
-from fastapi import FastAPI
+from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
 from kit.errors import DomainError, document_problems, install_problem_handlers
+from kit.http import BodyLimit, body_limit
 from kit.logging import configure_logging, correlation_id
 from kit.settings import ServiceSettings
 
@@ -160,3 +163,172 @@ def test_a_database_outage_is_a_503_to_retry_not_a_500(outage: Exception) -> Non
     assert response.status_code == 503
     assert response.json()["code"] == "service.unavailable"
     assert response.headers["retry-after"] == "1"
+
+
+def violation(sqlstate: str, constraint: str) -> asyncpg.PostgresError:
+    """A constraint violation as asyncpg raises it, with PostgreSQL's DETAIL: the failing row."""
+    return asyncpg.PostgresError.new({
+        "C": sqlstate, "M": f'new row for relation "patients" violates constraint "{constraint}"',
+        "D": "Failing row contains (7, 12088550079, Kari Nordmann, 1985-08-12).", "n": constraint,
+        "t": "patients", "s": "public"})
+
+
+@pytest.mark.parametrize(("sqlstate", "status", "code"), [
+    ("23514", 422, "validation.constraint"),  # check
+    ("23502", 422, "validation.constraint"),  # not null
+    ("23503", 422, "validation.constraint"),  # foreign key
+    ("23505", 409, "validation.duplicate"),  # unique
+    ("23P01", 409, "validation.duplicate"),  # exclusion
+])
+def test_a_constraint_violation_is_never_a_5xx_and_its_detail_never_logged(
+        sqlstate: str, status: int, code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines: list[str] = []
+
+    class Recorder:
+        def warning(self, event: str, **values: Any) -> None:
+            lines.append(json.dumps({"event": event, **values}))
+
+    monkeypatch.setattr("kit.errors.log", Recorder())
+    answer = TestClient(app_raising(violation(sqlstate, "patients_name_check")),
+                        raise_server_exceptions=False).get("/work")
+    assert (answer.status_code, answer.json()["code"]) == (status, code)
+    logged = "\n".join(lines)
+    assert "patients_name_check" in logged
+    assert "Failing row" not in logged
+    assert "Kari" not in answer.text + logged
+    assert "12088550079" not in answer.text + logged
+
+
+def test_tracebacks_lose_database_details_and_query_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    """What uvicorn logs of an unhandled error (through the standard library and the root handler kit's logging
+    sets up), and structlog's exc_info."""
+    library = logging.getLogger("test.library")
+    failures: list[Exception] = [
+        violation("23514", "patients_name_check"),
+        asyncpg.exceptions.DataError("invalid input for query argument $2: 'Kari Nordmann 12088550079' "
+                                     "(value too long)"),
+    ]
+    structlog.reset_defaults()
+    configure_logging("test", json=True)
+    try:
+        for failure in failures:
+            try:
+                raise RuntimeError("while importing") from failure
+            except RuntimeError:
+                library.exception("Exception in ASGI application")
+                structlog.get_logger().exception("import_failed")
+                structlog.get_logger().warning("relay failed", detail=str(failure))  # an error's text as a value
+    finally:
+        structlog.reset_defaults()
+    out = capsys.readouterr()
+    logged = out.out + out.err
+    assert "CheckViolationError" in logged
+    assert "invalid input for query argument $2" in logged
+    for secret in ("Failing row", "Kari", "12088550079", "1985-08-12"):
+        assert secret not in logged, secret
+
+
+# --- request bodies (issue 14): a limit enforced before they are read, small refusals, 422 for the unreadable
+
+LIMIT = 1000
+
+
+def limited_app() -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimit, default=LIMIT)
+
+    @app.post("/commands")
+    async def command(body: Body) -> dict[str, str]:
+        return {"ok": "yes"}
+
+    @app.post("/notes", openapi_extra=body_limit(20 * LIMIT))
+    async def note(body: Body) -> dict[str, str]:
+        return {"ok": "yes"}
+
+    @app.post("/uploads", openapi_extra=body_limit(10 * LIMIT))
+    async def upload(file: UploadFile = File()) -> dict[str, int]:
+        return {"bytes": len(await file.read())}
+
+    @app.post("/raw", openapi_extra=body_limit(10 * LIMIT))
+    async def raw(request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    return app
+
+
+def test_a_body_over_its_routes_limit_is_a_413_problem() -> None:
+    client = TestClient(limited_app())
+    big = json.dumps({"national_id": "x" * 2 * LIMIT})
+    answer = client.post("/commands", content=big, headers={"content-type": "application/json"})
+    assert answer.status_code == 413
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert (answer.json()["code"], answer.json()["max_bytes"]) == ("validation.too_large", LIMIT)
+    # A route that says it takes more takes more, up to its own limit, as multipart or as a raw body.
+    assert client.post("/uploads", files={"file": ("a.csv", b"x" * 5 * LIMIT)}).json() == {"bytes": 5 * LIMIT}
+    assert client.post("/raw", content=b"x" * 5 * LIMIT).json() == {"bytes": 5 * LIMIT}
+    over = client.post("/uploads", files={"file": ("a.csv", b"x" * 11 * LIMIT)})
+    assert (over.status_code, over.json()["max_bytes"]) == (413, 10 * LIMIT)
+    assert client.post("/commands", json={"national_id": "1"}).status_code == 200
+
+
+def test_a_body_without_a_length_is_refused_as_soon_as_it_passes_the_limit() -> None:
+    def chunks() -> Any:
+        for _ in range(100):
+            yield b"x" * 100
+    answer = TestClient(limited_app()).post("/raw", content=chunks())  # chunked: no Content-Length
+    assert answer.status_code == 200  # 10,000 bytes: exactly the route's limit
+    def more() -> Any:
+        for _ in range(101):
+            yield b"x" * 100
+    answer = TestClient(limited_app()).post("/raw", content=more())
+    assert (answer.status_code, answer.json()["code"]) == (413, "validation.too_large")
+
+
+async def call(app: FastAPI, path: str, headers: list[tuple[bytes, bytes]], chunks: list[bytes]
+               ) -> tuple[int, int]:
+    """The app called as a server would, with a body of `chunks`: the status, and how many chunks it read."""
+    read, status = 0, 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        read += 1
+        if read > len(chunks):
+            await asyncio.sleep(3600)  # a client that never sends the rest
+        return {"type": "http.request", "body": chunks[read - 1], "more_body": read < len(chunks)}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    await app(scope, receive, send)
+    return status, read
+
+
+async def test_a_declared_length_over_the_limit_is_refused_before_any_of_the_body_is_read() -> None:
+    app = limited_app()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"3500000")]
+    status, read = await call(app, "/commands", headers, [b"{" + b" " * 100] * 35_000)
+    assert (status, read) == (413, 0)
+
+
+def test_a_refusal_lists_a_handful_of_errors_however_many_there_are() -> None:
+    keys = {f"k{n}": n for n in range(500)}
+    answer = TestClient(limited_app()).post("/uploads", json=keys)  # any JSON at a route that takes more
+    assert answer.status_code == 422
+    body = TestClient(limited_app()).post("/commands", content=json.dumps(dict(list(keys.items())[:60])),
+                                          headers={"content-type": "application/json"}).json()
+    assert body["code"] == "validation.invalid"
+    assert len(body["errors"]) == 5
+    assert body["error_count"] == 61  # 60 unknown keys and the missing national_id
+
+
+@pytest.mark.parametrize("body", [b"[" * 9000 + b"]" * 9000, b'{"national_id":' + b"[" * 9000 + b"]" * 9000 + b"}",
+                                  b'{"national_id":' + b"[" * 400 + b"]" * 400 + b"}"])
+def test_deeply_nested_json_is_a_422_not_a_400(body: bytes) -> None:
+    answer = TestClient(limited_app()).post("/notes", content=body, headers={"content-type": "application/json"})
+    assert (answer.status_code, answer.json()["code"]) == (422, "validation.invalid")

@@ -29,4 +29,7 @@ async def test_every_scenario_runs_and_the_rush_books_each_slot_once(tmp_path: P
     assert results["event_latency"]["answer_to_invoice"]["idle"]["samples"] > 0
     assert all(g["appointments"] >= n for g, n in zip(results["growth"], (1_000, 10_000, 20_000), strict=True))
     assert set(results["peak_memory_mib"]) >= {"identity", "booking", "gateway", "kafka", "postgres"}
+    big = results["big_bodies"]
+    assert big["me_while_big_bodies"]["samples"] == big["me_idle"]["samples"] > 0
+    assert set(big["big_body_answers"]) == {413}
     assert "Booking rush" in bench_run.markdown(results)

@@ -58,10 +58,20 @@ GUIDANCE = {
 }
 
 
-def slot(sid: str, start: str, minutes: int = 20) -> dict[str, Any]:
+def slot(sid: str, start: str, minutes: int = 20, cancel_until: str | None = None) -> dict[str, Any]:
+    """A free slot as booking answers: with the deadline for cancelling it online (24 working-day hours before;
+    the stand-in is given it where the day before is not a working day)."""
     hh, mm = int(start[11:13]), int(start[14:16]) + minutes
     end = f"{start[:11]}{hh + mm // 60:02d}:{mm % 60:02d}{start[16:]}"
-    return {"id": sid, "doctor_id": GP, "starts_at": start, "ends_at": end, "minutes": minutes, "online": True}
+    day = int(start[8:10])
+    until = cancel_until or f"{start[:8]}{day - 1:02d}{start[10:]}"
+    return {"id": sid, "doctor_id": GP, "starts_at": start, "ends_at": end, "minutes": minutes, "online": True,
+            "patient_may_cancel_until": until}
+
+
+CLINIC = {"name": "Legekontoret Storgata", "address": "Storgata 1, 0155 Oslo", "phone": "+4722000000",
+          "opening_hours": [{"weekdays": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "15:30"}],
+          "web": "https://legekontoret.example"}
 
 
 def patient_answers() -> dict[tuple[str, str], Any]:
@@ -79,9 +89,13 @@ def patient_answers() -> dict[tuple[str, str], Any]:
             "reason": "Kontroll av blodtrykk", "status": "booked", "booked_at": "2026-01-05T08:00:00+01:00",
             "cancelled_at": None, "cancelled_by": None, "patient_may_cancel_until": "2026-01-14T09:00:00+01:00"}]}),
         ("GET", "/api/v1/slots"): (200, {"doctor_id": GP, "slots": [
-            slot("s1", "2026-01-12T13:00:00+01:00"), slot("s2", "2026-01-12T13:20:00+01:00"),
+            slot("s1", "2026-01-12T13:00:00+01:00", cancel_until="2026-01-09T13:00:00+01:00"),
+            slot("s2", "2026-01-12T13:20:00+01:00", cancel_until="2026-01-09T13:20:00+01:00"),
             slot("s3", "2026-01-13T08:40:00+01:00"), slot("s4", "2026-01-14T11:00:00+01:00"),
             slot("s5", "2026-01-16T09:00:00+01:00"), slot("s6", "2026-01-16T09:20:00+01:00")]}),
+        ("GET", "/api/v1/clinic"): (200, CLINIC),
+        ("PUT", "/api/v1/me/language"): (200, {"language": "nn"}),
+        ("GET", "/api/v1/staff/me"): (401, {"code": "auth.required", "status": 401, "title": "Du må logge inn."}),
         ("POST", "/api/v1/appointments"): (201, {
             "id": "a2", "slot_id": "s5", "patient_id": "p1", "doctor_id": GP, "starts_at": "2026-01-16T09:00:00+01:00",
             "ends_at": "2026-01-16T09:20:00+01:00", "reason": None, "status": "booked",
@@ -108,10 +122,10 @@ def patient_answers() -> dict[tuple[str, str], Any]:
             "overdue": False, "handled_at": None, "answer": None, "declined_reason": None, "advice": None,
             "renewal_hint": None, "price": GUIDANCE["price"]}),
         ("GET", "/api/v1/invoices"): (200, {"items": [
-            {"id": "i1", "kid": "0000123456782", "account_number": "1503.12.34567", "amount_ore": 25900,
+            {"id": "i1", "kid": "0000123456782", "account_number": "15030540007", "amount_ore": 25900,
              "amount_nok": "259,00 kr", "paid_ore": 0, "outstanding_ore": 25900, "issued_on": "2026-01-07",
              "due_date": "2026-01-21", "status": "open", "pdf_url": "/api/v1/invoices/i1/pdf"},
-            {"id": "i0", "kid": "0000123450017", "account_number": "1503.12.34567", "amount_ore": 25900,
+            {"id": "i0", "kid": "0000123450017", "account_number": "15030540007", "amount_ore": 25900,
              "amount_nok": "259,00 kr", "paid_ore": 25900, "outstanding_ore": 0, "issued_on": "2025-10-01",
              "due_date": "2025-10-15", "status": "paid", "pdf_url": "/api/v1/invoices/i0/pdf"}]}),
         ("GET", "/api/v1/access-log"): (200, {"next_before": None, "entries": [
@@ -133,21 +147,26 @@ def staff_answers() -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/staff/auth/login"): (200, {
             "token": "t", "csrf_token": CSRF, "staff": {"id": GP, "name": "Dr. Ingrid Solberg", "role": "doctor"}}),
         ("GET", "/api/v1/staff/inbox"): (200, {"items": [
-            {"kind": "renewal", "id": "r1", "patient_id": "p1", "patient_name": "Kari Nordmann", "channel": "portal",
-             "created_at": "2026-01-02T08:00:00+01:00", "due_date": "2026-01-09", "overdue": True},
-            {"kind": "econsult", "id": "e1", "patient_id": "p2", "patient_name": "Frida Frikort", "channel": "portal",
-             "created_at": "2026-01-09T20:00:00+01:00", "due_date": "2026-01-16", "overdue": False},
-            {"kind": "renewal", "id": "r2", "patient_id": "p3", "patient_name": "Berit Avtale", "channel": "phone",
-             "created_at": "2026-01-08T10:00:00+01:00", "due_date": "2026-01-15", "overdue": False}]}),
+            {"kind": "renewal", "id": "r1", "patient_id": "p1", "patient_name": "Kari Nordmann",
+             "patient_birth_date": "1970-01-01", "channel": "portal", "created_at": "2026-01-02T08:00:00+01:00",
+             "due_date": "2026-01-09", "overdue": True, "preview": "Levaxin 50 mikrog, Atorvastatin 20 mg"},
+            {"kind": "econsult", "id": "e1", "patient_id": "p2", "patient_name": "Frida Frikort",
+             "patient_birth_date": "1984-06-30", "channel": "portal", "created_at": "2026-01-09T20:00:00+01:00",
+             "due_date": "2026-01-16", "overdue": False,
+             "preview": "Jeg har fått tørrhoste etter at jeg begynte på Ramipril. Kan det være en bivirkning?"},
+            {"kind": "renewal", "id": "r2", "patient_id": "p3", "patient_name": "Berit Avtale",
+             "patient_birth_date": "1951-11-02", "channel": "phone", "created_at": "2026-01-08T10:00:00+01:00",
+             "due_date": "2026-01-15", "overdue": False, "preview": "Zopiklon 7,5 mg"}]}),
         ("GET", "/api/v1/staff/renewals/r1"): (200, {
-            "id": "r1", "status": "open", "channel": "portal", "patient_name": "Kari Nordmann",
-            "due_date": "2026-01-09",
+            "id": "r1", "status": "open", "channel": "portal", "patient_id": "p1", "patient_name": "Kari Nordmann",
+            "patient_birth_date": "1970-01-01", "due_date": "2026-01-09",
             "overdue": True, "message": "Går tom for medisinene neste uke.",
             "items": [{"medication_id": "m1", "name": "Levaxin 50 mikrog"},
                       {"medication_id": "m2", "name": "Atorvastatin 20 mg"}]}),
         ("POST", "/api/v1/staff/renewals/r1/decision"): (200, {"id": "r1", "status": "decided"}),
         ("GET", "/api/v1/staff/econsultations/e1"): (200, {
-            "id": "e1", "patient_id": "p2", "patient_name": "Frida Frikort", "doctor_id": GP, "status": "open",
+            "id": "e1", "patient_id": "p2", "patient_name": "Frida Frikort", "patient_birth_date": "1984-06-30",
+            "doctor_id": GP, "status": "open",
             "text": "Jeg har fått tørrhoste etter at jeg begynte på Ramipril. Kan det være en bivirkning?",
             "submitted_at": "2026-01-09T20:00:00+01:00", "due_date": "2026-01-16", "overdue": False, "handled_at": None,
             "answer": None, "declined_reason": None, "advice": None, "renewal_hint": None}),
@@ -160,7 +179,7 @@ def staff_answers() -> dict[tuple[str, str], Any]:
         ("GET", "/api/v1/staff/appointments"): (200, {"doctor_id": GP, "items": [
             {"slot_id": "s0", "starts_at": "2026-01-12T08:00:00+01:00", "ends_at": "2026-01-12T08:20:00+01:00",
              "online": True, "appointment": {"id": "a9", "patient_id": "p1", "patient_name": "Kari Nordmann",
-                                             "reason": "Kontroll av blodtrykk"}},
+                                             "patient_birth_date": "1970-01-01", "reason": "Kontroll av blodtrykk"}},
             {"slot_id": "s1", "starts_at": "2026-01-12T08:20:00+01:00", "ends_at": "2026-01-12T08:40:00+01:00",
              "online": True, "appointment": None},
             {"slot_id": "s2", "starts_at": "2026-01-12T08:40:00+01:00", "ends_at": "2026-01-12T09:00:00+01:00",
@@ -173,16 +192,55 @@ def staff_answers() -> dict[tuple[str, str], Any]:
             {"id": "p9", "name": "Nils Nyberg", "birth_date": "1992-05-03", "mobile": "+4791234502", "email": None,
              "gp_id": GP, "first_contact_done": False}]}),
         ("PATCH", "/api/v1/staff/patients/p9"): (200, {"id": "p9", "first_contact_done": True}),
-        ("GET", "/api/v1/staff/patients/p9/medications"): (200, {"items": MEDICATIONS[:3]}),
+        ("GET", "/api/v1/staff/patients/p9/medications"): (200, {"items": MEDICATIONS}),
+        ("GET", "/api/v1/staff/patients/p1/medications"): (200, {"items": [
+            {**MEDICATIONS[0], "strength": "50 mikrog", "atc_code": "H03AA01", "fixed": True, "prescribed_by": "here"},
+            {**MEDICATIONS[1], "strength": "20 mg", "atc_code": "C10AA05", "fixed": True,
+             "prescribed_by": "other_clinic"}]}),
+        ("GET", "/api/v1/staff/patients/p9"): (200, {
+            "id": "p9", "name": "Nils Nyberg", "birth_date": "1992-05-03", "mobile": "+4791234502", "email": None,
+            "gp_id": GP, "first_contact_done": False, "language": "nb"}),
+        ("GET", "/api/v1/staff/patients/p9/appointments"): (200, {"items": [
+            {"id": "a7", "doctor_id": GP, "starts_at": "2026-01-20T10:00:00+01:00",
+             "ends_at": "2026-01-20T10:20:00+01:00", "reason": None, "status": "booked",
+             "booked_at": "2026-01-10T08:00:00+01:00", "cancelled_at": None, "cancelled_by": None,
+             "patient_may_cancel_until": "2026-01-19T10:00:00+01:00"},
+            {"id": "a6", "doctor_id": GP, "starts_at": "2025-11-20T10:00:00+01:00",
+             "ends_at": "2025-11-20T10:20:00+01:00", "reason": None, "status": "cancelled",
+             "booked_at": "2025-11-10T08:00:00+01:00", "cancelled_at": "2025-11-12T08:00:00+01:00",
+             "cancelled_by": "patient", "patient_may_cancel_until": None}]}),
+        ("DELETE", "/api/v1/staff/appointments/a7"): (204, None),
         ("POST", "/api/v1/staff/renewals"): (201, {"id": "r3", "status": "open", "channel": "phone",
                                                    "due_date": "2026-01-19", "items": []}),
         ("POST", "/api/v1/staff/slots"): (201, slot("s7", "2026-01-20T09:00:00+01:00")),
         ("PUT", "/api/v1/staff/patients/p9/frikort"): (200, {"year": 2026}),
         ("GET", "/api/v1/staff/invoices"): (200, {"items": [
-            {"id": "i1", "kid": "0000123456782", "patient_name": "Kari Nordmann", "amount_nok": "259,00 kr",
-             "amount_ore": 25900, "outstanding_ore": 25900, "due_date": "2026-01-21", "status": "open"},
-            {"id": "i2", "kid": "0000123460016", "patient_name": "Ulla Ubetalt", "amount_nok": "259,00 kr",
-             "amount_ore": 25900, "outstanding_ore": 25900, "due_date": "2025-12-01", "status": "overdue"}]}),
+            {"id": "i1", "kid": "0000123456782", "patient_id": "p1", "patient_name": "Kari Nordmann",
+             "patient_birth_date": "1970-01-01", "amount_nok": "259,00 kr", "amount_ore": 25900,
+             "outstanding_ore": 15900, "due_date": "2026-01-21", "status": "part_paid"},
+            {"id": "i2", "kid": "0000123460016", "patient_id": "p4", "patient_name": "Ulla Ubetalt",
+             "patient_birth_date": "1962-03-14", "amount_nok": "259,00 kr", "amount_ore": 25900,
+             "outstanding_ore": 25900, "due_date": "2025-12-01", "status": "overdue"},
+            {"id": "i3", "kid": "0000123470015", "patient_id": "p5", "patient_name": "Per Betalt",
+             "patient_birth_date": "1990-09-09", "amount_nok": "259,00 kr", "amount_ore": 25900,
+             "outstanding_ore": 0, "due_date": "2025-11-01", "status": "paid"}],
+            "totals": {"count": 3, "amount_ore": 77700, "amount_nok": "777,00 kr", "outstanding_ore": 41800,
+                       "outstanding_nok": "418,00 kr"}}),
+        ("POST", "/api/v1/staff/payments"): (201, {"payment_id": "pay1", "patient_id": "p1", "outcome": "paid",
+                                                   "kid": "0000123456782", "outstanding_ore": 0}),
+        ("GET", "/api/v1/staff/payments"): (200, {"items": [
+            {"id": "pay9", "source": "ocr", "kid": "0000999999999", "invoice_id": None, "patient_id": None,
+             "amount_ore": 25900, "amount_nok": "259,00 kr", "paid_on": "2026-01-12", "outcome": "unknown_kid",
+             "registered_at": "2026-01-12T09:00:00+01:00"}]}),
+        ("POST", "/api/v1/staff/payments/pay9/settle"): (200, {
+            "payment_id": "pay9", "invoice_id": "i2", "patient_id": "p4", "kid": "0000123460016",
+            "amount_ore": 25900, "outcome": "paid", "outstanding_ore": 0}),
+        ("GET", "/api/v1/staff/reports/copayments"): (200, {"year": 2026, "patients": [
+            {"patient_id": "p1", "name": "Kari Nordmann", "birth_date": "1970-01-01", "invoices": 14,
+             "copayment_ore": 285600, "copayment_nok": "2 856,00 kr", "frikort_card": None},
+            {"patient_id": "p2", "name": "Frida Frikort", "birth_date": "1984-06-30", "invoices": 16,
+             "copayment_ore": 326400, "copayment_nok": "3 264,00 kr", "frikort_card": "FK-2026-0042"}]}),
+        ("PUT", "/api/v1/staff/patients/p1/frikort"): (200, {"year": 2026}),
         ("POST", "/api/v1/staff/accounts"): (201, {"id": "s9", "username": "lege7", "name": "Dr. Siri Berg",
                                                    "role": "doctor"}),
         ("GET", "/api/v1/staff/patients/p1/access-log"): (200, {"next_before": None, "entries": [
@@ -268,6 +326,9 @@ class StubApi:
         if path.endswith("/pdf"):
             return route.fulfill(status=200, body=b"%PDF-1.4\n%giro\n", content_type="application/pdf")
         status, answer = self.answers.get(key, (404, {"code": "not_found", "status": 404, "title": "Ikke funnet."}))
+        if key == ("GET", "/api/v1/access-log") and "others_only=true" in route.request.url and status == 200:
+            # As the gateway does: the patient's own entries left out.
+            answer = {**answer, "entries": [e for e in answer["entries"] if e.get("role") != "patient"]}
         if status == 204:
             return route.fulfill(status=204, body="")
         content_type = "application/problem+json" if status >= 400 else "application/json"

@@ -29,6 +29,10 @@ class Width:
 PHONE = Width("360", 360, 740)
 DESKTOP = Width("desktop", 1280, 860)
 WIDTHS = (PHONE, DESKTOP)
+# The daily-use journeys (issue 18): a common phone and a common laptop.
+PHONE_390 = Width("390", 390, 844)
+DESKTOP_1366 = Width("1366", 1366, 900)
+JOURNEY_WIDTHS = (PHONE_390, DESKTOP_1366)
 
 
 def new_context(browser: Browser, width: Width, base_url: str) -> BrowserContext:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -115,7 +116,8 @@ async def build_world(system: System, http: httpx.AsyncClient) -> World:
     assert items, "no invoice for the answered eConsultation"
     objects = {"patient_id": str(a.id), "slot_id": slot.json()["id"], "appointment_id": booked.json()["id"],
                "medication_id": medicine.json()["id"],
-               "renewal_id": renewal.json()["id"], "econsult_id": asked.json()["id"], "invoice_id": items[0]["id"]}
+               "renewal_id": renewal.json()["id"], "econsult_id": asked.json()["id"], "invoice_id": items[0]["id"],
+               "payment_id": str(uuid.uuid4())}  # a payment only the billing office may place: refused before lookup
     return World(sessions, objects)
 
 
@@ -139,6 +141,8 @@ def valid_body(route: Route, objects: dict[str, str]) -> dict[str, Any] | None:
             "prescribed_by": "here"},
         "/api/v1/staff/patients/{patient_id}/medications/{medication_id}": {"strength": "1000 mg"},
         "/api/v1/staff/slots/{slot_id}": {"online": False},
+        "/api/v1/staff/payments/{payment_id}/settle": {"invoice_id": objects["invoice_id"]},
+        "/api/v1/me/language": {"language": "nn"},
     }
     return bodies.get(route.path, {}) if route.method in ("POST", "PUT", "PATCH") else None
 

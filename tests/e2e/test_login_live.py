@@ -9,7 +9,15 @@ from datetime import date
 import pytest
 
 from kit.demo import synthetic_national_id
-from tests.support.portal import add_staff, log_in_patient, log_in_staff, register_patient, seen_codes, sms_code
+from tests.support.portal import (
+    add_staff,
+    eventually,
+    log_in_patient,
+    log_in_staff,
+    register_patient,
+    seen_codes,
+    sms_code,
+)
 from tests.support.system import System
 
 pytestmark = pytest.mark.stack
@@ -129,3 +137,64 @@ async def test_the_administrator_makes_accounts_and_answers_who_read_a_patients_
             ("Dr. Ny Lege", "patient", "read", read.headers["X-Request-ID"])]
         refused = await http.get(f"/api/v1/staff/patients/{patient.id}/access-log", headers=doctor.headers)
         assert refused.status_code == 403
+
+
+async def test_the_patient_chooses_nynorsk_and_the_next_code_comes_in_nynorsk(live_system: System) -> None:
+    """Item 12 of issue 18: the language chosen in the portal is kept in identity's profile, told back by /me
+    and used by notify for the next SMS (through PatientUpdated); the choice is audited."""
+    patient = await register_patient(live_system, uuid.uuid4())
+    async with live_system.client() as http:
+        session = await log_in_patient(http, patient.national_id, patient.mobile)
+        assert (await http.get("/api/v1/me", headers=session.headers)).json()["language"] == "nb"
+        chosen = await http.put("/api/v1/me/language", json={"language": "nn"}, headers=session.cookie_headers())
+        assert (chosen.status_code, chosen.json()) == (200, {"language": "nn"})
+        wrong = await http.put("/api/v1/me/language", json={"language": "sv"}, headers=session.headers)
+        assert wrong.status_code == 422
+        assert (await http.get("/api/v1/me", headers=session.headers)).json()["language"] == "nn"
+        log = (await http.get("/api/v1/access-log", headers=session.headers)).json()["entries"]
+        assert ("patient", "update:language") in {(e["object_type"], e["action"]) for e in log}
+
+        async def texts() -> list[str]:
+            sent = (await http.get("/dev/sms", params={"to": patient.mobile})).json()
+            items = sent.get("items") or sent.get("messages") or [] if isinstance(sent, dict) else sent
+            return [str(i.get("text", "")) for i in items if isinstance(i, dict)]
+
+        async def nynorsk_code() -> bool:  # notify hears of the choice through Kafka, then writes in it
+            await http.post("/api/v1/auth/login", json={"national_id": patient.national_id})
+            return any(t.startswith("Eingongskoden din til ePortalen:") for t in await texts())
+        await eventually(nynorsk_code, "a login code in nynorsk", tries=20, pause=1.0)
+
+
+async def test_the_access_log_can_show_only_what_others_did(live_system: System) -> None:
+    username, password = await add_staff(live_system, "doctor", name="Dr. Andre")
+    async with live_system.client() as http:
+        doctor = await log_in_staff(http, username, password)
+        patient = await register_patient(live_system, doctor.subject_id)
+        session = await log_in_patient(http, patient.national_id, patient.mobile)
+        assert (await http.get("/api/v1/appointments", headers=session.headers)).status_code == 200
+        assert (await http.get(f"/api/v1/staff/patients/{patient.id}", headers=doctor.headers)).status_code == 200
+        everyone = (await http.get("/api/v1/access-log", headers=session.headers)).json()["entries"]
+        others = (await http.get("/api/v1/access-log", params={"others_only": "true"},
+                                 headers=session.headers)).json()["entries"]
+        assert {e["who"] for e in everyone} == {"Deg", "Dr. Andre"}
+        assert [(e["who"], e["object_type"]) for e in others] == [("Dr. Andre", "patient")]
+
+
+async def test_a_new_tab_finds_the_staff_session_and_its_csrf_token(live_system: System) -> None:
+    username, password = await add_staff(live_system, "reception", name="Rita Resepsjon")
+    async with live_system.client() as http:
+        reception = await log_in_staff(http, username, password)
+        me = await http.get("/api/v1/staff/me", headers=reception.cookie_headers(csrf=False))
+        assert me.status_code == 200
+        assert (me.json()["name"], me.json()["role"], me.json()["csrf_token"]) == (
+            "Rita Resepsjon", "reception", reception.csrf_token)
+        assert (await http.get("/api/v1/staff/me")).status_code == 401
+
+
+async def test_the_clinics_facts_are_public(live_system: System) -> None:
+    async with live_system.client() as http:
+        clinic = await http.get("/api/v1/clinic")
+        assert clinic.status_code == 200
+        body = clinic.json()
+        assert (body["name"], body["phone"]) == ("Legekontoret", "+4722000000")
+        assert body["opening_hours"] == [{"weekdays": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "15:30"}]

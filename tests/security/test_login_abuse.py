@@ -237,7 +237,8 @@ class Guarded:
 def guarded(live_system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guarded]:
     logs: Path = tmp_path_factory.mktemp("guarded-logs")
     ports = {"identity": free_port(), "proxied": free_port(), "direct": free_port()}
-    identity_env = {k: v for k, v in live_system._env["identity"].items() if k != "EPORTAL_LOGIN_STARTS_PER_ADDRESS"}
+    identity_env = {k: v for k, v in live_system._env["identity"].items()
+                    if k not in ("EPORTAL_LOGIN_STARTS_PER_ADDRESS", "EPORTAL_STAFF_FREE_FAILURES_PER_ADDRESS")}
     identity_env["EPORTAL_HTTP_PORT"] = str(ports["identity"])
     identity_url = f"http://127.0.0.1:{ports['identity']}"
     procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -287,6 +288,26 @@ async def test_a_forged_forwarded_for_does_not_move_a_direct_caller(guarded: Gua
     assert 429 in statuses
     assert statuses[statuses.index(429):] == [429] * (len(statuses) - statuses.index(429))  # never again a 202
     assert statuses.count(202) <= 30
+
+
+async def test_wrong_passwords_from_many_addresses_never_lock_a_doctor_out(live_system: System,
+                                                                            guarded: Guarded) -> None:
+    """Five wrong passwords from five addresses once held the right one from a sixth at 429 for 15 minutes: anyone
+    could lock out any doctor (usernames are guessable). Now only the addresses that guess wait (issue 14)."""
+    username, password = await add_staff(live_system, "doctor")
+    async with httpx.AsyncClient(base_url=guarded.behind_proxy, timeout=30) as http:
+        async def staff_login(secret: str, address: str) -> httpx.Response:
+            return await http.post("/api/v1/staff/auth/login", json={"username": username, "password": secret},
+                                   headers={"X-Forwarded-For": address})
+        for _ in range(5):
+            assert (await staff_login("gjett", an_address())).status_code == 401
+        assert (await staff_login(password, an_address())).status_code == 200
+        guesser = an_address()
+        for _ in range(5):
+            await staff_login("gjett", guesser)
+        held = await staff_login(password, guesser)
+        assert (held.status_code, held.json()["code"]) == (429, "auth.rate_limited")
+        assert int(held.headers["retry-after"]) >= 1
 
 
 # --- session fixation ---------------------------------------------------------------------------------------

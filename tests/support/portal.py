@@ -22,7 +22,9 @@ from tests.support.system import System
 
 # The login code in notify's SMS (domain/templates.py), and only there: any six digits in any SMS (the
 # microseconds of a timestamp, another message's number) once passed for a code, and a login failed.
-CODE = re.compile(r"Engangskoden din til ePortalen: (\d{6})\b")
+# The same message in each of the patient's languages (bokmål, nynorsk, English).
+CODE = re.compile(r"(?:Engangskoden din til ePortalen|Eingongskoden din til ePortalen|Your ePortal login code): "
+                  r"(\d{6})\b")
 
 
 @dataclass

@@ -166,6 +166,6 @@ async def test_the_copayment_report_counts_the_copayment_not_the_fee(billing: Bi
         await billing.decided(event.econsult_id)
     report = (await billing.client.get("/internal/reports/copayments", params={"year": 2026})).json()
     mine = [p for p in report["patients"] if p["patient_id"] == str(patient)]
-    assert mine == [{"patient_id": str(patient), "name": "Rapport Pasient", "invoices": 2, "copayment_ore": 40800,
-                     "copayment_nok": "408,00 kr", "frikort_card": None}]
+    assert mine == [{"patient_id": str(patient), "name": "Rapport Pasient", "birth_date": "1980-05-17", "invoices": 2,
+                     "copayment_ore": 40800, "copayment_nok": "408,00 kr", "frikort_card": None}]
     assert (await billing.client.get("/internal/reports/copayments", params={"year": 2025})).json()["patients"] == []

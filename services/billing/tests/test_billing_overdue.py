@@ -40,7 +40,7 @@ async def invoice_for(billing: Billing, patient: uuid.UUID) -> dict[str, Any]:
 
 async def pay(billing: Billing, kid: str, amount: int) -> None:
     response = await billing.client.post("/internal/payments", json={
-        "kid": kid, "amount_ore": amount, "paid_on": "2026-03-20", "registered_by": str(STAFF)})
+        "kid": kid, "amount_ore": amount, "paid_on": "2026-03-03", "registered_by": str(STAFF)})  # the day issued
     assert response.status_code == 201, response.text
 
 

@@ -3,6 +3,7 @@ unknown KIDs kept, and nothing paid twice."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,71 @@ async def test_a_payment_registered_by_hand(billing: Billing) -> None:
         "kid": "0000000019", "amount_ore": 100, "paid_on": "2026-03-12", "registered_by": str(STAFF)})
     assert mistyped.status_code == 422
     assert mistyped.json()["code"] == "validation.kid"
+
+
+async def test_a_payment_with_an_unknown_kid_is_placed_on_the_invoice_it_was_meant_for(billing: Billing) -> None:
+    """The bank's file had a mistyped KID: the billing office puts the kept payment on the right invoice, which
+    is paid and told as any payment is (InvoicePaid); the same payment cannot be placed twice."""
+    invoices = await four_invoices(billing)
+    await upload(billing, FILE.read_bytes())
+    [unmatched] = (await billing.client.get("/internal/payments", params={"unmatched": "true"})).json()["items"]
+    meant_for = invoices[3]  # the untouched one: 259 kr with KID 0000000042
+    placed = await billing.client.post(f"/internal/payments/{unmatched['id']}/settle",
+                                       json={"invoice_id": meant_for["id"]})
+    assert placed.status_code == 200, placed.text
+    assert (placed.json()["outcome"], placed.json()["outstanding_ore"]) == ("paid", 0)
+    [invoice] = await billing.invoices_of(meant_for["patient_id"])
+    assert (invoice["status"], invoice["paid_ore"], invoice["settled_on"]) == ("paid", 25900, "2026-03-12")
+    assert (await billing.client.get("/internal/payments", params={"unmatched": "true"})).json()["items"] == []
+    again = await billing.client.post(f"/internal/payments/{unmatched['id']}/settle",
+                                      json={"invoice_id": invoices[1]["id"]})
+    assert (again.status_code, again.json()["code"]) == (409, "billing.payment_already_placed")
+    matched = await billing.fetchval("SELECT id FROM payments WHERE kid = '0000000018'")
+    assert (await billing.client.post(f"/internal/payments/{matched}/settle",
+                                      json={"invoice_id": meant_for["id"]})).status_code == 409
+    await billing.published()
+    paid = [e["payload"] for e in await billing.events("invoices") if e["event_type"] == "InvoicePaid"]
+    assert ("0000000042", 25900, "paid") in {(p["kid"], p["paid_ore"], p["status"]) for p in paid}
+
+
+async def test_the_invoice_list_searches_by_kid_or_name_and_totals_the_whole_filter(billing: Billing) -> None:
+    invoices = await four_invoices(billing)
+    await upload(billing, FILE.read_bytes())
+    everything = (await billing.client.get("/internal/invoices", params={"limit": 2})).json()
+    assert len(everything["items"]) == 2
+    assert everything["totals"]["count"] == 4  # the filter's, not the page's
+    assert everything["totals"]["amount_ore"] == 4 * 25900
+    assert everything["totals"]["outstanding_ore"] == 15900 + 25900  # part paid, and untouched
+    assert everything["totals"]["outstanding_nok"] == "418,00 kr"
+    by_kid = (await billing.client.get("/internal/invoices", params={"query": "00000000"})).json()
+    assert by_kid["totals"]["count"] == 4
+    one = (await billing.client.get("/internal/invoices", params={"query": invoices[2]["kid"]})).json()
+    assert [i["kid"] for i in one["items"]] == [invoices[2]["kid"]]
+    assert one["items"][0]["patient_birth_date"] == "1980-05-17"
+    by_name = (await billing.client.get("/internal/invoices", params={"query": "pasi", "status": "open"})).json()
+    assert [i["kid"] for i in by_name["items"]] == ["0000000042"]
+    assert (await billing.client.get("/internal/invoices", params={"query": "Ingen Slik"})).json()["totals"] == {
+        "count": 0, "amount_ore": 0, "amount_nok": "0,00 kr", "outstanding_ore": 0, "outstanding_nok": "0,00 kr"}
+
+
+@pytest.mark.parametrize("paid_on", ["0001-01-01", "2026-03-11", "2026-03-13", "9999-12-31"])
+async def test_a_payment_by_hand_dated_before_its_invoice_or_after_today_is_refused(billing: Billing,
+                                                                                     paid_on: str) -> None:
+    """Issued and registered on 12 March (the billing clock's day): money cannot have come in before the KID
+    existed or after today (issue 14, item 5). Nothing is kept."""
+    [invoice, *_] = await four_invoices(billing)
+    refused = await billing.client.post("/internal/payments", json={
+        "kid": invoice["kid"], "amount_ore": 25900, "paid_on": paid_on, "registered_by": str(STAFF)})
+    assert (refused.status_code, refused.json()["code"]) == (422, "validation.payment_date")
+    assert await billing.fetchval("SELECT count(*) FROM payments") == 0
+    assert invoice["issued_on"] == "2026-03-12"
+    kept = await billing.client.post("/internal/payments", json={
+        "kid": invoice["kid"], "amount_ore": 100, "paid_on": "2026-03-12", "registered_by": str(STAFF)})
+    assert kept.status_code == 201, kept.text
+
+
+async def test_a_frikort_for_a_patient_we_do_not_know_is_not_found(billing: Billing) -> None:
+    answer = await billing.client.put(f"/internal/patients/{uuid.uuid4()}/frikort",
+                                      json={"year": 2026, "card_number": "12345678", "registered_by": str(STAFF)})
+    assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
+    assert await billing.fetchval("SELECT count(*) FROM frikort") == 0

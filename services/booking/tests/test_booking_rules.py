@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -24,6 +24,7 @@ from booking.domain.errors import (
     NotOwnGp,
     SlotInPast,
     SlotUnavailable,
+    TemplateTimeWithOffset,
 )
 from booking.domain.schedule import WeeklyTemplate, single_slot
 from kit.clock import OSLO
@@ -225,6 +226,13 @@ def test_a_template_respects_its_validity() -> None:
 ])
 def test_an_invalid_template_is_refused(kw: dict[str, object]) -> None:
     with pytest.raises(InvalidTemplate):
+        template(**kw)
+
+
+@pytest.mark.parametrize("kw", [{"day_starts": time(8, tzinfo=timezone(timedelta(hours=5)))},
+                                {"day_ends": time(12, tzinfo=UTC)}])
+def test_a_template_time_with_an_offset_is_refused_not_dropped(kw: dict[str, object]) -> None:
+    with pytest.raises(TemplateTimeWithOffset):
         template(**kw)
 
 

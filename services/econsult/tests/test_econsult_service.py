@@ -173,12 +173,12 @@ async def test_another_doctor_may_neither_answer_nor_read(econsult_service: ECon
     assert stranger.status_code == 404
 
 
-async def test_the_inbox_lists_open_ones_oldest_due_first_without_text(econsult_service: EConsult) -> None:
+async def test_the_inbox_lists_open_ones_oldest_due_first_with_a_one_line_preview(econsult_service: EConsult) -> None:
     gp = uuid.uuid4()
     first = await econsult_service.listed(gp, name="Anne Først")
     second = await econsult_service.listed(gp, name="Bjørn Andre")
     await econsult_service.open_gp(gp)
-    older = (await econsult_service.send(first, "Hemmelig spørsmål")).json()
+    older = (await econsult_service.send(first, "Hoste i tre uker.\nEr det astma? " + "Lang forklaring. " * 20)).json()
     econsult_service.clock.advance(timedelta(days=1))
     newer = (await econsult_service.send(second)).json()
     handled = (await econsult_service.send(second)).json()
@@ -188,11 +188,12 @@ async def test_the_inbox_lists_open_ones_oldest_due_first_without_text(econsult_
     inbox = (await econsult_service.client.get("/internal/inbox", params={"doctor_id": str(gp)})).json()["items"]
     assert [i["id"] for i in inbox] == [older["id"], newer["id"]]
     assert inbox[0] == {"kind": "econsult", "id": older["id"], "patient_id": str(first), "patient_name": "Anne Først",
-                        "channel": "portal", "created_at": inbox[0]["created_at"], "due_date": "2026-03-09",
-                        "overdue": True}
+                        "patient_birth_date": "1980-01-01", "channel": "portal", "created_at": inbox[0]["created_at"],
+                        "due_date": "2026-03-09", "overdue": True, "preview": "Hoste i tre uker."}
     assert inbox[1]["overdue"] is False
     assert inbox[1]["due_date"] == "2026-03-10"
-    assert "Hemmelig" not in str(inbox)
+    assert len(inbox[1]["preview"]) <= 90
+    assert "\n" not in inbox[1]["preview"]
 
 
 async def test_availability_events_only_on_a_change(econsult_service: EConsult) -> None:

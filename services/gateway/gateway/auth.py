@@ -72,6 +72,7 @@ class Principal:
     gp_id: uuid.UUID | None = None  # a patient's GP
     name: str | None = None
     gp_name: str | None = None
+    language: str | None = None  # a patient's chosen language (nb, nn, en)
     login_method: str | None = None  # how the session began: sms, idporten, password
     acr: str | None = None  # ID-porten's level of assurance
 
@@ -213,7 +214,8 @@ async def _resolve(request: Request, token: str) -> tuple[Principal, datetime]:
         kind=found["kind"], subject_id=uuid.UUID(found["subject_id"]), role=found["role"],
         session_id=found["session_id"], restrictions=tuple(found.get("restrictions") or ()),
         gp_id=uuid.UUID(found["gp_id"]) if found.get("gp_id") else None, name=found.get("name"),
-        gp_name=found.get("gp_name"), login_method=found.get("method"), acr=found.get("acr")), ends
+        gp_name=found.get("gp_name"), language=found.get("language"), login_method=found.get("method"),
+        acr=found.get("acr")), ends
 
 
 async def _record_route_refusal(request: Request, principal: Principal, outcome: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.adapters.services import Services
@@ -43,6 +43,39 @@ class AuditRefusals:
         await self.app(scope, receive, send_after_audit)
 
 
+class ApiHeaders:
+    """Headers every answer of the public API carries (and the development routes', which show login codes):
+    `nosniff`, so a browser never reads an answer as anything but its declared type; `no-store`, since nearly
+    every answer holds personal data (a route that may be cached says so itself: the docs' files); and on a 401
+    the `WWW-Authenticate: Bearer` challenge RFC 6750 asks for, with `invalid_token` when the client presented
+    a session that is not (or no longer) valid."""
+
+    CHALLENGE = 'Bearer realm="eportal"'
+
+    def __init__(self, app: ASGIApp, session_cookie: str) -> None:
+        self.app, self.session_cookie = app, session_cookie
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(("/api/", "/dev/")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Cache-Control", "no-store")
+                if message["status"] == 401 and "www-authenticate" not in headers:
+                    headers["WWW-Authenticate"] = self._challenge(Headers(scope=scope))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _challenge(self, request: Headers) -> str:
+        presented = "authorization" in request or f"{self.session_cookie}=" in request.get("cookie", "")
+        return f'{self.CHALLENGE}, error="invalid_token"' if presented else self.CHALLENGE
+
+
 def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
@@ -58,8 +91,9 @@ def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -
     runtime.every(300, forget_expired_logins, name="forget_expired_idporten_logins")
 
     app = create_app(runtime, title="eportal", version="1", routers=ROUTERS,
-                     openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+                     openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,  # docs: api_docs.py
                      description="Pasientportalen til legekontoret: offentlig API for nett- og mobilklienter.")
 
     app.add_middleware(AuditRefusals)
+    app.add_middleware(ApiHeaders, session_cookie=settings.session_cookie)
     return app

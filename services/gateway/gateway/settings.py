@@ -1,6 +1,19 @@
-from pydantic import AnyHttpUrl
+from datetime import time
+
+from pydantic import AnyHttpUrl, BaseModel, Field, field_serializer
 
 from kit.settings import ServiceSettings
+
+
+class OpeningHours(BaseModel):
+    """One line of the clinic's hours: these ISO weekdays (1 is Monday), from `opens` to `closes`."""
+    weekdays: list[int] = Field(min_length=1, max_length=7)
+    opens: time
+    closes: time
+
+    @field_serializer("opens", "closes")
+    def _hours_and_minutes(self, value: time) -> str:
+        return value.strftime("%H:%M")
 
 
 class GatewaySettings(ServiceSettings):
@@ -36,6 +49,16 @@ class GatewaySettings(ServiceSettings):
     # redirect back is a navigation from another site), good for this many seconds.
     idporten_cookie: str = "__Host-eportal_idporten"
     idporten_login_seconds: int = 600
+
+    # The clinic's facts, shown on every page of the portal and beside every "ring oss" (GET /api/v1/clinic).
+    # The defaults are the development clinic's; a deployment sets its own (EPORTAL_CLINIC_*; the hours as
+    # JSON, e.g. [{"weekdays": [1,2,3,4,5], "opens": "08:00", "closes": "15:30"}]).
+    clinic_name: str = "Legekontoret"
+    clinic_address: str = "Storgata 1, 0155 Oslo"
+    clinic_phone: str = Field(default="+4722000000", pattern=r"^\+47\d{8}$", description="E.164.")
+    clinic_opening_hours: list[OpeningHours] = Field(default_factory=lambda: [
+        OpeningHours(weekdays=[1, 2, 3, 4, 5], opens=time(8, 0), closes=time(15, 30))])
+    clinic_web: AnyHttpUrl = AnyHttpUrl("https://legekontoret.example")
 
     @property
     def serves_dev_routes(self) -> bool:

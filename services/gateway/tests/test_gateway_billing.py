@@ -134,7 +134,7 @@ async def test_another_patients_giro_is_not_found_and_the_attempt_is_audited(gat
 
 @pytest.mark.parametrize(("method", "path"), [
     ("GET", "/api/v1/staff/invoices"), ("POST", "/api/v1/staff/payments"), ("GET", "/api/v1/staff/payments"),
-    ("GET", f"/api/v1/staff/invoices/{INVOICE_ID}/pdf")])
+    ("GET", f"/api/v1/staff/invoices/{INVOICE_ID}/pdf"), ("POST", f"/api/v1/staff/payments/{INVOICE_ID}/settle")])
 @pytest.mark.parametrize("role", ["doctor", "reception", "admin"])
 async def test_only_the_billing_office_reaches_invoices_and_payments(gateway: Gateway, role: str, method: str,
                                                                       path: str) -> None:
@@ -245,3 +245,52 @@ async def test_the_yearly_copayment_report(gateway: Gateway) -> None:
     assert response.json()["patients"][0]["copayment_ore"] == 40800
     assert [(a["patient_id"], a["action"]) for a in gateway.audits] == [(PATIENT, "report")]
     assert (await gateway.client.get("/api/v1/staff/reports/copayments")).status_code == 422
+
+
+async def test_the_billing_office_searches_invoices_by_kid_or_name(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("billing"))
+    response = await gateway.client.get("/api/v1/staff/invoices", params={"query": " Nordmann ", "status": "open"})
+    assert response.status_code == 200, response.text
+    [(_, _, _, kwargs)] = gateway.billing.calls
+    assert (kwargs["params"]["query"], kwargs["params"]["status"]) == ("Nordmann", "open")
+    assert (await gateway.client.get("/api/v1/staff/invoices", params={"query": "x" * 101})).status_code == 422
+
+
+async def test_a_payment_with_an_unknown_kid_is_settled_against_an_invoice_and_audited(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("billing"))
+    payment_id = uuid.uuid4()
+    gateway.billing.answers[("POST", f"/internal/payments/{payment_id}/settle")] = {
+        "payment_id": str(payment_id), "invoice_id": str(INVOICE_ID), "patient_id": str(PATIENT), "outcome": "paid"}
+    response = await gateway.client.post(f"/api/v1/staff/payments/{payment_id}/settle",
+                                         json={"invoice_id": str(INVOICE_ID)})
+    assert response.status_code == 200, response.text
+    [(_, _, _, kwargs)] = gateway.billing.calls
+    assert kwargs["json"] == {"invoice_id": str(INVOICE_ID)}
+    assert gateway.audits == [{"by": STAFF_ID, "patient_id": PATIENT, "object_type": "payment",
+                               "object_id": str(payment_id), "action": "settle"}]
+    gateway.billing.answers[("POST", f"/internal/payments/{payment_id}/settle")] = DomainError(
+        code="billing.payment_already_placed", status=409)
+    again = await gateway.client.post(f"/api/v1/staff/payments/{payment_id}/settle",
+                                      json={"invoice_id": str(INVOICE_ID)})
+    assert (again.status_code, again.json()["code"]) == (409, "billing.payment_already_placed")
+
+
+@pytest.mark.parametrize(("role", "status"), [("billing", 200), ("admin", 200), ("reception", 403), ("doctor", 403)])
+async def test_only_the_billing_office_and_admin_read_who_was_billed_for_econsultations(
+        gateway: Gateway, role: str, status: int) -> None:
+    """The report counts each patient's billed eConsultations, which tells who consulted (issue 14, item 7)."""
+    gateway.act_as(a_staff(role))
+    gateway.billing.answers[("GET", "/internal/reports/copayments")] = {"year": 2026, "patients": []}
+    response = await gateway.client.get("/api/v1/staff/reports/copayments", params={"year": 2026})
+    assert response.status_code == status, response.text
+    if status == 403:
+        assert response.json()["code"] == "forbidden"
+        assert gateway.billing.calls == []
+
+
+async def test_the_giro_is_never_sniffed_nor_kept(gateway: Gateway) -> None:
+    for path in (f"/api/v1/invoices/{INVOICE_ID}/pdf", "/api/v1/invoices"):
+        response = await gateway.client.get(path)
+        assert response.status_code == 200
+        assert (response.headers["x-content-type-options"], response.headers["cache-control"]) == (
+            "nosniff", "no-store"), path

@@ -40,12 +40,20 @@ def a_slot() -> dict[str, Any]:
             "ends_at": "2026-03-10T09:20:00+01:00", "minutes": 20, "online": True}
 
 
+def _raise(error: Exception) -> Any:
+    raise error
+
+
 @dataclass
 class FakeBooking:
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     answers: dict[tuple[str, str], Any] = field(default_factory=dict)
+    staff: dict[str, Any] = field(default_factory=lambda: {
+        f"/internal/staff/{DOCTOR}": {"id": str(DOCTOR), "role": "doctor", "active": True}})
 
     async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        if service == "identity":  # who is a doctor: the only question the booking routes ask identity
+            return self.staff.get(path) or _raise(DomainError(code="not_found", status=404))
         assert service == "booking"
         self.calls.append((method, path, kwargs))
         answer = self.answers.get((method, path))
@@ -227,6 +235,22 @@ async def test_reception_opens_a_weekly_template_for_a_named_doctor(gateway: Gat
     assert (sent["day_starts"], sent["weekdays"], sent["online"]) == ("08:00:00", [1, 2, 3], True)
 
 
+async def test_reception_opens_slots_only_for_one_of_our_doctors(gateway: Gateway) -> None:
+    """A made-up staff id, or a receptionist's, is no schedule (issue 14, item 5)."""
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    receptionist = uuid.uuid4()
+    gateway.booking.staff[f"/internal/staff/{receptionist}"] = {"id": str(receptionist), "role": "reception",
+                                                                "active": True}
+    weekly = {"weekdays": [1], "day_starts": "08:00", "day_ends": "12:00", "slot_minutes": 20,
+              "valid_from": "2026-03-02"}
+    for doctor_id in (uuid.uuid4(), receptionist):
+        for body in ({"doctor_id": str(doctor_id), "weekly": weekly},
+                     {"doctor_id": str(doctor_id), "start": "2026-03-10T09:00:00+01:00", "minutes": 20}):
+            refused = await gateway.client.post("/api/v1/staff/slots", json=body)
+            assert (refused.status_code, refused.json()["code"]) == (422, "booking.unknown_doctor")
+    assert gateway.booking.calls == []
+
+
 def calendar_with_one_appointment(patient_id: uuid.UUID) -> dict[str, Any]:
     times = {"starts_at": "2026-03-10T09:00:00+01:00", "ends_at": "2026-03-10T09:20:00+01:00", "online": True}
     return {"doctor_id": str(DOCTOR), "items": [
@@ -293,3 +317,27 @@ async def test_the_routes_are_in_the_public_api_document(gateway: Gateway) -> No
     assert {"/api/v1/slots", "/api/v1/appointments", "/api/v1/appointments/{appointment_id}",
             "/api/v1/staff/slots", "/api/v1/staff/slots/{slot_id}", "/api/v1/staff/appointments",
             "/api/v1/staff/appointments/{appointment_id}"} <= set(paths)
+
+
+async def test_reception_sees_one_patients_appointments_without_the_reason(gateway: Gateway) -> None:
+    """The patient's page at reception (issue 18, item 6): their appointments, audited, never the reason."""
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    gateway.booking.answers[("GET", "/internal/appointments")] = {"items": [an_appointment()]}
+    response = await gateway.client.get(f"/api/v1/staff/patients/{PATIENT}/appointments")
+    assert response.status_code == 200, response.text
+    [shown] = response.json()["items"]
+    assert (shown["starts_at"], shown["reason"]) == ("2026-03-09T09:00:00+01:00", None)
+    assert gateway.booking.calls[0][2]["params"] == {"patient_id": str(PATIENT)}
+    assert gateway.audits == [{"by": gateway.who["principal"].subject_id, "patient_id": PATIENT,
+                               "object_type": "appointment", "object_id": None, "action": "list"}]
+
+
+async def test_a_doctor_sees_the_appointments_of_their_own_patients_only(gateway: Gateway,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    async def not_on_my_list(request: Any, principal: Principal, patient_id: uuid.UUID) -> dict[str, Any]:
+        raise DomainError(code="forbidden", status=403)
+    monkeypatch.setattr(routes, "readable_patient", not_on_my_list)
+    gateway.act_as(a_staff("doctor", OTHER_DOCTOR))
+    response = await gateway.client.get(f"/api/v1/staff/patients/{PATIENT}/appointments")
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    assert gateway.booking.calls == []

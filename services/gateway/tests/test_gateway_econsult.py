@@ -229,11 +229,16 @@ async def test_another_doctors_econsultation_is_refused_before_anything_happens(
     assert [m for m, _, _ in gateway.services.to("econsult")] == ["GET"]
 
 
-async def test_the_doctor_reads_the_question_and_it_is_audited(gateway: Gateway) -> None:
+async def test_the_doctor_reads_the_question_and_whose_it_is_and_it_is_audited(gateway: Gateway) -> None:
     gateway.act_as(a_staff("doctor"))
     gateway.services.answers[("GET", f"/internal/econsultations/{ECONSULT}")] = ITEM
+    gateway.services.answers[("GET", f"/internal/patients/{PATIENT}")] = {
+        "id": str(PATIENT), "name": "Kari Nordmann", "birth_date": "1970-01-01", "mobile": "+4791234567"}
     response = await gateway.client.get(f"/api/v1/staff/econsultations/{ECONSULT}")
     assert response.json()["text"] == ITEM["text"]
+    # Whose question it is, by name and birth date: never the national ID, nor contact details.
+    assert (response.json()["patient_name"], response.json()["patient_birth_date"]) == ("Kari Nordmann", "1970-01-01")
+    assert "mobile" not in response.json()
     assert gateway.audits[0]["action"] == "read"
     assert gateway.audits[0]["patient_id"] == PATIENT
 

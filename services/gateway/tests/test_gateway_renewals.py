@@ -170,6 +170,17 @@ async def test_the_doctor_decides_per_medicine_for_a_patient_on_the_list(gateway
                                "object_id": str(RENEWAL), "action": "decide"}]
 
 
+async def test_the_doctor_reads_the_request_with_the_patients_name_and_birth_date(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    gateway.services.answers[("prescription", "GET", f"/internal/renewals/{RENEWAL}")] = RENEWAL_OUT
+    gateway.services.answers[("identity", "GET", f"/internal/patients/{PATIENT}")] = {
+        "id": str(PATIENT), "name": "Kari Nordmann", "birth_date": "1970-01-01", "mobile": "+4791234567"}
+    body = (await gateway.client.get(f"/api/v1/staff/renewals/{RENEWAL}")).json()
+    assert (body["patient_name"], body["patient_birth_date"]) == ("Kari Nordmann", "1970-01-01")
+    assert "mobile" not in body
+    assert gateway.audits[0]["action"] == "read"
+
+
 async def test_a_doctor_not_the_patients_gp_is_refused_before_anything_changes(gateway: Gateway) -> None:
     gateway.act_as(a_staff("doctor", uuid.uuid4()))
     gateway.services.answers[("prescription", "GET", f"/internal/renewals/{RENEWAL}")] = DomainError(

@@ -14,14 +14,16 @@ from joserfc.jwk import ECKey, RSAKey, import_key
 from contracts.events import ClaimsStatusChanged
 from contracts.topics import LOGIN_CODES
 from identity import handlers
+from identity.adapters.hashing import HashingPool
 from identity.adapters.idporten import IdPorten, ProviderConfig
 from identity.domain.idporten import TokenRules
 from identity.domain.login import Secret
+from identity.domain.login_throttle import ThrottleRules
 from identity.domain.session import Lifetimes
 from identity.domain.staff import Passwords
 from identity.entrypoints.http import router
 from identity.handlers.idporten import IdPortenClient
-from identity.handlers.login import LoginPolicy
+from identity.handlers.login import LoginPolicy, policy
 from identity.settings import IdentitySettings
 from kit.clock import Clock
 from kit.http import create_app
@@ -38,14 +40,24 @@ SESSIONS_KEPT = timedelta(days=30)
 def login_policy(settings: IdentitySettings) -> LoginPolicy:
     hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib,
                             parallelism=settings.argon2_parallelism)
+    passwords = Passwords(hasher)
     return LoginPolicy(
-        secret=Secret(settings.login_secret.get_secret_value()), passwords=Passwords(hasher),
+        secret=Secret(settings.login_secret.get_secret_value()), passwords=passwords,
         code_ttl=timedelta(seconds=settings.code_ttl_seconds), max_attempts=settings.code_max_attempts,
         codes_per_id_per_hour=settings.codes_per_id_per_hour, starts_per_address=settings.login_starts_per_address,
         address_window=timedelta(seconds=settings.login_address_window_seconds),
-        staff_failures=settings.staff_failures_per_username, start_floor_seconds=settings.login_start_floor_seconds,
+        staff_throttle=ThrottleRules(
+            free_per_username_and_address=settings.staff_free_failures,
+            free_per_address=settings.staff_free_failures_per_address,
+            attack_per_username=settings.staff_attack_failures,
+            first_wait=timedelta(seconds=settings.staff_first_wait_seconds),
+            longest_wait=timedelta(seconds=settings.staff_longest_wait_seconds)),
+        staff_failure_window=timedelta(seconds=settings.staff_failure_window_seconds),
+        known_address_kept=timedelta(days=settings.staff_known_address_days),
+        start_floor_seconds=settings.login_start_floor_seconds,
         lifetimes=Lifetimes(idle=timedelta(seconds=settings.session_idle_seconds),
-                            absolute=timedelta(seconds=settings.session_absolute_seconds)))
+                            absolute=timedelta(seconds=settings.session_absolute_seconds)),
+        hashing=HashingPool(passwords, slots=settings.argon2_slots, queue=settings.argon2_queue))
 
 
 def _client_key(settings: IdentitySettings) -> RSAKey | ECKey:
@@ -106,6 +118,8 @@ def build(settings: IdentitySettings | None = None, clock: Clock | None = None,
         async with rt.pool.acquire() as conn:
             await conn.execute("DELETE FROM login_challenges WHERE created_at < $1", now - CHALLENGES_KEPT)
             await conn.execute("DELETE FROM staff_login_attempts WHERE at < $1", now - CHALLENGES_KEPT)
+            await conn.execute("DELETE FROM staff_known_addresses WHERE last_login_at < $1",
+                               now - timedelta(days=settings.staff_known_address_days))
             await conn.execute("DELETE FROM sessions WHERE expires_at < $1", now - SESSIONS_KEPT)
             # ID-porten's ID token is kept only for the logout of a live session.
             await conn.execute("""UPDATE sessions SET id_token_hint = NULL WHERE id_token_hint IS NOT NULL
@@ -119,6 +133,10 @@ def build(settings: IdentitySettings | None = None, clock: Clock | None = None,
                 """DELETE FROM outbox WHERE topic = $1
                    AND (published_at IS NOT NULL OR created_at < now() - make_interval(secs => $2))""",
                 LOGIN_CODES.name, float(settings.code_ttl_seconds))
+
+    @runtime.on_stop
+    async def stop_hashing(rt: ServiceRuntime) -> None:
+        policy(rt).hashing.close()
 
     runtime.every(3600, forget_old_logins, name="forget_old_logins")
     runtime.every(5, scrub_sent_codes, name="scrub_sent_codes")

@@ -19,7 +19,15 @@ class IdentitySettings(ServiceSettings):
     # shared address, small enough that one machine cannot make us send floods of SMS.
     login_starts_per_address: int = 30
     login_address_window_seconds: int = 900
-    staff_failures_per_username: int = 5  # wrong passwords in the window before the account waits
+    # Staff logins: wrong passwords wait, by address, never the account (domain/login_throttle.py). Free tries for
+    # one username from one address, then a wait from the first that doubles with each, up to the longest.
+    staff_free_failures: int = 5
+    staff_free_failures_per_address: int = 20  # across usernames: one address spraying many
+    staff_attack_failures: int = 10  # wrong passwords from unknown addresses that put a username under attack
+    staff_first_wait_seconds: float = 1.0
+    staff_longest_wait_seconds: float = 900.0
+    staff_failure_window_seconds: int = 3600  # how far back wrong passwords count
+    staff_known_address_days: int = 90  # an address a username logged in from stays known this long
     # Every login start takes at least this long, whatever the ID, so the answer's timing says nothing
     # about whether the ID is known (the work is the same too; this covers the one extra outbox row).
     login_start_floor_seconds: float = 0.05
@@ -51,6 +59,10 @@ class IdentitySettings(ServiceSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    # Password checks at once (each on a thread of its own), and how many may wait for one before a login is
+    # refused as busy: argon2 takes CPU and memory the session checks of every patient's request need too.
+    argon2_slots: int = 2
+    argon2_queue: int = 32
 
     @model_validator(mode="after")
     def _real_secret_in_prod(self) -> "IdentitySettings":

@@ -33,6 +33,7 @@ class Identity:
     dsn: str
     codes: list[str] = field(default_factory=list)
     address: str = field(default_factory=lambda: f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.9")
+    runtime: Any = None  # the service's ServiceRuntime: its pool and login policy, for tests that look inside
 
     async def db(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.dsn)
@@ -86,8 +87,9 @@ async def _identity(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch, clock:
     # The cheapest argon2 the library allows: these tests are about the rules, not the hash's cost.
     made = stack_env.settings("identity", argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1,
                               login_start_floor_seconds=0.0, **settings)
-    async with running(build(made, clock=clock, idporten_transport=transport)) as client:
-        yield Identity(client, clock, stack_env.dsns["identity"], codes)
+    app = build(made, clock=clock, idporten_transport=transport)
+    async with running(app) as client:
+        yield Identity(client, clock, stack_env.dsns["identity"], codes, runtime=app.state.runtime)
 
 
 @pytest.fixture

@@ -126,9 +126,12 @@ async def test_at_most_five_codes_per_id_an_hour(identity_service: Identity) -> 
     national_id, _ = await identity_service.patient()
     for n in range(5):
         assert (await identity_service.start(national_id, address=f"10.1.1.{n}")).status_code == 202
+        identity_service.clock.advance(timedelta(minutes=10))
     refused = await identity_service.start(national_id, address="10.1.1.99")
     assert (refused.status_code, refused.json()["code"]) == (429, "auth.rate_limited")
-    identity_service.clock.advance(timedelta(minutes=61))
+    # The patient is told how long to wait: until the first of the five starts is an hour old.
+    assert refused.json()["retry_after_seconds"] == 10 * 60
+    identity_service.clock.advance(timedelta(minutes=10))
     assert (await identity_service.start(national_id)).status_code == 202
 
 
@@ -146,6 +149,8 @@ async def test_one_address_cannot_start_a_flood(identity_service: Identity) -> N
                                      for _ in range(35)))
     assert sum(a.status_code == 202 for a in answers) == 30  # the limit holds under concurrency too
     assert all(a.json()["code"] == "auth.rate_limited" for a in answers if a.status_code != 202)
+    # A full window of the address's starts: the wait is that window (15 minutes), no more.
+    assert {a.json()["retry_after_seconds"] for a in answers if a.status_code != 202} == {15 * 60}
 
 
 async def test_no_code_is_kept_in_clear_after_it_is_sent(identity_service: Identity) -> None:

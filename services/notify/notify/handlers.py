@@ -13,7 +13,7 @@ from kit.logging import get_logger
 from kit.messaging import EventHandler
 from kit.patient_directory import apply_patient_snapshot
 from notify.adapters import repository as repo
-from notify.domain.rules import Contact, patient_of, plan
+from notify.domain.rules import patient_of, plan
 
 log = get_logger(__name__)
 
@@ -23,8 +23,8 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
     if isinstance(event, AppointmentCancelled):
         await repo.withdraw_reminders(conn, event.appointment_id, now)
     if isinstance(event, LoginCodeRequested):
-        patient_id = await repo.patient_with_mobile(conn, event.mobile)
-        contact = Contact(patient_id, event.mobile, None)
+        contact = await repo.login_code_contact(conn, event.mobile)
+        patient_id = contact.patient_id
     else:
         patient_id = patient_of(event)
         assert patient_id is not None, f"{envelope.event_type} names no patient"

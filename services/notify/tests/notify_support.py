@@ -16,7 +16,7 @@ import asyncpg
 import httpx
 
 from contracts.envelope import Envelope, Event
-from contracts.events import PatientRegistered
+from contracts.events import Language, PatientRegistered
 from kit.clock import Clock, SystemClock
 from notify.adapters.sinks import MailSink, SmsSink
 from notify.bootstrap import build
@@ -44,11 +44,11 @@ class Notify:
         return envelope
 
     async def register(self, mobile: str | None = "+4791234567", email: str | None = "kari@example.no",
-                       gp_id: uuid.UUID | None = None) -> uuid.UUID:
+                       gp_id: uuid.UUID | None = None, language: Language = "nb") -> uuid.UUID:
         patient_id = uuid.uuid4()
         await self.publish(PatientRegistered(patient_id=patient_id, gp_id=gp_id, name="Kari Nordmann",
                                              birth_date=date(1970, 1, 1), mobile=mobile, email=email,
-                                             first_contact_done=True))
+                                             first_contact_done=True, language=language))
         await until(lambda: self.fetchval("SELECT count(*) FROM patient_directory WHERE patient_id = $1",
                                           patient_id), what="the patient in notify's directory")
         return patient_id

@@ -125,3 +125,18 @@ async def test_a_login_code_goes_at_once_and_is_kept_nowhere_after(
             ("login_code", "Engangskode for innlogging", "sent")]
         assert "604211" not in listed.text
         assert "604211" not in capfd.readouterr().out + capfd.readouterr().err
+
+
+async def test_the_sms_and_the_login_code_come_in_the_patients_language(stack_env: StackEnv, scratch_db: str) -> None:
+    """The language chosen in the portal, kept by identity and carried by PatientRegistered, picks the text."""
+    async with notify_service(stack_env, scratch_db) as notify:
+        await notify.register(mobile="+4791110077", email=None, language="nn")
+        patient = await notify.register(mobile="+4791110078", email=None, language="en")
+        await notify.publish(answered(patient))
+        now = SystemClock().now()
+        await notify.publish(LoginCodeRequested(challenge_id=uuid.uuid4(), mobile="+4791110077", code="482913",
+                                                expires_at=now + timedelta(minutes=5)))
+        await until(lambda: notify.sms.to("+4791110078") and notify.sms.to("+4791110077"), what="both SMS sent")
+        english = [m["text"] for m in notify.sms.to("+4791110078")]
+        assert english == ["You have a reply from your doctor in the ePortal."]
+        assert notify.sms.to("+4791110077")[0]["text"].startswith("Eingongskoden din til ePortalen: 482913")

@@ -167,8 +167,9 @@ async def test_the_inbox_puts_portal_before_an_older_phone_request_and_marks_ove
     inbox = await rx.inbox(gp)
     assert [(i["patient_name"], i["channel"]) for i in inbox] == [("Kari Portal", "portal"), ("Per Telefon", "phone")]
     assert [i["id"] for i in inbox] == [asked_by_portal.json()["id"], asked_by_phone.json()["id"]]
-    assert set(inbox[0]) == {"kind", "id", "patient_id", "patient_name", "channel", "created_at", "due_date",
-                             "overdue"}
+    assert set(inbox[0]) == {"kind", "id", "patient_id", "patient_name", "patient_birth_date", "channel",
+                             "created_at", "due_date", "overdue", "preview"}
+    assert inbox[0]["preview"] == "Metformin 500 mg"  # what is asked for, at a glance; the message is not shown
     assert not any(i["overdue"] for i in inbox)
     rx.clock.advance(timedelta(days=7))  # Tuesday 10 March: the phone request was due Monday 9 March
     overdue = {i["channel"]: i["overdue"] for i in await rx.inbox(gp)}

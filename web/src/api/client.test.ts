@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorText } from "../text/nb";
+import { errorText } from "../text";
 import { itemsOf, readMe, readMedication } from "./types";
 
 describe("error codes become sentences a patient understands", () => {

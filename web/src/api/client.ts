@@ -1,19 +1,48 @@
 // The one way the portal talks to the gateway: the public API only, with the session cookie and the CSRF
 // header, a timeout so a hung request never freezes a page, and problem details turned into ApiError.
 
-import { errorText } from "../text/nb";
+import { errorText, words } from "../text";
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly detail?: string;
+  /** What is wrong with each field the server named, as sentences, keyed by the field's name. */
+  readonly fields: Record<string, string>;
+  /** How long to wait before trying again, when the server said (a login lockout). */
+  readonly retryAfterSeconds: number | null;
 
-  constructor(status: number, code: string, detail?: string) {
-    super(errorText(code, status));
+  constructor(status: number, code: string, detail?: string,
+    extra: { fields?: Record<string, string>; retryAfterSeconds?: number | null } = {}) {
+    const fields = extra.fields ?? {};
+    super(Object.keys(fields).length > 0 ? words.problems.checkFields : errorText(code, status, extra.retryAfterSeconds));
     this.status = status;
     this.code = code;
     this.detail = detail;
+    this.fields = fields;
+    this.retryAfterSeconds = extra.retryAfterSeconds ?? null;
   }
+}
+
+// Domain refusals that are about one field of a form (the rest name their field in `errors`).
+const FIELD_OF_CODE: Record<string, string> = {
+  "validation.national_id": "national_id", "auth.invalid_national_id": "national_id", "validation.mobile": "mobile",
+  "validation.name": "name", "validation.email": "email", "validation.unknown_gp": "gp_id", "validation.kid": "kid",
+};
+
+/** Each field's problem from a problem document: pydantic's `errors` (a location and a type) or a code that names
+ * a field. Never the server's own text: it is English, and may echo what was typed. */
+export function fieldErrors(body: { code?: unknown; errors?: unknown }): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (Array.isArray(body.errors)) {
+    for (const e of body.errors as { loc?: unknown[]; type?: unknown }[]) {
+      const name = [...(e.loc ?? [])].reverse().find((l): l is string => typeof l === "string" && l !== "body");
+      if (name && !fields[name]) fields[name] = words.fieldErrors[String(e.type)] ?? words.fieldErrors.invalid;
+    }
+  }
+  const named = typeof body.code === "string" ? FIELD_OF_CODE[body.code] : undefined;
+  if (named) fields[named] = errorText(body.code as string);
+  return fields;
 }
 
 const CSRF_KEY = "eportal.csrf";
@@ -128,17 +157,22 @@ export async function send(method: string, path: string, options: RequestOptions
 async function problem(response: Response): Promise<ApiError> {
   let code = response.status >= 500 ? "server" : response.status === 404 ? "not_found" : "unknown";
   let detail: string | undefined;
+  let fields: Record<string, string> = {};
+  let retryAfterSeconds: number | null = null;
   try {
-    const body = (await response.json()) as { code?: unknown; detail?: unknown };
+    const body = (await response.json()) as { code?: unknown; detail?: unknown; errors?: unknown;
+      retry_after_seconds?: unknown };
     if (typeof body.code === "string") code = body.code;
     if (typeof body.detail === "string") detail = body.detail;
+    fields = fieldErrors(body);
+    if (typeof body.retry_after_seconds === "number") retryAfterSeconds = body.retry_after_seconds;
   } catch {
     // not a problem document (a proxy's HTML page): keep the status-based code
   }
   if (response.status === 401 && code === "unknown") code = "auth.required";
   if (response.status === 403 && code === "unknown") code = "forbidden";
   if (response.status === 422 && code === "unknown") code = "validation";
-  return new ApiError(response.status, code, detail);
+  return new ApiError(response.status, code, detail, { fields, retryAfterSeconds });
 }
 
 export const api = {

@@ -6,8 +6,8 @@ import { itemsOf, readAccessEntry, readMedication, readRenewal, type AccessEntry
 
 export const patientApi = {
   appointments: async () => itemsOf(await api.get("/api/v1/appointments"), "appointments") as unknown as Appointment[],
-  slots: async (from: string, to: string) =>
-    itemsOf(await api.get("/api/v1/slots", { query: { from, to } }), "slots") as unknown as Slot[],
+  slots: async (from: string, to: string, limit?: number) =>
+    itemsOf(await api.get("/api/v1/slots", { query: { from, to, limit: limit?.toString() } }), "slots") as unknown as Slot[],
   book: (slotId: string, reason: string) =>
     api.post<Appointment>("/api/v1/appointments", { slot_id: slotId, ...(reason.trim() ? { reason: reason.trim() } : {}) }),
   cancel: (id: string) => api.del<void>(`/api/v1/appointments/${encodeURIComponent(id)}`),
@@ -21,8 +21,9 @@ export const patientApi = {
   ask: (text: string) => api.post<EConsultation>("/api/v1/econsultations", { text, accepted_terms: true }),
   invoices: async () => itemsOf(await api.get("/api/v1/invoices"), "invoices") as unknown as Invoice[],
   /** A page of the access log, newest first; `next` is where the next (older) page starts, null at the end. */
-  accessLog: async (before?: string): Promise<{ entries: AccessEntry[]; next: string | null }> => {
-    const answer = await api.get<Record<string, unknown>>("/api/v1/access-log", { query: { before } });
+  accessLog: async (before?: string, othersOnly = false): Promise<{ entries: AccessEntry[]; next: string | null }> => {
+    const answer = await api.get<Record<string, unknown>>("/api/v1/access-log",
+      { query: { before, others_only: othersOnly ? "true" : undefined } });
     const next = answer && typeof answer === "object" ? answer.next_before : null;
     return { entries: itemsOf(answer, "entries", "records").map(readAccessEntry),
       next: typeof next === "number" || typeof next === "string" ? String(next) : null };

@@ -1,13 +1,22 @@
 // The clinic staff's side of the public API.
 
 import { api, send } from "./client";
-import { itemsOf, readAccessEntry, readMedication, readRenewal, type AccessEntry, type EConsultation, type InboxItem, type Invoice, type Medication,
-  type Renewal } from "./types";
+import { itemsOf, readAccessEntry, readMedication, readRenewal, type AccessEntry, type Appointment, type EConsultation,
+  type InboxItem, type Invoice, type InvoiceTotals, type Medication, type Renewal } from "./types";
 
 export type CalendarItem = {
   slot_id: string; starts_at: string; ends_at: string; online: boolean;
-  appointment: null | { id: string; patient_id: string; patient_name: string | null; reason?: string | null };
+  appointment: null | { id: string; patient_id: string; patient_name: string | null; patient_birth_date?: string | null;
+    reason?: string | null };
 };
+export type PatientCard = {
+  id: string; name: string; birth_date: string; mobile: string | null; email: string | null; gp_id: string | null;
+  first_contact_done: boolean;
+};
+export type Payment = { id: string; kid: string | null; amount_ore: number; amount_nok: string; paid_on: string;
+  outcome: string; invoice_id: string | null };
+export type CopaymentLine = { patient_id: string; name: string | null; birth_date?: string | null; invoices: number;
+  copayment_ore: number; frikort_card: string | null };
 export type Doctor = { id: string; name: string };
 export type OcrLine = { transaction_number?: number; kid: string; amount_nok: string; outcome: string; paid_on: string };
 export type OcrReport = {
@@ -22,7 +31,7 @@ export const staffApi = {
     readRenewal(await api.get(`/api/v1/staff/renewals/${encodeURIComponent(id)}`) as Record<string, unknown>),
   decide: (id: string, items: { medication_id: string; approve: boolean; reason?: string }[]) =>
     api.post<unknown>(`/api/v1/staff/renewals/${encodeURIComponent(id)}/decision`, { items }),
-  econsultation: (id: string) => api.get<EConsultation & { patient_name?: string }>(`/api/v1/staff/econsultations/${encodeURIComponent(id)}`),
+  econsultation: (id: string) => api.get<EConsultation>(`/api/v1/staff/econsultations/${encodeURIComponent(id)}`),
   answer: (id: string, text: string) => api.post<unknown>(`/api/v1/staff/econsultations/${encodeURIComponent(id)}/answer`, { text }),
   decline: (id: string, reason: string) =>
     api.post<unknown>(`/api/v1/staff/econsultations/${encodeURIComponent(id)}/decline`, { reason }),
@@ -54,8 +63,23 @@ export const staffApi = {
   patientAccessLog: async (patientId: string): Promise<AccessEntry[]> =>
     itemsOf(await api.get(`/api/v1/staff/patients/${encodeURIComponent(patientId)}/access-log`), "entries")
       .map(readAccessEntry),
-  invoices: async (status: string) =>
-    itemsOf(await api.get("/api/v1/staff/invoices", { query: { status } }), "invoices") as unknown as Invoice[],
+  invoices: async (status: string, query = ""): Promise<{ items: Invoice[]; totals: InvoiceTotals | null }> => {
+    const answer = await api.get<Record<string, unknown>>("/api/v1/staff/invoices", { query: { status, query: query.trim() } });
+    return { items: itemsOf(answer, "invoices") as unknown as Invoice[],
+      totals: (answer && typeof answer === "object" && answer.totals as InvoiceTotals) || null };
+  },
+  payment: (kid: string, amountOre: number, paidOn: string) =>
+    api.post<{ outcome: string; outstanding_ore?: number }>("/api/v1/staff/payments", { kid, amount_ore: amountOre, paid_on: paidOn }),
+  unmatchedPayments: async () =>
+    itemsOf(await api.get("/api/v1/staff/payments", { query: { unmatched: "true" } })) as unknown as Payment[],
+  settle: (paymentId: string, invoiceId: string) =>
+    api.post<{ outcome: string; kid: string }>(`/api/v1/staff/payments/${encodeURIComponent(paymentId)}/settle`,
+      { invoice_id: invoiceId }),
+  copayments: async (year: number): Promise<CopaymentLine[]> =>
+    itemsOf(await api.get("/api/v1/staff/reports/copayments", { query: { year: String(year) } }), "patients") as unknown as CopaymentLine[],
+  patient: (id: string) => api.get<PatientCard>(`/api/v1/staff/patients/${encodeURIComponent(id)}`),
+  patientAppointments: async (id: string) =>
+    itemsOf(await api.get(`/api/v1/staff/patients/${encodeURIComponent(id)}/appointments`)) as unknown as Appointment[],
   uploadOcr: async (file: File): Promise<OcrReport> => {
     const form = new FormData();
     form.append("file", file);

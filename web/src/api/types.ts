@@ -1,9 +1,15 @@
 // What the portal reads from the public API. Bodies not fixed by api.md are read defensively (a field the
 // gateway names differently must not break a page), through the small readers at the bottom.
 
-export type Slot = { id: string; doctor_id: string; starts_at: string; ends_at: string; minutes: number };
+import { LANGUAGES, type Language } from "../text";
+
+export type Slot = {
+  id: string; doctor_id: string; starts_at: string; ends_at: string; minutes: number;
+  /** The deadline for cancelling online if this slot is booked (the server's rule, closed days and all). */
+  patient_may_cancel_until: string | null;
+};
 export type Appointment = {
-  id: string; starts_at: string; ends_at: string; reason: string | null; status: "booked" | "cancelled";
+  id: string; doctor_id?: string; starts_at: string; ends_at: string; reason: string | null; status: "booked" | "cancelled";
   cancelled_by: "patient" | "staff" | null; patient_may_cancel_until: string | null;
 };
 export type Price = {
@@ -17,14 +23,18 @@ export type EConsultation = {
   id: string; status: "open" | "answered" | "declined"; text: string; submitted_at: string; due_date: string;
   overdue: boolean; answer: string | null; declined_reason: string | null; advice: string | null;
   renewal_hint: { code: string; message: string } | null; price?: Price;
+  /** Staff reads only: whose question it is. */
+  patient_name?: string; patient_birth_date?: string;
 };
 export type Invoice = {
   id: string; kid: string; account_number: string; amount_ore: number; amount_nok: string; outstanding_ore: number;
   issued_on: string; due_date: string; status: string; pdf_url?: string; patient_name?: string; patient_id?: string;
+  patient_birth_date?: string | null;
 };
+export type InvoiceTotals = { count: number; amount_ore: number; outstanding_ore: number };
 export type Medication = {
   id: string; name: string; renewable: boolean; code: string | null; group: string | null; atc: string | null;
-  strength: string | null;
+  strength: string | null; fixed: boolean | null; prescribedBy: string | null; bAgreement: boolean | null;
 };
 export type RenewalItem = {
   medication_id: string; name: string; outcome: string | null; reason: string | null; prescription: string | null;
@@ -32,20 +42,26 @@ export type RenewalItem = {
 export type Renewal = {
   id: string; status: string; due_date: string | null; created_at: string | null; channel: string | null;
   message: string | null; items: RenewalItem[]; patient_name: string | null; overdue: boolean;
+  patient_id: string | null; patient_birth_date: string | null;
 };
 export type InboxItem = {
   kind: "renewal" | "econsult"; id: string; patient_id: string; patient_name: string; channel: "portal" | "phone";
-  created_at: string; due_date: string; overdue: boolean;
+  created_at: string; due_date: string; overdue: boolean; patient_birth_date?: string | null;
+  /** One line: the medicines asked for, or the start of the question. */
+  preview?: string;
 };
 export type AccessEntry = {
   at: string; who: string; role: string; object_type: string; object_id: string | null; action: string; outcome: string;
 };
 export type Me = {
   name: string; gpName: string | null; gpId: string | null; econsultOpen: boolean | null; restrictions: string[];
+  language: Language;
   /** How this session began: "sms" or "idporten" (logging out of ID-porten too). */
   loginMethod: string | null;
 };
 export type StaffUser = { name: string; role: string; id: string | null };
+export type OpeningHours = { weekdays: number[]; opens: string; closes: string };
+export type Clinic = { name: string; address: string; phone: string; opening_hours: OpeningHours[]; web: string };
 
 type Raw = Record<string, unknown>;
 const str = (v: unknown): string | null => (typeof v === "string" ? v : typeof v === "number" ? String(v) : null);
@@ -73,6 +89,7 @@ export function readMe(answer: unknown): Me {
     econsultOpen: typeof open === "boolean" ? open : null,
     restrictions: (Array.isArray(restrictions) ? restrictions : []).map((c) => str(typeof c === "object" ? obj(c).code : c))
       .filter((c): c is string => !!c),
+    language: (LANGUAGES as readonly unknown[]).includes(r.language) ? (r.language as Language) : "nb",
     loginMethod: str(obj(r.login).method),
   };
 }
@@ -87,6 +104,9 @@ export function readMedication(r: Raw): Medication {
     group: str(pick(r, "reseptgruppe", "group", "prescription_group")),
     atc: str(pick(r, "atc_code", "atc")),
     strength: str(pick(r, "strength", "dosage")),
+    fixed: typeof r.fixed === "boolean" ? r.fixed : null,
+    prescribedBy: str(r.prescribed_by),
+    bAgreement: typeof r.b_agreement === "boolean" ? r.b_agreement : null,
   };
 }
 
@@ -109,6 +129,8 @@ export function readRenewal(r: Raw): Renewal {
     items,
     patient_name: str(r.patient_name),
     overdue: r.overdue === true,
+    patient_id: str(r.patient_id),
+    patient_birth_date: str(r.patient_birth_date),
   };
 }
 

@@ -56,3 +56,17 @@ export function useAction<A extends unknown[], R>(act: (...args: A) => Promise<R
   }, [act]);
   return { run, busy, error, clear: () => setError(null) };
 }
+
+/** Text typed into a form, kept in this tab (sessionStorage) until `clear`: a session that ends while the patient
+ * writes, or a reload, does not lose it. */
+export function useDraft(key: string): [string, (value: string) => void, () => void] {
+  const [value, setValue] = useState(() => {
+    try { return sessionStorage.getItem(key) ?? ""; } catch { return ""; }
+  });
+  const set = useCallback((next: string) => {
+    setValue(next);
+    try { if (next) sessionStorage.setItem(key, next); else sessionStorage.removeItem(key); } catch { /* kept in memory */ }
+  }, [key]);
+  const clear = useCallback(() => set(""), [set]);
+  return [value, set, clear];
+}

@@ -8,9 +8,13 @@ const entry = (over: Partial<AccessEntry>): AccessEntry => ({
 });
 
 describe("the access log in plain Norwegian", () => {
-  it("says who read what, with their role", () => {
-    expect(describeAccess(entry({})).text).toBe("Dr. Ingrid Solberg (lege) leste eKonsultasjonen din.");
-    expect(describeAccess(entry({ action: "answer" })).text).toBe("Dr. Ingrid Solberg (lege) besvarte eKonsultasjonen din.");
+  it("says who read what, with their role unless the name says it already", () => {
+    expect(describeAccess(entry({ who: "Mona Vik", role: "reception", object_type: "appointment", object_id: null,
+      action: "list" })).text).toBe("Mona Vik (resepsjonen) så gjennom timene dine.");
+    expect(describeAccess(entry({ who: "Resepsjonen (Mona Vik)", role: "reception", object_type: "appointment",
+      object_id: "a1", action: "cancel" })).text).toBe("Resepsjonen (Mona Vik) avbestilte timen din.");
+    expect(describeAccess(entry({})).text).toBe("Dr. Ingrid Solberg leste eKonsultasjonen din.");
+    expect(describeAccess(entry({ action: "answer" })).text).toBe("Dr. Ingrid Solberg besvarte eKonsultasjonen din.");
   });
   it("speaks to the patient about what they did themselves", () => {
     expect(describeAccess(entry({ who: "Deg", role: "patient", object_type: "appointment", object_id: null,
@@ -19,14 +23,14 @@ describe("the access log in plain Norwegian", () => {
       action: "list" })).text).toBe("Du så gjennom fakturaene dine.");
   });
   it("names the fields reception changed", () => {
-    const line = describeAccess(entry({ who: "Rita Resepsjon", role: "reception", object_type: "patient",
+    const line = describeAccess(entry({ who: "Rita Vik", role: "reception", object_type: "patient",
       object_id: "p1", action: "update:first_contact_done,mobile" }));
-    expect(line.text).toBe("Rita Resepsjon (resepsjonen) endret personopplysningene dine (første kontakt registrert, mobilnummer).");
+    expect(line.text).toBe("Rita Vik (resepsjonen) endret personopplysningene dine (første kontakt registrert, mobilnummer).");
   });
   it("tells a refused look apart: nothing was shown", () => {
     const line = describeAccess(entry({ who: "Dr. Ole Hansen", outcome: "refused:forbidden" }));
     expect(line.refused).toBe(true);
-    expect(line.text).toBe("Dr. Ole Hansen (lege) prøvde å lese eKonsultasjonen din, men fikk ikke tilgang. " +
+    expect(line.text).toBe("Dr. Ole Hansen prøvde å lese eKonsultasjonen din, men fikk ikke tilgang. " +
       "Ingenting ble vist eller endret.");
     expect(line.reason).toBeNull();
   });
@@ -38,7 +42,7 @@ describe("the access log in plain Norwegian", () => {
   });
   it("never shows a raw code for something it does not know", () => {
     const line = describeAccess(entry({ object_type: "something_new", action: "frobnicate" }));
-    expect(line.text).toBe("Dr. Ingrid Solberg (lege) brukte opplysninger om deg.");
+    expect(line.text).toBe("Dr. Ingrid Solberg brukte opplysninger om deg.");
     const route = describeAccess(entry({ object_type: "route", action: "GET", object_id: "/api/v1/staff/x",
       outcome: "refused:403" }));
     expect(route.text).not.toMatch(/api|403|GET/);
@@ -51,7 +55,7 @@ describe("repeated entries", () => {
     const groups = groupAccess([read("2026-01-07T12:05:00+01:00"), read("2026-01-07T12:01:00+01:00"),
       entry({}), read("2026-01-07T11:00:00+01:00")]);
     expect(groups.map((g) => [g.line.text, g.count])).toEqual([
-      ["Du leste timene dine.", 2], ["Dr. Ingrid Solberg (lege) leste eKonsultasjonen din.", 1],
+      ["Du leste timene dine.", 2], ["Dr. Ingrid Solberg leste eKonsultasjonen din.", 1],
       ["Du leste timene dine.", 1]]);
     expect(groups[0].newest.at).toBe("2026-01-07T12:05:00+01:00");
     expect(groups[0].oldest.at).toBe("2026-01-07T12:01:00+01:00");
@@ -62,8 +66,8 @@ describe("the administrator's view of a patient's log", () => {
   it("speaks of the patient, not to them", () => {
     expect(describeAccess(entry({ who: "Kari Nordmann", role: "patient", object_type: "appointment", object_id: null,
       action: "read" }), "staff").text).toBe("Pasienten leste timene.");
-    expect(describeAccess(entry({}), "staff").text).toBe("Dr. Ingrid Solberg (lege) leste eKonsultasjonen.");
+    expect(describeAccess(entry({}), "staff").text).toBe("Dr. Ingrid Solberg leste eKonsultasjonen.");
     expect(describeAccess(entry({ object_type: "payment", action: "create" }), "staff").text)
-      .toBe("Dr. Ingrid Solberg (lege) opprettet en betaling fra pasienten.");
+      .toBe("Dr. Ingrid Solberg opprettet en betaling fra pasienten.");
   });
 });

@@ -1,103 +1,54 @@
 // One line of the access log as a sentence a patient understands: who did what to which of their data, and
-// whether it was refused. The gateway records codes (object_type, action, outcome); the words are here.
+// whether it was refused. The gateway records codes (object_type, action, outcome); the words, and how a
+// sentence is put together in each language, are in the catalogues (words.log).
 
 import type { AccessEntry } from "../api/types";
-import { errorText, nb } from "../text/nb";
-
-type Verb = { past: string; inf: string };
-type Thing = { one: string; many: string; a: string };
-
-const VERBS: Record<string, Verb> = {
-  read: { past: "leste", inf: "lese" },
-  list: { past: "så gjennom", inf: "se gjennom" },
-  create: { past: "opprettet", inf: "opprette" },
-  update: { past: "endret", inf: "endre" },
-  delete: { past: "slettet", inf: "slette" },
-  cancel: { past: "avbestilte", inf: "avbestille" },
-  answer: { past: "besvarte", inf: "besvare" },
-  decline: { past: "avslo", inf: "avslå" },
-  decide: { past: "behandlet", inf: "behandle" },
-  GET: { past: "åpnet", inf: "åpne" },
-  HEAD: { past: "åpnet", inf: "åpne" },
-  POST: { past: "sendte inn noe om", inf: "sende inn noe om" },
-  PUT: { past: "endret", inf: "endre" },
-  PATCH: { past: "endret", inf: "endre" },
-  DELETE: { past: "slettet", inf: "slette" },
-};
-
-const THINGS: Record<string, Thing> = {
-  appointment: { one: "timen din", many: "timene dine", a: "en time" },
-  econsultation: { one: "eKonsultasjonen din", many: "eKonsultasjonene dine", a: "en eKonsultasjon" },
-  renewal: { one: "reseptbestillingen din", many: "reseptbestillingene dine", a: "en reseptbestilling" },
-  medication_list: { one: "medisinlisten din", many: "medisinlisten din", a: "medisinlisten din" },
-  medication: { one: "en medisin på medisinlisten din", many: "medisinlisten din", a: "en medisin på medisinlisten din" },
-  b_agreement: { one: "B-avtalen din", many: "B-avtalene dine", a: "en B-avtale" },
-  invoice: { one: "fakturaen din", many: "fakturaene dine", a: "en faktura" },
-  payment: { one: "en betaling fra deg", many: "betalingene dine", a: "en betaling fra deg" },
-  frikort: { one: "frikortet ditt", many: "frikortet ditt", a: "frikortet ditt" },
-  patient: { one: "personopplysningene dine", many: "personopplysningene dine", a: "deg som pasient" },
-  access_log: { one: "tilgangsloggen din", many: "tilgangsloggen din", a: "tilgangsloggen din" },
-  notifications: { one: "varslene dine (SMS og e-post)", many: "varslene dine (SMS og e-post)", a: "et varsel" },
-  route: { one: "opplysninger om deg", many: "opplysninger om deg", a: "opplysninger om deg" },
-};
-const SOMETHING: Thing = { one: "opplysninger om deg", many: "opplysninger om deg", a: "opplysninger om deg" };
-
-/** What a patient does in their own words ("Du bestilte en time"), where it reads better than the general verb. */
-const OWN: Record<string, Verb> = {
-  "appointment:create": { past: "bestilte en time", inf: "bestille en time" },
-  "appointment:cancel": { past: "avbestilte timen din", inf: "avbestille timen din" },
-  "econsultation:create": { past: "sendte en eKonsultasjon", inf: "sende en eKonsultasjon" },
-  "renewal:create": { past: "bestilte fornyelse av resept", inf: "bestille fornyelse av resept" },
-};
-
-const FIELDS: Record<string, string> = {
-  name: "navn", mobile: "mobilnummer", email: "e-postadresse", gp_id: "fastlege",
-  first_contact_done: "første kontakt registrert",
-};
-
-const ROLES: Record<string, string> = {
-  doctor: "lege", reception: "resepsjonen", billing: "regnskap", admin: "administrator",
-};
+import { errorText, words } from "../text";
 
 export type AccessLine = { text: string; refused: boolean; reason: string | null };
+
+// Words in a staff member's registered name that already say their role ("Dr. Solberg", "Resepsjonen (Mona
+// Vik)"): the names are the clinic's data, in Norwegian whatever language the log is read in.
+const ROLE_WORDS: Record<string, string[]> = {
+  doctor: ["dr.", "lege"], reception: ["resepsjon"], billing: ["regnskap", "rekneskap"], admin: ["administrator"],
+};
 
 /** Whose eyes: the patient reads "Du ... din", the clinic's administrator "Pasienten ...". */
 export type Viewer = "patient" | "staff";
 
-function forStaff(phrase: string): string {
-  return phrase.replace("deg som pasient", "pasienten").replace(/ (fra|om) deg\b/g, " $1 pasienten")
-    .replace(/ (din|dine|ditt)\b/g, "");
-}
-
+/** "Mona Vik (resepsjonen)", but "Dr. Ingrid Solberg" and "Resepsjonen (Mona Vik)" as they are: a name that
+ * already says the role does not get it twice. */
 function subject(e: AccessEntry, viewer: Viewer): string {
-  if (e.role === "patient" || e.who === "Deg") return viewer === "patient" ? "Du" : "Pasienten";
-  const role = ROLES[e.role];
+  const log = words.log;
+  if (e.role === "patient" || e.who === "Deg") return viewer === "patient" ? log.you : log.thePatient;
+  const role = log.roles[e.role];
   const who = e.who.trim();
-  if (!who) return role ? `Noen ved legekontoret (${role})` : "Noen ved legekontoret";
-  return role ? `${who} (${role})` : who;
+  if (!who) return role ? log.someoneAtClinicAs(role) : log.someoneAtClinic;
+  const says = (ROLE_WORDS[e.role] ?? []).some((w) => who.toLowerCase().includes(w));
+  return role && !says ? `${who} (${role})` : who;
 }
 
 /** The entry as one sentence, plus whether it was refused and, for a rule the patient can act on, why. */
 export function describeAccess(e: AccessEntry, viewer: Viewer = "patient"): AccessLine {
+  const log = words.log;
   const [action, ...changed] = e.action.split(":");
-  const verb = VERBS[action] ?? { past: "brukte", inf: "bruke" };
-  const thing = THINGS[e.object_type] ?? SOMETHING;
+  const verb = log.verbs[action] ?? log.someVerb;
+  const thing = log.things[e.object_type] ?? log.something;
   const plural = !e.object_id && (action === "read" || action === "list" || action === "GET");
   const phrase = action === "create" ? thing.a : plural ? thing.many : thing.one;
-  const object = viewer === "patient" ? phrase : forStaff(phrase);
-  const fields = changed.join(":").split(",").map((f) => FIELDS[f.trim()]).filter(Boolean);
+  const object = viewer === "patient" ? phrase : log.forStaff(phrase);
+  const fields = changed.join(":").split(",").map((f) => log.fields[f.trim()]).filter(Boolean);
   const detail = fields.length ? ` (${fields.join(", ")})` : "";
   const who = subject(e, viewer);
   const refused = e.outcome !== "success" && e.outcome !== "ok" && e.outcome !== "";
-  const own = who === "Du" ? OWN[`${e.object_type}:${action}`] : undefined;
-  if (!refused) return { text: `${who} ${own?.past ?? `${verb.past} ${object}`}${detail}.`, refused: false, reason: null };
+  const own = who === log.you ? log.own[`${e.object_type}:${action}`] : undefined;
+  if (!refused) return { text: log.did(who, `${own?.past ?? `${verb.past} ${object}`}${detail}`), refused: false, reason: null };
   const code = e.outcome.startsWith("refused:") ? e.outcome.slice("refused:".length) : "";
   // A rule of the clinic (access.*, booking.*, ...) is told as the patient would be told; a refused look at
   // data that was not theirs to see is just that: nothing was shown.
-  const known = code.includes(".") && (nb.errors[code] !== undefined || code.startsWith("access."));
+  const known = code.includes(".") && (words.errors[code] !== undefined || code.startsWith("access."));
   const reason = known ? errorText(code) : null;
-  const tail = reason ? "men det ble avvist." : "men fikk ikke tilgang. Ingenting ble vist eller endret.";
-  return { text: `${who} prøvde å ${own?.inf ?? `${verb.inf} ${object}`}${detail}, ${tail}`, refused: true, reason };
+  return { text: log.tried(who, `${own?.inf ?? `${verb.inf} ${object}`}${detail}`, !!reason), refused: true, reason };
 }
 
 export type AccessGroup = { line: AccessLine; newest: AccessEntry; oldest: AccessEntry; count: number };

@@ -3,7 +3,8 @@ import type { Medication } from "../api/types";
 import { itemStatus, selectable, toggle } from "./renewal";
 
 const med = (id: string, renewable = true): Medication =>
-  ({ id, name: id, renewable, code: renewable ? null : "renewal.group_a", group: null, atc: null, strength: null });
+  ({ id, name: id, renewable, code: renewable ? null : "renewal.group_a", group: null, atc: null, strength: null,
+    fixed: true, prescribedBy: "here", bAgreement: null });
 
 describe("choosing medicines to renew", () => {
   it("takes at most three", () => {

@@ -1,5 +1,10 @@
-// Every word the portal shows, in Norwegian bokmål, in one place so the clinic can review and translate it.
-// The clinic's own page (shared/seed/clinic-eportal-page.nb.txt) is the source of the patient texts, tidied.
+// Every word the portal shows, in Norwegian bokmål: the clinic's own language and the default. nn.ts and en.ts
+// hold the same keys in nynorsk and English (a test holds all three alike). The clinic's own page
+// (shared/seed/clinic-eportal-page.nb.txt) is the source of the patient texts, tidied.
+// "{tel}" in a sentence is where the clinic's phone number goes, as a link (components/ui.tsx: Say).
+
+const nok = (kroner: number, ore: number) =>
+  `${String(Math.abs(kroner)).replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0")},${String(ore).padStart(2, "0")} kr`;
 
 export const nb = {
   app: {
@@ -20,7 +25,23 @@ export const nb = {
     send: "Send",
     sending: "Sender …",
     none: "Ingen",
-    emergency: "Ved akutt sykdom: ring legekontoret, legevakt 116 117, eller 113 ved livstruende situasjoner.",
+    emergency: "Ved akutt sykdom: ring legekontoret på {tel}, legevakt 116 117, eller 113 ved livstruende situasjoner.",
+    phone: "Telefon",
+    phoneUnknown: "telefonnummeret på nettsiden vår",
+    hours: (days: string, opens: string, closes: string) => `${days} ${opens}–${closes}`,
+    requiredNote: "Felt merket med * må fylles ut.",
+    languageChoice: "Språk",
+    languageNames: { nb: "Bokmål", nn: "Nynorsk", en: "English" } as Record<string, string>,
+  },
+
+  // Dates and money as a bokmål reader writes them. Weekdays from Sunday, as JavaScript counts them.
+  dates: {
+    weekdays: ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
+    months: ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
+      "desember"],
+    dateTime: (weekday: string, day: number, month: string, time: string) => `${weekday} ${day}. ${month} kl. ${time}`,
+    date: (weekday: string, day: number, month: string, year: number) => `${weekday} ${day}. ${month} ${year}`,
+    money: nok,
   },
 
   nav: {
@@ -56,7 +77,8 @@ export const nb = {
     requirementsTitle: "Dette må være på plass for å bruke e-Portalen",
     requirements: [
       "Du er registrert hos oss med fullt fødselsnummer eller D-nummer.",
-      "Du har oppgitt riktig norsk mobilnummer. Er du ny på listen hos en av våre fastleger, må du ringe første gang.",
+      "Du har oppgitt riktig norsk mobilnummer. Er du ny på listen hos en av våre fastleger, må du ringe oss første " +
+        "gang, på {tel}.",
       "Du har ingen forfalte, ubetalte fakturaer hos oss.",
       "Du kan motta SMS-tjenester som koster penger (kontakt mobiloperatøren hvis koden ikke kommer).",
     ],
@@ -91,8 +113,10 @@ export const nb = {
     invalidFormat: "Fødselsnummeret må ha 11 siffer.",
     invalidCodeFormat: "Koden har 6 siffer.",
     noCode: "Kommer ikke koden? Sjekk at mobilnummeret ditt er registrert hos oss, og at du kan motta SMS som koster " +
-      "penger. Ellers: ring legekontoret.",
+      "penger. Ellers: ring legekontoret på {tel}.",
     staffLink: "Innlogging for ansatte",
+    sessionEnded: "Du ble logget ut fordi du ikke hadde brukt e-Portalen på 30 minutter (eller var logget inn i " +
+      "mer enn 12 timer). Logg inn igjen, så kommer du tilbake til siden du var på. Det du hadde skrevet, er tatt vare på.",
   },
 
   staffLogin: {
@@ -101,11 +125,19 @@ export const nb = {
     password: "Passord",
     submit: "Logg inn",
     patientLink: "Til pasientinnloggingen",
+    sessionEnded: "Du ble logget ut fordi du ikke hadde vært aktiv på 30 minutter. Logg inn igjen, så kommer du " +
+      "tilbake til siden du var på.",
+  },
+
+  // Words every staff page uses about a patient.
+  staff: {
+    born: (date: string) => `født ${date}`,
   },
 
   home: {
     title: (name: string) => `Hei, ${name}`,
     gp: (name: string) => `Fastlegen din: ${name}`,
+    shortcuts: "Snarveier",
     nextAppointment: "Neste time",
     noAppointment: "Du har ingen time bestilt.",
     bookNow: "Bestill time",
@@ -127,15 +159,15 @@ export const nb = {
   restrictions: {
     "access.incomplete_national_id": {
       what: "Vi mangler et fullstendig fødselsnummer eller D-nummer for deg.",
-      todo: "Ring legekontoret, så hjelper resepsjonen deg.",
+      todo: "Ring legekontoret på {tel}, så hjelper resepsjonen deg.",
     },
     "access.no_mobile": {
       what: "Vi har ikke et gyldig norsk mobilnummer for deg.",
-      todo: "Ring legekontoret og oppgi mobilnummeret ditt.",
+      todo: "Ring legekontoret på {tel} og oppgi mobilnummeret ditt.",
     },
     "access.first_contact_by_phone": {
       what: "Du er ny på listen hos en av våre fastleger. Første gang må du ringe oss.",
-      todo: "Ring legekontoret. Etter samtalen kan du bruke e-Portalen.",
+      todo: "Ring legekontoret på {tel}. Etter samtalen kan du bruke e-Portalen.",
     },
     "access.unpaid_claims": {
       what: "Du har en faktura som har forfalt uten å være betalt.",
@@ -144,14 +176,14 @@ export const nb = {
   } as Record<string, { what: string; todo: string }>,
   unknownRestriction: {
     what: "Du kan ikke sende nye henvendelser i e-Portalen akkurat nå.",
-    todo: "Ring legekontoret, så finner vi ut av det sammen.",
+    todo: "Ring legekontoret på {tel}, så finner vi ut av det sammen.",
   },
 
   renew: {
     title: "Forny resept",
     lead: "Du kan fornye faste medisiner som legekontoret har skrevet ut før. Velg opptil 3 medisiner: alle i samme " +
       "bestilling. Fornyelse er gratis. Regn med inntil 5 arbeidsdager; du får SMS når resepten er klar på apoteket.",
-    tooMany: "Trenger du fornyelse av flere enn 3 medisiner, bestill en time hos legen din.",
+    tooMany: "Trenger du fornyelse av flere enn 3 medisiner, tar legen det på en vanlig time.",
     choose: "Velg medisiner",
     chosen: (n: number) => `${n} av 3 valgt`,
     limitReached: "Du har valgt 3 medisiner, som er det meste i én bestilling.",
@@ -160,7 +192,12 @@ export const nb = {
     notRenewable: "Kan ikke fornyes her",
     bookInstead: "Bestill time",
     noMedicines: "Vi har ingen medisiner registrert på deg.",
-    sent: (due: string) => `Bestillingen er sendt. Legen behandler den senest ${due}.`,
+    sentTitle: "Bestillingen er sendt",
+    sent: (due: string) => `Legen behandler den senest ${due}.`,
+    next: "Du får SMS når resepten er klar. Da kan du hente medisinen på hvilket som helst apotek. Det tar inntil " +
+      "5 arbeidsdager, ofte kortere.",
+    waiting: (sentAt: string, due: string) => `Legen har ikke behandlet bestillingen du sendte ${sentAt} ennå ` +
+      `(senest ${due}). Du kan sende en ny bestilling når den er behandlet.`,
     myRequests: "Mine reseptbestillinger",
     noRequests: "Du har ingen reseptbestillinger.",
     status: {
@@ -175,18 +212,28 @@ export const nb = {
     } as Record<string, string>,
     reason: (r: string) => `Legens begrunnelse: ${r}`,
     group: (g: string) => `Reseptgruppe ${g}`,
-    alreadyOpen: "Du har allerede en åpen bestilling. Vent til legen har behandlet den.",
   },
 
-  // Why a medicine cannot be renewed here, and what to do.
+  // Why a medicine cannot be renewed here: the patient reads this beside a link to book an appointment.
   renewalReasons: {
-    "renewal.group_a": "A-preparater (narkotiske medisiner) fornyes aldri på nett. Det krever alltid time.",
-    "renewal.group_b_needs_agreement": "B-preparater (avhengighetsskapende) fornyes bare på nett etter særskilt avtale " +
-      "med legen din. Bestill time for å snakke med legen.",
-    "renewal.antibiotic": "Antibiotika skal legen vurdere ved en undersøkelse. Bestill time.",
-    "renewal.not_prescribed_here": "Denne medisinen er skrevet ut av sykehus eller et annet legekontor. Bestill time " +
-      "hos legen din for å få den vurdert.",
-    "renewal.not_fixed": "Bare faste medisiner kan fornyes på nett. Bestill time hvis du trenger den igjen.",
+    "renewal.group_a": "A-preparater (narkotiske medisiner) fornyes aldri på nett. Det krever alltid en time hos legen.",
+    "renewal.group_b_needs_agreement": "B-preparater (avhengighetsskapende) fornyes bare på nett etter særskilt " +
+      "avtale med legen din. Snakk med legen om det på en vanlig time.",
+    "renewal.antibiotic": "Antibiotika skal legen vurdere ved en undersøkelse.",
+    "renewal.not_prescribed_here": "Denne medisinen er skrevet ut av sykehus eller et annet legekontor. Legen din må " +
+      "vurdere den på en vanlig time.",
+    "renewal.not_fixed": "Bare faste medisiner kan fornyes på nett.",
+  } as Record<string, string>,
+
+  // The same rules as reception tells them to a patient on the phone.
+  staffRenewalReasons: {
+    "renewal.group_a": "A-preparat (narkotisk): fornyes aldri uten konsultasjon. Pasienten må bestille time.",
+    "renewal.group_b_needs_agreement": "B-preparat uten avtale med fastlegen: kan ikke fornyes. Pasienten må bestille " +
+      "time, eller legen registrere en avtale.",
+    "renewal.antibiotic": "Antibiotika: legen må undersøke pasienten. Tilby en time.",
+    "renewal.not_prescribed_here": "Skrevet ut av sykehus eller annet legekontor: kan ikke fornyes her. Tilby en time.",
+    "renewal.not_fixed": "Ikke fast medisin: kan ikke fornyes. Tilby en time.",
+    other: "Kan ikke fornyes. Tilby en time.",
   } as Record<string, string>,
 
   book: {
@@ -196,36 +243,75 @@ export const nb = {
       "Du kan ha én time bestilt om gangen (ikke dobbelttimer).",
       "Avbestilling på nett må skje på en virkedag (mandag–fredag), senest 24 timer før timen. Helg og helligdager " +
         "telles ikke: en time mandag kl. 09.00 må avbestilles senest fredag kl. 09.00.",
-      "Senere enn det: ring legekontoret.",
+      "Senere enn det: ring legekontoret på {tel}.",
     ],
     freeSlots: "Ledige timer hos fastlegen din",
+    freeSlotsWith: (doctor: string) => `Ledige timer hos ${doctor}`,
+    firstFree: (when: string) => `Første ledige time: ${when}`,
     week: (from: string, to: string) => `Uke fra ${from} til ${to}`,
     prevWeek: "Forrige uke",
     nextWeek: "Neste uke",
     noSlots: "Ingen ledige timer denne uken. Prøv neste uke.",
     choose: (time: string) => `Velg ${time}`,
+    phoneOnlyShort: "Avbestilles bare på telefon",
+    phoneOnlyLegend: "Noen timer er så nær at fristen for å avbestille på nett alt er ute: de kan bare avbestilles på telefon.",
     confirmTitle: "Bekreft time",
     confirmWhen: (when: string) => `Time ${when}`,
+    withDoctor: (doctor: string, place: string) => place ? `Hos ${doctor}, ${place}` : `Hos ${doctor}`,
     cancelDeadline: (when: string) => `Du kan avbestille på nett til og med ${when}.`,
+    onlyByPhone: (when: string) => `Denne timen kan bare avbestilles på telefon ({tel}): fristen for å avbestille ` +
+      `på nett var ${when}.`,
     reason: "Hva gjelder det? (valgfritt, bare legen ser dette)",
     confirm: "Bestill timen",
     booked: (when: string) => `Timen ${when} er bestilt. Du får en bekreftelse på SMS.`,
+    addToCalendar: "Legg i kalenderen",
+    calendarTitle: (doctor: string) => doctor ? `Legetime hos ${doctor}` : "Legetime",
     myAppointments: "Mine timer",
     noAppointments: "Du har ingen timer.",
     cancelAppointment: "Avbestill",
     cancelConfirm: "Ja, avbestill timen",
+    keep: "Nei, behold timen",
     cancelQuestion: (when: string) => `Vil du avbestille timen ${when}?`,
     cancelled: "Timen er avbestilt.",
-    statusCancelled: (by: string | null) => by === "staff" ? "Avbestilt av legekontoret" : "Avbestilt",
-    tooLateToCancel: "Fristen for å avbestille på nett er ute. Ring legekontoret.",
+    statusCancelled: (by: string | null): string => by === "staff" ? "Avbestilt av legekontoret" : "Avbestilt",
+    tooLateToCancel: "Fristen for å avbestille på nett er ute. Ring legekontoret på {tel}.",
     alreadyHave: "Du har allerede en time. Avbestill den først hvis du vil bytte.",
   },
 
   econsult: {
     title: "eKonsultasjon",
-    closed: "Fastlegen din tar ikke imot eKonsultasjoner akkurat nå. Bestill en vanlig time, eller prøv igjen senere.",
+    closed: "Fastlegen din tar ikke imot eKonsultasjoner akkurat nå. Prøv igjen senere, eller:",
+    purpose: (max: number) => `eKonsultasjon er bare for korte spørsmål om kjente plager, mellom deg og fastlegen ` +
+      `din. Derfor er det plass til ${max} tegn.`,
+    notAcute: "eKonsultasjon passer ikke for akutte eller sammensatte spørsmål. Ved akutt sykdom: ring legekontoret " +
+      "på {tel}, legevakt 116 117, eller 113 ved livstruende situasjoner. Ellers: bestill en vanlig time.",
+    answerTime: "eKonsultasjoner besvares innen 1–5 arbeidsdager.",
     mayAsk: "Dette kan du spørre om",
-    mayNotAsk: "Dette kan du IKKE spørre om",
+    mayAskList: [
+      "Vaksiner før reiser, eller om du trenger å friske opp en vaksine.",
+      "Oppfølging av medisiner, for eksempel bivirkninger eller svak virkning.",
+      "Råd når plager varer lenge, og når du bør gå til legen igjen.",
+      "Nye symptomer som er lite plagsomme, men som gjør deg urolig.",
+    ],
+    mayNotAsk: "Dette hører hjemme på en vanlig time",
+    mayNotAskList: [
+      "Fornyelse av sykmelding.",
+      "Saker der annet helsepersonell må med, for eksempel hjemmetjeneste, hjelpemiddelsentral, eldresenter eller " +
+        "transporttjeneste.",
+      "Oppstart av A- eller B-preparater.",
+      "Akutte forverringer: ta en øyeblikkelig hjelp-time eller kontakt legevakten.",
+      "Plager etter en legeundersøkelse som krever ny undersøkelse, for eksempel nye smerter etter et fall, blod i " +
+        "urinen etter magesmerter eller sterkere bivirkninger av en ny medisin.",
+      "Forverringer legen må se, for eksempel plagsomt utslett og sår, skader som ikke blir bedre, eller økende " +
+        "eller uforklarlige smerter.",
+      "Psykiske plager som trenger samtaler.",
+      "Sammensatte plager som krever større tiltak, for eksempel en kronisk sykdom som har blitt verre og trenger " +
+        "større endringer i medisinene, eller flere symptomer der bildet er uklart.",
+      "Spørsmål du har prøvd å få løst i tidligere eKonsultasjoner uten å lykkes.",
+    ],
+    renewals: "Fornyelse av resept er gratis og har sitt eget skjema: bestill det der, ikke som en eKonsultasjon.",
+    billing: "Du betaler egenandel, som for en vanlig time, og fakturagebyr. Giroen kommer når legen har svart. " +
+      "Egenandelen teller mot frikort. Med frikort, og for barn under 16 år, er det gratis.",
     price: "Pris",
     priceAmount: (amount: string) => `${amount} (egenandel og fakturagebyr). Du får giro når legen har svart.`,
     exempt: {
@@ -235,7 +321,7 @@ export const nb = {
     question: "Spørsmålet ditt",
     counter: (used: number, max: number) => `${used} av ${max} tegn`,
     overLimit: (over: number) => `${over} tegn for mye`,
-    accept: "Jeg har lest hva som kan og ikke kan spørres om, at dette ikke er for akutte spørsmål, svartiden og prisen.",
+    accept: "Jeg har lest hva eKonsultasjon passer for, at den ikke er for akutte spørsmål, svartiden og prisen.",
     submit: "Send eKonsultasjon",
     sentTitle: "eKonsultasjonen er sendt",
     sent: (due: string) => `Legen svarer senest ${due}. Du får SMS når svaret ligger i e-Portalen.`,
@@ -274,13 +360,80 @@ export const nb = {
     title: "Hvem har sett mine data",
     lead: "Hver gang noen leser eller endrer opplysningene dine, blir det skrevet i en logg som ingen kan endre. " +
       "Her ser du den, med det nyeste først.",
+    showOwn: "Vis også det du selv har gjort",
     none: "Ingen oppføringer ennå.",
+    noneByOthers: "Ingen ved legekontoret har lest eller endret opplysningene dine ennå.",
     refused: "Avvist",
     more: "Vis eldre oppføringer",
     times: (n: number, since: string) => `(${n} ganger, første gang kl. ${since})`,
     end: "Dette er de eldste oppføringene.",
-    unfamiliar: "Ser du noe du ikke kjenner igjen? Ring legekontoret, så finner vi ut av det sammen. Du har rett " +
-      "til å vite hvem som har sett opplysningene dine.",
+    unfamiliar: "Ser du noe du ikke kjenner igjen? Ring legekontoret på {tel}, så finner vi ut av det sammen. Du har " +
+      "rett til å vite hvem som har sett opplysningene dine.",
+  },
+
+  // The access log's sentences (logic/accessLog.ts): who did what to which of your data.
+  log: {
+    you: "Du",
+    thePatient: "Pasienten",
+    someoneAtClinic: "Noen ved legekontoret",
+    someoneAtClinicAs: (role: string) => `Noen ved legekontoret (${role})`,
+    did: (who: string, what: string) => `${who} ${what}.`,
+    tried: (who: string, what: string, refusedByRule: boolean) => `${who} prøvde å ${what}, ` +
+      (refusedByRule ? "men det ble avvist." : "men fikk ikke tilgang. Ingenting ble vist eller endret."),
+    verbs: {
+      read: { past: "leste", inf: "lese" },
+      list: { past: "så gjennom", inf: "se gjennom" },
+      create: { past: "opprettet", inf: "opprette" },
+      update: { past: "endret", inf: "endre" },
+      delete: { past: "slettet", inf: "slette" },
+      cancel: { past: "avbestilte", inf: "avbestille" },
+      answer: { past: "besvarte", inf: "besvare" },
+      decline: { past: "avslo", inf: "avslå" },
+      decide: { past: "behandlet", inf: "behandle" },
+      settle: { past: "førte", inf: "føre" },
+      report: { past: "tok med i en rapport", inf: "ta med i en rapport" },
+      GET: { past: "åpnet", inf: "åpne" },
+      HEAD: { past: "åpnet", inf: "åpne" },
+      POST: { past: "la inn noe i", inf: "legge inn noe i" },
+      PUT: { past: "endret", inf: "endre" },
+      PATCH: { past: "endret", inf: "endre" },
+      DELETE: { past: "slettet", inf: "slette" },
+    } as Record<string, { past: string; inf: string }>,
+    someVerb: { past: "brukte", inf: "bruke" },
+    things: {
+      appointment: { one: "timen din", many: "timene dine", a: "en time" },
+      econsultation: { one: "eKonsultasjonen din", many: "eKonsultasjonene dine", a: "en eKonsultasjon" },
+      renewal: { one: "reseptbestillingen din", many: "reseptbestillingene dine", a: "en reseptbestilling" },
+      medication_list: { one: "medisinlisten din", many: "medisinlisten din", a: "medisinlisten din" },
+      medication: { one: "en medisin på medisinlisten din", many: "medisinlisten din", a: "en medisin på medisinlisten din" },
+      b_agreement: { one: "B-avtalen din", many: "B-avtalene dine", a: "en B-avtale" },
+      invoice: { one: "fakturaen din", many: "fakturaene dine", a: "en faktura" },
+      payment: { one: "en betaling fra deg", many: "betalingene dine", a: "en betaling fra deg" },
+      frikort: { one: "frikortet ditt", many: "frikortet ditt", a: "frikortet ditt" },
+      patient: { one: "personopplysningene dine", many: "personopplysningene dine", a: "deg som pasient" },
+      access_log: { one: "tilgangsloggen din", many: "tilgangsloggen din", a: "tilgangsloggen din" },
+      notifications: { one: "varslene dine (SMS og e-post)", many: "varslene dine (SMS og e-post)", a: "et varsel" },
+      route: { one: "opplysninger om deg", many: "opplysninger om deg", a: "opplysninger om deg" },
+    } as Record<string, { one: string; many: string; a: string }>,
+    something: { one: "opplysninger om deg", many: "opplysninger om deg", a: "opplysninger om deg" },
+    // What a patient does, in their own words ("Du bestilte en time"), where it reads better than the verb.
+    own: {
+      "appointment:create": { past: "bestilte en time", inf: "bestille en time" },
+      "appointment:cancel": { past: "avbestilte timen din", inf: "avbestille timen din" },
+      "econsultation:create": { past: "sendte en eKonsultasjon", inf: "sende en eKonsultasjon" },
+      "renewal:create": { past: "bestilte fornyelse av resept", inf: "bestille fornyelse av resept" },
+      "patient:update": { past: "endret innstillingene dine", inf: "endre innstillingene dine" },
+    } as Record<string, { past: string; inf: string }>,
+    fields: {
+      name: "navn", mobile: "mobilnummer", email: "e-postadresse", gp_id: "fastlege",
+      first_contact_done: "første kontakt registrert", language: "språk",
+    } as Record<string, string>,
+    roles: {
+      doctor: "lege", reception: "resepsjonen", billing: "regnskap", admin: "administrator",
+    } as Record<string, string>,
+    /** For the clinic's administrator: "timen din" is "timen", "deg" is "pasienten". */
+    forStaff: (phrase: string) => phrase.replace("deg som pasient", "pasienten")
+      .replace(/ (fra|om) deg\b/g, " $1 pasienten").replace(/ (din|dine|ditt)\b/g, ""),
   },
 
   inbox: {
@@ -297,7 +450,6 @@ export const nb = {
 
   decision: {
     title: "Reseptfornyelse",
-    patient: (name: string) => `Pasient: ${name}`,
     message: "Melding fra pasienten",
     approve: "Godkjenn",
     reject: "Avslå",
@@ -306,6 +458,14 @@ export const nb = {
     chooseAll: "Ta stilling til hver medisin.",
     submit: "Send avgjørelse",
     done: "Avgjørelsen er sendt. Godkjente resepter går til Reseptformidleren.",
+    atc: "ATC-kode",
+    group: "Reseptgruppe",
+    bAgreement: "avtale registrert",
+    fixed: "Fast medisin",
+    yes: "Ja",
+    no: "Nei",
+    prescribedBy: "Skrevet ut av",
+    prescribers: { here: "legekontoret", hospital: "sykehus", other_clinic: "annet legekontor" } as Record<string, string>,
   },
 
   answer: {
@@ -331,19 +491,25 @@ export const nb = {
     title: "Resepsjon",
     register: "Registrer pasient",
     nationalId: "Fødselsnummer eller D-nummer",
+    nationalIdHint: "11 siffer. Fødselsdatoen fylles ut når nummeret viser den: sjekk den mot folkeregisteret.",
     name: "Navn",
     birthDate: "Fødselsdato",
-    mobile: "Mobilnummer (+47 …)",
+    birthDateHint: "Fra folkeregisteret.",
+    mobile: "Mobilnummer",
+    mobileHint: "Norsk mobilnummer (starter med 4 eller 9). Uten det får pasienten ingen kode på SMS.",
     email: "E-post (valgfritt)",
     gp: "Fastlege",
     registered: (name: string) => `${name} er registrert.`,
+    openPatient: (name: string) => `Åpne siden til ${name}`,
     find: "Finn pasient",
-    patientId: "Pasient-ID",
-    firstContact: "Første kontakt er gjort (pasienten har ringt)",
-    markFirstContact: "Marker første kontakt",
-    updated: "Pasienten er oppdatert.",
+    firstContact: "Første kontakt",
+    markFirstContact: "Marker at pasienten har ringt",
+    updated: "Første kontakt er registrert. Pasienten kan nå bruke e-Portalen.",
     phoneRenewal: "Reseptfornyelse tatt på telefon",
+    showMedicines: (name: string) => `Vis medisinlisten til ${name}`,
     medicationIds: "Medisiner",
+    messageToDoctor: "Melding til legen (valgfritt)",
+    sendPhoneRenewal: "Registrer bestillingen",
     phoneRenewalSent: (due: string) => `Registrert. Legen behandler den senest ${due} (telefon behandles etter nett).`,
     openSlots: "Åpne timer",
     doctor: "Lege",
@@ -358,23 +524,36 @@ export const nb = {
     dayStarts: "Første time starter",
     dayEnds: "Siste time slutter",
     validFrom: "Gjelder fra",
-    weeklyOpened: (n: number) => `Ukemalen er lagret, og ${n} timer er åpnet.`,
-    frikort: "Registrer frikort",
+    weeklyOpened: (n: number) => n === 1 ? "Ukemalen er lagret, og 1 time er åpnet."
+      : `Ukemalen er lagret, og ${n} timer er åpnet.`,
+    frikortFor: (name: string) => name ? `Frikort for ${name}` : "Frikort",
     year: "År",
     cardNumber: "Frikortnummer",
-    frikortSaved: "Frikortet er registrert.",
-    selectedPatient: (name: string) => `Valgt pasient: ${name}`,
+    saveFrikort: "Registrer frikort",
+    frikortSaved: (name: string, year: string) => name ? `Frikortet for ${year} er registrert på ${name}.`
+      : `Frikortet for ${year} er registrert.`,
     searchLabel: "Navn eller fødselsnummer",
     searchHint: "Del av navnet, eller alle 11 sifrene i fødselsnummeret.",
     search: "Søk",
     searching: "Søker …",
     noneFound: "Fant ingen pasient. Sjekk stavemåten, eller registrer pasienten.",
-    born: (date: string) => `født ${date}`,
     noFirstContact: "Har ikke ringt ennå",
-    choose: (name: string) => `Velg ${name}`,
-    chooseShort: "Velg",
-    chosen: "Valgt",
-    firstContactAlready: "Første kontakt er allerede registrert. Pasienten kan bruke e-Portalen.",
+  },
+
+  patientPage: {
+    title: "Pasient",
+    born: "Født",
+    mobile: "Mobil",
+    email: "E-post",
+    gp: "Fastlege",
+    none: "Ikke registrert",
+    firstContact: "Første kontakt",
+    firstContactDone: "Har ringt: kan bruke e-Portalen",
+    firstContactMissing: "Har ikke ringt ennå",
+    appointments: "Timer",
+    noAppointments: "Ingen timer.",
+    past: "Passert",
+    noMedicines: "Ingen medisiner registrert.",
   },
 
   admin: {
@@ -391,6 +570,8 @@ export const nb = {
     created: (username: string) => `Kontoen ${username} er opprettet.`,
     accessLog: "Hvem har sett en pasients data",
     accessLogLead: "For å svare en pasient eller Datatilsynet. At du ser loggen, blir også logget.",
+    patientId: "Pasient-ID",
+    patientIdHint: "Pasientens ID fra journalsystemet eller henvendelsen.",
     show: "Vis loggen",
     times: (n: number) => `${n} ganger`,
   },
@@ -400,9 +581,12 @@ export const nb = {
     doctor: "Lege",
     day: "Dag",
     free: "Ledig",
-    booked: (name: string) => `Bestilt: ${name}`,
+    booked: "Bestilt:",
     offline: "Ikke på nett",
-    cancel: "Avbestill (pasienten får beskjed)",
+    cancel: "Avbestill",
+    cancelQuestion: (time: string, name: string) => name ? `Avbestille timen kl. ${time} for ${name}? Pasienten får beskjed.`
+      : `Avbestille timen kl. ${time}? Pasienten får beskjed.`,
+    cancelConfirm: "Ja, avbestill timen",
     cancelled: "Timen er avbestilt, og pasienten får beskjed.",
     empty: "Ingen timer denne dagen.",
     reason: (r: string) => `Årsak: ${r}`,
@@ -411,26 +595,84 @@ export const nb = {
   billing: {
     title: "Regnskap",
     invoices: "Fakturaer",
+    searchInvoices: "Søk i fakturaene",
+    search: "KID eller navn",
+    searchHint: "Starten på KID-en, eller en del av navnet.",
+    find: "Søk",
     status: "Status",
     all: "Alle",
     patient: "Pasient",
+    outstanding: "Utestående",
+    outstandingAmount: (amount: string) => `utestående ${amount}`,
+    action: "Handling",
+    pay: "Registrer innbetaling",
+    payInvoice: (kid: string) => `Registrer innbetaling på KID ${kid}`,
+    totals: (n: number, amount: string, outstanding: string) =>
+      `${n === 1 ? "1 faktura" : `${n} fakturaer`} på til sammen ${amount}. Utestående: ${outstanding}.`,
+    none: "Ingen fakturaer.",
     ocr: "Last opp OCR-fil fra banken",
     ocrFile: "OCR-fil",
     upload: "Last opp",
     report: "Rapport",
     alreadyImported: "Denne filen er lest inn før. Ingenting ble betalt to ganger.",
-    transactions: (n: number) => `${n} transaksjoner`,
+    transactions: (n: number) => n === 1 ? "1 transaksjon" : `${n} transaksjoner`,
     outcomes: {
       paid: "Betalt", part_paid: "Delvis betalt", over_paid: "Betalt for mye", unknown_kid: "Ukjent KID",
       reversal: "Tilbakeføring", duplicate: "Allerede registrert",
     } as Record<string, string>,
-    none: "Ingen fakturaer.",
+    manual: "Registrer innbetaling",
+    amount: "Beløp (kr)",
+    amountHint: "For eksempel 259 eller 259,50.",
+    amountProblem: "Skriv beløpet i kroner, for eksempel 259 eller 259,50.",
+    paidOn: "Innbetalt dato",
+    register: "Registrer innbetalingen",
+    noSuchKid: "Ingen faktura har denne KID-en.",
+    paid: (amount: string, kid: string, outcome: string) => `${amount} er registrert på KID ${kid}: ${outcome}.`,
+    unmatched: "Innbetalinger uten kjent KID",
+    noUnmatched: "Alle innbetalinger er ført på en faktura.",
+    place: "Før på faktura",
+    placeTitle: (amount: string) => `Hvilken faktura var ${amount} ment for?`,
+    placeHere: "Før her",
+    placed: (amount: string, kid: string) => `${amount} er ført på fakturaen med KID ${kid}.`,
+    copayments: "Egenandeler per pasient",
+    copaymentsLead: "Egenandelene for eKonsultasjoner besvart i året: det som teller mot frikort (ikke fakturagebyret).",
+    year: "År",
+    invoiceCount: "Fakturaer",
+    copayment: "Egenandel",
+    frikort: "Frikort",
+    noCopayments: "Ingen egenandeler dette året.",
+    registerFrikort: "Registrer frikort",
+    registerFrikortFor: (name: string) => `Registrer frikort for ${name}`,
+  },
+
+  // What is wrong with one field, by the kind of problem the server found.
+  fieldErrors: {
+    missing: "Fyll ut dette feltet.",
+    string_too_short: "Fyll ut dette feltet.",
+    string_too_long: "Dette er for langt.",
+    string_pattern_mismatch: "Dette har ikke riktig form.",
+    date_from_datetime_parsing: "Skriv en gyldig dato.",
+    date_parsing: "Skriv en gyldig dato.",
+    date_type: "Skriv en gyldig dato.",
+    uuid_parsing: "Velg fra listen.",
+    uuid_type: "Velg fra listen.",
+    int_parsing: "Skriv et helt tall.",
+    greater_than: "Beløpet må være større enn null.",
+    literal_error: "Velg et av alternativene.",
+    invalid: "Sjekk dette feltet.",
+  } as Record<string, string>,
+
+  // What an error adds: the fields to fix, how long a lockout lasts.
+  problems: {
+    checkFields: "Noe i skjemaet må rettes: se meldingen ved feltet.",
+    retryIn: (minutes: number) => minutes === 1 ? "Du kan prøve igjen om 1 minutt." : `Du kan prøve igjen om ${minutes} minutter.`,
+    retrySoon: "Vent litt før du prøver igjen.",
   },
 
   // Errors: every code the API can give, as a sentence a patient understands.
   errors: {
     "auth.invalid_national_id": "Fødselsnummeret er ikke gyldig. Sjekk at du har skrevet alle 11 sifrene riktig.",
-    "auth.rate_limited": "Det er bedt om for mange koder. Vent litt før du prøver igjen.",
+    "auth.rate_limited": "Det er bedt om for mange koder.",
     "auth.invalid_code": "Koden stemmer ikke. Sjekk SMS-en og prøv igjen.",
     "auth.code_expired": "Koden er utløpt. Be om en ny kode.",
     "auth.too_many_attempts": "For mange feil forsøk. Be om en ny kode.",
@@ -441,19 +683,19 @@ export const nb = {
     "auth.idporten_level": "Du må logge inn med BankID eller MinID (sikkerhetsnivå betydelig eller høyt). Prøv igjen.",
     "auth.idporten_off": "Innlogging med ID-porten er ikke tilgjengelig nå. Bruk engangskode på SMS.",
     "idporten.unavailable": "ID-porten svarer ikke akkurat nå. Prøv igjen om litt, eller bruk engangskode på SMS.",
-    "access.not_registered": "Du er ikke registrert som pasient hos legekontoret. Ring oss, så hjelper vi deg.",
-    "access.incomplete_national_id": "Vi mangler fullt fødselsnummer for deg. Ring legekontoret.",
-    "access.no_mobile": "Vi har ikke mobilnummeret ditt. Ring legekontoret.",
-    "access.first_contact_by_phone": "Du er ny hos oss og må ringe legekontoret første gang.",
+    "access.not_registered": "Du er ikke registrert som pasient hos legekontoret. Ring oss på {tel}, så hjelper vi deg.",
+    "access.incomplete_national_id": "Vi mangler fullt fødselsnummer for deg. Ring legekontoret på {tel}.",
+    "access.no_mobile": "Vi har ikke mobilnummeret ditt. Ring legekontoret på {tel}.",
+    "access.first_contact_by_phone": "Du er ny hos oss og må ringe legekontoret på {tel} første gang.",
     "access.unpaid_claims": "Du har en forfalt faktura. Betal den først, så kan du bestille igjen.",
     "booking.slot_taken": "Noen andre rakk å bestille denne timen. Velg en annen.",
     "booking.one_future_appointment": "Du har allerede en time. Du kan bare ha én time om gangen.",
     "booking.slot_unavailable": "Denne timen kan ikke bestilles lenger. Velg en annen.",
     "booking.slot_in_past": "Denne timen er passert. Velg en annen.",
-    "booking.cancel_too_late": "Det er for sent å avbestille på nett (under 24 timer før). Ring legekontoret.",
+    "booking.cancel_too_late": "Det er for sent å avbestille på nett (under 24 timer før). Ring legekontoret på {tel}.",
     "booking.cancel_not_working_day": "Avbestilling på nett kan bare gjøres på virkedager (mandag–fredag). " +
-      "Ring legekontoret, eller avbestill neste virkedag hvis fristen ikke er ute.",
-    "booking.not_listed": "Du står ikke på listen til en fastlege hos oss. Ring legekontoret.",
+      "Ring legekontoret på {tel}, eller avbestill neste virkedag hvis fristen ikke er ute.",
+    "booking.not_listed": "Du står ikke på listen til en fastlege hos oss. Ring legekontoret på {tel}.",
     "booking.not_own_gp": "Du kan bare bestille time hos din egen fastlege.",
     "booking.clinic_closed": "Legekontoret er stengt den dagen.",
     "booking.slot_overlaps": "Timen overlapper en annen time i timeboken.",
@@ -461,7 +703,7 @@ export const nb = {
     "renewal.empty": "Velg minst én medisin.",
     "renewal.too_many_medicines": "Du kan fornye høyst 3 medisiner om gangen. Trenger du flere, bestill time.",
     "renewal.duplicate_medicine": "Samme medisin er valgt to ganger.",
-    "renewal.request_already_open": "Du har allerede en åpen reseptbestilling. Vent til legen har behandlet den.",
+    "renewal.request_already_open": "Legen har ikke behandlet forrige bestilling ennå. Du kan sende en ny når den er behandlet.",
     "renewal.group_a": "A-preparater kan ikke fornyes på nett. Bestill time.",
     "renewal.group_b_needs_agreement": "Denne B-resepten kan bare fornyes etter avtale med legen. Bestill time.",
     "renewal.antibiotic": "Antibiotika må vurderes ved en undersøkelse. Bestill time.",
@@ -475,10 +717,13 @@ export const nb = {
     "econsult.reply_empty": "Skriv et svar før du sender.",
     "econsult.reply_too_long": "Svaret er for langt.",
     "billing.no_tariff": "Prisen kan ikke vises akkurat nå. Prøv igjen senere.",
+    "billing.payment_already_placed": "Denne innbetalingen er allerede ført på en faktura.",
     "identity.patient_exists": "Pasienten er allerede registrert.",
     "validation.national_id": "Fødselsnummeret er ikke gyldig.",
     "validation.mobile": "Mobilnummeret må være et norsk mobilnummer (+47, starter med 4 eller 9).",
     "validation.name": "Skriv inn navnet.",
+    "validation.email": "E-postadressen er ikke gyldig.",
+    "validation.unknown_gp": "Velg en av legekontorets fastleger.",
     "validation.kid": "KID-nummeret er ikke gyldig.",
     "validation.ocr_file": "Filen kunne ikke leses som en OCR-fil fra banken.",
     "validation.ocr_account": "OCR-filen gjelder en annen konto enn legekontorets.",
@@ -488,17 +733,9 @@ export const nb = {
     "upstream.unavailable": "En del av systemet svarer ikke akkurat nå. Prøv igjen om litt.",
     "network.offline": "Vi får ikke kontakt med e-Portalen. Sjekk internettforbindelsen og prøv igjen.",
     "network.timeout": "Det tar for lang tid å få svar. Prøv igjen om litt.",
-    "server": "Noe gikk galt hos oss. Prøv igjen om litt, eller ring legekontoret.",
-    "unknown": "Noe gikk galt. Prøv igjen, eller ring legekontoret.",
+    "server": "Noe gikk galt hos oss. Prøv igjen om litt, eller ring legekontoret på {tel}.",
+    "unknown": "Noe gikk galt. Prøv igjen, eller ring legekontoret på {tel}.",
   } as Record<string, string>,
-} as const;
+};
 
-/** The sentence for an error code: exact match, then its family (validation.*), then a general one. */
-export function errorText(code: string, status?: number): string {
-  if (nb.errors[code]) return nb.errors[code];
-  const family = code.split(".")[0];
-  if (family === "validation") return nb.errors["validation"];
-  if (family === "access") return nb.unknownRestriction.what + " " + nb.unknownRestriction.todo;
-  if (status !== undefined && status >= 500) return nb.errors["server"];
-  return nb.errors["unknown"];
-}
+export type Messages = typeof nb;

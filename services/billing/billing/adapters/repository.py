@@ -92,15 +92,48 @@ async def invoice_by_kid_for_update(conn: asyncpg.Connection, kid: str) -> Invoi
     return _invoice(row) if row else None
 
 
+_INVOICE_FILTER = f"""($1::uuid IS NULL OR patient_id = $1) AND ($2::text IS NULL OR {SHOWN_STATUS_SQL} = $2)
+      AND ($3::text IS NULL OR kid LIKE $3 || '%'
+           OR (SELECT name FROM patient_directory d WHERE d.patient_id = invoices.patient_id) ILIKE '%' || $3 || '%')"""
+
+
 async def invoices(conn: asyncpg.Connection, *, patient_id: uuid.UUID | None, status: ShownStatus | None,
-                   limit: int, offset: int) -> list[tuple[Invoice, str | None]]:
-    """Invoices, newest first, each with the payer's name as billing's directory has it."""
+                   limit: int, offset: int, query: str | None = None) -> list[tuple[Invoice, asyncpg.Record]]:
+    """Invoices, newest first, each with the payer's name and birth date as billing's directory has them.
+    `query`: the start of a KID, or part of the payer's name."""
     rows = await conn.fetch(
-        f"""SELECT {_INVOICE_COLUMNS}, (SELECT name FROM patient_directory d WHERE d.patient_id = invoices.patient_id)
-            FROM invoices
-            WHERE ($1::uuid IS NULL OR patient_id = $1) AND ($2::text IS NULL OR {SHOWN_STATUS_SQL} = $2)
-            ORDER BY issued_on DESC, kid DESC LIMIT $3 OFFSET $4""", patient_id, status, limit, offset)
-    return [(Invoice(**{k: v for k, v in dict(r).items() if k != "name"}), r["name"]) for r in rows]
+        f"""SELECT {_INVOICE_COLUMNS}, d.name, d.birth_date
+            FROM invoices LEFT JOIN patient_directory d USING (patient_id)
+            WHERE {_INVOICE_FILTER}
+            ORDER BY issued_on DESC, kid DESC LIMIT $4 OFFSET $5""", patient_id, status, query, limit, offset)
+    return [(Invoice(**{k: v for k, v in dict(r).items() if k not in ("name", "birth_date")}), r) for r in rows]
+
+
+async def invoice_totals(conn: asyncpg.Connection, *, patient_id: uuid.UUID | None, status: ShownStatus | None,
+                         query: str | None = None) -> asyncpg.Record:
+    """How many invoices the filter finds, what they come to and what is still owed on them (every page)."""
+    row: asyncpg.Record = await conn.fetchrow(
+        f"""SELECT count(*) AS count, coalesce(sum(amount_ore), 0)::bigint AS amount_ore,
+                   coalesce(sum(greatest(amount_ore - paid_ore, 0)), 0)::bigint AS outstanding_ore
+            FROM invoices WHERE {_INVOICE_FILTER}""", patient_id, status, query)
+    return row
+
+
+async def invoice_for_update(conn: asyncpg.Connection, invoice_id: uuid.UUID) -> Invoice | None:
+    row = await conn.fetchrow(f"SELECT {_INVOICE_COLUMNS} FROM invoices WHERE id = $1 FOR UPDATE", invoice_id)
+    return _invoice(row) if row else None
+
+
+async def unplaced_payment_for_update(conn: asyncpg.Connection, payment_id: uuid.UUID) -> asyncpg.Record | None:
+    """A kept payment, locked: its amount, day and whether it is on an invoice yet."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT id, kid, invoice_id, amount_ore, paid_on, outcome FROM payments WHERE id = $1 FOR UPDATE", payment_id)
+    return row
+
+
+async def place_payment(conn: asyncpg.Connection, payment_id: uuid.UUID, invoice_id: uuid.UUID, outcome: str) -> None:
+    await conn.execute("UPDATE payments SET invoice_id = $2, outcome = $3 WHERE id = $1", payment_id, invoice_id,
+                       outcome)
 
 
 async def record_payment(conn: asyncpg.Connection, *, payment_id: uuid.UUID, source: str, source_ref: str | None,
@@ -136,12 +169,12 @@ async def payments(conn: asyncpg.Connection, *, unmatched_only: bool, limit: int
 async def copayments_in_year(conn: asyncpg.Connection, year: int) -> list[asyncpg.Record]:
     """Co-payments billed per patient for eConsultations answered in `year` (the fee is not counted)."""
     return list(await conn.fetch(
-        """SELECT i.patient_id, d.name, count(*) AS invoices, sum(i.copayment_ore)::int AS copayment_ore,
+        """SELECT i.patient_id, d.name, d.birth_date, count(*) AS invoices, sum(i.copayment_ore)::int AS copayment_ore,
                   f.card_number AS frikort_card
            FROM invoices i
            JOIN econsult_charges c ON c.econsult_id = i.econsult_id
            LEFT JOIN patient_directory d ON d.patient_id = i.patient_id
            LEFT JOIN frikort f ON f.patient_id = i.patient_id AND f.year = $1
            WHERE c.answered_on >= make_date($1, 1, 1) AND c.answered_on < make_date($1 + 1, 1, 1)
-           GROUP BY i.patient_id, d.name, f.card_number
+           GROUP BY i.patient_id, d.name, d.birth_date, f.card_number
            ORDER BY copayment_ore DESC, d.name""", year))

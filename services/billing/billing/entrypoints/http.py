@@ -14,12 +14,14 @@ from billing.adapters.giro_pdf import Payer, render_giro
 from billing.domain.kid import is_valid_kid
 from billing.domain.money import format_nok
 from billing.handlers.invoicing import copayment_report, econsult_price, register_frikort
-from billing.handlers.payments import import_ocr_file, register_payment
+from billing.handlers.payments import import_ocr_file, place_payment, register_payment
 from billing.settings import invoice_terms
 from kit.errors import DomainError, NotFound
+from kit.http import body_limit
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
+MAX_OCR_BYTES = 10 * 1024 * 1024  # as the gateway's upload: a day's OCR file is a few hundred kB
 Status = Literal["open", "part_paid", "paid", "over_paid", "overdue"]
 
 
@@ -52,10 +54,19 @@ async def price(request: Request, patient_id: uuid.UUID, on: date) -> dict[str, 
 
 @router.get("/invoices")
 async def list_invoices(request: Request, patient_id: uuid.UUID | None = None, status: Status | None = None,
+                        query: str | None = Query(None, min_length=1, max_length=100),
                         limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    """Newest first; `totals` are the whole filter's (count, amount and what is still owed), not the page's."""
     async with _rt(request).pool.acquire() as conn:
-        found = await repo.invoices(conn, patient_id=patient_id, status=status, limit=limit, offset=offset)
-    return {"items": [{**invoice.as_json(), "patient_name": name} for invoice, name in found]}
+        found = await repo.invoices(conn, patient_id=patient_id, status=status, limit=limit, offset=offset,
+                                    query=query)
+        totals = await repo.invoice_totals(conn, patient_id=patient_id, status=status, query=query)
+    return {"items": [{**invoice.as_json(), "patient_name": payer["name"],
+                       "patient_birth_date": payer["birth_date"].isoformat() if payer["birth_date"] else None}
+                      for invoice, payer in found],
+            "totals": {"count": totals["count"], "amount_ore": totals["amount_ore"],
+                       "amount_nok": format_nok(totals["amount_ore"]), "outstanding_ore": totals["outstanding_ore"],
+                       "outstanding_nok": format_nok(totals["outstanding_ore"])}}
 
 
 @router.get("/invoices/{invoice_id}")
@@ -80,7 +91,7 @@ async def invoice_pdf(request: Request, invoice_id: uuid.UUID) -> Response:
                     headers={"Content-Disposition": f'inline; filename="faktura-{invoice.kid}.pdf"'})
 
 
-@router.post("/payments/ocr")
+@router.post("/payments/ocr", openapi_extra=body_limit(MAX_OCR_BYTES))
 async def upload_ocr(request: Request, imported_by: uuid.UUID) -> dict[str, Any]:
     content = await request.body()
     if not content:
@@ -97,6 +108,16 @@ async def manual_payment(request: Request, body: PaymentIn) -> dict[str, Any]:
     rt = _rt(request)
     return await register_payment(rt.pool, rt.outbox, rt.clock, kid=body.kid, amount_ore=body.amount_ore,
                                   paid_on=body.paid_on, registered_by=body.registered_by)
+
+
+class PlaceIn(Strict):
+    invoice_id: uuid.UUID
+
+
+@router.post("/payments/{payment_id}/settle")
+async def settle_against_invoice(request: Request, payment_id: uuid.UUID, body: PlaceIn) -> dict[str, Any]:
+    rt = _rt(request)
+    return await place_payment(rt.pool, rt.outbox, rt.clock, payment_id=payment_id, invoice_id=body.invoice_id)
 
 
 @router.get("/payments")

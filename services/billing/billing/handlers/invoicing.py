@@ -17,7 +17,7 @@ from contracts.envelope import Envelope
 from contracts.events import EConsultAnswered, InvoiceIssued
 from kit.clock import Clock, oslo
 from kit.db import transaction
-from kit.errors import DomainError
+from kit.errors import DomainError, NotFound
 from kit.logging import get_logger
 from kit.outbox import Outbox
 
@@ -105,6 +105,8 @@ async def issue_invoice(conn: asyncpg.Connection, outbox: Outbox, terms: Invoice
 async def register_frikort(pool: asyncpg.Pool, clock: Clock, *, patient_id: uuid.UUID, year: int, card_number: str,
                            registered_by: uuid.UUID) -> dict[str, Any]:
     async with transaction(pool) as conn:
+        if await repo.patient(conn, patient_id) is None:  # billing's directory, from identity's events
+            raise NotFound("Fant ikke pasienten.")
         row = await repo.upsert_frikort(conn, patient_id, year, card_number, registered_by, clock.now())
     return {"patient_id": str(row["patient_id"]), "year": row["year"], "card_number": row["card_number"],
             "registered_at": row["registered_at"].isoformat()}
@@ -115,6 +117,7 @@ async def copayment_report(pool: asyncpg.Pool, year: int) -> dict[str, Any]:
     async with pool.acquire() as conn:
         rows = await repo.copayments_in_year(conn, year)
     return {"year": year, "patients": [
-        {"patient_id": str(r["patient_id"]), "name": r["name"], "invoices": r["invoices"],
+        {"patient_id": str(r["patient_id"]), "name": r["name"],
+         "birth_date": r["birth_date"].isoformat() if r["birth_date"] else None, "invoices": r["invoices"],
          "copayment_ore": r["copayment_ore"], "copayment_nok": format_nok(r["copayment_ore"]),
          "frikort_card": r["frikort_card"]} for r in rows]}

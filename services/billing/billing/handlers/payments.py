@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections import Counter
@@ -11,12 +12,13 @@ from typing import Any
 import asyncpg
 
 from billing.adapters import repository as repo
-from billing.domain.invoice import SETTLED, InvoiceTerms, status_after
+from billing.domain.invoice import SETTLED, Invoice, InvoiceTerms, PaymentStatus, status_after
 from billing.domain.money import format_nok
 from billing.domain.ocr import OcrFileInvalid, parse
+from billing.domain.payment_date import ensure_possible_payment_date
 from billing.handlers.claims import refresh_claims
 from contracts.events import InvoicePaid
-from kit.clock import Clock
+from kit.clock import Clock, oslo
 from kit.db import transaction
 from kit.errors import DomainError, NotFound
 from kit.outbox import Outbox
@@ -50,6 +52,16 @@ async def apply_payment(conn: asyncpg.Connection, outbox: Outbox, now: datetime,
         at=now)
     if not kept:
         return {**line, "outcome": "duplicate", "outstanding_ore": invoice.outstanding_ore}
+    await _credit(conn, outbox, now, invoice, payment_id=payment_id, amount_ore=amount_ore, paid_on=paid_on)
+    return {**line, "outcome": status, "outstanding_ore": max(0, invoice.amount_ore - total)}
+
+
+async def _credit(conn: asyncpg.Connection, outbox: Outbox, now: datetime, invoice: Invoice, *,
+                  payment_id: uuid.UUID, amount_ore: int, paid_on: date) -> PaymentStatus:
+    """A kept payment counted on its invoice: the new status, `InvoicePaid`, and the claims when it settles an
+    overdue one."""
+    total = invoice.paid_ore + amount_ore
+    status = status_after(invoice.amount_ore, total)
     await repo.settle(conn, invoice.id, paid_ore=total, status=status,
                       settled_on=paid_on if status in SETTLED else None)
     assert status != "open"
@@ -58,17 +70,45 @@ async def apply_payment(conn: asyncpg.Connection, outbox: Outbox, now: datetime,
         paid_ore=amount_ore, total_paid_ore=total, amount_ore=invoice.amount_ore, paid_on=paid_on, status=status))
     if status in SETTLED and invoice.overdue_on is not None:
         await refresh_claims(conn, outbox, invoice.patient_id, now)
-    return {**line, "outcome": status, "outstanding_ore": max(0, invoice.amount_ore - total)}
+    return status
 
 
 async def register_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, kid: str, amount_ore: int,
                            paid_on: date, registered_by: uuid.UUID) -> dict[str, Any]:
     """A payment typed by the billing office (a transfer without KID, cash at the desk)."""
     async with transaction(pool) as conn:
-        if await repo.invoice_by_kid_for_update(conn, kid) is None:
+        invoice = await repo.invoice_by_kid_for_update(conn, kid)
+        if invoice is None:
             raise NotFound("Fant ingen faktura med denne KID-en.")
+        ensure_possible_payment_date(paid_on, issued_on=invoice.issued_on, today=oslo(clock.now()).date())
         return await apply_payment(conn, outbox, clock.now(), kid=kid, amount_ore=amount_ore, paid_on=paid_on,
                                    source="manual", source_ref=None, ocr_import_id=None, registered_by=registered_by)
+
+
+class PaymentAlreadyPlaced(DomainError):
+    code, status, title = "billing.payment_already_placed", 409, "Innbetalingen er allerede ført på en faktura."
+
+
+async def place_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, payment_id: uuid.UUID,
+                        invoice_id: uuid.UUID) -> dict[str, Any]:
+    """The billing office puts a payment the bank's KID did not match (a typo, a transfer without KID) on the
+    invoice it was meant for: counted there as if its KID had matched. Once only."""
+    async with transaction(pool) as conn:
+        payment = await repo.unplaced_payment_for_update(conn, payment_id)
+        if payment is None:
+            raise NotFound("Fant ikke innbetalingen.")
+        if payment["invoice_id"] is not None or payment["outcome"] != "unknown_kid":
+            raise PaymentAlreadyPlaced()
+        invoice = await repo.invoice_for_update(conn, invoice_id)
+        if invoice is None:
+            raise NotFound("Fant ikke fakturaen.")
+        status = status_after(invoice.amount_ore, invoice.paid_ore + payment["amount_ore"])
+        await repo.place_payment(conn, payment_id, invoice.id, status)
+        await _credit(conn, outbox, clock.now(), invoice, payment_id=payment_id, amount_ore=payment["amount_ore"],
+                      paid_on=payment["paid_on"])
+    return {"payment_id": str(payment_id), "invoice_id": str(invoice.id), "patient_id": str(invoice.patient_id),
+            "kid": invoice.kid, "amount_ore": payment["amount_ore"], "amount_nok": format_nok(payment["amount_ore"]),
+            "outcome": status, "outstanding_ore": max(0, invoice.amount_ore - invoice.paid_ore - payment["amount_ore"])}
 
 
 class WrongAccount(DomainError):
@@ -79,7 +119,8 @@ async def import_ocr_file(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, term
                           imported_by: uuid.UUID) -> dict[str, Any]:
     """Settle the payments in one OCR file, all or nothing. The same file again pays nothing twice."""
     try:
-        transmission = parse(content.decode("iso-8859-1"))
+        # On a thread: a file of megabytes is a while of parsing, which would hold billing's event loop.
+        transmission = await asyncio.to_thread(parse, content.decode("iso-8859-1"))
     except UnicodeDecodeError as exc:  # pragma: no cover - every byte decodes in ISO-8859-1
         raise OcrFileInvalid() from exc
     foreign = sorted({a.account_number for a in transmission.assignments} - {terms.account_number})

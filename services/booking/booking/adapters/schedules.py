@@ -4,7 +4,7 @@ schedule SQL lives here."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 import asyncpg
@@ -12,6 +12,7 @@ import asyncpg
 from booking.domain.appointments import Slot
 from booking.domain.errors import SlotOverlaps
 from booking.domain.schedule import SlotTimes, WeeklyTemplate, local_day_bounds
+from kit.clock import oslo
 
 # Open, unbooked slots of one doctor in a range. Both sides of the anti-join are range scans of the
 # same doctor and period (an appointment carries its slot's doctor and start), so the cost follows the
@@ -25,12 +26,12 @@ FREE_SLOTS = """
                         AND a.doctor_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3)
     ORDER BY s.starts_at LIMIT $4"""
 
-# The same search as the API's answer, {"doctor_id", "slots": [...]} in SlotOut's shape (a test holds the two
-# equal), so booking passes PostgreSQL's text on without an object per slot. Times come out in Oslo time with
-# their offset, the session's zone (kit.db).
+# The same search with each slot as the API writes it (SlotOut's fields; a test holds the two equal), and its
+# start: booking adds the cancel deadline the domain computes from it and passes PostgreSQL's text on without an
+# object per slot. Times come out in Oslo time with their offset, the session's zone (kit.db).
 FREE_SLOTS_JSON = f"""
-    SELECT json_build_object('doctor_id', $1::uuid,
-                             'slots', coalesce(json_agg(f ORDER BY f.starts_at), '[]'::json))::text
+    SELECT coalesce(array_agg(row_to_json(f)::text ORDER BY f.starts_at), '{{}}') AS slots,
+           coalesce(array_agg(f.starts_at ORDER BY f.starts_at), '{{}}') AS starts
     FROM (SELECT s.id, s.doctor_id, s.starts_at, s.ends_at,
                  (extract(epoch FROM s.ends_at - s.starts_at) / 60)::int AS minutes, s.online
           FROM ({FREE_SLOTS}) s) f"""
@@ -145,16 +146,21 @@ class ScheduleRepository:
         rows = await self._conn.fetch(FREE_SLOTS, doctor_id, start, end, limit)
         return [_slot(r) for r in rows]
 
-    async def free_slots_json(self, doctor_id: uuid.UUID, start: datetime, end: datetime, limit: int) -> str:
-        """free_slots as the API's JSON answer, made by PostgreSQL."""
-        document: str = await self._conn.fetchval(FREE_SLOTS_JSON, doctor_id, start, end, limit)
-        return document
+    async def free_slots_json(self, doctor_id: uuid.UUID, start: datetime, end: datetime, limit: int,
+                              cancel_until: Callable[[datetime], datetime]) -> str:
+        """free_slots as the API's JSON answer: each slot as PostgreSQL writes it, with `patient_may_cancel_until`
+        from `cancel_until` (the domain's rule) added to its object."""
+        row = await self._conn.fetchrow(FREE_SLOTS_JSON, doctor_id, start, end, limit)
+        slots = ",".join(f'{text[:-1]},"patient_may_cancel_until":"{oslo(cancel_until(at)).isoformat()}"}}'
+                         for text, at in zip(row["slots"], row["starts"], strict=True))
+        return f'{{"doctor_id":"{doctor_id}","slots":[{slots}]}}'
+
 
     async def calendar(self, doctor_id: uuid.UUID, start: datetime, end: datetime) -> list[asyncpg.Record]:
         """Every slot of the doctor in the range, with its active appointment and patient, if any."""
         rows: list[asyncpg.Record] = await self._conn.fetch(
             """SELECT s.id AS slot_id, s.starts_at, s.ends_at, s.online, a.id AS appointment_id, a.patient_id,
-                      a.reason, a.booked_at, p.name AS patient_name
+                      a.reason, a.booked_at, p.name AS patient_name, p.birth_date AS patient_birth_date
                FROM slots s
                LEFT JOIN appointments a ON a.slot_id = s.id AND a.cancelled_at IS NULL
                LEFT JOIN patient_directory p ON p.patient_id = a.patient_id

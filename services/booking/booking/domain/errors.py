@@ -53,6 +53,11 @@ class InvalidTemplate(DomainError):
     code, status, title = "booking.invalid_template", 422, "Ukemalen er ugyldig."
 
 
+class TemplateTimeWithOffset(DomainError):
+    code, status, title = ("booking.template_time_offset", 422,
+                           "Klokkeslettene i en ukemal er lokal tid i Oslo, uten tidssone (08:00, ikke 08:00+05:00).")
+
+
 class SlotNotFound(DomainError):
     code, status, title = "not_found", 404, "Fant ikke timen i timeboken."
 

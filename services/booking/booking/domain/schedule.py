@@ -10,9 +10,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from booking.domain.clinic import ClinicCalendar
-from booking.domain.errors import ClinicClosed, InvalidTemplate, SlotInPast
+from booking.domain.errors import ClinicClosed, InvalidTemplate, SlotInPast, TemplateTimeWithOffset
 from kit.clock import OSLO, oslo
 
 MIN_SLOT_MINUTES, MAX_SLOT_MINUTES = 5, 240
@@ -37,6 +38,9 @@ class WeeklyTemplate:
     valid_until: date | None = None
 
     def __post_init__(self) -> None:
+        if self.day_starts.tzinfo is not None or self.day_ends.tzinfo is not None:
+            # An offset would be dropped without a word: 08:00+05:00 would open slots at 08:00 in Oslo.
+            raise TemplateTimeWithOffset()
         if not self.weekdays or not self.weekdays <= set(range(1, 8)):
             raise InvalidTemplate("Ukedager er 1 (mandag) til 7 (søndag).")
         if not MIN_SLOT_MINUTES <= self.slot_minutes <= MAX_SLOT_MINUTES:
@@ -77,6 +81,7 @@ def single_slot(start: datetime, minutes: int, now: datetime, clinic: ClinicCale
     return SlotTimes(starts_at, starts_at + timedelta(minutes=minutes))
 
 
+@lru_cache(maxsize=4096)  # a day's bounds never change; every free slot's cancel deadline asks for them
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """The instants where an Oslo day begins and ends (23 or 25 hours apart on the DST days)."""
     return _instant(datetime.combine(day, time(0))), _instant(datetime.combine(day + timedelta(days=1), time(0)))

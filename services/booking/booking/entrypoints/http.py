@@ -6,11 +6,13 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Query, Request, Response, status
 
 from booking import handlers
 from booking.adapters.appointments import AppointmentRepository
 from booking.adapters.schedules import ScheduleRepository
+from booking.domain.appointments import cancel_deadline
 from booking.domain.clinic import ClinicCalendar
 from booking.domain.errors import AppointmentNotFound, NotListed
 from booking.domain.schedule import WeeklyTemplate, local_day_bounds
@@ -40,9 +42,13 @@ def _runtime(request: Request) -> ServiceRuntime:
 
 async def _clinic(runtime: ServiceRuntime) -> ClinicCalendar:
     """The clinic's calendar with its own closed days from a year back to a year ahead."""
-    today = oslo(runtime.clock.now()).date()
     async with runtime.pool.acquire() as conn:
-        closed = await ScheduleRepository(conn).closed_days(today - timedelta(days=366), today + timedelta(days=400))
+        return await _clinic_on(conn, runtime)
+
+
+async def _clinic_on(conn: asyncpg.Connection, runtime: ServiceRuntime) -> ClinicCalendar:
+    today = oslo(runtime.clock.now()).date()
+    closed = await ScheduleRepository(conn).closed_days(today - timedelta(days=366), today + timedelta(days=400))
     return ClinicCalendar(closed)
 
 
@@ -75,9 +81,11 @@ def _instant(value: str, *, end_of_day: bool) -> datetime:
 
 @router.get("/slots", response_model=FreeSlotsOut)
 async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[str | None, Query(alias="from")] = None,
-                     end: Annotated[str | None, Query(alias="to")] = None) -> Response:
-    """The bookable slots of the patient's own GP: open, free and in the future. The JSON is PostgreSQL's
-    (hundreds of slots a search: an object each in Python was most of the request's CPU)."""
+                     end: Annotated[str | None, Query(alias="to")] = None,
+                     limit: Annotated[int, Query(ge=1, le=2000)] = 2000) -> Response:
+    """The bookable slots of the patient's own GP: open, free and in the future (the first `limit`), each with
+    the deadline for cancelling it online. The JSON is PostgreSQL's (hundreds of slots a search: an object each
+    in Python was most of the request's CPU)."""
     runtime = _runtime(request)
     lo, hi = _range(request, start, end)
     lo = max(lo, runtime.clock.now())
@@ -85,7 +93,9 @@ async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[s
         gp_id = await conn.fetchval("SELECT gp_id FROM patient_directory WHERE patient_id = $1", patient_id)
         if gp_id is None:
             raise NotListed()
-        document = await ScheduleRepository(conn).free_slots_json(gp_id, lo, max(hi, lo), limit=2000)
+        clinic = await _clinic_on(conn, runtime)
+        document = await ScheduleRepository(conn).free_slots_json(
+            gp_id, lo, max(hi, lo), limit=limit, cancel_until=lambda at: cancel_deadline(at, clinic.is_working_day))
     return Response(document, media_type="application/json")
 
 
@@ -136,7 +146,7 @@ async def calendar(request: Request, doctor_id: uuid.UUID, start: Annotated[str 
         "online": r["online"],
         "appointment": None if r["appointment_id"] is None else {
             "id": r["appointment_id"], "patient_id": r["patient_id"], "patient_name": r["patient_name"],
-            "reason": r["reason"], "booked_at": oslo(r["booked_at"])},
+            "patient_birth_date": r["patient_birth_date"], "reason": r["reason"], "booked_at": oslo(r["booked_at"])},
     } for r in rows]
     return {"doctor_id": doctor_id, "items": items}
 

@@ -81,10 +81,21 @@ class SlotOut(BaseModel):
                    minutes=int((s.ends_at - s.starts_at).total_seconds() // 60), online=s.online)
 
 
+class FreeSlotOut(SlotOut):
+    patient_may_cancel_until: datetime = Field(
+        description="The last moment the patient could cancel online if they booked it (on a working day).")
+
+    @classmethod
+    def of_free(cls, s: Slot, clinic: ClinicCalendar) -> FreeSlotOut:
+        return cls(**SlotOut.of(s).model_dump(),
+                   patient_may_cancel_until=oslo(cancel_deadline(s.starts_at, clinic.is_working_day)))
+
+
 class FreeSlotsOut(BaseModel):
-    """The slot search's answer (made as JSON by PostgreSQL: adapters/schedules.FREE_SLOTS_JSON)."""
+    """The slot search's answer (each slot's JSON made by PostgreSQL, the deadline added by booking:
+    adapters/schedules.free_slots_json)."""
     doctor_id: uuid.UUID
-    slots: list[SlotOut]
+    slots: list[FreeSlotOut]
 
 
 class AppointmentOut(BaseModel):

@@ -51,14 +51,15 @@ class EConsultations:
             f"SELECT {_COLUMNS} FROM econsultations WHERE patient_id = $1 ORDER BY submitted_at DESC", patient_id)
         return [_to_econsultation(r) for r in rows]
 
-    async def open_for_doctor(self, doctor_id: uuid.UUID) -> list[tuple[EConsultation, str | None]]:
-        """The doctor's open ones, oldest due first, with the patient's name from the directory."""
+    async def open_for_doctor(self, doctor_id: uuid.UUID) -> list[tuple[EConsultation, asyncpg.Record]]:
+        """The doctor's open ones, oldest due first, with the patient's name and birth date from the directory."""
         rows = await self._conn.fetch(
-            f"""SELECT {", ".join("e." + c for c in _COLUMNS.split(", "))}, d.name AS patient_name
+            f"""SELECT {", ".join("e." + c for c in _COLUMNS.split(", "))}, d.name AS patient_name,
+                       d.birth_date AS patient_birth_date
                 FROM econsultations e LEFT JOIN patient_directory d ON d.patient_id = e.patient_id
                 WHERE e.doctor_id = $1 AND e.status = 'open'
                 ORDER BY e.due_date, e.submitted_at""", doctor_id)
-        return [(_to_econsultation(r), r["patient_name"]) for r in rows]
+        return [(_to_econsultation(r), r) for r in rows]
 
     async def past_due(self, today: date) -> int:
         """How many open ones are past their due date (the doctors' inbox alert), on the inbox's partial index."""

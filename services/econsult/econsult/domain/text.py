@@ -37,3 +37,12 @@ def reply_text(raw: str) -> str:
     if len(text) > REPLY_MAX_CHARS:
         raise ReplyTooLong(max_chars=REPLY_MAX_CHARS, chars=len(text))
     return text
+
+
+PREVIEW_CHARS = 90
+
+
+def preview(text: str) -> str:
+    """The question's first line in at most 90 characters, for the doctor's inbox: enough to see what waits."""
+    first = " ".join(normalised(text).split("\n", 1)[0].split())
+    return first if len(first) <= PREVIEW_CHARS else first[:PREVIEW_CHARS - 1].rstrip() + "…"

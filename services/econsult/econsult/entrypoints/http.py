@@ -18,6 +18,7 @@ from econsult.adapters.econsultations import Availability, EConsultations, patie
 from econsult.domain.econsultation import BOOK_ADVICE, EConsultation
 from econsult.domain.guidance import guidance
 from econsult.domain.renewal_hint import MESSAGE as RENEWAL_MESSAGE
+from econsult.domain.text import preview
 from kit.errors import DomainError, Forbidden
 from kit.runtime import ServiceRuntime
 
@@ -152,14 +153,15 @@ async def decline(econsult_id: uuid.UUID, body: DeclineIn, request: Request) -> 
 
 @router.get("/inbox")
 async def inbox(request: Request, doctor_id: uuid.UUID = Query()) -> dict[str, list[dict[str, Any]]]:
-    """The doctor's open eConsultations in the shape agreed with prescription's inbox. No text: the
-    inbox lists; the doctor opens one to read it."""
+    """The doctor's open eConsultations in the shape agreed with prescription's inbox, each with a one-line
+    preview of the question (the doctor's own patients' questions, read on the doctor's own inbox)."""
     runtime = _runtime(request)
     now = runtime.clock.now()
     async with runtime.pool.acquire() as conn:
         found = await EConsultations(conn).open_for_doctor(doctor_id)
     return {"items": [
-        {"kind": "econsult", "id": str(c.id), "patient_id": str(c.patient_id), "patient_name": name or "",
+        {"kind": "econsult", "id": str(c.id), "patient_id": str(c.patient_id),
+         "patient_name": patient["patient_name"] or "", "patient_birth_date": patient["patient_birth_date"],
          "channel": "portal", "created_at": c.submitted_at.isoformat(), "due_date": c.due_date.isoformat(),
-         "overdue": c.overdue(now)}
-        for c, name in found]}
+         "overdue": c.overdue(now), "preview": preview(c.text)}
+        for c, patient in found]}

@@ -130,3 +130,10 @@ class Services:
             except (DomainError, TimeoutError, ValueError) as exc:
                 return name, {"ready": False, "error": type(exc).__name__}
         return dict(await asyncio.gather(*(one(n) for n in self.urls)))
+
+
+async def patient_card(services: Services, patient_id: str) -> dict[str, Any]:
+    """Whom a staff page is about, as every staff page shows it: the name and the birth date (identity's
+    registry), never the national ID."""
+    found = await services.call("identity", "GET", f"/internal/patients/{patient_id}")
+    return {"patient_name": found["name"], "patient_birth_date": found["birth_date"]}

@@ -20,14 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.adapters.services import Services, upstream_problem
 from gateway.auth import Principal, audit, patient, staff
 from kit.errors import DomainError, NotFound
+from kit.http import body_limit
 
 router = APIRouter(prefix="/api/v1", tags=["faktura"])
 
 billing_office = staff("billing")
+# Who consulted shows in how many eConsultations were billed: the billing office and the administrator only.
+copayment_readers = staff("billing", "admin")
 frikort_staff = staff("reception", "billing")
 
 INVOICE, PAYMENT, FRIKORT = "invoice", "payment", "frikort"
-MAX_OCR_BYTES = 10 * 1024 * 1024  # a day's OCR file is a few hundred kB; this bounds a mistaken upload
+MAX_OCR_BYTES = 10 * 1024 * 1024  # the whole upload; a day's OCR file is a few hundred kB
 InvoiceStatus = Literal["open", "part_paid", "paid", "over_paid", "overdue"]
 
 
@@ -116,11 +119,17 @@ async def my_giro(invoice_id: uuid.UUID, request: Request, principal: Principal 
 
 @router.get("/staff/invoices")
 async def invoices(request: Request, status_: InvoiceStatus | None = Query(None, alias="status"),
+                   query: str | None = Query(None, min_length=1, max_length=100,
+                                             description="Starten på en KID, eller en del av navnet."),
                    limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0),
                    principal: Principal = Depends(billing_office)) -> Any:
+    """Invoices, newest first, with the payer's name and birth date, and `totals` for the whole filter (how
+    many, their amount, what is still owed)."""
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     if status_:
         params["status"] = status_
+    if query and query.strip():
+        params["query"] = query.strip()
     found = await _services(request).call("billing", "GET", "/internal/invoices", params=params)
     await _audit_each(request, principal, (i["patient_id"] for i in found["items"]), INVOICE, "list")
     return found
@@ -135,11 +144,11 @@ async def giro(invoice_id: uuid.UUID, request: Request, principal: Principal = D
     return result
 
 
-@router.post("/staff/payments/ocr")
+@router.post("/staff/payments/ocr", openapi_extra=body_limit(MAX_OCR_BYTES))
 async def import_ocr(file: UploadFile, request: Request, principal: Principal = Depends(billing_office)) -> Any:
-    content = await file.read(MAX_OCR_BYTES + 1)
-    if len(content) > MAX_OCR_BYTES:
-        raise DomainError("Filen er for stor til å være en OCR-fil.", code="validation.ocr_file", status=422)
+    """The bank's OCR giro file (the upload at most 10 MB: `x-max-body-bytes`; larger is 413
+    `validation.too_large`). Anything that is not an OCR file is refused whole: 422 `validation.ocr_file`."""
+    content = await file.read()
     report = await _services(request).call(
         "billing", "POST", "/internal/payments/ocr", params={"imported_by": str(principal.subject_id)},
         content=content, headers={"Content-Type": "application/octet-stream"})
@@ -161,6 +170,22 @@ async def register_payment(body: PaymentIn, request: Request, principal: Princip
     return payment
 
 
+class SettleIn(Strict):
+    invoice_id: uuid.UUID = Field(description="Fakturaen innbetalingen var ment for.")
+
+
+@router.post("/staff/payments/{payment_id}/settle")
+async def settle_against_invoice(payment_id: uuid.UUID, body: SettleIn, request: Request,
+                                 principal: Principal = Depends(billing_office)) -> Any:
+    """Put a payment the bank's KID did not match (`unknown_kid`) on the invoice it was meant for; it then counts
+    there like any payment (409 `billing.payment_already_placed` if it is on an invoice already)."""
+    placed = await _services(request).call("billing", "POST", f"/internal/payments/{payment_id}/settle",
+                                           json={"invoice_id": str(body.invoice_id)})
+    await audit(request, principal, patient_id=uuid.UUID(placed["patient_id"]), object_type=PAYMENT,
+                object_id=str(payment_id), action="settle")
+    return placed
+
+
 @router.get("/staff/payments")
 async def payments(request: Request, unmatched: bool = False, limit: int = Query(100, ge=1, le=500),
                    offset: int = Query(0, ge=0), principal: Principal = Depends(billing_office)) -> Any:
@@ -173,8 +198,9 @@ async def payments(request: Request, unmatched: bool = False, limit: int = Query
 
 @router.get("/staff/reports/copayments")
 async def copayment_report(request: Request, year: int = Query(ge=2000, le=2100),
-                           principal: Principal = Depends(frikort_staff)) -> Any:
-    """Co-payments billed per patient in a year: what counts toward the frikort (the fee does not)."""
+                           principal: Principal = Depends(copayment_readers)) -> Any:
+    """Co-payments billed per patient in a year: what counts toward the frikort (the fee does not). The billing
+    office and the administrator only: how many eConsultations were billed tells who consulted."""
     report = await _services(request).call("billing", "GET", "/internal/reports/copayments", params={"year": year})
     await _audit_each(request, principal, (p["patient_id"] for p in report["patients"]), INVOICE, "report")
     return report

@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.adapters.services import Services
 from gateway.auth import Principal, audit, ensure_may_make_requests, patient, staff
+from gateway.entrypoints.patients import readable_patient
 from kit.errors import DomainError, Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["timebestilling"])
@@ -98,9 +99,14 @@ class SlotOut(BaseModel):
     online: bool
 
 
+class FreeSlotOut(SlotOut):
+    patient_may_cancel_until: datetime = Field(
+        description="Siste tidspunkt pasienten kan avbestille på nett hvis timen bestilles (på en virkedag).")
+
+
 class FreeSlotsOut(BaseModel):
     doctor_id: uuid.UUID
-    slots: list[SlotOut]
+    slots: list[FreeSlotOut]
 
 
 class AppointmentOut(BaseModel):
@@ -125,6 +131,7 @@ class CalendarAppointmentOut(BaseModel):
     id: uuid.UUID
     patient_id: uuid.UUID
     patient_name: str | None
+    patient_birth_date: date | None = None
     reason: str | None = Field(default=None, description="Bare for legen; resepsjonen ser den ikke.")
     booked_at: datetime
 
@@ -155,6 +162,23 @@ class ClosedDayOut(BaseModel):
         description="Timer som fortsatt står den dagen: avbestill dem (pasienten får beskjed).")
 
 
+class UnknownDoctor(DomainError):
+    code, status, title = "booking.unknown_doctor", 422, "Legen finnes ikke hos oss."
+
+
+async def _ensure_doctor(request: Request, doctor_id: uuid.UUID) -> None:
+    """Slots are opened only in one of the clinic's doctors' schedules. identity keeps the staff and answers who
+    is a doctor (booking has no register of staff), so reception's made-up or non-doctor id is refused here."""
+    try:
+        member = await _services(request).call("identity", "GET", f"/internal/staff/{doctor_id}")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise UnknownDoctor() from None
+        raise
+    if member.get("role") != "doctor" or not member.get("active"):
+        raise UnknownDoctor()
+
+
 def _doctor_for(principal: Principal, doctor_id: uuid.UUID | None) -> uuid.UUID:
     """A doctor manages their own schedule; reception names the doctor."""
     if principal.role == "doctor":
@@ -173,9 +197,14 @@ def _doctor_for(principal: Principal, doctor_id: uuid.UUID | None) -> uuid.UUID:
 @router.get("/slots", summary="Ledige timer hos fastlegen min", response_model=FreeSlotsOut)
 async def free_slots(request: Request, principal: Principal = Depends(patient),
                      start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-                     end: Annotated[str | None, Query(alias="to", max_length=40)] = None) -> Any:
+                     end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+                     limit: Annotated[int | None, Query(ge=1, le=2000, description="Bare de første (1: den "
+                                                                                 "første ledige).")] = None) -> Any:
+    """Each slot with `patient_may_cancel_until`: the deadline for cancelling online if it is booked."""
     params = {"patient_id": str(principal.patient_id)}
     params.update({k: v for k, v in (("from", start), ("to", end)) if v})
+    if limit is not None:
+        params["limit"] = str(limit)
     # Passed on as booking wrote it (FreeSlotsOut documents it): hundreds of slots, parsed and written again,
     # were the largest share of the gateway's CPU in make profile.
     return await _services(request).forward("booking", "GET", "/internal/slots", params=params)
@@ -216,6 +245,8 @@ async def cancel(appointment_id: uuid.UUID, request: Request, principal: Princip
 async def open_slots(body: SingleSlotIn | WeeklyTemplateIn, request: Request,
                      principal: Principal = Depends(clinic_staff)) -> Any:
     doctor_id = str(_doctor_for(principal, body.doctor_id))
+    if principal.role != "doctor":
+        await _ensure_doctor(request, uuid.UUID(doctor_id))
     if isinstance(body, SingleSlotIn):
         return await _services(request).call("booking", "POST", "/internal/slots", json={
             "doctor_id": doctor_id, "start": body.start.isoformat(), "minutes": body.minutes, "online": body.online})
@@ -260,6 +291,22 @@ async def calendar(request: Request, principal: Principal = Depends(clinic_staff
             appointment.pop("reason", None)
         await audit(request, principal, patient_id=uuid.UUID(appointment["patient_id"]), object_type=OBJECT,
                     object_id=appointment["id"], action="read")
+    return found
+
+
+@router.get("/staff/patients/{patient_id}/appointments", summary="En pasients timer (resepsjonen, fastlegen)",
+            response_model=AppointmentsOut)
+async def patients_appointments(patient_id: uuid.UUID, request: Request,
+                                principal: Principal = Depends(clinic_staff)) -> Any:
+    """One patient's appointments, newest first, for the patient's page at reception (without the reason)
+    or for their own GP (a doctor reads only patients on their own list)."""
+    if principal.role == "doctor":
+        await readable_patient(request, principal, patient_id)
+    found = await _audited(request, principal, patient_id, None, "list", lambda: _services(request).call(
+        "booking", "GET", "/internal/appointments", params={"patient_id": str(patient_id)}))
+    if principal.role != "doctor":
+        for appointment in found["items"]:
+            appointment["reason"] = None
     return found
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from gateway.adapters.services import Services
+from gateway.adapters.services import Services, patient_card
 from gateway.auth import Principal, audit, ensure_may_make_requests, patient, staff
 from kit.clock import oslo
 from kit.errors import DomainError
@@ -128,10 +128,11 @@ async def _addressed_to(request: Request, principal: Principal, econsult_id: uui
 
 @router.get("/staff/econsultations/{econsult_id}")
 async def read_as_doctor(econsult_id: uuid.UUID, request: Request, principal: Principal = Depends(doctor)) -> Any:
+    """The question with whose it is (`patient_name`, `patient_birth_date`): the doctor answers a person."""
     found = await _addressed_to(request, principal, econsult_id)
     await audit(request, principal, patient_id=uuid.UUID(found["patient_id"]), object_type=OBJECT,
                 object_id=str(econsult_id), action="read")
-    return found
+    return {**found, **await patient_card(_services(request), found["patient_id"])}
 
 
 @router.post("/staff/econsultations/{econsult_id}/answer")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from gateway.adapters.services import Services
+from gateway.adapters.services import Services, patient_card
 from gateway.auth import Principal, audit, ensure_may_make_requests, patient, staff
 from kit.errors import DomainError
 
@@ -150,10 +150,11 @@ async def _doctors_renewal(request: Request, principal: Principal, renewal_id: u
 
 @router.get("/staff/renewals/{renewal_id}")
 async def read_renewal(renewal_id: uuid.UUID, request: Request, principal: Principal = Depends(doctor)) -> Any:
+    """The request with whose it is (`patient_name`, `patient_birth_date`)."""
     found = await _doctors_renewal(request, principal, renewal_id)
     await audit(request, principal, patient_id=uuid.UUID(found["patient_id"]), object_type="renewal",
                 object_id=str(renewal_id), action="read")
-    return found
+    return {**found, **await patient_card(_services(request), found["patient_id"])}
 
 
 @router.post("/staff/renewals/{renewal_id}/decision")

@@ -14,11 +14,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.events import Language
 from gateway.adapters.services import Services
 from gateway.auth import (
     CSRF_HEADER,
     AuthRequired,
     Principal,
+    audit,
     client_address,
     csrf_token_for,
     current_principal,
@@ -55,6 +57,10 @@ class VerifyIn(Strict):
 class StaffLoginIn(Strict):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+
+
+class LanguageIn(Strict):
+    language: Language = Field(description="nb (bokmål), nn (nynorsk) or en (English).")
 
 
 class SessionOut(BaseModel):
@@ -211,18 +217,37 @@ async def me(request: Request, principal: Principal = Depends(patient)) -> dict[
         "gp": {"id": principal.gp_id, "name": principal.gp_name,
                "econsult_open": await _econsult_open(request, principal.gp_id)},
         "restrictions": list(principal.restrictions),
+        "language": principal.language or "nb",
         # How this session began (sms, idporten) and ID-porten's level: the web client logs out of ID-porten too.
         "login": {"method": principal.login_method, "level": principal.acr},
     }
+    return _with_csrf(request, body)
+
+
+def _with_csrf(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """A cookie session's own CSRF token: a reloaded page, a new tab or a bookmark gets it back."""
     presented = presented_token(request)
     if presented is not None and presented[1]:
-        body["csrf_token"] = csrf_token_for(presented[0])  # a reloaded page gets it back
+        body["csrf_token"] = csrf_token_for(presented[0])
     return body
+
+
+@router.put("/me/language")
+async def choose_language(body: LanguageIn, request: Request, principal: Principal = Depends(patient)) -> Any:
+    """The language I read the portal in and get my SMS and e-mail in (kept in my profile)."""
+    pid = principal.patient_id
+    changed = await _services(request).call("identity", "PATCH", f"/internal/patients/{pid}",
+                                            json={"language": body.language})
+    session_cache(request).forget_subject(pid)
+    await audit(request, principal, patient_id=pid, object_type="patient", object_id=str(pid),
+                action="update:language")
+    return {"language": changed["language"]}
 
 
 @router.get("/staff/me")
 async def staff_me(request: Request, principal: Principal = Depends(any_staff)) -> dict[str, Any]:
-    return {"id": principal.subject_id, "name": principal.name, "role": principal.role}
+    """Who is logged in as staff: a new tab or a bookmark asks this instead of showing the login again."""
+    return _with_csrf(request, {"id": principal.subject_id, "name": principal.name, "role": principal.role})
 
 
 ACTIONS_SHOWN = 200
@@ -231,14 +256,17 @@ ACTIONS_SHOWN = 200
 @router.get("/access-log")
 async def access_log(request: Request, principal: Principal = Depends(patient),
                      limit: int = Query(default=50, ge=1, le=ACTIONS_SHOWN),
-                     before: int | None = Query(default=None, ge=1, description="Neste side: `next_before`.")
+                     before: int | None = Query(default=None, ge=1, description="Neste side: `next_before`."),
+                     others_only: bool = Query(default=False, description="Bare andres tilgang (ikke mine egne).")
                      ) -> dict[str, Any]:
-    """Who has read or changed my data, newest first: me, my doctor, reception, the billing office."""
+    """Who has read or changed my data, newest first: me, my doctor, reception, the billing office; with
+    `others_only`, everyone but me (my own reads of my own pages are most of the log)."""
     async with request.app.state.runtime.pool.acquire() as conn:
         rows = await conn.fetch(
             """SELECT id, at, actor_kind, actor_role, actor_name, object_type, object_id, action, outcome
                FROM audit_log WHERE patient_id = $1 AND ($2::bigint IS NULL OR id < $2)
-               ORDER BY id DESC LIMIT $3""", principal.patient_id, before, limit)
+                 AND NOT ($4 AND actor_kind = 'patient' AND actor_id = $1)
+               ORDER BY id DESC LIMIT $3""", principal.patient_id, before, limit, others_only)
     entries = [{"id": r["id"], "at": r["at"], "who": "Deg" if r["actor_kind"] == "patient" else r["actor_name"],
                 "role": r["actor_role"], "object_type": r["object_type"], "object_id": r["object_id"],
                 "action": r["action"], "outcome": r["outcome"]} for r in rows]

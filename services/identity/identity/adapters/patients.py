@@ -10,7 +10,7 @@ from identity.domain.national_id import parse_national_id
 from identity.domain.patient import Patient
 from kit.errors import DomainError
 
-_COLUMNS = "id, national_id, name, birth_date, mobile, email, gp_id, first_contact_done"
+_COLUMNS = "id, national_id, name, birth_date, mobile, email, gp_id, first_contact_done, language"
 
 
 class PatientAlreadyRegistered(DomainError):
@@ -25,17 +25,18 @@ class PatientRepository:
     async def add(self, patient: Patient) -> None:
         try:
             await self._conn.execute(
-                f"INSERT INTO patients ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                f"INSERT INTO patients ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 patient.id, patient.national_id.value, patient.name, patient.birth_date, patient.mobile,
-                patient.email, patient.gp_id, patient.first_contact_done)
+                patient.email, patient.gp_id, patient.first_contact_done, patient.language)
         except asyncpg.UniqueViolationError as exc:
             raise PatientAlreadyRegistered() from exc
 
     async def save(self, patient: Patient) -> None:
         await self._conn.execute(
             """UPDATE patients SET name = $2, mobile = $3, email = $4, gp_id = $5, first_contact_done = $6,
-                                   updated_at = now() WHERE id = $1""",
-            patient.id, patient.name, patient.mobile, patient.email, patient.gp_id, patient.first_contact_done)
+                                   language = $7, updated_at = now() WHERE id = $1""",
+            patient.id, patient.name, patient.mobile, patient.email, patient.gp_id, patient.first_contact_done,
+            patient.language)
 
     async def get(self, patient_id: uuid.UUID, *, for_update: bool = False) -> Patient | None:
         lock = " FOR UPDATE" if for_update else ""
@@ -63,4 +64,5 @@ class PatientRepository:
 
     def _to_patient(self, row: asyncpg.Record) -> Patient:
         return Patient(row["id"], parse_national_id(row["national_id"], allow_test_identities=True), row["name"],
-                       row["birth_date"], row["mobile"], row["email"], row["gp_id"], row["first_contact_done"])
+                       row["birth_date"], row["mobile"], row["email"], row["gp_id"], row["first_contact_done"],
+                       row["language"])

@@ -40,6 +40,7 @@ class Sessions:
                SELECT live.id, live.kind, live.subject_id, live.role, live.created_at, live.expires_at,
                       live.method, live.acr,
                       coalesce(p.name, st.name) AS name, p.gp_id, p.national_id, p.mobile, p.first_contact_done,
+                      p.language,
                       coalesce(c.has_unsettled_claims, false) AS has_unsettled_claims,
                       (st.id IS NULL OR st.active) AS active, gp.name AS gp_name
                FROM live

@@ -6,15 +6,13 @@ access logs)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, status
-from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.events import Language
 from identity import handlers
 from identity.adapters.patients import PatientRepository
 from identity.adapters.staff import StaffRepository
@@ -22,27 +20,12 @@ from identity.domain.patient import Patient
 from identity.domain.staff import StaffMember
 from identity.handlers.login import SessionIssued
 from identity.handlers.sessions import ActiveSession
-from kit.errors import DomainError, NotFound
+from kit.errors import NotFound
+from kit.http import body_limit
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
-
-# Refused logins by the refusal's code: a flood of them (guessing codes or passwords) pages someone
-# (docs/operations.md, LoginFailuresFarAboveNormal).
-LOGIN_REFUSALS = Counter("eportal_login_failures_total", "Logins refused, by who (patient, staff) and the code",
-                         ["kind", "code"])
-# Logins by the way in (sms, idporten, password) and, through ID-porten, the level (acr): how patients come.
-LOGINS = Counter("eportal_logins_total", "Sessions opened, by who, the way in and the level of assurance",
-                 ["kind", "method", "acr"])
-
-
-@contextmanager
-def counting_refusals(kind: str) -> Iterator[None]:
-    try:
-        yield
-    except DomainError as exc:
-        LOGIN_REFUSALS.labels(kind, exc.code).inc()
-        raise
+MAX_ROSTER_BYTES = 5 * 1024 * 1024  # as the gateway's upload: 10,000 patients are about 1 MB
 
 
 class Strict(BaseModel):
@@ -66,6 +49,7 @@ class UpdatePatientIn(Strict):
     email: str | None = Field(default=None, max_length=254)
     gp_id: uuid.UUID | None = None
     first_contact_done: bool | None = None
+    language: Language | None = None
 
 
 class PatientOut(BaseModel):
@@ -76,6 +60,7 @@ class PatientOut(BaseModel):
     email: str | None
     gp_id: uuid.UUID | None
     first_contact_done: bool
+    language: Language
 
 
 class LoginStartIn(Strict):
@@ -120,7 +105,8 @@ def _runtime(request: Request) -> ServiceRuntime:
 
 def _patient_out(patient: Patient) -> PatientOut:
     return PatientOut(id=patient.id, name=patient.name, birth_date=patient.birth_date, mobile=patient.mobile,
-                      email=patient.email, gp_id=patient.gp_id, first_contact_done=patient.first_contact_done)
+                      email=patient.email, gp_id=patient.gp_id, first_contact_done=patient.first_contact_done,
+                      language=patient.language)
 
 
 def _staff_out(member: StaffMember) -> dict[str, Any]:
@@ -128,7 +114,6 @@ def _staff_out(member: StaffMember) -> dict[str, Any]:
 
 
 def _session_out(issued: SessionIssued) -> dict[str, Any]:
-    LOGINS.labels(issued.kind, issued.method, issued.acr or "").inc()
     return {"token": issued.token, "session_id": issued.session_id, "kind": issued.kind,
             "subject_id": issued.subject_id, "role": issued.role, "expires_at": issued.expires_at,
             "idle_expires_at": issued.idle_expires_at, "method": issued.method, "acr": issued.acr}
@@ -179,9 +164,10 @@ async def update_patient(patient_id: uuid.UUID, body: UpdatePatientIn, request: 
     return _patient_out(await handlers.update_patient(_runtime(request), patient_id, changes))
 
 
-@router.post("/patients/import")
+@router.post("/patients/import", openapi_extra=body_limit(MAX_ROSTER_BYTES))
 async def import_patients(request: Request) -> dict[str, Any]:
-    """The clinic's list as CSV (the request body, UTF-8): how many were registered, and each refused row."""
+    """The clinic's list as CSV (the request body, UTF-8, at most 5 MB): how many were registered, and each
+    refused row; a file that is not the list is refused whole (422)."""
     raw = await request.body()
     try:
         text = raw.decode("utf-8")
@@ -196,15 +182,13 @@ async def import_patients(request: Request) -> dict[str, Any]:
 
 @router.post("/login/start", status_code=status.HTTP_202_ACCEPTED)
 async def login_start(body: LoginStartIn, request: Request) -> dict[str, Any]:
-    with counting_refusals("patient"):
-        started = await handlers.start_login(_runtime(request), body.national_id, body.address)
+    started = await handlers.start_login(_runtime(request), body.national_id, body.address)
     return {"challenge_id": started.challenge_id, "expires_at": started.expires_at}
 
 
 @router.post("/login/verify")
 async def login_verify(body: LoginVerifyIn, request: Request) -> dict[str, Any]:
-    with counting_refusals("patient"):
-        issued = await handlers.verify_login(_runtime(request), body.challenge_id, body.code)
+    issued = await handlers.verify_login(_runtime(request), body.challenge_id, body.code)
     return await _patient_session_out(request, issued)
 
 
@@ -218,17 +202,14 @@ async def idporten_authorization(request: Request) -> dict[str, Any]:
 
 @router.post("/idporten/login")
 async def idporten_login(body: IdPortenLoginIn, request: Request) -> dict[str, Any]:
-    with counting_refusals("patient"):
-        issued = await handlers.login_with_idporten(_runtime(request), code=body.code,
-                                                    code_verifier=body.code_verifier, nonce=body.nonce,
-                                                    redirect_uri=body.redirect_uri)
+    issued = await handlers.login_with_idporten(_runtime(request), code=body.code, code_verifier=body.code_verifier,
+                                                nonce=body.nonce, redirect_uri=body.redirect_uri)
     return await _patient_session_out(request, issued)
 
 
 @router.post("/staff/login")
 async def staff_login(body: StaffLoginIn, request: Request) -> dict[str, Any]:
-    with counting_refusals("staff"):
-        issued = await handlers.staff_login(_runtime(request), body.username, body.password, body.address)
+    issued = await handlers.staff_login(_runtime(request), body.username, body.password, body.address)
     async with _runtime(request).pool.acquire() as conn:
         member = await StaffRepository(conn).get(issued.subject_id)
     assert member is not None
@@ -238,6 +219,7 @@ async def staff_login(body: StaffLoginIn, request: Request) -> dict[str, Any]:
 def _active_out(found: ActiveSession) -> dict[str, Any]:
     return {"session_id": found.session_id, "kind": found.kind, "subject_id": found.subject_id,
             "role": found.role, "name": found.name, "gp_id": found.gp_id, "gp_name": found.gp_name,
+            "language": found.language,
             "restrictions": list(found.restrictions), "expires_at": found.expires_at,
             "idle_expires_at": found.idle_expires_at, "method": found.method, "acr": found.acr}
 

@@ -17,7 +17,7 @@ from authlib.common.urls import add_params_to_uri
 from identity.adapters.idporten import IdPorten
 from identity.adapters.patients import PatientRepository
 from identity.domain.idporten import IdPortenFailed, NotRegistered, TokenRules, login_from_claims
-from identity.handlers.login import LoginWay, SessionIssued, complete_patient_login, policy
+from identity.handlers.login import LoginWay, SessionIssued, complete_patient_login, policy, record_refusal
 from kit.db import transaction
 from kit.errors import DomainError
 from kit.runtime import ServiceRuntime
@@ -65,7 +65,19 @@ async def authorization_request(runtime: ServiceRuntime) -> AuthorizationRequest
 async def login_with_idporten(runtime: ServiceRuntime, *, code: str, code_verifier: str, nonce: str,
                               redirect_uri: str | None) -> SessionIssued:
     """Exchange the code, check the ID token, find the patient and complete the login. `redirect_uri` is the
-    app's (one registered with the client); None is the web's callback."""
+    app's (one registered with the client); None is the web's callback. Every refusal is counted and logged
+    (by its code only) as the SMS code's are."""
+    try:
+        return await _login_with_idporten(runtime, code=code, code_verifier=code_verifier, nonce=nonce,
+                                          redirect_uri=redirect_uri)
+    except DomainError as exc:
+        if exc.status < 500:
+            record_refusal("patient", exc.code)
+        raise
+
+
+async def _login_with_idporten(runtime: ServiceRuntime, *, code: str, code_verifier: str, nonce: str,
+                               redirect_uri: str | None) -> SessionIssued:
     client = idporten(runtime)
     redirect = redirect_uri or client.web_redirect_uri
     if redirect not in (client.web_redirect_uri, *client.app_redirect_uris):

@@ -6,11 +6,18 @@ without: the same statements run (a challenge row with a hashed code, always), t
 and the answer waits out a common floor. Only a patient with a mobile gets the code (LoginCodeRequested
 to notify, through the outbox, in the same transaction). Reasons a patient may not use the portal are
 told after the code is verified.
+
+Staff log in by password, throttled per address (domain/login_throttle.py). No database connection is held
+while argon2 runs: the attempt is recorded as pending in one short transaction, the password checked on
+identity's hashing threads (adapters/hashing.py), and the outcome written in another. Every refusal is counted
+in `eportal_login_refusals_total` and logged with HMACs of the username and address, never the username itself
+(a password typed into the wrong field would otherwise land in the log).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,8 +25,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import asyncpg
+from prometheus_client import Counter
 
 from contracts.events import LoginCodeRequested
+from identity.adapters.hashing import HashingBusy, HashingPool
 from identity.adapters.login import Challenges, StaffAttempts
 from identity.adapters.patients import PatientRepository
 from identity.adapters.sessions import Sessions
@@ -31,11 +40,21 @@ from identity.domain.login import (
     Secret,
     new_code,
 )
+from identity.domain.login_throttle import StaffLoginThrottled, ThrottleRules, ensure_may_try
 from identity.domain.national_id import InvalidNationalId, parse_national_id
 from identity.domain.session import Lifetimes, new_token, token_digest
 from identity.domain.staff import InvalidCredentials, Passwords
 from kit.db import transaction
+from kit.errors import DomainError
+from kit.logging import get_logger
 from kit.runtime import ServiceRuntime
+
+log = get_logger(__name__)
+REFUSALS = Counter("eportal_login_refusals_total", "Logins refused, by kind (patient, staff) and reason",
+                   ["kind", "reason"])
+# Sessions opened by the way in (sms, idporten, password) and, through ID-porten, the level (acr).
+LOGINS = Counter("eportal_logins_total", "Logins, by kind (patient, staff), the way in and the level of assurance",
+                 ["kind", "method", "acr"])
 
 
 @dataclass(frozen=True)
@@ -47,9 +66,12 @@ class LoginPolicy:
     codes_per_id_per_hour: int
     starts_per_address: int
     address_window: timedelta
-    staff_failures: int
+    staff_throttle: ThrottleRules
+    staff_failure_window: timedelta  # how far back wrong passwords count
+    known_address_kept: timedelta  # how long an address the owner logged in from stays known
     start_floor_seconds: float
     lifetimes: Lifetimes
+    hashing: HashingPool
 
 
 @dataclass(frozen=True)
@@ -82,6 +104,7 @@ async def start_login(runtime: ServiceRuntime, national_id: str, address: str) -
     try:
         nid = parse_national_id(national_id, allow_test_identities=runtime.settings.allows_test_identities)
     except InvalidNationalId as exc:
+        record_refusal("patient", InvalidNationalIdForLogin.code)
         raise InvalidNationalIdForLogin() from exc
     now = runtime.clock.now()
     challenge_id, code = uuid.uuid4(), new_code()
@@ -96,7 +119,9 @@ async def start_login(runtime: ServiceRuntime, national_id: str, address: str) -
                 id_digest=id_digest, address_digest=address_digest, id_since=now - timedelta(hours=1),
                 address_since=now - rules.address_window)
             if by_id >= rules.codes_per_id_per_hour or by_address >= rules.starts_per_address:
-                raise LoginRateLimited()
+                record_refusal("patient", LoginRateLimited.code)
+                raise LoginRateLimited(retry_after_seconds=await _wait(challenges, rules, id_digest, address_digest,
+                                                                       now))
             target = await PatientRepository(conn, allow_test_identities=True).login_target(nid.value)
             patient_id, mobile = target if target else (None, None)
             await challenges.add(challenge_id=challenge_id, id_digest=id_digest, address_digest=address_digest,
@@ -111,7 +136,28 @@ async def start_login(runtime: ServiceRuntime, national_id: str, address: str) -
     return LoginStarted(challenge_id, expires_at)
 
 
+async def _wait(challenges: Challenges, rules: LoginPolicy, id_digest: bytes, address_digest: bytes,
+                now: datetime) -> int:
+    """Whole seconds until a login start is allowed again, so the patient is told how long to wait. The same
+    for every ID: the limits count starts, known ID or not."""
+    id_window, address_window = timedelta(hours=1), rules.address_window
+    by_id, by_address = await challenges.free_again_at(
+        id_digest=id_digest, address_digest=address_digest, id_since=now - id_window,
+        address_since=now - address_window, id_limit=rules.codes_per_id_per_hour,
+        address_limit=rules.starts_per_address)
+    frees = [at + window for at, window in ((by_id, id_window), (by_address, address_window)) if at is not None]
+    return max(1, math.ceil((max(frees, default=now) - now).total_seconds()))
+
+
 async def verify_login(runtime: ServiceRuntime, challenge_id: uuid.UUID, code: str) -> SessionIssued:
+    try:
+        return await _verify_login(runtime, challenge_id, code)
+    except DomainError as exc:  # a wrong, spent or expired code, or one tried too often
+        record_refusal("patient", exc.code)
+        raise
+
+
+async def _verify_login(runtime: ServiceRuntime, challenge_id: uuid.UUID, code: str) -> SessionIssued:
     rules = policy(runtime)
     now = runtime.clock.now()
     async with transaction(runtime.pool) as conn:
@@ -137,18 +183,49 @@ async def staff_login(runtime: ServiceRuntime, username: str, password: str, add
     async with transaction(runtime.pool) as conn:
         await Challenges(conn).lock_counts(username_digest, address_digest)
         attempts = StaffAttempts(conn)
-        failures, by_address = await attempts.recent(username_digest=username_digest, address_digest=address_digest,
-                                                     since=now - rules.address_window)
-        if failures >= rules.staff_failures or by_address >= rules.starts_per_address:
-            raise LoginRateLimited()
-        member = await StaffRepository(conn).by_username(name)
-        # argon2 is slow on purpose: off the event loop, and run for unknown users too (a decoy hash).
-        right = await asyncio.to_thread(rules.passwords.verify, member.password_hash if member else None, password)
-        ok = right and member is not None and member.active
-        await attempts.add(username_digest=username_digest, address_digest=address_digest, at=now, succeeded=ok)
-        if ok and member is not None:
+        history = await attempts.history(username_digest=username_digest, address_digest=address_digest,
+                                         since=now - rules.staff_failure_window,
+                                         known_since=now - rules.known_address_kept)
+        refusal: StaffLoginThrottled | None = None
+        try:
+            ensure_may_try(history, rules.staff_throttle, now)
+        except StaffLoginThrottled as exc:
+            refusal = exc
+        # A pending attempt counts as a wrong password until it is settled: parallel guesses see each other.
+        attempt = await attempts.add(username_digest=username_digest, address_digest=address_digest, at=now,
+                                     outcome="throttled" if refusal else "pending")
+        member = None if refusal else await StaffRepository(conn).by_username(name)
+    if refusal is not None:
+        record_refusal("staff", "throttled", username_digest, address_digest)
+        raise refusal
+    # No connection is held from here until the outcome is written: argon2 takes its time on threads of its own,
+    # for an unknown username too (a decoy hash: the same cost, so the timing tells nothing).
+    try:
+        right = await rules.hashing.verify(member.password_hash if member else None, password)
+    except HashingBusy:
+        async with transaction(runtime.pool) as conn:
+            await StaffAttempts(conn).settle(attempt, "busy")  # not the caller's failure: it counts for nothing
+        record_refusal("staff", "busy", username_digest, address_digest)
+        raise
+    outcome = ("unknown_username" if member is None else "inactive" if right and not member.active
+               else "success" if right else "wrong_password")
+    async with transaction(runtime.pool) as conn:
+        attempts = StaffAttempts(conn)
+        await attempts.settle(attempt, outcome)
+        if outcome == "success" and member is not None:
+            await attempts.remember_address(username_digest=username_digest, address_digest=address_digest, at=now)
             return await _open_session(conn, rules, now, "staff", member.id, member.role, LoginWay("password"))
+    record_refusal("staff", outcome, username_digest, address_digest)
     raise InvalidCredentials()
+
+
+def record_refusal(kind: str, reason: str, username_digest: bytes | None = None, address_digest: bytes | None = None
+             ) -> None:
+    """Every refused login counted and logged: HMAC prefixes say which attempts belong together, and nothing else."""
+    REFUSALS.labels(kind, reason.removeprefix("auth.")).inc()
+    log.info("login_refused", kind=kind, refusal=reason,
+             username=username_digest.hex()[:16] if username_digest else None,
+             address=address_digest.hex()[:16] if address_digest else None)
 
 
 @dataclass(frozen=True)
@@ -179,5 +256,6 @@ async def _open_session(conn: asyncpg.Connection, rules: LoginPolicy, now: datet
     await Sessions(conn).add(token_digest=token_digest(token), session_id=session_id, kind=kind,
                              subject_id=subject_id, role=role, created_at=now, expires_at=expires_at,
                              method=way.method, acr=way.acr, id_token_hint=way.id_token_hint)
+    LOGINS.labels(kind, way.method, way.acr or "").inc()
     return SessionIssued(token, session_id, kind, subject_id, role, expires_at, rules.lifetimes.ends(now, now),
                          way.method, way.acr)

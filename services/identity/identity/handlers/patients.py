@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from typing import Any
 
-from identity.adapters.patients import PatientRepository
+import asyncpg
+
+from identity.adapters.patients import PatientAlreadyRegistered, PatientRepository
 from identity.adapters.staff import StaffRepository
 from identity.domain.patient import Patient
-from identity.domain.roster import ImportReport, RosterRow, read_roster
+from identity.domain.roster import ImportReport, read_roster
+from kit.clock import oslo
 from kit.db import transaction
 from kit.errors import DomainError, NotFound
 from kit.runtime import ServiceRuntime
@@ -32,7 +36,8 @@ async def register_patient(runtime: ServiceRuntime, *, national_id: str, name: s
                            first_contact_done: bool = False, check_gp: bool = False) -> Patient:
     patient = Patient.register(national_id=national_id, name=name, birth_date=birth_date, mobile=mobile,
                                email=email, gp_id=gp_id, first_contact_done=first_contact_done,
-                               allow_test_identities=runtime.settings.allows_test_identities)
+                               allow_test_identities=runtime.settings.allows_test_identities,
+                               today=oslo(runtime.clock.now()).date())
     async with transaction(runtime.pool) as conn:
         if check_gp:
             await _ensure_doctor(StaffRepository(conn), gp_id)
@@ -60,21 +65,34 @@ async def update_patient(runtime: ServiceRuntime, patient_id: uuid.UUID, changes
 
 async def import_patients(runtime: ServiceRuntime, csv_text: str) -> ImportReport:
     """The clinic's list from its records system: every valid new row registered (with its event), every
-    refused row reported by line and reason. Rows already registered are reported, not changed."""
-    async with transaction(runtime.pool) as conn:
+    refused row reported by line and reason. Rows already registered are reported, not changed.
+
+    The file is read and every row checked on a thread: a list of 5 MB is seconds of parsing and checking that
+    would otherwise hold identity's event loop, and with it every patient's session check. Each row is written in
+    a savepoint of its own, so a row the database still refuses is reported and the others are imported."""
+    async with runtime.pool.acquire() as conn:
         doctors = {d.username: d.id for d in await StaffRepository(conn).doctors()}
-        report, rows = read_roster(csv_text, doctors, allow_test_identities=runtime.settings.allows_test_identities)
+    report, rows = await asyncio.to_thread(read_roster, csv_text, doctors,
+                                           allow_test_identities=runtime.settings.allows_test_identities,
+                                           today=oslo(runtime.clock.now()).date())
+    async with transaction(runtime.pool) as conn:
         repo = PatientRepository(conn, allow_test_identities=True)
         known = await repo.existing_national_ids([r.patient.national_id.value for r in rows])
-        fresh: list[RosterRow] = []
         for row in rows:
             if row.patient.national_id.value in known:
                 report.refuse(row.line, "identity.patient_exists")
-            else:
-                known.add(row.patient.national_id.value)
-                fresh.append(row)
-        for row in fresh:
-            await repo.add(row.patient)
-            await runtime.outbox.add(conn, row.patient.snapshot())
+                continue
+            known.add(row.patient.national_id.value)
+            try:
+                async with conn.transaction():
+                    await repo.add(row.patient)
+                    await runtime.outbox.add(conn, row.patient.snapshot())
+            except PatientAlreadyRegistered:  # registered by reception since the check above
+                report.refuse(row.line, "identity.patient_exists")
+                continue
+            except asyncpg.IntegrityConstraintViolationError:
+                report.refuse(row.line, "validation.constraint")
+                continue
             report.imported += 1
+    report.refused.sort(key=lambda r: r.line)
     return report

@@ -38,6 +38,7 @@ class ActiveSession:
     idle_expires_at: datetime
     method: str  # how the session began: sms, idporten, password
     acr: str | None
+    language: str | None = None  # a patient's; staff read the portal in the language of their browser
 
 
 async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
@@ -58,7 +59,8 @@ async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
                              allow_test_identities=runtime.settings.allows_test_identities)
     return ActiveSession(row["id"], row["kind"], row["subject_id"], row["role"], row["name"], row["gp_id"],
                          row["gp_name"], found, row["expires_at"],
-                         min(row["expires_at"], now + rules.lifetimes.idle), row["method"], row["acr"])
+                         min(row["expires_at"], now + rules.lifetimes.idle), row["method"], row["acr"],
+                         row["language"])
 
 
 @dataclass(frozen=True)

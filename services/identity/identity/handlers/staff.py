@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 
@@ -37,7 +36,7 @@ async def add_staff(runtime: ServiceRuntime, *, username: str, name: str, role: 
                            code="validation.username")
     if not name.strip():
         raise InvalidStaff("Navn mangler.", code="validation.name")
-    password_hash = await asyncio.to_thread(policy(runtime).passwords.hash, password)
+    password_hash = await policy(runtime).hashing.hash(password)
     member = StaffMember(staff_id or uuid.uuid4(), username, name.strip(), role, password_hash)
     async with transaction(runtime.pool) as conn:
         await StaffRepository(conn).add(member)

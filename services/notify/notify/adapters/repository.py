@@ -15,14 +15,18 @@ WAKE_CHANNEL = "notify_deliveries"
 
 
 async def contact(conn: asyncpg.Connection, patient_id: uuid.UUID) -> Contact | None:
-    row = await conn.fetchrow("SELECT mobile, email FROM patient_directory WHERE patient_id = $1", patient_id)
-    return Contact(patient_id, row["mobile"], row["email"]) if row else None
+    row = await conn.fetchrow("SELECT mobile, email, language FROM patient_directory WHERE patient_id = $1",
+                              patient_id)
+    return Contact(patient_id, row["mobile"], row["email"], row["language"]) if row else None
 
 
-async def patient_with_mobile(conn: asyncpg.Connection, mobile: str) -> uuid.UUID | None:
-    """Whose number a login code went to, so staff see it in that patient's list (None if not one)."""
-    rows = await conn.fetch("SELECT patient_id FROM patient_directory WHERE mobile = $1 LIMIT 2", mobile)
-    return rows[0]["patient_id"] if len(rows) == 1 else None
+async def login_code_contact(conn: asyncpg.Connection, mobile: str) -> Contact:
+    """Whose number a login code went to, so staff see it in that patient's list and the code comes in their
+    language (no patient, and bokmål, when the number is not one patient's)."""
+    rows = await conn.fetch("SELECT patient_id, language FROM patient_directory WHERE mobile = $1 LIMIT 2", mobile)
+    if len(rows) != 1:
+        return Contact(None, mobile, None)
+    return Contact(rows[0]["patient_id"], mobile, None, rows[0]["language"])
 
 
 def delivery_id(event_id: uuid.UUID, channel: str) -> uuid.UUID:

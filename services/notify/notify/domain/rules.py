@@ -21,13 +21,14 @@ from contracts.events import (
     EConsultDeclined,
     InvoiceIssued,
     InvoiceOverdue,
+    Language,
     LoginCodeRequested,
     PrescriptionSent,
     RenewalRejected,
 )
 from kit.clock import OSLO, oslo
 from notify.domain import formatting
-from notify.domain.templates import SMS_ONLY, TEMPLATES, render
+from notify.domain.templates import SMS_ONLY, TEMPLATES_BY_LANGUAGE, render
 
 Channel = Literal["sms", "email"]
 
@@ -48,6 +49,7 @@ class Contact:
     patient_id: uuid.UUID | None
     mobile: str | None
     email: str | None
+    language: Language = "nb"
 
 
 @dataclass(frozen=True)
@@ -78,19 +80,27 @@ def send_from(kind: str, at: datetime) -> datetime:
     return at
 
 
-def kind_and_facts(event: Event) -> tuple[str, dict[str, str], uuid.UUID | None]:
-    """The template and the only facts it may show. No other field of the event reaches a message."""
+def kind_and_facts(event: Event, language: Language = "nb") -> tuple[str, dict[str, str], uuid.UUID | None]:
+    """The template and the only facts it may show, written for `language`. No other field of the event
+    reaches a message."""
+    def when(at: datetime) -> str:
+        return formatting.when(at, language)
+
+    def money(event: InvoiceIssued | InvoiceOverdue, ore: int) -> dict[str, str]:
+        return {"beløp": formatting.kroner(ore, language), "forfall": formatting.day(event.due_date, language),
+                "kid": event.kid}
+
     match event:
         case LoginCodeRequested():
             return "login_code", {"kode": event.code}, None
         case AppointmentBooked():
-            return "appointment_booked", {"tid": formatting.when(event.starts_at)}, event.appointment_id
+            return "appointment_booked", {"tid": when(event.starts_at)}, event.appointment_id
         case AppointmentCancelled():
             kind = "appointment_cancelled_by_patient" if event.cancelled_by == "patient" \
                 else "appointment_cancelled_by_clinic"
-            return kind, {"tid": formatting.when(event.starts_at)}, event.appointment_id
+            return kind, {"tid": when(event.starts_at)}, event.appointment_id
         case AppointmentReminderDue():
-            return "appointment_reminder", {"tid": formatting.when(event.starts_at)}, event.appointment_id
+            return "appointment_reminder", {"tid": when(event.starts_at)}, event.appointment_id
         case PrescriptionSent():
             return "prescription_sent", {}, event.renewal_id
         case RenewalRejected():
@@ -100,18 +110,16 @@ def kind_and_facts(event: Event) -> tuple[str, dict[str, str], uuid.UUID | None]
         case EConsultDeclined():
             return "econsult_declined", {}, event.econsult_id
         case InvoiceIssued():
-            return "invoice_issued", {"beløp": formatting.kroner(event.amount_ore),
-                                      "forfall": formatting.day(event.due_date), "kid": event.kid}, event.invoice_id
+            return "invoice_issued", money(event, event.amount_ore), event.invoice_id
         case InvoiceOverdue():
-            return "invoice_overdue", {"beløp": formatting.kroner(event.outstanding_ore),
-                                       "forfall": formatting.day(event.due_date), "kid": event.kid}, event.invoice_id
+            return "invoice_overdue", money(event, event.outstanding_ore), event.invoice_id
     raise ValueError(f"notify sends nothing for {type(event).__name__}")
 
 
 def plan(event: Event, contact: Contact, now: datetime) -> list[Planned]:
     """The messages `event` gives `contact`: at most one per channel."""
-    kind, facts, subject_id = kind_and_facts(event)
-    template = TEMPLATES[kind]
+    kind, facts, subject_id = kind_and_facts(event, contact.language)
+    template = TEMPLATES_BY_LANGUAGE[contact.language][kind]
     not_before = send_from(kind, now)
     # A reminder that could only go out after the appointment began is not sent at all.
     expires_at = event.starts_at if isinstance(event, AppointmentReminderDue) else None

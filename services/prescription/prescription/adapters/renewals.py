@@ -61,15 +61,17 @@ class Renewals:
                 "UPDATE renewals SET status = 'decided', decided_at = $2 WHERE id = $1 AND status = 'open'",
                 r.id, r.decided_at)
 
-    async def open_for_doctor(self, doctor_id: uuid.UUID) -> list[tuple[RenewalRequest, str | None]]:
-        """Open requests of the patients on this doctor's list now: portal before phone, then oldest first."""
+    async def open_for_doctor(self, doctor_id: uuid.UUID) -> list[tuple[RenewalRequest, asyncpg.Record]]:
+        """Open requests of the patients on this doctor's list now: portal before phone, then oldest first,
+        each with the patient's name and birth date."""
         rows = await self._conn.fetch(
-            f"""SELECT {", ".join("r." + c for c in _REQUEST.split(", "))}, d.name AS patient_name
+            f"""SELECT {", ".join("r." + c for c in _REQUEST.split(", "))}, d.name AS patient_name,
+                       d.birth_date AS patient_birth_date
                 FROM renewals r JOIN patient_directory d ON d.patient_id = r.patient_id
                 WHERE d.gp_id = $1 AND r.status = 'open'
                 ORDER BY (r.channel = 'phone'), r.created_at""", doctor_id)
         requests = await self._with_items(rows)
-        return [(req, row["patient_name"]) for req, row in zip(requests, rows, strict=True)]
+        return list(zip(requests, rows, strict=True))
 
     async def _with_items(self, rows: list[asyncpg.Record]) -> list[RenewalRequest]:
         ids = [row["id"] for row in rows]

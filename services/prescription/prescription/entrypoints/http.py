@@ -153,13 +153,15 @@ async def decide(renewal_id: uuid.UUID, body: DecisionIn, request: Request) -> R
 @router.get("/inbox")
 async def inbox(request: Request, doctor_id: uuid.UUID = Query()) -> dict[str, list[dict[str, Any]]]:
     """The doctor's open renewals in the shape agreed with econsult's inbox: portal before phone, then
-    oldest first. No medicine names or message: the inbox lists; the doctor opens one to read it."""
+    oldest first. The preview is the medicines asked for, so the doctor sees at a glance what waits; the
+    message is read on the request itself."""
     runtime = _runtime(request)
     now = runtime.clock.now()
     async with runtime.pool.acquire() as conn:
         found = await Renewals(conn).open_for_doctor(doctor_id)
     return {"items": [
-        {"kind": "renewal", "id": str(r.id), "patient_id": str(r.patient_id), "patient_name": name or "",
+        {"kind": "renewal", "id": str(r.id), "patient_id": str(r.patient_id),
+         "patient_name": patient["patient_name"] or "", "patient_birth_date": patient["patient_birth_date"],
          "channel": r.channel, "created_at": r.created_at.isoformat(), "due_date": r.due_date.isoformat(),
-         "overdue": r.overdue(now)}
-        for r, name in found]}
+         "overdue": r.overdue(now), "preview": ", ".join(f"{i.name} {i.strength}".strip() for i in r.items)}
+        for r, patient in found]}

@@ -1,10 +1,10 @@
-import { Page } from "../../components/ui";
-import { nb } from "../../text/nb";
+import { Page, Say } from "../../components/ui";
+import { words } from "../../text";
 
 /** The clinic's page, tidied: why the portal is faster than the phone, what each service is for. */
 export function AboutText({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
   const H = headingLevel === 2 ? "h2" : "h3";
-  const a = nb.about;
+  const a = words.about;
   return (
     <div className="about">
       <section className="card">
@@ -21,12 +21,12 @@ export function AboutText({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
       </section>
       <section className="card">
         <H>{a.requirementsTitle}</H>
-        <ul>{a.requirements.map((t) => <li key={t}>{t}</li>)}</ul>
+        <ul>{a.requirements.map((t) => <li key={t}><Say text={t} /></li>)}</ul>
       </section>
     </div>
   );
 }
 
 export function About() {
-  return <Page title={nb.about.title} lead={nb.about.intro}><AboutText /></Page>;
+  return <Page title={words.about.title} lead={words.about.intro}><AboutText /></Page>;
 }

@@ -2,17 +2,17 @@ import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { patientApi } from "../../api/patient";
 import type { EConsultation, Guidance, Price } from "../../api/types";
-import { useAction, useLoad } from "../../components/hooks";
-import { Busy, ErrorMessage, Field, FocusHeading, Notice, Page, Section } from "../../components/ui";
+import { useAction, useDraft, useLoad } from "../../components/hooks";
+import { Busy, ErrorMessage, Field, FocusHeading, Notice, Page, Say, Section } from "../../components/ui";
 import { questionState } from "../../logic/question";
 import { formatDate, formatDateTime } from "../../logic/time";
 import { useSession } from "../../session";
-import { nb } from "../../text/nb";
+import { words } from "../../text";
 import { Restrictions } from "./Home";
 
 export function priceText(price: Price): string {
-  if (price.exempt) return nb.econsult.exempt[price.exempt_reason ?? ""] ?? nb.econsult.priceAmount(price.amount_nok);
-  return nb.econsult.priceAmount(price.amount_nok);
+  if (price.exempt) return words.econsult.exempt[price.exempt_reason ?? ""] ?? words.econsult.priceAmount(price.amount_nok);
+  return words.econsult.priceAmount(price.amount_nok);
 }
 
 export function EConsult() {
@@ -21,15 +21,15 @@ export function EConsult() {
   const mine = useLoad(patientApi.econsultations);
   const [sent, setSent] = useState<EConsultation | null>(null);
   return (
-    <Page title={nb.econsult.title}>
+    <Page title={words.econsult.title}>
       <Restrictions codes={me?.restrictions ?? []} />
       {sent ? (
         <section className="card" aria-labelledby="sent-title">
-          <FocusHeading id="sent-title">{nb.econsult.sentTitle}</FocusHeading>
-          <p>{nb.econsult.sent(formatDate(sent.due_date))}</p>
-          {sent.price && <p>{sent.price.exempt ? priceText(sent.price) : nb.econsult.sentPrice(sent.price.amount_nok)}</p>}
-          {sent.renewal_hint && <Notice kind="info">{nb.econsult.renewalHint} <Link to="/resept">{nb.nav.renew}</Link></Notice>}
-          <button type="button" className="secondary" onClick={() => setSent(null)}>{nb.econsult.newOne}</button>
+          <FocusHeading id="sent-title">{words.econsult.sentTitle}</FocusHeading>
+          <p>{words.econsult.sent(formatDate(sent.due_date))}</p>
+          {sent.price && <p>{sent.price.exempt ? priceText(sent.price) : words.econsult.sentPrice(sent.price.amount_nok)}</p>}
+          {sent.renewal_hint && <Notice kind="info">{words.econsult.renewalHint} <Link to="/resept">{words.nav.renew}</Link></Notice>}
+          <button type="button" className="secondary" onClick={() => setSent(null)}>{words.econsult.newOne}</button>
         </section>
       ) : (
         <Section state={guidance}>
@@ -37,17 +37,17 @@ export function EConsult() {
             onSent={(c) => { setSent(c); mine.reload(); }} />}
         </Section>
       )}
-      <Section title={nb.econsult.mine} state={mine}>
-        {(items: EConsultation[]) => items.length === 0 ? <p>{nb.econsult.none}</p> : (
+      <Section title={words.econsult.mine} state={mine}>
+        {(items: EConsultation[]) => items.length === 0 ? <p>{words.econsult.none}</p> : (
           <ul className="plain">
             {items.map((c) => (
               <li key={c.id} className="request">
-                <p><strong>{nb.econsult.status[c.status]}</strong> · {nb.econsult.sentOn(formatDateTime(c.submitted_at))}
-                  {c.status === "open" && <> · {nb.home.due(formatDate(c.due_date))}</>}</p>
+                <p><strong>{words.econsult.status[c.status]}</strong> · {words.econsult.sentOn(formatDateTime(c.submitted_at))}
+                  {c.status === "open" && <> · {words.home.due(formatDate(c.due_date))}</>}</p>
                 <blockquote>{c.text}</blockquote>
-                {c.answer && <><h3>{nb.econsult.answer}</h3><p className="answer">{c.answer}</p></>}
-                {c.declined_reason && <><h3>{nb.econsult.declinedReason}</h3><p className="answer">{c.declined_reason}</p>
-                  {c.advice && <p>{c.advice} <Link to="/time">{nb.renew.bookInstead}</Link></p>}</>}
+                {c.answer && <><h3>{words.econsult.answer}</h3><p className="answer">{c.answer}</p></>}
+                {c.declined_reason && <><h3>{words.econsult.declinedReason}</h3><p className="answer">{c.declined_reason}</p>
+                  {c.advice && <p>{c.advice} <Link to="/time">{words.renew.bookInstead}</Link></p>}</>}
               </li>
             ))}
           </ul>
@@ -58,52 +58,52 @@ export function EConsult() {
 }
 
 function AskForm({ guidance: g, restricted, onSent }: { guidance: Guidance; restricted: boolean; onSent: (c: EConsultation) => void }) {
-  const [text, setText] = useState("");
+  const [text, setText, clearDraft] = useDraft("eportal.draft.econsult"); // kept if the session ends meanwhile
   const [accepted, setAccepted] = useState(false);
   const count = questionState(text, g.max_chars);
   const send = useAction(async () => {
     const created = await patientApi.ask(text);
-    setText("");
+    clearDraft();
     setAccepted(false);
     onSent(created);
   });
   return (
     <>
-      {!g.open && <Notice kind="warning">{nb.econsult.closed} <Link to="/time">{nb.home.bookNow}</Link></Notice>}
-      <p>{g.purpose}</p>
-      <p className="alert alert-warning">{g.not_acute}</p>
-      <p>{g.answer_time}</p>
+      {!g.open && <Notice kind="warning">{words.econsult.closed} <Link to="/time">{words.home.bookNow}</Link></Notice>}
+      <p>{words.econsult.purpose(g.max_chars)}</p>
+      <p className="alert alert-warning"><Say text={words.econsult.notAcute} /></p>
+      <p>{words.econsult.answerTime}</p>
       <div className="two-lists">
-        <section aria-labelledby="may-ask"><h2 id="may-ask">{nb.econsult.mayAsk}</h2>
-          <ul className="yes">{g.may_ask.map((t) => <li key={t}>{t}</li>)}</ul></section>
-        <section aria-labelledby="may-not-ask"><h2 id="may-not-ask">{nb.econsult.mayNotAsk}</h2>
-          <ul className="no">{g.may_not_ask.map((t) => <li key={t}>{t}</li>)}</ul></section>
+        <section aria-labelledby="may-ask"><h2 id="may-ask">{words.econsult.mayAsk}</h2>
+          <ul className="yes">{words.econsult.mayAskList.map((t) => <li key={t}>{t}</li>)}</ul></section>
+        <section aria-labelledby="may-not-ask"><h2 id="may-not-ask">{words.econsult.mayNotAsk}</h2>
+          <ul className="no">{words.econsult.mayNotAskList.map((t) => <li key={t}>{t}</li>)}</ul></section>
       </div>
-      <p>{g.renewals} <Link to="/resept">{nb.nav.renew}</Link></p>
+      <p>{words.econsult.renewals} <Link to="/resept">{words.nav.renew}</Link></p>
       <section aria-labelledby="price-title" className="price">
-        <h2 id="price-title">{nb.econsult.price}</h2>
+        <h2 id="price-title">{words.econsult.price}</h2>
         <p className="big">{priceText(g.price)}</p>
-        <p className="hint">{g.billing}</p>
+        <p className="hint">{words.econsult.billing}</p>
       </section>
       {g.open && !restricted && (
         <form onSubmit={(e: FormEvent) => { e.preventDefault(); void send.run(); }} noValidate>
-          <Field label={nb.econsult.question}>
+          <Field label={words.econsult.question}>
             {(p) => (
               <>
                 <textarea {...p} rows={6} value={text} onChange={(e) => setText(e.target.value)}
                   aria-describedby={`${p.id}-counter`} aria-invalid={count.over > 0 || undefined} />
                 <p id={`${p.id}-counter`} className={count.over > 0 ? "counter over" : "counter"} aria-live="polite">
-                  {nb.econsult.counter(count.used, count.max)}{count.over > 0 && <> – {nb.econsult.overLimit(count.over)}</>}
+                  {words.econsult.counter(count.used, count.max)}{count.over > 0 && <> – {words.econsult.overLimit(count.over)}</>}
                 </p>
               </>
             )}
           </Field>
           <div className="checkbox">
             <input type="checkbox" id="accept-terms" checked={accepted} onChange={(e) => setAccepted(e.target.checked)} />
-            <label htmlFor="accept-terms">{nb.econsult.accept}</label>
+            <label htmlFor="accept-terms">{words.econsult.accept}</label>
           </div>
           <ErrorMessage error={send.error} />
-          <Busy busy={send.busy} label={nb.econsult.submit} disabled={!count.sendable || !accepted} />
+          <Busy busy={send.busy} label={words.econsult.submit} disabled={!count.sendable || !accepted} />
         </form>
       )}
     </>

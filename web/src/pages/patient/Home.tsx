@@ -2,21 +2,22 @@ import { Link } from "react-router-dom";
 import { patientApi } from "../../api/patient";
 import type { Appointment, EConsultation, Invoice, Renewal } from "../../api/types";
 import { useLoad } from "../../components/hooks";
-import { Page, Section } from "../../components/ui";
+import { Page, Say, Section } from "../../components/ui";
 import { itemStatus } from "../../logic/renewal";
 import { formatDate, formatDateTime } from "../../logic/time";
 import { useSession } from "../../session";
-import { nb } from "../../text/nb";
+import { cancelState } from "./Book";
+import { words } from "../../text";
 
 export function Restrictions({ codes }: { codes: string[] }) {
   if (codes.length === 0) return null;
   return (
     <section className="alert alert-warning" aria-labelledby="restrictions-title">
-      <h2 id="restrictions-title">{nb.home.restrictionsTitle}</h2>
+      <h2 id="restrictions-title">{words.home.restrictionsTitle}</h2>
       <ul>
         {codes.map((code) => {
-          const r = nb.restrictions[code] ?? nb.unknownRestriction;
-          return <li key={code}><strong>{r.what}</strong> {r.todo}</li>;
+          const r = words.restrictions[code] ?? words.unknownRestriction;
+          return <li key={code}><strong>{r.what}</strong> <Say text={r.todo} /></li>;
         })}
       </ul>
     </section>
@@ -38,58 +39,64 @@ export function Home() {
   const invoices = useLoad(patientApi.invoices);
   if (!me) return null;
   return (
-    <Page title={nb.home.title(me.name)} lead={me.gpName ? nb.home.gp(me.gpName) : undefined}>
+    <Page title={words.home.title(me.name)} lead={me.gpName ? words.home.gp(me.gpName) : undefined}>
       <Restrictions codes={me.restrictions} />
+      <nav className="shortcuts" aria-label={words.home.shortcuts}>
+        <Link className="button" to="/resept">{words.nav.renew}</Link>
+        <Link className="button" to="/ekonsultasjon">{words.nav.econsult}</Link>
+        <Link className="button secondary" to="/time">{words.nav.book}</Link>
+      </nav>
       <div className="grid">
-        <Section title={nb.home.nextAppointment} state={appointments}>
+        <Section title={words.home.nextAppointment} state={appointments}>
           {(items: Appointment[]) => {
             const next = nextAppointment(items);
             return next ? (
               <>
                 <p className="big">{formatDateTime(next.starts_at)}</p>
-                {next.patient_may_cancel_until && <p className="hint">{nb.book.cancelDeadline(formatDateTime(next.patient_may_cancel_until))}</p>}
-                <Link to="/time">{nb.book.myAppointments}</Link>
+                {cancelState(next) === "too_late" ? <p className="hint"><Say text={words.book.tooLateToCancel} /></p>
+                  : next.patient_may_cancel_until && <p className="hint">{words.book.cancelDeadline(formatDateTime(next.patient_may_cancel_until))}</p>}
+                <Link to="/time">{words.book.myAppointments}</Link>
               </>
             ) : (
-              <><p>{nb.home.noAppointment}</p>{me.restrictions.length === 0 && <Link className="button" to="/time">{nb.home.bookNow}</Link>}</>
+              <><p>{words.home.noAppointment}</p>{me.restrictions.length === 0 && <Link className="button" to="/time">{words.home.bookNow}</Link>}</>
             );
           }}
         </Section>
         <section className="card">
-          <h2>{nb.home.openRequests}</h2>
+          <h2>{words.home.openRequests}</h2>
           <OpenRequests renewals={renewals.data} econsults={econsults.data} />
-          {(renewals.error || econsults.error) && <p className="hint">{nb.home.partFailed}</p>}
+          {(renewals.error || econsults.error) && <p className="hint">{words.home.partFailed}</p>}
         </section>
-        <Section title={nb.home.answers} state={econsults}>
+        <Section title={words.home.answers} state={econsults}>
           {(items: EConsultation[]) => {
             const answered = items.filter((c) => c.status !== "open");
             const decided = (renewals.data ?? []).filter((r) => r.items.some((i) => i.outcome === "approved" || i.outcome === "rejected"));
-            if (answered.length === 0 && decided.length === 0) return <p>{nb.home.noAnswers}</p>;
+            if (answered.length === 0 && decided.length === 0) return <p>{words.home.noAnswers}</p>;
             return (
               <ul className="plain">
                 {answered.slice(0, 3).map((c) => (
-                  <li key={c.id}><strong>{nb.home.econsultRequest}: {nb.econsult.status[c.status]}</strong>
+                  <li key={c.id}><strong>{words.home.econsultRequest}: {words.econsult.status[c.status]}</strong>
                     <p className="answer">{c.answer ?? c.declined_reason}</p></li>
                 ))}
                 {decided.slice(0, 3).map((r) => (
-                  <li key={r.id}><strong>{nb.home.renewalRequest}</strong>
-                    <ul>{r.items.map((i) => <li key={i.medication_id}>{i.name}: {nb.renew.status[itemStatus(i)] ?? itemStatus(i)}
-                      {i.reason && <> – {nb.renew.reason(i.reason)}</>}</li>)}</ul></li>
+                  <li key={r.id}><strong>{words.home.renewalRequest}</strong>
+                    <ul>{r.items.map((i) => <li key={i.medication_id}>{i.name}: {words.renew.status[itemStatus(i)] ?? itemStatus(i)}
+                      {i.reason && <> – {words.renew.reason(i.reason)}</>}</li>)}</ul></li>
                 ))}
               </ul>
             );
           }}
         </Section>
-        <Section title={nb.home.invoices} state={invoices}>
+        <Section title={words.home.invoices} state={invoices}>
           {(items: Invoice[]) => {
             const unpaid = items.filter((i) => UNPAID.has(i.status));
-            return unpaid.length === 0 ? <p>{nb.home.noInvoices}</p> : (
+            return unpaid.length === 0 ? <p>{words.home.noInvoices}</p> : (
               <ul className="plain">
                 {unpaid.map((i) => (
-                  <li key={i.id}>{i.amount_nok} – {nb.invoices.due} {formatDate(i.due_date)}
-                    {i.status === "overdue" && <>{" "}<strong className="badge badge-danger">{nb.invoices.statuses.overdue}</strong></>}</li>
+                  <li key={i.id}>{i.amount_nok} – {words.invoices.due} {formatDate(i.due_date)}
+                    {i.status === "overdue" && <>{" "}<strong className="badge badge-danger">{words.invoices.statuses.overdue}</strong></>}</li>
                 ))}
-                <li><Link to="/fakturaer">{nb.nav.invoices}</Link></li>
+                <li><Link to="/fakturaer">{words.nav.invoices}</Link></li>
               </ul>
             );
           }}
@@ -102,17 +109,17 @@ export function Home() {
 function OpenRequests({ renewals, econsults }: { renewals?: Renewal[]; econsults?: EConsultation[] }) {
   const open = [
     ...(renewals ?? []).filter((r) => ["open", "pending", "submitted"].includes(r.status))
-      .map((r) => ({ id: r.id, kind: nb.home.renewalRequest, due: r.due_date, overdue: r.overdue })),
+      .map((r) => ({ id: r.id, kind: words.home.renewalRequest, due: r.due_date, overdue: r.overdue })),
     ...(econsults ?? []).filter((c) => c.status === "open")
-      .map((c) => ({ id: c.id, kind: nb.home.econsultRequest, due: c.due_date, overdue: c.overdue })),
+      .map((c) => ({ id: c.id, kind: words.home.econsultRequest, due: c.due_date, overdue: c.overdue })),
   ];
   if (renewals === undefined && econsults === undefined) return null;
-  if (open.length === 0) return <p>{nb.home.noOpenRequests}</p>;
+  if (open.length === 0) return <p>{words.home.noOpenRequests}</p>;
   return (
     <ul className="plain">
       {open.map((o) => (
-        <li key={o.id}><strong>{o.kind}</strong>{o.due && <> – {nb.home.due(formatDate(o.due))}</>}
-          {o.overdue && <>{" "}<span className="badge badge-danger">{nb.home.overdue}</span></>}</li>
+        <li key={o.id}><strong>{o.kind}</strong>{o.due && <> – {words.home.due(formatDate(o.due))}</>}
+          {o.overdue && <>{" "}<span className="badge badge-danger">{words.home.overdue}</span></>}</li>
       ))}
     </ul>
   );

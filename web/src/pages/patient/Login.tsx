@@ -2,9 +2,9 @@ import { useState, type FormEvent } from "react";
 import { Link, useLocation, useSearchParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
 import { useAction } from "../../components/hooks";
-import { Busy, ErrorMessage, Field, Notice, Page } from "../../components/ui";
+import { Busy, ErrorMessage, Field, Notice, Page, Say } from "../../components/ui";
 import { useSession } from "../../session";
-import { nb } from "../../text/nb";
+import { words } from "../../text";
 import { AboutText } from "./About";
 
 /** Where ID-porten's login starts; it comes back to `returnTo`, a path in the portal. */
@@ -13,7 +13,7 @@ export function idportenStart(returnTo: string): string {
 }
 
 export function Login() {
-  const { patientLoggedIn } = useSession();
+  const { patientLoggedIn, ended } = useSession();
   const location = useLocation();
   // A refused login through ID-porten comes back here as ?innlogging=<code> (the code only, never a secret).
   const [params] = useSearchParams();
@@ -38,55 +38,58 @@ export function Login() {
   const submitId = (e: FormEvent) => {
     e.preventDefault();
     const digits = nationalId.replace(/\s/g, "");
-    if (!/^\d{11}$/.test(digits)) return setFormatError(nb.login.invalidFormat);
+    if (!/^\d{11}$/.test(digits)) return setFormatError(words.login.invalidFormat);
     setFormatError(null);
     void start.run(digits);
   };
   const submitCode = (e: FormEvent) => {
     e.preventDefault();
     const digits = code.replace(/\s/g, "");
-    if (!/^\d{6}$/.test(digits)) return setFormatError(nb.login.invalidCodeFormat);
+    if (!/^\d{6}$/.test(digits)) return setFormatError(words.login.invalidCodeFormat);
     setFormatError(null);
     void verify.run(digits);
   };
   const expired = verify.error && ["auth.code_expired", "auth.too_many_attempts"].includes(verify.error.code);
 
   return (
-    <Page title={nb.login.title} lead={nb.login.lead}>
+    <Page title={words.login.title} lead={words.login.lead}>
+      {/* The session ended on the server while the portal was open: say why, and that the page comes back. */}
+      {ended && <Notice kind="info">{words.login.sessionEnded}</Notice>}
       <section className="card narrow">
         {refused && <ErrorMessage error={new ApiError(401, refused)} />}
-        <a className="button" href={idportenStart(returnTo)}>{nb.login.idporten}</a>
-        <p className="hint">{nb.login.idportenHint}</p>
+        <a className="button" href={idportenStart(returnTo)}>{words.login.idporten}</a>
+        <p className="hint">{words.login.idportenHint}</p>
       </section>
       <section className="card narrow">
-        <h2>{nb.login.orSms}</h2>
-        <p>{nb.login.smsLead}</p>
+        <h2>{words.login.orSms}</h2>
+        <p>{words.login.smsLead}</p>
         {!challenge ? (
           <form onSubmit={submitId} noValidate>
-            <Field label={nb.login.nationalId} hint={nb.login.nationalIdHint} error={formatError}>
+            <Field label={words.login.nationalId} hint={words.login.nationalIdHint}
+              error={formatError ?? start.error?.fields.national_id}>
               {(p) => <input {...p} name="national_id" inputMode="numeric" autoComplete="off" maxLength={13}
                 value={nationalId} onChange={(e) => setNationalId(e.target.value)} />}
             </Field>
             <ErrorMessage error={start.error} />
-            <Busy busy={start.busy} label={nb.login.sendCode} />
+            <Busy busy={start.busy} label={words.login.sendCode} />
           </form>
         ) : (
           <form onSubmit={submitCode} noValidate>
-            <Notice kind="info">{nb.login.codeSent}</Notice>
-            <Field label={nb.login.code} error={formatError}>
+            <Notice kind="info">{words.login.codeSent}</Notice>
+            <Field label={words.login.code} error={formatError}>
               {(p) => <input {...p} name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={6}
                 value={code} onChange={(e) => setCode(e.target.value)} />}
             </Field>
             <ErrorMessage error={verify.error} />
-            {!expired && <Busy busy={verify.busy} label={nb.login.verify} />}
+            {!expired && <Busy busy={verify.busy} label={words.login.verify} />}
             <button type="button" className={expired ? "" : "secondary"} onClick={() => {
               setChallenge(null); setCode(""); verify.clear();
-            }}>{expired ? nb.login.sendCode : nb.login.startOver}</button>
-            <p className="hint">{nb.login.noCode}</p>
+            }}>{expired ? words.login.sendCode : words.login.startOver}</button>
+            <p className="hint"><Say text={words.login.noCode} /></p>
           </form>
         )}
       </section>
-      <p><Link to="/ansatt/logg-inn">{nb.login.staffLink}</Link></p>
+      <p><Link to="/ansatt/logg-inn">{words.login.staffLink}</Link></p>
       <AboutText headingLevel={2} />
     </Page>
   );

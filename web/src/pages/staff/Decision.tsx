@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router-dom";
 import { staffApi } from "../../api/staff";
-import type { Renewal } from "../../api/types";
+import type { Medication, Renewal } from "../../api/types";
 import { useAction, useLoad } from "../../components/hooks";
-import { Busy, ErrorMessage, Field, Notice, Page, Section } from "../../components/ui";
+import { Busy, ErrorMessage, Field, Notice, Page, PatientName, Section } from "../../components/ui";
 import { formatDate } from "../../logic/time";
-import { nb } from "../../text/nb";
+import { words } from "../../text";
 
 type Choice = { approve: boolean | null; reason: string };
 
@@ -13,14 +13,32 @@ export function Decision() {
   const { id = "" } = useParams();
   const renewal = useLoad(() => staffApi.renewal(id), [id]);
   return (
-    <Page title={nb.decision.title}>
+    <Page title={words.decision.title}>
       <Section state={renewal}>{(r: Renewal) => <DecisionForm renewal={r} />}</Section>
-      <p><Link to="/ansatt/innboks">{nb.nav.inbox}</Link></p>
+      <p><Link to="/ansatt/innboks">{words.nav.inbox}</Link></p>
     </Page>
   );
 }
 
+/** What the doctor weighs: strength, ATC code, prescription group, fixed or not, who prescribed it. */
+function MedicineFacts({ medicine }: { medicine: Medication | undefined }) {
+  if (!medicine) return null;
+  const t = words.decision;
+  return (
+    <dl className="facts medicine">
+      {medicine.atc && <div><dt>{t.atc}</dt><dd className="mono">{medicine.atc}</dd></div>}
+      {medicine.group && <div><dt>{t.group}</dt><dd>{medicine.group}{medicine.group === "B" && medicine.bAgreement
+        ? ` (${t.bAgreement})` : ""}</dd></div>}
+      {medicine.fixed !== null && <div><dt>{t.fixed}</dt><dd>{medicine.fixed ? t.yes : t.no}</dd></div>}
+      {medicine.prescribedBy && <div><dt>{t.prescribedBy}</dt>
+        <dd>{t.prescribers[medicine.prescribedBy] ?? medicine.prescribedBy}</dd></div>}
+    </dl>
+  );
+}
+
 function DecisionForm({ renewal }: { renewal: Renewal }) {
+  const medicines = useLoad(async () => renewal.patient_id ? staffApi.patientMedications(renewal.patient_id) : [],
+    [renewal.patient_id]);
   const [choices, setChoices] = useState<Record<string, Choice>>({});
   const [problem, setProblem] = useState<string | null>(null);
   const [done, setDone] = useState(false);
@@ -36,33 +54,34 @@ function DecisionForm({ renewal }: { renewal: Renewal }) {
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     const all = renewal.items.map((i) => choices[i.medication_id]);
-    if (all.some((c) => !c || c.approve === null)) return setProblem(nb.decision.chooseAll);
-    if (all.some((c) => c.approve === false && !c.reason.trim())) return setProblem(nb.decision.reasonRequired);
+    if (all.some((c) => !c || c.approve === null)) return setProblem(words.decision.chooseAll);
+    if (all.some((c) => c.approve === false && !c.reason.trim())) return setProblem(words.decision.reasonRequired);
     setProblem(null);
     void submit.run();
   };
-  if (done) return <Notice>{nb.decision.done}</Notice>;
+  if (done) return <Notice takeFocus>{words.decision.done}</Notice>;
   return (
     <form onSubmit={onSubmit} noValidate>
-      {renewal.patient_name && <p className="big">{nb.decision.patient(renewal.patient_name)}</p>}
-      {renewal.due_date && <p>{nb.inbox.due(formatDate(renewal.due_date))}
-        {renewal.overdue && <>{" "}<strong className="badge badge-danger">{nb.inbox.overdue}</strong></>}</p>}
-      {renewal.channel && <p className="hint">{nb.inbox.channel[renewal.channel] ?? renewal.channel}</p>}
-      {renewal.message && <><h2>{nb.decision.message}</h2><blockquote>{renewal.message}</blockquote></>}
+      <h2 className="patient"><PatientName name={renewal.patient_name} birthDate={renewal.patient_birth_date} /></h2>
+      {renewal.due_date && <p>{words.inbox.due(formatDate(renewal.due_date))}
+        {renewal.overdue && <>{" "}<strong className="badge badge-danger">{words.inbox.overdue}</strong></>}</p>}
+      {renewal.channel && <p className="hint">{words.inbox.channel[renewal.channel] ?? renewal.channel}</p>}
+      {renewal.message && <><h2>{words.decision.message}</h2><blockquote>{renewal.message}</blockquote></>}
       {renewal.items.map((item) => {
         const c = choices[item.medication_id];
         const name = `decision-${item.medication_id}`;
         return (
           <fieldset key={item.medication_id} className="decision">
             <legend>{item.name}</legend>
+            <MedicineFacts medicine={(medicines.data ?? []).find((m) => m.id === item.medication_id)} />
             <div className="radio-row">
               <span className="radio"><input type="radio" id={`${name}-yes`} name={name} checked={c?.approve === true}
-                onChange={() => set(item.medication_id, { approve: true })} /><label htmlFor={`${name}-yes`}>{nb.decision.approve}</label></span>
+                onChange={() => set(item.medication_id, { approve: true })} /><label htmlFor={`${name}-yes`}>{words.decision.approve}</label></span>
               <span className="radio"><input type="radio" id={`${name}-no`} name={name} checked={c?.approve === false}
-                onChange={() => set(item.medication_id, { approve: false })} /><label htmlFor={`${name}-no`}>{nb.decision.reject}</label></span>
+                onChange={() => set(item.medication_id, { approve: false })} /><label htmlFor={`${name}-no`}>{words.decision.reject}</label></span>
             </div>
             {c?.approve === false && (
-              <Field label={`${nb.decision.reason} (${item.name})`}>
+              <Field label={`${words.decision.reason} (${item.name})`}>
                 {(p) => <textarea {...p} rows={2} value={c.reason} onChange={(e) => set(item.medication_id, { reason: e.target.value })} />}
               </Field>
             )}
@@ -71,7 +90,7 @@ function DecisionForm({ renewal }: { renewal: Renewal }) {
       })}
       {problem && <p className="alert alert-error" role="alert">{problem}</p>}
       <ErrorMessage error={submit.error} />
-      <Busy busy={submit.busy} label={nb.decision.submit} />
+      <Busy busy={submit.busy} label={words.decision.submit} />
     </form>
   );
 }

@@ -2,11 +2,11 @@ import { useState, type FormEvent } from "react";
 import { staffApi } from "../../api/staff";
 import { useAction } from "../../components/hooks";
 import { Busy, ErrorMessage, Field, Notice } from "../../components/ui";
-import { nb } from "../../text/nb";
+import { words } from "../../text";
 import { DoctorPicker } from "./DoctorPicker";
 
-const t = nb.reception;
-const WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag"];
+const t = words.reception;
+const WEEKDAYS = words.dates.weekdays.slice(1, 6); // Monday to Friday (the catalogue counts from Sunday)
 
 /** Open one slot, or a weekly template of slots. A doctor opens their own; reception names the doctor. */
 export function OpenSlots({ chooseDoctor, onOpened }: { chooseDoctor: boolean; onOpened: () => void }) {
@@ -45,7 +45,7 @@ export function OpenSlots({ chooseDoctor, onOpened }: { chooseDoctor: boolean; o
             <label htmlFor="kind-weekly">{t.weekly}</label></span>
         </fieldset>
         {!weekly ? (
-          <Field label={t.start}>{(p) => <input {...p} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}</Field>
+          <Field label={t.start} error={open.error?.fields.start}>{(p) => <input {...p} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}</Field>
         ) : (
           <>
             <fieldset>
@@ -58,18 +58,18 @@ export function OpenSlots({ chooseDoctor, onOpened }: { chooseDoctor: boolean; o
                 </span>
               ))}
             </fieldset>
-            <Field label={t.dayStarts}>{(p) => <input {...p} type="time" value={from} onChange={(e) => setFrom(e.target.value)} />}</Field>
-            <Field label={t.dayEnds}>{(p) => <input {...p} type="time" value={to} onChange={(e) => setTo(e.target.value)} />}</Field>
-            <Field label={t.validFrom}>{(p) => <input {...p} type="date" value={validFrom} onChange={(e) => setValidFrom(e.target.value)} />}</Field>
+            <Field label={t.dayStarts} error={open.error?.fields.day_starts}>{(p) => <input {...p} type="time" value={from} onChange={(e) => setFrom(e.target.value)} />}</Field>
+            <Field label={t.dayEnds} error={open.error?.fields.day_ends}>{(p) => <input {...p} type="time" value={to} onChange={(e) => setTo(e.target.value)} />}</Field>
+            <Field label={t.validFrom} error={open.error?.fields.valid_from}>{(p) => <input {...p} type="date" value={validFrom} onChange={(e) => setValidFrom(e.target.value)} />}</Field>
           </>
         )}
-        <Field label={t.minutes}>{(p) => <input {...p} type="number" min={5} max={240} value={minutes} onChange={(e) => setMinutes(e.target.value)} />}</Field>
+        <Field label={t.minutes} error={open.error?.fields.minutes ?? open.error?.fields.slot_minutes}>{(p) => <input {...p} type="number" min={5} max={240} value={minutes} onChange={(e) => setMinutes(e.target.value)} />}</Field>
         <div className="checkbox">
           <input type="checkbox" id="slot-online" checked={online} onChange={(e) => setOnline(e.target.checked)} />
           <label htmlFor="slot-online">{t.online}</label>
         </div>
         <ErrorMessage error={open.error} />
-        {done && <Notice>{done}</Notice>}
+        {done && <Notice takeFocus>{done}</Notice>}
         <Busy busy={open.busy} label={t.openSlots} disabled={weekly ? !validFrom || days.length === 0 : !start} />
       </form>
     </section>

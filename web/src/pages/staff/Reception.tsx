@@ -1,54 +1,39 @@
 import { useState, type FormEvent } from "react";
+import { Link } from "react-router-dom";
 import { staffApi } from "../../api/staff";
-import type { Medication } from "../../api/types";
 import { useAction } from "../../components/hooks";
-import { Busy, ErrorMessage, Field, Notice, Page } from "../../components/ui";
-import { formatDate } from "../../logic/time";
+import { Busy, ErrorMessage, Field, Notice, Page, PatientName, RequiredNote } from "../../components/ui";
+import { birthDateFromNationalId } from "../../logic/nationalId";
 import { useSession } from "../../session";
-import { nb } from "../../text/nb";
+import { words } from "../../text";
 import { DoctorPicker } from "./DoctorPicker";
 
-const t = nb.reception;
+const t = words.reception;
 
-type Chosen = { id: string; name: string; firstContactDone: boolean | null };
+type Found = { id: string; name: string; birth_date: string | null; first_contact_done: boolean | null };
 
-function chosenFrom(r: Record<string, unknown>, name = ""): Chosen {
-  return { id: String(r.id ?? r.patient_id ?? ""), name: typeof r.name === "string" ? r.name : name,
-    firstContactDone: typeof r.first_contact_done === "boolean" ? r.first_contact_done : null };
+function foundFrom(r: Record<string, unknown>): Found {
+  return { id: String(r.id ?? r.patient_id ?? ""), name: typeof r.name === "string" ? r.name : "",
+    birth_date: typeof r.birth_date === "string" ? r.birth_date : null,
+    first_contact_done: typeof r.first_contact_done === "boolean" ? r.first_contact_done : null };
 }
 
+/** Reception's desk: register a patient, find one, and open their page (appointments, phone renewals, frikort). */
 export function Reception() {
   const { staff } = useSession();
-  const [chosen, setChosen] = useState<Chosen | null>(null);
-  const isReception = staff?.role === "reception";
-  // Reception (and a doctor, on their own list) finds patients by name or national ID; the billing office
-  // may not search the list and comes here with the patient's id from an invoice.
-  const maySearch = staff?.role === "reception" || staff?.role === "doctor";
-  const patientId = chosen?.id ?? "";
   return (
     <Page title={t.title}>
-      {isReception && <RegisterPatient onRegistered={setChosen} />}
-      {maySearch ? <FindPatient chosen={chosen} onChosen={setChosen} /> : (
-        <section className="card">
-          <h2>{t.find}</h2>
-          <Field label={t.patientId}>
-            {(p) => <input {...p} value={patientId}
-              onChange={(e) => setChosen({ id: e.target.value.trim(), name: "", firstContactDone: null })} />}
-          </Field>
-        </section>
-      )}
-      {patientId && isReception && <FirstContact key={`fc-${patientId}`} patientId={patientId} done={chosen?.firstContactDone ?? null} />}
-      {patientId && isReception && <PhoneRenewal key={`pr-${patientId}`} patientId={patientId} />}
-      {patientId && staff?.role !== "doctor" && <Frikort key={`fk-${patientId}`} patientId={patientId} />}
+      {staff?.role === "reception" && <RegisterPatient />}
+      <FindPatient />
     </Page>
   );
 }
 
 /** Search by (part of) the name or the whole national ID. A POST: a national ID never travels in a URL. */
-function FindPatient({ chosen, onChosen }: { chosen: Chosen | null; onChosen: (c: Chosen) => void }) {
+function FindPatient() {
   const [query, setQuery] = useState("");
-  const [found, setFound] = useState<Record<string, unknown>[] | null>(null);
-  const search = useAction(async () => setFound(await staffApi.findPatients(query.trim())));
+  const [found, setFound] = useState<Found[] | null>(null);
+  const search = useAction(async () => setFound((await staffApi.findPatients(query.trim())).map(foundFrom)));
   return (
     <section className="card">
       <h2>{t.find}</h2>
@@ -63,135 +48,65 @@ function FindPatient({ chosen, onChosen }: { chosen: Chosen | null; onChosen: (c
         <div role="status">
           {found.length === 0 ? <p>{t.noneFound}</p> : (
             <ul className="plain">
-              {found.map((r) => {
-                const c = chosenFrom(r);
-                const born = typeof r.birth_date === "string" ? r.birth_date.split("-").reverse().join(".") : "";
-                return (
-                  <li key={c.id}>
-                    <strong>{c.name}</strong>{born && <>, {t.born(born)}</>}
-                    {c.firstContactDone === false && <>{" "}<span className="badge">{t.noFirstContact}</span></>}
-                    {" "}
-                    {chosen?.id === c.id ? <span className="badge badge-ok">{t.chosen}</span> : (
-                      <button type="button" className="secondary" aria-label={t.choose(c.name)}
-                        onClick={() => onChosen(c)}>{t.chooseShort}</button>
-                    )}
-                  </li>
-                );
-              })}
+              {found.map((c) => (
+                <li key={c.id}>
+                  <Link to={`/ansatt/pasient/${c.id}`}><PatientName name={c.name} birthDate={c.birth_date} /></Link>
+                  {c.first_contact_done === false && <>{" "}<span className="badge">{t.noFirstContact}</span></>}
+                </li>
+              ))}
             </ul>
           )}
         </div>
       )}
-      {chosen?.name && <p>{t.selectedPatient(chosen.name)}</p>}
     </section>
   );
 }
 
-function RegisterPatient({ onRegistered }: { onRegistered: (c: Chosen) => void }) {
-  const [f, setF] = useState({ national_id: "", name: "", birth_date: "", mobile: "", email: "", gp_id: "" });
-  const [done, setDone] = useState<string | null>(null);
+function RegisterPatient() {
+  const empty = { national_id: "", name: "", birth_date: "", mobile: "", email: "", gp_id: "" };
+  const [f, setF] = useState(empty);
+  const [done, setDone] = useState<{ id: string; name: string } | null>(null);
   const register = useAction(async () => {
-    const body: Record<string, unknown> = { national_id: f.national_id.trim(), name: f.name.trim(), gp_id: f.gp_id,
-      ...(f.birth_date ? { birth_date: f.birth_date } : {}), ...(f.mobile.trim() ? { mobile: f.mobile.trim() } : {}),
-      ...(f.email.trim() ? { email: f.email.trim() } : {}) };
+    const body: Record<string, unknown> = { national_id: f.national_id.replace(/\s/g, ""), name: f.name.trim(),
+      gp_id: f.gp_id || null, ...(f.birth_date ? { birth_date: f.birth_date } : {}),
+      ...(f.mobile.trim() ? { mobile: f.mobile.trim() } : {}), ...(f.email.trim() ? { email: f.email.trim() } : {}) };
     const created = await staffApi.registerPatient(body);
-    setDone(t.registered(f.name.trim()));
-    onRegistered(chosenFrom(created, f.name.trim()));
+    setDone({ id: String(created.id ?? ""), name: f.name.trim() });
+    setF(empty);
   });
-  const input = (key: keyof typeof f, label: string, type = "text", autoComplete = "off") => (
-    <Field label={label}>
-      {(p) => <input {...p} type={type} autoComplete={autoComplete} value={f[key]} onChange={(e) => setF({ ...f, [key]: e.target.value })} />}
+  // The birth date follows from the national ID where the number tells it; reception checks it.
+  const setNationalId = (value: string) => {
+    const told = birthDateFromNationalId(value);
+    setF((old) => ({ ...old, national_id: value,
+      birth_date: told && (!old.birth_date || old.birth_date === birthDateFromNationalId(old.national_id)) ? told
+        : old.birth_date }));
+  };
+  const error = (field: string) => register.error?.fields[field];
+  const input = (key: keyof typeof f, label: string, opts: { type?: string; required?: boolean; hint?: string } = {}) => (
+    <Field label={label} hint={opts.hint} required={opts.required} error={error(key)}>
+      {(p) => <input {...p} type={opts.type ?? "text"} autoComplete="off" value={f[key]}
+        onChange={(e) => key === "national_id" ? setNationalId(e.target.value) : setF({ ...f, [key]: e.target.value })} />}
     </Field>
   );
   return (
     <section className="card">
       <h2>{t.register}</h2>
-      <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(null); void register.run(); }}>
-        {input("national_id", t.nationalId)}
-        {input("name", t.name)}
-        {input("birth_date", t.birthDate, "date")}
-        {input("mobile", t.mobile, "tel")}
-        {input("email", t.email, "email")}
-        <DoctorPicker label={t.gp} value={f.gp_id} onChange={(gp_id) => setF({ ...f, gp_id })} />
+      <RequiredNote />
+      <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(null); void register.run(); }} noValidate>
+        {input("national_id", t.nationalId, { required: true, hint: t.nationalIdHint })}
+        {input("name", t.name, { required: true })}
+        {input("birth_date", t.birthDate, { type: "date", required: true, hint: t.birthDateHint })}
+        {input("mobile", t.mobile, { type: "tel", hint: t.mobileHint })}
+        {input("email", t.email, { type: "email" })}
+        <DoctorPicker label={t.gp} value={f.gp_id} onChange={(gp_id) => setF({ ...f, gp_id })} required
+          error={error("gp_id")} />
         <ErrorMessage error={register.error} />
-        {done && <Notice>{done}</Notice>}
+        {done && (
+          <Notice takeFocus>
+            {t.registered(done.name)} <Link to={`/ansatt/pasient/${done.id}`}>{t.openPatient(done.name)}</Link>
+          </Notice>
+        )}
         <Busy busy={register.busy} label={t.register} />
-      </form>
-    </section>
-  );
-}
-
-function FirstContact({ patientId, done: already }: { patientId: string; done: boolean | null }) {
-  const [done, setDone] = useState(false);
-  const mark = useAction(async () => { await staffApi.updatePatient(patientId, { first_contact_done: true }); setDone(true); });
-  return (
-    <section className="card">
-      <h2>{t.firstContact}</h2>
-      <ErrorMessage error={mark.error} />
-      {already === true && !done ? <p>{t.firstContactAlready}</p> : done ? <Notice>{t.updated}</Notice> :
-        <Busy type="button" busy={mark.busy} label={t.markFirstContact} onClick={() => void mark.run()} />}
-    </section>
-  );
-}
-
-function PhoneRenewal({ patientId }: { patientId: string }) {
-  const [meds, setMeds] = useState<Medication[] | null>(null);
-  const [chosen, setChosen] = useState<string[]>([]);
-  const [message, setMessage] = useState("");
-  const [done, setDone] = useState<string | null>(null);
-  const load = useAction(async () => setMeds(await staffApi.patientMedications(patientId)));
-  const send = useAction(async () => {
-    const r = await staffApi.phoneRenewal(patientId, chosen, message);
-    setDone(t.phoneRenewalSent(r.due_date ? formatDate(r.due_date) : ""));
-    setChosen([]);
-  });
-  return (
-    <section className="card">
-      <h2>{t.phoneRenewal}</h2>
-      {meds === null ? (
-        <>
-          <ErrorMessage error={load.error} />
-          <Busy type="button" busy={load.busy} label={t.medicationIds} busyLabel={nb.app.loading} onClick={() => void load.run()} />
-        </>
-      ) : (
-        <form onSubmit={(e: FormEvent) => { e.preventDefault(); void send.run(); }}>
-          <fieldset>
-            <legend>{t.medicationIds}</legend>
-            {meds.map((m) => (
-              <div className="checkbox" key={m.id}>
-                <input type="checkbox" id={`phone-${m.id}`} checked={chosen.includes(m.id)}
-                  disabled={!chosen.includes(m.id) && chosen.length >= 3}
-                  onChange={() => setChosen((c) => c.includes(m.id) ? c.filter((x) => x !== m.id) : [...c, m.id])} />
-                <label htmlFor={`phone-${m.id}`}>{m.name}{!m.renewable && <> – {nb.renewalReasons[m.code ?? ""] ?? nb.renew.notRenewable}</>}</label>
-              </div>
-            ))}
-          </fieldset>
-          <Field label={nb.renew.message}>
-            {(p) => <textarea {...p} rows={2} value={message} onChange={(e) => setMessage(e.target.value)} />}
-          </Field>
-          <ErrorMessage error={send.error} />
-          {done && <Notice>{done}</Notice>}
-          <Busy busy={send.busy} label={nb.renew.submit} disabled={chosen.length === 0} />
-        </form>
-      )}
-    </section>
-  );
-}
-
-function Frikort({ patientId }: { patientId: string }) {
-  const [year, setYear] = useState(String(new Date().getFullYear()));
-  const [card, setCard] = useState("");
-  const [done, setDone] = useState(false);
-  const save = useAction(async () => { await staffApi.frikort(patientId, Number(year), card.trim()); setDone(true); });
-  return (
-    <section className="card">
-      <h2>{t.frikort}</h2>
-      <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(false); void save.run(); }}>
-        <Field label={t.year}>{(p) => <input {...p} inputMode="numeric" value={year} onChange={(e) => setYear(e.target.value)} />}</Field>
-        <Field label={t.cardNumber}>{(p) => <input {...p} value={card} onChange={(e) => setCard(e.target.value)} />}</Field>
-        <ErrorMessage error={save.error} />
-        {done && <Notice>{t.frikortSaved}</Notice>}
-        <Busy busy={save.busy} label={nb.app.save} />
       </form>
     </section>
   );

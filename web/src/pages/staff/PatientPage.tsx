@@ -1,0 +1,126 @@
+import { useState, type FormEvent } from "react";
+import { Link, useParams } from "react-router-dom";
+import { staffApi, type PatientCard } from "../../api/staff";
+import type { Appointment, Medication } from "../../api/types";
+import { formatPhone } from "../../components/clinic";
+import { useAction, useLoad } from "../../components/hooks";
+import { Busy, ErrorMessage, Field, Notice, Page, Section } from "../../components/ui";
+import { formatBirthDate, formatDate, formatDateTime } from "../../logic/time";
+import { useSession } from "../../session";
+import { words } from "../../text";
+import { MedicineChoices } from "../patient/Renew";
+import { CancelAppointment } from "./Calendar";
+import { FrikortForm } from "./FrikortForm";
+
+const t = words.patientPage;
+
+/** One patient at reception: who they are (name and birth date, contact, GP), their appointments, a renewal
+ * taken by phone, and the frikort. The national ID is not shown. */
+export function PatientPage() {
+  const { id = "" } = useParams();
+  const { staff } = useSession();
+  const patient = useLoad(() => staffApi.patient(id), [id]);
+  const isReception = staff?.role === "reception";
+  const name = patient.data?.name ?? "";
+  return (
+    <Page title={name ? name : t.title}>
+      <p><Link to="/ansatt/resepsjon">{words.nav.reception}</Link></p>
+      <Section state={patient}>{(p: PatientCard) => <About patient={p} mayChange={isReception} />}</Section>
+      {patient.data && <Appointments patientId={id} />}
+      {patient.data && isReception && <PhoneRenewal patientId={id} name={name} />}
+      {patient.data && isReception && <FrikortForm patientId={id} name={name} />}
+    </Page>
+  );
+}
+
+function About({ patient, mayChange }: { patient: PatientCard; mayChange: boolean }) {
+  const doctors = useLoad(staffApi.doctors);
+  const gp = (doctors.data ?? []).find((d) => d.id === patient.gp_id)?.name;
+  const [firstContact, setFirstContact] = useState(patient.first_contact_done);
+  const mark = useAction(async () => {
+    await staffApi.updatePatient(patient.id, { first_contact_done: true });
+    setFirstContact(true);
+  });
+  return (
+    <>
+      <dl className="facts">
+        <div><dt>{t.born}</dt><dd>{formatBirthDate(patient.birth_date)}</dd></div>
+        <div><dt>{t.mobile}</dt><dd>{patient.mobile ? formatPhone(patient.mobile) : t.none}</dd></div>
+        <div><dt>{t.email}</dt><dd>{patient.email ?? t.none}</dd></div>
+        <div><dt>{t.gp}</dt><dd>{gp ?? t.none}</dd></div>
+        <div><dt>{t.firstContact}</dt><dd>{firstContact ? t.firstContactDone : t.firstContactMissing}</dd></div>
+      </dl>
+      {!firstContact && mayChange && (
+        <>
+          <ErrorMessage error={mark.error} />
+          <Busy type="button" busy={mark.busy} label={words.reception.markFirstContact} onClick={() => void mark.run()} />
+        </>
+      )}
+      {firstContact && !patient.first_contact_done && <Notice takeFocus>{words.reception.updated}</Notice>}
+    </>
+  );
+}
+
+function Appointments({ patientId }: { patientId: string }) {
+  const appointments = useLoad(() => staffApi.patientAppointments(patientId), [patientId]);
+  const now = new Date();
+  return (
+    <Section title={t.appointments} state={appointments}>
+      {(items: Appointment[]) => items.length === 0 ? <p>{t.noAppointments}</p> : (
+        <ul className="plain">
+          {items.map((a) => (
+            <li key={a.id}>
+              <strong>{formatDateTime(a.starts_at)}</strong>
+              {a.status === "cancelled" && <>{" "}<span className="badge">{words.book.statusCancelled(a.cancelled_by)}</span></>}
+              {a.status === "booked" && new Date(a.starts_at) < now && <>{" "}<span className="badge">{t.past}</span></>}
+              {a.status === "booked" && new Date(a.starts_at) > now &&
+                <CancelAppointment appointment={{ id: a.id, patient_name: null }} startsAt={a.starts_at} />}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Section>
+  );
+}
+
+/** A renewal the patient asked for by phone: the same rules as the portal's, so a medicine that cannot be renewed
+ * cannot be ticked, and why is said for reception (who tells the patient to book an appointment). */
+function PhoneRenewal({ patientId, name }: { patientId: string; name: string }) {
+  const [meds, setMeds] = useState<Medication[] | null>(null);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [message, setMessage] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const load = useAction(async () => setMeds(await staffApi.patientMedications(patientId)));
+  const send = useAction(async () => {
+    const r = await staffApi.phoneRenewal(patientId, chosen, message);
+    setDone(words.reception.phoneRenewalSent(r.due_date ? formatDate(r.due_date) : ""));
+    setChosen([]);
+    setMessage("");
+  });
+  return (
+    <section className="card">
+      <h2>{words.reception.phoneRenewal}</h2>
+      {meds === null ? (
+        <>
+          <ErrorMessage error={load.error} />
+          <Busy type="button" busy={load.busy} label={words.reception.showMedicines(name)} busyLabel={words.app.loading}
+            onClick={() => void load.run()} />
+        </>
+      ) : meds.length === 0 ? <p>{t.noMedicines}</p> : (
+        <form onSubmit={(e: FormEvent) => { e.preventDefault(); setDone(null); void send.run(); }}>
+          <fieldset>
+            <legend>{words.reception.medicationIds} <span className="counter">{words.renew.chosen(chosen.length)}</span></legend>
+            <MedicineChoices meds={meds} chosen={chosen} onChange={setChosen} idPrefix="phone"
+              why={(m) => words.staffRenewalReasons[m.code ?? ""] ?? words.staffRenewalReasons.other} />
+          </fieldset>
+          <Field label={words.reception.messageToDoctor}>
+            {(p) => <textarea {...p} rows={2} maxLength={1000} value={message} onChange={(e) => setMessage(e.target.value)} />}
+          </Field>
+          <ErrorMessage error={send.error} />
+          {done && <Notice takeFocus>{done}</Notice>}
+          <Busy busy={send.busy} label={words.reception.sendPhoneRenewal} disabled={chosen.length === 0} />
+        </form>
+      )}
+    </section>
+  );
+}
