@@ -54,3 +54,17 @@ def event_from(envelope: Envelope) -> Event:
             raise UnsupportedSchemaVersion(f"no upcaster for {envelope.event_type} v{version}")
         payload, version = step(payload), version + 1
     return cls.model_validate(payload)
+
+
+# --- the upcasters ------------------------------------------------------------------------------
+
+
+@upcaster("AppointmentBooked", 1)
+def _booked_v1_to_v2(payload: Payload) -> Payload:
+    # A v1 event did not say when the online cancel closes: unknown, so no message may promise one.
+    return {**payload, "patient_may_cancel_until": None}
+
+
+@upcaster("AppointmentReminderDue", 1)
+def _reminder_v1_to_v2(payload: Payload) -> Payload:
+    return {**payload, "patient_may_cancel_until": None}

@@ -92,3 +92,32 @@ def test_asyncapi_documents_every_event_with_its_schema() -> None:
     assert {"kid", "amount_ore", "copayment_ore", "fee_ore", "due_date", "account_number"} <= set(invoice)
     assert any(ch.startswith("invoices") for ch in doc["channels"])
     json.dumps(doc)  # serialisable as published
+
+
+@pytest.mark.parametrize("event_type", ["AppointmentBooked", "AppointmentReminderDue"])
+def test_a_version_1_appointment_event_says_its_cancel_deadline_is_not_known(event_type: str) -> None:
+    envelope = registry.parse_envelope((FIXTURES / f"{event_type}.v1.json").read_bytes())
+    event = registry.event_from(envelope)
+    assert event.schema_version == 2
+    assert event.patient_may_cancel_until is None  # type: ignore[attr-defined]
+
+
+def test_the_shared_facts_are_in_the_asyncapi_document_on_their_topics() -> None:
+    doc = document()
+    schemas = doc["components"]["schemas"]
+    for name in ("ClinicDayClosed", "ClinicDayReopened", "PatientGpChanged", "EConsultWithdrawn"):
+        assert schemas[f"{name}Message"]["properties"]["payload"] == {"$ref": f"#/components/schemas/{name}"}
+    assert set(schemas["ClinicDayClosed"]["properties"]) == {"day"}
+    assert any(ch.startswith("clinic-calendar") for ch in doc["channels"])
+    assert "patient_may_cancel_until" in schemas["AppointmentBooked"]["properties"]
+
+
+def test_the_clinic_calendar_is_keyed_by_day_on_a_compacted_topic() -> None:
+    from datetime import date
+
+    from contracts import topics
+    from contracts.events import ClinicDayClosed, ClinicDayReopened
+
+    assert topics.CLINIC_CALENDAR.cleanup_policy == "compact"
+    day = date(2026, 12, 4)
+    assert ClinicDayClosed(day=day).aggregate_id() == ClinicDayReopened(day=day).aggregate_id() == "2026-12-04"

@@ -3,8 +3,11 @@
 Rules for these texts (domain-rules.md, "Notifications"): short and friendly, and never a health detail:
 no medicine name, no consultation text, no reason for a visit, no diagnosis. "Du har fått svar i
 ePortalen" is enough; the patient reads the rest after logging in. A template may use only the fields
-in `FIELDS` (when, money, dates, the giro's KID and, for the login code alone, the code); `render`
-refuses anything else, so an event's other fields can never reach a message.
+in `FIELDS` (when, the online cancel deadline, money, dates, the giro's KID and, for the login code alone,
+the code); `render` refuses anything else, so an event's other fields can never reach a message.
+
+A message never promises what the clinic's rules refuse: a booking or reminder tells the patient they may
+cancel online only while the deadline (24 working-day hours before) is still ahead, and says until when.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ class Template:
 
 
 # The placeholders a template may use. None of them can carry a health detail.
-FIELDS: Final = frozenset({"tid", "beløp", "forfall", "kid", "kode"})
+FIELDS: Final = frozenset({"tid", "frist", "beløp", "forfall", "kid", "kode"})
 
 _SIGNATURE = "\n\nVennlig hilsen\nLegekontoret\n\nDenne e-posten kan ikke besvares."
 
@@ -34,10 +37,17 @@ TEMPLATES: Final[dict[str, Template]] = {
         subject="", email=""),  # SMS only
     "appointment_booked": Template(
         label="Timebekreftelse",
-        sms="Timen din hos legekontoret er bestilt: {tid}. Du kan se eller avbestille timen i ePortalen.",
+        sms="Timen din hos legekontoret er bestilt: {tid}. Avbestill i ePortalen på en virkedag, senest {frist}.",
         subject="Timen din er bestilt",
         email="Hei!\n\nTimen din hos legekontoret er bestilt: {tid}.\n\n"
-              "Du kan se eller avbestille timen i ePortalen." + _SIGNATURE),
+              "Du kan se timen i ePortalen, og avbestille den der på en virkedag, senest {frist}." + _SIGNATURE),
+    "appointment_booked_too_late_to_cancel_online": Template(
+        label="Timebekreftelse (for sent å avbestille på nett)",
+        sms="Timen din hos legekontoret er bestilt: {tid}. Den kan ikke avbestilles på nett; får du ikke kommet, "
+            "ring oss.",
+        subject="Timen din er bestilt",
+        email="Hei!\n\nTimen din hos legekontoret er bestilt: {tid}.\n\n"
+              "Det er for sent å avbestille den på nett. Får du ikke kommet, ring legekontoret." + _SIGNATURE),
     "appointment_cancelled_by_patient": Template(
         label="Avbestilling bekreftet",
         sms="Timen din hos legekontoret {tid} er avbestilt.",
@@ -52,10 +62,25 @@ TEMPLATES: Final[dict[str, Template]] = {
               "Du kan bestille ny time i ePortalen eller ringe oss." + _SIGNATURE),
     "appointment_reminder": Template(
         label="Påminnelse om time",
-        sms="Påminnelse: Du har time hos legekontoret {tid}. Får du ikke kommet, avbestill i ePortalen.",
+        sms="Påminnelse: Du har time hos legekontoret {tid}. Får du ikke kommet, avbestill i ePortalen senest "
+            "{frist}.",
         subject="Påminnelse om time",
         email="Hei!\n\nPåminnelse: Du har time hos legekontoret {tid}.\n\n"
-              "Får du ikke kommet, avbestill timen i ePortalen." + _SIGNATURE),
+              "Får du ikke kommet, avbestill timen i ePortalen senest {frist}." + _SIGNATURE),
+    "appointment_reminder_too_late_to_cancel_online": Template(
+        label="Påminnelse om time (for sent å avbestille på nett)",
+        sms="Påminnelse: Du har time hos legekontoret {tid}. Får du ikke kommet, ring legekontoret.",
+        subject="Påminnelse om time",
+        email="Hei!\n\nPåminnelse: Du har time hos legekontoret {tid}.\n\n"
+              "Får du ikke kommet, ring legekontoret." + _SIGNATURE),
+    "gp_changed": Template(
+        label="Ny fastlege",
+        sms="Du har fått ny fastlege ved legekontoret. Første gang må du ringe oss; deretter kan du bruke ePortalen. "
+            "Bestilte timer står som før.",
+        subject="Du har fått ny fastlege",
+        email="Hei!\n\nDu har fått ny fastlege ved legekontoret. Første gang med ny fastlege må du ringe "
+              "legekontoret; deretter kan du bruke ePortalen som før.\n\nTimer du har bestilt, står som før."
+              + _SIGNATURE),
     "prescription_sent": Template(
         label="Resept sendt",
         sms="Resepten din er klar og kan hentes på et hvilket som helst apotek. Se ePortalen for detaljer.",
