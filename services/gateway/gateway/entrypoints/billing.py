@@ -91,6 +91,9 @@ async def _pdf(request: Request, invoice_id: uuid.UUID) -> Response:
 
 @router.get("/invoices")
 async def my_invoices(request: Request, principal: Principal = Depends(patient)) -> Any:
+    """My invoices: KID, amount, due date and status (`open`, `part_paid`, `paid`, `over_paid`, `overdue`).
+    `paid_ore` is the sum of the payments kept, a bank reversal counting negative; `outstanding_ore` is what is
+    still owed, and what the giro asks for. A reversal opens a paid invoice again (overdue if past due)."""
     async def call() -> Any:
         found = await _services(request).call("billing", "GET", "/internal/invoices",
                                               params={"patient_id": str(principal.patient_id)})
@@ -101,6 +104,7 @@ async def my_invoices(request: Request, principal: Principal = Depends(patient))
 @router.get("/invoices/{invoice_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "Giroen som PDF."}})
 async def my_giro(invoice_id: uuid.UUID, request: Request, principal: Principal = Depends(patient)) -> Response:
+    """The giro as a PDF, asking for what is still owed (after a part payment: the rest)."""
     async def call() -> Response:
         invoice = await _services(request).call("billing", "GET", f"/internal/invoices/{invoice_id}")
         if invoice["patient_id"] != str(principal.patient_id):
@@ -137,6 +141,9 @@ async def giro(invoice_id: uuid.UUID, request: Request, principal: Principal = D
 
 @router.post("/staff/payments/ocr")
 async def import_ocr(file: UploadFile, request: Request, principal: Principal = Depends(billing_office)) -> Any:
+    """The bank's OCR giro file: each transaction matched on KID and kept, with its outcome in the report (`paid`,
+    `part_paid`, `over_paid`, `unknown_kid`, `reversal`, `duplicate`). A reversal (transaction types 18 and 20)
+    counts negative on its invoice, which is open again if less than its amount is paid (`invoice_status`)."""
     content = await file.read(MAX_OCR_BYTES + 1)
     if len(content) > MAX_OCR_BYTES:
         raise DomainError("Filen er for stor til å være en OCR-fil.", code="validation.ocr_file", status=422)
