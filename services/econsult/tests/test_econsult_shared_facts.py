@@ -41,6 +41,15 @@ async def due_date(svc: EConsult, econsult_id: str) -> str:
         await conn.close()
 
 
+async def patient_of_an_open_gp(svc: EConsult) -> tuple[uuid.UUID, uuid.UUID]:
+    """(gp, patient) on Monday 3 March 2031: a GP who takes eConsultations and a patient on their list."""
+    svc.clock.set(MONDAY)
+    gp = uuid.uuid4()
+    patient = await svc.listed(gp)
+    await svc.open_gp(gp)
+    return gp, patient
+
+
 async def asked(svc: EConsult, patient: uuid.UUID, text: str = "Hvilke vaksiner trenger jeg til Kenya?") -> Any:
     response = await svc.send(patient, text)
     assert response.status_code == 201, response.text
@@ -50,10 +59,7 @@ async def asked(svc: EConsult, patient: uuid.UUID, text: str = "Hvilke vaksiner 
 async def test_a_closed_day_moves_open_due_dates_and_reopening_moves_them_back(
         econsult_service: EConsult, stack_env: StackEnv) -> None:
     svc = econsult_service
-    svc.clock.set(MONDAY)
-    gp = uuid.uuid4()
-    patient = await svc.listed(gp)
-    await svc.open_gp(gp)
+    _, patient = await patient_of_an_open_gp(svc)
     first = await asked(svc, patient)
     assert first["due_date"] == "2031-03-10"  # five working days after Monday: the next Monday
 
@@ -126,10 +132,7 @@ async def test_a_change_of_gp_moves_open_questions_to_the_new_gp_only(econsult_s
 
 async def test_a_question_the_doctor_has_not_opened_can_be_withdrawn_once(econsult_service: EConsult) -> None:
     svc = econsult_service
-    svc.clock.set(MONDAY)
-    gp = uuid.uuid4()
-    patient = await svc.listed(gp)
-    await svc.open_gp(gp)
+    gp, patient = await patient_of_an_open_gp(svc)
     mine = await asked(svc, patient)
     assert mine["withdrawable"] is True
     someone_else = await svc.client.post(f"/internal/econsultations/{mine['id']}/withdraw",
@@ -153,10 +156,7 @@ async def test_a_question_the_doctor_has_not_opened_can_be_withdrawn_once(econsu
 async def test_once_the_doctor_has_opened_it_the_patient_can_no_longer_withdraw_it(
         econsult_service: EConsult) -> None:
     svc = econsult_service
-    svc.clock.set(MONDAY)
-    gp = uuid.uuid4()
-    patient = await svc.listed(gp)
-    await svc.open_gp(gp)
+    gp, patient = await patient_of_an_open_gp(svc)
     mine = await asked(svc, patient)
     inbox = await svc.client.get("/internal/inbox", params={"doctor_id": str(gp)})  # listing is not opening
     assert [i["id"] for i in inbox.json()["items"]] == [mine["id"]]
@@ -183,8 +183,6 @@ async def test_the_renewal_hint_while_writing_is_the_rule_a_sent_question_gets(e
     assert (await hint("Jeg trenger mer Metformin", ["Metformin 500 mg"]))["code"] == "econsult.renewal_hint"
     assert await hint("Jeg trenger fornyelse", []) is not None
     assert await hint("Met\u200bformin", ["Metformin"]) is not None  # an invisible character hides nothing
-    gp = uuid.uuid4()
-    patient = await svc.listed(gp)
-    await svc.open_gp(gp)
+    _, patient = await patient_of_an_open_gp(svc)
     sent = await svc.send(patient, "Jeg trenger mer Metformin", medicine_names=["Metformin 500 mg"])
     assert sent.json()["renewal_hint"]["code"] == "econsult.renewal_hint"
