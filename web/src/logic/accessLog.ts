@@ -17,6 +17,7 @@ const VERBS: Record<string, Verb> = {
   answer: { past: "besvarte", inf: "besvare" },
   decline: { past: "avslo", inf: "avslå" },
   decide: { past: "behandlet", inf: "behandle" },
+  withdraw: { past: "trakk tilbake", inf: "trekke tilbake" },
   GET: { past: "åpnet", inf: "åpne" },
   HEAD: { past: "åpnet", inf: "åpne" },
   POST: { past: "sendte inn noe om", inf: "sende inn noe om" },
