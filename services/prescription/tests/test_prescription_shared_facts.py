@@ -18,9 +18,10 @@ from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
 
-# A week no other prescription test uses: the closed day must not move anyone else's due date.
-MONDAY = datetime(2031, 3, 3, 12, 0, tzinfo=OSLO)
-FRIDAY = date(2031, 3, 7)
+# A week no other test of the session uses: the closed day must not move anyone else's due date, and the services
+# of one test session share their topics (econsult's tests close and reopen days of March 2031).
+MONDAY = datetime(2031, 5, 5, 12, 0, tzinfo=OSLO)
+FRIDAY = date(2031, 5, 9)
 
 
 async def publish(stack_env: StackEnv, event: Event, *, at: datetime) -> None:
@@ -43,18 +44,18 @@ async def test_a_closed_day_moves_an_open_renewal_and_reopening_moves_it_back(rx
     asked = await rx.ask(patient, [await rx.medicine(patient, gp, METFORMIN)])
     assert asked.status_code == 201, asked.text
     renewal_id = asked.json()["id"]
-    assert asked.json()["due_date"] == "2031-03-10"
+    assert asked.json()["due_date"] == "2031-05-12"
 
     await publish(stack_env, ClinicDayClosed(day=FRIDAY), at=MONDAY + timedelta(hours=1))
 
     async def moved() -> bool:
-        return (await renewal_of(rx, renewal_id, patient_id=patient))["due_date"] == "2031-03-11"
+        return (await renewal_of(rx, renewal_id, patient_id=patient))["due_date"] == "2031-05-13"
     await wait_for(moved, what="the open renewal's due date past the closed Friday")
 
     await publish(stack_env, ClinicDayReopened(day=FRIDAY), at=MONDAY + timedelta(hours=2))
 
     async def back() -> bool:
-        return (await renewal_of(rx, renewal_id, patient_id=patient))["due_date"] == "2031-03-10"
+        return (await renewal_of(rx, renewal_id, patient_id=patient))["due_date"] == "2031-05-12"
     await wait_for(back, what="the due date back after the day was reopened")
 
 
