@@ -4,9 +4,21 @@ transaction as the change), and reopening undoes what closing did to the schedul
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from datetime import date
+from pathlib import Path
 
+import asyncpg
+import pytest
+
+from booking.bootstrap import MIGRATIONS
+from contracts import registry
+from contracts.events import ClinicDayClosed
+from kit.migrations import migrate
 from services.booking.tests.conftest import Booking
+
+pytestmark = pytest.mark.stack
 
 DAY = "2026-04-24"  # a Friday inside the test horizon that no other booking test uses
 
@@ -54,3 +66,22 @@ async def test_a_template_made_while_the_day_was_closed_fills_it_when_it_reopens
     reopened = await svc.client.delete(f"/internal/closed-days/{day}")
     assert reopened.status_code == 200, reopened.text
     assert [s["starts_at"][11:16] for s in await svc.free(kari, day, day)] == ["10:00", "10:20", "10:40"]
+
+
+async def test_days_closed_before_booking_announced_them_are_announced_once_by_a_migration(
+        scratch_db: str, tmp_path: Path) -> None:
+    first = tmp_path / "migrations"
+    first.mkdir()
+    shutil.copy(MIGRATIONS / "0001_schedules_and_appointments.sql", first)
+    conn = await asyncpg.connect(scratch_db)
+    try:
+        await migrate(conn, "booking", first)
+        await conn.execute("INSERT INTO closed_days (day, reason) VALUES ('2026-12-24', 'Julaften')")
+        await migrate(conn, "booking", MIGRATIONS)
+        await migrate(conn, "booking", MIGRATIONS)  # applied once, so announced once
+        rows = await conn.fetch("SELECT topic, message_key, envelope::text AS envelope FROM outbox")
+    finally:
+        await conn.close()
+    [(topic, key, raw)] = [(r["topic"], r["message_key"], r["envelope"]) for r in rows]
+    event = registry.event_from(registry.parse_envelope(raw))  # the envelope every consumer reads
+    assert (topic, key, event) == ("clinic-calendar", "2026-12-24", ClinicDayClosed(day=date(2026, 12, 24)))
