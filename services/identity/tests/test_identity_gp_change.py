@@ -20,7 +20,7 @@ OLD_GP, NEW_GP = uuid.uuid4(), uuid.uuid4()
 def patient(first_contact_done: bool = True) -> Patient:
     return Patient.register(national_id=synthetic_national_id(date(1980, 1, 1), 1), name="Kari Nordmann",
                             birth_date=date(1980, 1, 1), mobile="+4791234567", email=None, gp_id=OLD_GP,
-                            allow_test_identities=True, first_contact_done=first_contact_done)
+                            allow_test_identities=True, today=date(2026, 3, 2), first_contact_done=first_contact_done)
 
 
 def test_a_new_gp_makes_the_first_contact_due_again_and_is_a_change_of_gp() -> None:

@@ -227,8 +227,8 @@ ENGLISH: Final[dict[str, Template]] = {
         subject="", email=""),
     "appointment_booked": Template(
         label="Appointment confirmation",
-        sms="Your appointment at the GP clinic is booked for {tid}. Cancel in the ePortal on a working day, by "
-            "{frist} at the latest.",
+        sms="Your appointment at the GP clinic is booked for {tid}. Cancel in the ePortal on a working day by "
+            "{frist}.",
         subject="Your appointment is booked",
         email="Hello,\n\nYour appointment at the GP clinic is booked for {tid}.\n\n"
               "You can view it in the ePortal and cancel it there on a working day, by {frist} at the latest."
@@ -254,8 +254,8 @@ ENGLISH: Final[dict[str, Template]] = {
               "You can book a new appointment in the ePortal or call us." + _SIGNATURE_EN),
     "appointment_reminder": Template(
         label="Appointment reminder",
-        sms="Reminder: you have an appointment at the GP clinic on {tid}. If you cannot come, please cancel "
-            "it in the ePortal by {frist}.",
+        sms="Reminder: you have an appointment at the GP clinic on {tid}. If you cannot come, cancel it in the "
+            "ePortal by {frist}.",
         subject="Appointment reminder",
         email="Hello,\n\nThis is a reminder that you have an appointment at the GP clinic on {tid}.\n\n"
               "If you cannot come, please cancel it in the ePortal by {frist}." + _SIGNATURE_EN),
