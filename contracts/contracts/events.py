@@ -53,6 +53,23 @@ class PatientUpdated(_PatientSnapshot):
     description: ClassVar[str] = "A patient's GP, contact details or first-contact mark changed."
 
 
+class PatientGpChanged(Event):
+    event_type: ClassVar[str] = "PatientGpChanged"
+    topic: ClassVar[str] = topics.PATIENTS.name
+    description: ClassVar[str] = (
+        "Reception moved a patient to another GP's list. Written with the PatientUpdated that carries the new "
+        "snapshot (same topic and key, so it comes after it): open renewals and eConsultations now belong to the "
+        "new GP, the first contact must be made by phone again, booked appointments stay, and the patient is told."
+    )
+
+    patient_id: uuid.UUID
+    previous_gp_id: uuid.UUID | None = Field(description="The GP whose list the patient left (none if none).")
+    gp_id: uuid.UUID = Field(description="The GP whose list the patient is on now.")
+
+    def aggregate_id(self) -> str:
+        return str(self.patient_id)
+
+
 class StaffMemberRegistered(Event):
     event_type: ClassVar[str] = "StaffMemberRegistered"
     topic: ClassVar[str] = topics.STAFF.name
@@ -98,11 +115,18 @@ class _AppointmentEvent(Event):
         return str(self.appointment_id)
 
 
+_CANCEL_UNTIL = ("The last moment the patient may cancel online (on a working day), by the clinic's calendar "
+                 "when the event was written; null when not known (a version 1 event).")
+
+
 class AppointmentBooked(_AppointmentEvent):
     event_type: ClassVar[str] = "AppointmentBooked"
+    # v2: the patient's cancel deadline, so that no message promises an online cancel that is too late.
+    schema_version: ClassVar[int] = 2
     description: ClassVar[str] = "A patient booked a slot. The reason for the visit is not carried."
 
     ends_at: AwareDatetime
+    patient_may_cancel_until: AwareDatetime | None = Field(description=_CANCEL_UNTIL)
 
 
 class AppointmentCancelled(_AppointmentEvent):
@@ -117,9 +141,42 @@ class AppointmentCancelled(_AppointmentEvent):
 
 class AppointmentReminderDue(_AppointmentEvent):
     event_type: ClassVar[str] = "AppointmentReminderDue"
+    schema_version: ClassVar[int] = 2  # v2: the patient's cancel deadline, as in AppointmentBooked v2
     description: ClassVar[str] = (
         "The day before an appointment (from 10:00 Oslo time): time to remind the patient. Emitted once per "
         "appointment, and not for one booked the day before or later (the confirmation serves)."
+    )
+
+    patient_may_cancel_until: AwareDatetime | None = Field(description=_CANCEL_UNTIL)
+
+
+# --- the clinic's calendar (booking owns it) --------------------------------------------------
+
+
+class _ClinicDayEvent(Event):
+    topic: ClassVar[str] = topics.CLINIC_CALENDAR.name
+
+    day: date = Field(description="The Oslo date the clinic closed or opened again.")
+
+    def aggregate_id(self) -> str:
+        # The day is the key: its events stay in order, and a compacted topic keeps the last word on each day.
+        return self.day.isoformat()
+
+
+class ClinicDayClosed(_ClinicDayEvent):
+    event_type: ClassVar[str] = "ClinicDayClosed"
+    description: ClassVar[str] = (
+        "Reception closed a day for the whole clinic (Christmas Eve, a staff day). From now on it is not a working "
+        "day in any service: cancel deadlines, renewal and eConsultation due dates skip it, and open requests' due "
+        "dates are computed again. Booking owns the fact; every other service keeps a copy from these events."
+    )
+
+
+class ClinicDayReopened(_ClinicDayEvent):
+    event_type: ClassVar[str] = "ClinicDayReopened"
+    description: ClassVar[str] = (
+        "Reception opened a closed day again: it is a working day once more (unless a weekend or public holiday), "
+        "and open requests' due dates are computed again."
     )
 
 
@@ -202,6 +259,15 @@ class EConsultAnswered(_EConsultEvent):
 class EConsultDeclined(_EConsultEvent):
     event_type: ClassVar[str] = "EConsultDeclined"
     description: ClassVar[str] = "The GP declined it as unsuitable and advised booking an appointment. Not billed."
+
+
+class EConsultWithdrawn(_EConsultEvent):
+    event_type: ClassVar[str] = "EConsultWithdrawn"
+    description: ClassVar[str] = (
+        "The patient withdrew an eConsultation the doctor had not opened yet. Never answered, never billed."
+    )
+
+    withdrawn_at: AwareDatetime
 
 
 class EConsultAvailabilityChanged(Event):
@@ -295,9 +361,9 @@ class ClaimsStatusChanged(Event):
 
 
 ALL_EVENTS: tuple[type[Event], ...] = (
-    PatientRegistered, PatientUpdated, StaffMemberRegistered, LoginCodeRequested,
-    AppointmentBooked, AppointmentCancelled, AppointmentReminderDue,
+    PatientRegistered, PatientUpdated, PatientGpChanged, StaffMemberRegistered, LoginCodeRequested,
+    AppointmentBooked, AppointmentCancelled, AppointmentReminderDue, ClinicDayClosed, ClinicDayReopened,
     RenewalRequested, PrescriptionSent, RenewalRejected,
-    EConsultSubmitted, EConsultAnswered, EConsultDeclined, EConsultAvailabilityChanged,
+    EConsultSubmitted, EConsultAnswered, EConsultDeclined, EConsultWithdrawn, EConsultAvailabilityChanged,
     InvoiceIssued, InvoicePaid, InvoiceOverdue, ClaimsStatusChanged,
 )

@@ -56,6 +56,20 @@ def event_from(envelope: Envelope) -> Event:
     return cls.model_validate(payload)
 
 
+# --- the upcasters ------------------------------------------------------------------------------
+
+
+@upcaster("AppointmentBooked", 1)
+def _booked_v1_to_v2(payload: Payload) -> Payload:
+    # A v1 event did not say when the online cancel closes: unknown, so no message may promise one.
+    return {**payload, "patient_may_cancel_until": None}
+
+
+@upcaster("AppointmentReminderDue", 1)
+def _reminder_v1_to_v2(payload: Payload) -> Payload:
+    return {**payload, "patient_may_cancel_until": None}
+
+
 def _bokmål(payload: Payload) -> Payload:
     """A patient snapshot from before languages: the patient read bokmål, the only language there was."""
     return {**payload, "language": "nb"}

@@ -13,6 +13,9 @@ class TopicSpec:
     # Retention in ms; None keeps the broker's default. Login codes must not outlive the code itself.
     retention_ms: int | None = None
     partitions: int | None = None  # None: the deployment's default
+    # "compact": Kafka keeps the last message of each key for ever, so a service that starts later still
+    # learns the current state of every key (None: delete by time, the broker's default).
+    cleanup_policy: str | None = None
 
 
 PATIENTS = TopicSpec("patients", "Patient registry: registrations and updates (identity).")
@@ -22,6 +25,12 @@ LOGIN_CODES = TopicSpec(
     "One-time login codes on their way to the SMS provider. Readable by notify alone; "
     "messages are kept no longer than the code lives (5 minutes).",
     retention_ms=5 * 60 * 1000,
+)
+CLINIC_CALENDAR = TopicSpec(
+    "clinic-calendar",
+    "The clinic's own closed days, closed and opened again (booking owns them). Compacted by day: the last "
+    "word on every day is kept, so a service that starts later still counts every closed day.",
+    cleanup_policy="compact",
 )
 APPOINTMENTS = TopicSpec("appointments", "Appointments booked, cancelled and due for reminder (booking).")
 RENEWALS = TopicSpec("renewals", "Prescription renewal requests and the doctor's decisions (prescription).")
@@ -34,7 +43,8 @@ INVOICES = TopicSpec(
 CLAIMS = TopicSpec("claims", "Whether a patient has unsettled claims (billing).")
 
 ALL: tuple[TopicSpec, ...] = (
-    PATIENTS, STAFF, LOGIN_CODES, APPOINTMENTS, RENEWALS, ECONSULTATIONS, AVAILABILITY, INVOICES, CLAIMS,
+    PATIENTS, STAFF, LOGIN_CODES, CLINIC_CALENDAR, APPOINTMENTS, RENEWALS, ECONSULTATIONS, AVAILABILITY,
+    INVOICES, CLAIMS,
 )
 
 

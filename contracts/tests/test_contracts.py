@@ -99,3 +99,32 @@ def test_a_patient_snapshot_from_before_languages_reads_bokmål() -> None:
         old = registry.event_from(registry.parse_envelope((FIXTURES / f"{name}.v1.json").read_bytes()))
         new = registry.event_from(registry.parse_envelope((FIXTURES / f"{name}.v2.json").read_bytes()))
         assert (old.language, new.language) == ("nb", "nn")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("event_type", ["AppointmentBooked", "AppointmentReminderDue"])
+def test_a_version_1_appointment_event_says_its_cancel_deadline_is_not_known(event_type: str) -> None:
+    envelope = registry.parse_envelope((FIXTURES / f"{event_type}.v1.json").read_bytes())
+    event = registry.event_from(envelope)
+    assert event.schema_version == 2
+    assert event.patient_may_cancel_until is None  # type: ignore[attr-defined]
+
+
+def test_the_shared_facts_are_in_the_asyncapi_document_on_their_topics() -> None:
+    doc = document()
+    schemas = doc["components"]["schemas"]
+    for name in ("ClinicDayClosed", "ClinicDayReopened", "PatientGpChanged", "EConsultWithdrawn"):
+        assert schemas[f"{name}Message"]["properties"]["payload"] == {"$ref": f"#/components/schemas/{name}"}
+    assert set(schemas["ClinicDayClosed"]["properties"]) == {"day"}
+    assert any(ch.startswith("clinic-calendar") for ch in doc["channels"])
+    assert "patient_may_cancel_until" in schemas["AppointmentBooked"]["properties"]
+
+
+def test_the_clinic_calendar_is_keyed_by_day_on_a_compacted_topic() -> None:
+    from datetime import date
+
+    from contracts import topics
+    from contracts.events import ClinicDayClosed, ClinicDayReopened
+
+    assert topics.CLINIC_CALENDAR.cleanup_policy == "compact"
+    day = date(2026, 12, 4)
+    assert ClinicDayClosed(day=day).aggregate_id() == ClinicDayReopened(day=day).aggregate_id() == "2026-12-04"

@@ -65,6 +65,8 @@ async def ensure_topics(settings: ServiceSettings, extra: Iterable[str] = ()) ->
         configs = {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
         if spec.retention_ms is not None:
             configs["retention.ms"] = str(spec.retention_ms)
+        if spec.cleanup_policy is not None:
+            configs["cleanup.policy"] = spec.cleanup_policy
         wanted.append(NewTopic(settings.topic(spec.name), spec.partitions or settings.topic_partitions,
                                settings.topic_replication, topic_configs=configs))
     for name in extra:

@@ -5,10 +5,12 @@ are not holidays by law, so they are the clinic's to close."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
+
+from kit.clock import oslo
 
 
 @lru_cache(maxsize=64)
@@ -38,6 +40,11 @@ class WorkingDays:
             if self.is_working_day(current):
                 n -= 1
         return current
+
+    def due_after(self, at: datetime, n: int) -> date:
+        """'N working days after t' (domain-rules.md): whole working days after the Oslo day of the instant
+        `at`. Every due date of every service (renewals, eConsultations) is this one computation."""
+        return self.after(oslo(at).date(), n)
 
 
 def working_days_after(day: date, n: int, closed_days: Iterable[date] = ()) -> date:

@@ -41,3 +41,14 @@ def test_working_days_after_counts_whole_days_after_the_day() -> None:
     # Across Easter 2026: Wed 1 April + 1 = Tue 7 April (Thursday, Friday, weekend, Monday are off).
     assert working_days_after(date(2026, 4, 1), 1) == date(2026, 4, 7)
     assert working_days_after(date(2026, 4, 1), 0) == date(2026, 4, 1)
+
+
+def test_n_working_days_after_an_instant_count_from_its_day_in_oslo() -> None:
+    from datetime import UTC, datetime
+
+    # Friday 27 November 23:30 UTC is already Saturday in Oslo: five working days after Saturday is Friday.
+    assert WorkingDays().due_after(datetime(2026, 11, 27, 23, 30, tzinfo=UTC), 5) == date(2026, 12, 4)
+    assert WorkingDays().due_after(datetime(2026, 11, 27, 22, 30, tzinfo=UTC), 5) == date(2026, 12, 4)
+    # The clinic closes Friday 4 December: a request from Friday 27 November is due Monday 7 December.
+    closed = WorkingDays(closed_days=[date(2026, 12, 4)])
+    assert closed.due_after(datetime(2026, 11, 27, 12, 0, tzinfo=UTC), 5) == date(2026, 12, 7)

@@ -117,6 +117,7 @@ def patient_answers() -> dict[tuple[str, str], Any]:
             "answer": "Du bør ha hepatitt A og B, og sjekke at difteri/stivkrampe er oppfrisket. Bestill en "
                       "vaksinetime hos sykepleier.",
             "declined_reason": None, "advice": None, "renewal_hint": None}]}),
+        ("POST", "/api/v1/econsultations/renewal-hint"): (200, {"renewal_hint": None}),
         ("POST", "/api/v1/econsultations"): (201, {
             "id": "e1", "doctor_id": GP, "status": "open", "text": "…", "submitted_at": NOW, "due_date": "2026-01-19",
             "overdue": False, "handled_at": None, "answer": None, "declined_reason": None, "advice": None,

@@ -244,6 +244,42 @@ def test_a_frikort_patient_sees_it_is_free(phone: Portal) -> None:
     expect(page.get_by_text("Gratis for deg: du har frikort i år.")).to_be_visible()
 
 
+def test_the_renewal_hint_shows_while_the_patient_types_before_anything_is_sent(phone: Portal) -> None:
+    page = phone.open("/ekonsultasjon", "eKonsultasjon")
+    hint = page.get_by_text("Gjelder det fornyelse av resept?")
+    page.get_by_label("Spørsmålet ditt").fill("Kan jeg få litt mer av den ene, den er snart tom?")
+    expect(hint).to_have_count(0)
+    phone.api.answers[("POST", "/api/v1/econsultations/renewal-hint")] = (200, {"renewal_hint": {
+        "code": "econsult.renewal_hint", "message": "…"}})
+    page.get_by_label("Spørsmålet ditt").fill("Jeg trenger mer Metformin")
+    expect(hint).to_be_visible()
+    expect(page.get_by_role("link", name="Forny resept").last).to_be_visible()
+    asked = phone.api.made("POST", "/api/v1/econsultations/renewal-hint")[-1].body
+    assert asked["text"] == "Jeg trenger mer Metformin"
+    assert "Metformin 500 mg" in asked["medicine_names"]  # the rule knows the patient's own medicines
+    assert phone.api.made("POST", "/api/v1/econsultations") == []  # nothing sent, nothing billed
+
+
+def test_a_question_the_doctor_has_not_opened_can_be_withdrawn(phone: Portal) -> None:
+    waiting = {"id": "e2", "doctor_id": "gp", "status": "open", "text": "Trenger jeg vaksine mot gulfeber?",
+               "submitted_at": "2026-01-12T09:00:00+01:00", "due_date": "2026-01-19", "overdue": False,
+               "handled_at": None, "answer": None, "declined_reason": None, "advice": None, "renewal_hint": None,
+               "withdrawable": True}
+    phone.api.answers[("GET", "/api/v1/econsultations")] = (200, {"items": [waiting]})
+    phone.api.answers[("POST", "/api/v1/econsultations/e2/withdraw")] = (200, {
+        **waiting, "status": "withdrawn", "withdrawable": False})
+    page = phone.open("/ekonsultasjon", "eKonsultasjon")
+    expect(page.get_by_text("så lenge legen ikke har åpnet det")).to_be_visible()
+    phone.api.answers[("GET", "/api/v1/econsultations")] = (200, {"items": [
+        {**waiting, "status": "withdrawn", "withdrawable": False}]})
+    page.get_by_role("button", name="Trekk tilbake").click()
+    expect(page.get_by_text("Spørsmålet er trukket tilbake.")).to_be_visible()
+    expect(page.get_by_text("Trukket tilbake", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Trekk tilbake")).to_have_count(0)
+    assert len(phone.api.made("POST", "/api/v1/econsultations/e2/withdraw")) == 1
+    assert_accessible(page)
+
+
 def test_invoices_link_the_giro_pdf(desktop: Portal) -> None:
     page = desktop.open("/fakturaer", "Fakturaer")
     link = page.get_by_role("link", name="Åpne giro (PDF)").first

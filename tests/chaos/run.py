@@ -365,8 +365,8 @@ async def check(system: System, accepted: Accepted) -> dict[str, Any]:
         exempt = await conn.fetchval("""SELECT count(*) FROM econsult_charges WHERE econsult_id = ANY($1)
                                         AND exempt_reason IS NOT NULL""", answered)
         books = await conn.fetch("""SELECT i.kid, i.amount_ore, i.paid_ore, i.status,
-                                           coalesce((SELECT sum(p.amount_ore) FROM payments p WHERE p.invoice_id = i.id
-                                                     AND p.outcome <> 'reversal'), 0) AS payments
+                                           coalesce((SELECT sum(p.amount_ore) FROM payments p
+                                                     WHERE p.invoice_id = i.id), 0) AS payments
                                     FROM invoices i""")
     finally:
         await conn.close()

@@ -183,6 +183,7 @@ def test_every_contract_topic_and_dead_letter_topic_is_declared(rendered: Render
             assert int(config["segment.ms"]) <= spec.retention_ms
         if spec.partitions is not None:
             assert declared[spec.name]["partitions"] == spec.partitions
+        assert config.get("cleanup.policy") == spec.cleanup_policy  # compacted where the contract says so
     (kafka,) = of_kind(rendered[overlay], "Kafka")
     cluster = kafka["metadata"]["name"]
     for topic in of_kind(rendered[overlay], "KafkaTopic"):

@@ -117,7 +117,8 @@ async def build_world(system: System, http: httpx.AsyncClient) -> World:
     objects = {"patient_id": str(a.id), "slot_id": slot.json()["id"], "appointment_id": booked.json()["id"],
                "medication_id": medicine.json()["id"],
                "renewal_id": renewal.json()["id"], "econsult_id": asked.json()["id"], "invoice_id": items[0]["id"],
-               "payment_id": str(uuid.uuid4())}  # a payment only the billing office may place: refused before lookup
+               "payment_id": str(uuid.uuid4()),  # a payment only the billing office may place: refused before lookup
+               "day": "2031-12-24"}  # a closed day to reopen: refused to every role but reception before any effect
     return World(sessions, objects)
 
 

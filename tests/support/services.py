@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from gateway.adapters.services import Services, Upstream
+from kit.errors import DomainError
 from kit.settings import ServiceSettings
 from tests.support.infra import Infrastructure
 
@@ -95,5 +96,7 @@ class InProcessServices(Services):
         self.clients = clients
 
     async def request(self, service: str, method: str, path: str, **kwargs: Any) -> Upstream:
+        if service not in self.clients:  # not started for this test: unreachable, as the real client says it
+            raise DomainError("En tjeneste svarer ikke akkurat nå.", code="upstream.unavailable", status=503)
         answer = await self.clients[service].request(method, path, **kwargs)
         return Upstream(answer.status_code, answer.content, answer.headers)

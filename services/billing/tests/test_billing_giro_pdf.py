@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date
 from io import BytesIO
@@ -48,3 +49,29 @@ def test_the_machine_read_line() -> None:
 
 def test_the_same_invoice_gives_the_same_pdf() -> None:
     assert render_giro(INVOICE, Payer("A"), TERMS) == render_giro(INVOICE, Payer("A"), TERMS)
+
+
+def test_a_sami_name_is_printed_with_its_own_letters_in_an_embedded_font() -> None:
+    sami = "Áŋŋá Čuđđi-Ŧoađđi Žáŋgá"
+    pdf = render_giro(INVOICE, Payer(sami), TERMS)
+    assert sami in text_of(pdf)
+    reader = PdfReader(BytesIO(pdf))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    embedded = [f.get_object() for f in fonts.values()]
+    roboto = [f for f in embedded if "Roboto" in str(f["/BaseFont"])]
+    assert roboto, [str(f["/BaseFont"]) for f in embedded]
+    for font in roboto:  # the font file travels in the PDF: it prints the same on any machine
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        assert "/FontFile2" in descendant["/FontDescriptor"].get_object()
+    assert "Helvetica" not in str([f["/BaseFont"] for f in embedded])
+
+
+def test_after_a_part_payment_the_giro_asks_for_what_is_still_owed() -> None:
+    part_paid = dataclasses.replace(INVOICE, status="part_paid", paid_ore=10000)
+    text = text_of(render_giro(part_paid, Payer("Kari Nordmann"), TERMS))
+    assert "Beløp: 159,00 kr" in text
+    for expected in ("Fakturabeløp", "259,00 kr", "Innbetalt", "-100,00 kr", "Å betale", "159,00 kr"):
+        assert expected in text, expected
+    kroner, ore, _ = ocr_line(part_paid).split("#")[1].split(">")[0].split()
+    assert (kroner, ore) == ("159", "00")
+    assert "Fakturabeløp" not in text_of(render_giro(INVOICE, Payer("Kari Nordmann"), TERMS))

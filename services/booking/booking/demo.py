@@ -24,12 +24,12 @@ BOOKED_DAYS_AHEAD = 14  # other patients' appointments in the coming two weeks, 
 
 async def seed(runtime: ServiceRuntime) -> None:
     today = oslo(runtime.clock.now()).date()
+    # Through the owner's own handler: ClinicDayClosed reaches every service that counts working days.
+    for year in (today.year, today.year + 1):
+        for (month, day), reason in OWN_CLOSED_DAYS:
+            await handlers.close_day(runtime, date(year, month, day), reason)
     async with transaction(runtime.pool) as conn:
         repo = ScheduleRepository(conn)
-        for year in (today.year, today.year + 1):
-            for (month, day), reason in OWN_CLOSED_DAYS:
-                if await repo.add_closed_day(date(year, month, day), reason):
-                    await repo.withdraw_free_slots_on(date(year, month, day), runtime.clock.now())
         for doctor in DOCTORS:
             for part, starts, ends in DAY_PARTS:
                 await repo.add_template(WeeklyTemplate(

@@ -13,10 +13,22 @@ from booking.adapters.schedules import ScheduleRepository
 from booking.domain import appointments as rules
 from booking.domain.appointments import Appointment, CancelledBy, Slot
 from booking.domain.clinic import ClinicCalendar
-from booking.domain.errors import AppointmentNotFound, NotOwnSchedule, OneFutureAppointment, SlotNotFound
+from booking.domain.errors import (
+    AppointmentNotFound,
+    DayNotClosed,
+    NotOwnSchedule,
+    OneFutureAppointment,
+    SlotNotFound,
+)
 from booking.domain.schedule import WeeklyTemplate, single_slot
 from booking.settings import DEFAULT_HORIZON_DAYS, BookingSettings
-from contracts.events import AppointmentBooked, AppointmentCancelled, AppointmentReminderDue
+from contracts.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentReminderDue,
+    ClinicDayClosed,
+    ClinicDayReopened,
+)
 from kit.clock import oslo
 from kit.db import transaction
 from kit.errors import DomainError
@@ -116,13 +128,40 @@ class ClosedDay:
 
 async def close_day(runtime: ServiceRuntime, day: date, reason: str | None) -> ClosedDay:
     """The clinic closes a day: no new slots are made for it and its free slots are withdrawn.
-    Appointments already booked that day stay in the calendar for staff to cancel (the patient is told)."""
+    Appointments already booked that day stay in the calendar for staff to cancel (the patient is told).
+
+    Booking owns the clinic's closed days: `ClinicDayClosed` tells every other service that counts working
+    days, in the same transaction as the row (a day closed twice is announced once)."""
     async with transaction(runtime.pool) as conn:
         repo = ScheduleRepository(conn)
-        await repo.add_closed_day(day, reason)
+        if await repo.add_closed_day(day, reason):
+            await runtime.outbox.add(conn, ClinicDayClosed(day=day))
         withdrawn = await repo.withdraw_free_slots_on(day, runtime.clock.now())
         booked = await repo.appointments_on(day)
     return ClosedDay(day, withdrawn, booked)
+
+
+@dataclass(frozen=True)
+class ReopenedDay:
+    day: date
+    restored_slots: int
+
+
+async def reopen_day(runtime: ServiceRuntime, day: date) -> ReopenedDay:
+    """The clinic opens a closed day again: the slots its closing withdrew come back (those still ahead),
+    the weekly templates make the slots they skipped, and `ClinicDayReopened` tells the other services."""
+    now = runtime.clock.now()
+    async with transaction(runtime.pool) as conn:
+        repo = ScheduleRepository(conn)
+        if not await repo.remove_closed_day(day):
+            raise DayNotClosed()
+        restored = await repo.restore_withdrawn_slots_on(day, now)
+        if day >= oslo(now).date():
+            clinic = ClinicCalendar(await repo.closed_days(day, day))
+            for template in await repo.templates_materialised_over(day):
+                restored += await repo.add_template_slots(template, template.slots_between(day, day, clinic))
+        await runtime.outbox.add(conn, ClinicDayReopened(day=day))
+    return ReopenedDay(day, restored)
 
 
 # --- appointments -----------------------------------------------------------------------------
@@ -140,9 +179,11 @@ async def book_appointment(runtime: ServiceRuntime, patient_id: uuid.UUID, slot_
             if await appointments.has_future_appointment(patient_id, now):
                 raise OneFutureAppointment()
             await appointments.add(appointment)  # SlotTaken if another patient's booking got there first
+            clinic = await _clinic_around(ScheduleRepository(conn), now, appointment.starts_at)
             await runtime.outbox.add(conn, AppointmentBooked(
                 appointment_id=appointment.id, patient_id=patient_id, doctor_id=appointment.doctor_id,
-                starts_at=appointment.starts_at, ends_at=appointment.ends_at))
+                starts_at=appointment.starts_at, ends_at=appointment.ends_at,
+                patient_may_cancel_until=rules.cancel_deadline(appointment.starts_at, clinic.is_working_day)))
     except DomainError as refused:
         BOOKINGS.labels(refused.code).inc()
         raise
@@ -188,9 +229,12 @@ async def send_due_reminders(runtime: ServiceRuntime, batch: int = 200) -> int:
             repo = AppointmentRepository(conn)
             now = runtime.clock.now()
             due = await repo.due_reminders(now, batch)
+            if due:
+                clinic = await _clinic_around(ScheduleRepository(conn), now, max(a.starts_at for a in due))
             for a in due:
                 await runtime.outbox.add(conn, AppointmentReminderDue(
-                    appointment_id=a.id, patient_id=a.patient_id, doctor_id=a.doctor_id, starts_at=a.starts_at))
+                    appointment_id=a.id, patient_id=a.patient_id, doctor_id=a.doctor_id, starts_at=a.starts_at,
+                    patient_may_cancel_until=rules.cancel_deadline(a.starts_at, clinic.is_working_day)))
                 await repo.mark_reminded(a.id, now)
         sent += len(due)
         REMINDERS.inc(len(due))

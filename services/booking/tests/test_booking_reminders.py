@@ -45,7 +45,8 @@ async def test_the_reminder_goes_the_morning_before_and_only_once(booking_servic
     assert len(sent) == 1
     assert sent[0]["payload"] == {"appointment_id": appointment_id, "patient_id": str(kari),
                                   "doctor_id": sent[0]["payload"]["doctor_id"],  # type: ignore[index]
-                                  "starts_at": "2026-03-05T07:00:00Z"}
+                                  "starts_at": "2026-03-05T07:00:00Z",
+                                  "patient_may_cancel_until": "2026-03-04T07:00:00Z"}  # 24 working-day hours
     assert "Hoste" not in str(sent)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
@@ -211,6 +212,30 @@ def test_slots_keep_their_wall_clock_time_across_dst() -> None:
                                                              ClinicCalendar()))
     assert [s.starts_at.astimezone(UTC).hour for s in made] == [7, 6]  # 08:00 CET, then 08:00 CEST
     assert [s.starts_at.astimezone(OSLO).hour for s in made] == [8, 8]
+
+
+def test_a_weekly_template_across_the_spring_dst_gap_never_makes_a_slot_that_ends_before_it_starts() -> None:
+    # Sunday 26 March 2028: Oslo's clocks jump from 02:00 to 03:00, so 02:00-03:00 never happens that night.
+    night = template(weekdays=frozenset({7}), day_starts=time(1, 0), day_ends=time(4, 0), slot_minutes=30,
+                     valid_from=date(2028, 3, 1))
+    made = list(night.slots_between(date(2028, 3, 26), date(2028, 3, 26), ClinicCalendar()))
+    assert all(s.ends_at - s.starts_at == timedelta(minutes=30) for s in made)
+    local = [(s.starts_at.astimezone(OSLO).strftime("%H:%M"), s.ends_at.astimezone(OSLO).strftime("%H:%M"))
+             for s in made]
+    # 01:30-02:00 would end at a time that does not exist, 02:00-02:30 and 02:30-03:00 start in the gap: skipped.
+    assert local == [("01:00", "01:30"), ("03:00", "03:30"), ("03:30", "04:00")]
+    a_week_later = list(night.slots_between(date(2028, 4, 2), date(2028, 4, 2), ClinicCalendar()))
+    assert len(a_week_later) == 6
+
+
+def test_the_autumn_night_makes_no_slot_longer_than_its_length() -> None:
+    # Sunday 29 October 2028: 02:00-03:00 happens twice; a slot 02:30-03:00 would last an hour and a half.
+    night = template(weekdays=frozenset({7}), day_starts=time(1, 0), day_ends=time(4, 0), slot_minutes=30,
+                     valid_from=date(2028, 10, 1))
+    made = list(night.slots_between(date(2028, 10, 29), date(2028, 10, 29), ClinicCalendar()))
+    assert all(s.ends_at - s.starts_at == timedelta(minutes=30) for s in made)
+    assert len(made) == 5
+    assert all(a.ends_at <= b.starts_at for a, b in itertools.pairwise(made))
 
 
 def test_a_template_respects_its_validity() -> None:

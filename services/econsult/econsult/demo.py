@@ -9,18 +9,16 @@ claims. The doctor answers the open question in the demo instead, and the whole 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 from contracts.events import EConsultAvailabilityChanged
-from econsult.adapters.econsultations import EConsultations, add_closed_day, working_days
+from econsult.adapters.econsultations import EConsultations
 from econsult.domain import econsultation
-from kit.clock import oslo
+from kit.clinic_calendar import working_days
 from kit.db import transaction
 from kit.demo import DOCTORS, PERSONAS, demo_id
 from kit.runtime import ServiceRuntime
 
-# Not holidays by law, but the clinic is closed (domain-rules.md: clinic configuration), as in booking.
-OWN_CLOSED_DAYS = ((12, 24), (12, 31))
 OPEN_QUESTION = ("Jeg skal til Tanzania i mars. Hvilke vaksiner trenger jeg, og må jeg oppfriske stivkrampe? "
                  "Sist vaksinert i 2015.")
 DECLINED_QUESTION = "Jeg har hatt vondt i kneet siden jeg falt på ski for tre uker siden, og det hovner opp."
@@ -31,11 +29,8 @@ async def seed(runtime: ServiceRuntime) -> None:
     lege1 = next(d for d in DOCTORS if d.key == "lege1")
     kari = next(p for p in PERSONAS if p.persona == "regular")
     now = runtime.clock.now()
-    today = oslo(now).date()
+    # The clinic's closed days are booking's (its demo closes them); they reach this service as events.
     async with transaction(runtime.pool) as conn:
-        for year in (today.year, today.year + 1):
-            for month, day in OWN_CLOSED_DAYS:
-                await add_closed_day(conn, date(year, month, day))
         # Opened once; a later choice of the doctor's is never overridden by a restart.
         if await conn.fetchval("""INSERT INTO gp_availability (doctor_id, open, changed_at) VALUES ($1, true, $2)
                                   ON CONFLICT (doctor_id) DO NOTHING RETURNING true""", lege1.id, now):

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import date
 
-from contracts.events import EConsultAvailabilityChanged
-from econsult.adapters.econsultations import Availability, EConsultations, patient_gp, working_days
+import asyncpg
+
+from contracts.envelope import Envelope
+from contracts.events import EConsultAvailabilityChanged, PatientGpChanged
+from econsult.adapters.econsultations import Availability, EConsultations, patient_gp
 from econsult.domain import econsultation
 from econsult.domain.econsultation import EConsultation
 from econsult.domain.renewal_hint import RenewalHint
+from kit.clinic_calendar import working_days
 from kit.clock import OSLO
 from kit.db import transaction
 from kit.errors import Forbidden, NotFound
+from kit.logging import get_logger
 from kit.metrics import INBOX_PAST_DUE
 from kit.runtime import ServiceRuntime
+from kit.working_days import WorkingDays
+
+log = get_logger(__name__)
 
 
 class PatientUnknown(NotFound):
@@ -44,7 +53,7 @@ async def set_availability(runtime: ServiceRuntime, *, doctor_id: uuid.UUID, ope
 async def submit(runtime: ServiceRuntime, *, patient_id: uuid.UUID, text: str, accepted_terms: bool,
                  medicine_names: Iterable[str] = ()) -> tuple[EConsultation, RenewalHint | None]:
     async with transaction(runtime.pool) as conn:
-        known, gp_id = await patient_gp(conn, patient_id)
+        known, gp_id = await patient_gp(conn, patient_id, lock=True)
         if not known:
             raise PatientUnknown()
         gp_open = gp_id is not None and await Availability(conn).is_open(gp_id, lock=True)
@@ -76,6 +85,52 @@ async def decline(runtime: ServiceRuntime, *, econsult_id: uuid.UUID, doctor_id:
         await repo.save_handled(declined)
         await runtime.outbox.add(conn, event)
     return declined
+
+
+async def withdraw(runtime: ServiceRuntime, *, econsult_id: uuid.UUID, patient_id: uuid.UUID) -> EConsultation:
+    """The patient takes back a question the doctor has not opened: no answer, no invoice."""
+    async with transaction(runtime.pool) as conn:
+        repo = EConsultations(conn)
+        consultation = await repo.get(econsult_id, for_update=True)
+        if consultation is None or consultation.patient_id != patient_id:
+            raise EConsultationNotFound()
+        withdrawn, event = consultation.withdraw(runtime.clock.now())
+        await repo.save_handled(withdrawn)
+        await runtime.outbox.add(conn, event)
+    return withdrawn
+
+
+async def read_as_doctor(runtime: ServiceRuntime, *, econsult_id: uuid.UUID, doctor_id: uuid.UUID) -> EConsultation:
+    """The patient's current GP opens it: from then on the patient can no longer withdraw it. A withdrawn one
+    is not there for the doctor any more."""
+    async with transaction(runtime.pool) as conn:
+        repo = EConsultations(conn)
+        consultation = await repo.get(econsult_id, for_update=True)
+        if consultation is None or consultation.status == "withdrawn":
+            raise EConsultationNotFound()
+        if consultation.doctor_id != doctor_id:
+            raise Forbidden("Bare pasientens fastlege kan lese denne eKonsultasjonen.")
+        if consultation.opened_at is None and consultation.status == "open":
+            await repo.mark_opened(econsult_id, runtime.clock.now())
+            consultation = await repo.get(econsult_id) or consultation
+    return consultation
+
+
+async def follow_new_gp(conn: asyncpg.Connection, envelope: Envelope, event: PatientGpChanged) -> None:
+    """A patient moved to another GP: their open eConsultations go with them (only the current GP may read,
+    answer or decline them)."""
+    moved = await EConsultations(conn).move_open_to_gp(event.patient_id, event.gp_id)
+    if moved:
+        log.info("open eConsultations moved to the new GP", count=moved)
+
+
+async def recompute_due_dates(conn: asyncpg.Connection, day: date, days: WorkingDays) -> None:
+    """The clinic closed or reopened `day`: open eConsultations sent before it are due by the calendar as it is."""
+    repo = EConsultations(conn)
+    for consultation in await repo.open_submitted_before(day):
+        due = econsultation.due_date(consultation.submitted_at, days)
+        if due != consultation.due_date:
+            await repo.set_due_date(consultation.id, due)
 
 
 async def _doctors_own(repo: EConsultations, econsult_id: uuid.UUID, doctor_id: uuid.UUID) -> EConsultation:

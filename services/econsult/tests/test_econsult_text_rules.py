@@ -41,11 +41,24 @@ def test_an_emoji_is_one_code_point() -> None:
         question_text(GRINNING * 501)
 
 
-def test_a_zwj_sequence_is_several_code_points() -> None:
+def test_a_zwj_sequence_counts_its_emoji_not_its_invisible_joiners() -> None:
     assert len(FAMILY) == 5
-    assert question_text(FAMILY * 100) == FAMILY * 100
+    people = "\U0001F468\U0001F469\U0001F467"
+    assert question_text(FAMILY * 166) == people * 166  # 498 code points kept
     with pytest.raises(QuestionTooLong):
-        question_text(FAMILY * 100 + "a")
+        question_text(FAMILY * 167)  # 501
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\u200b\u200c\u200d", " \ufeff\u2060 ", "\u00ad", "\u200e\u200f \n"])
+def test_a_question_of_nothing_but_format_characters_is_empty(text: str) -> None:
+    with pytest.raises(QuestionEmpty) as refused:
+        question_text(text)
+    assert refused.value.code == "econsult.empty"
+
+
+def test_format_characters_do_not_count_toward_the_limit() -> None:
+    assert question_text("a\u200b" * 500) == "a" * 500
+    assert question_text("\u200b ja \ufeff") == "ja"
 
 
 def test_whitespace_around_the_text_does_not_count() -> None:

@@ -312,6 +312,17 @@ async def test_closed_days_are_for_reception(gateway: Gateway) -> None:
     assert response.status_code == 201
 
 
+async def test_reception_reopens_a_closed_day(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    assert (await gateway.client.delete("/api/v1/staff/closed-days/2026-12-24")).status_code == 403
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    gateway.booking.answers[("DELETE", "/internal/closed-days/2026-12-24")] = {"day": "2026-12-24",
+                                                                               "restored_slots": 12}
+    response = await gateway.client.delete("/api/v1/staff/closed-days/2026-12-24")
+    assert (response.status_code, response.json()) == (200, {"day": "2026-12-24", "restored_slots": 12})
+    assert (await gateway.client.delete("/api/v1/staff/closed-days/julaften")).status_code == 422
+
+
 async def test_the_routes_are_in_the_public_api_document(gateway: Gateway) -> None:
     paths = (await gateway.client.get("/api/openapi.json")).json()["paths"]
     assert {"/api/v1/slots", "/api/v1/appointments", "/api/v1/appointments/{appointment_id}",

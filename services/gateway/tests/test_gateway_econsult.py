@@ -105,6 +105,8 @@ async def test_the_guidance_lists_what_may_be_asked_with_my_price(gateway: Gatew
 
 async def test_sending_uses_the_session_patient_shows_the_price_and_is_audited(gateway: Gateway) -> None:
     gateway.services.answers[("POST", "/internal/econsultations")] = ITEM
+    gateway.services.answers[("GET", f"/internal/patients/{PATIENT}/medications")] = {"items": [
+        {"id": "m1", "name": "Metformin 500 mg"}, {"id": "m2", "name": "Levaxin"}]}
     response = await gateway.client.post("/api/v1/econsultations",
                                          json={"text": "Hvilke vaksiner trenger jeg?", "accepted_terms": True})
     assert response.status_code == 201, response.text
@@ -113,10 +115,46 @@ async def test_sending_uses_the_session_patient_shows_the_price_and_is_audited(g
     assert body["due_date"] == "2026-03-09"
     assert "patient_id" not in body
     (_, _, sent), = gateway.services.to("econsult")
+    # The patient's medicine names go along, so a question naming one gets the renewal hint (domain-rules.md).
     assert sent["json"] == {"patient_id": str(PATIENT), "text": "Hvilke vaksiner trenger jeg?",
-                            "accepted_terms": True}
+                            "accepted_terms": True, "medicine_names": ["Metformin 500 mg", "Levaxin"]}
     assert gateway.audits == [{"by": PATIENT, "patient_id": PATIENT, "object_type": "econsultation",
                                "object_id": str(ECONSULT), "action": "create"}]
+
+
+async def test_without_the_medicine_names_the_question_is_still_sent(gateway: Gateway) -> None:
+    gateway.services.answers[("POST", "/internal/econsultations")] = ITEM
+    gateway.services.answers[("GET", f"/internal/patients/{PATIENT}/medications")] = DomainError(
+        code="upstream.unavailable", status=503)
+    response = await gateway.client.post("/api/v1/econsultations", json={"text": "Hei", "accepted_terms": True})
+    assert response.status_code == 201, response.text
+    (_, _, sent), = gateway.services.to("econsult")
+    assert sent["json"]["medicine_names"] == []
+
+
+async def test_the_renewal_hint_while_writing_asks_econsults_rule_and_reads_nothing(gateway: Gateway) -> None:
+    hint = {"renewal_hint": {"code": "econsult.renewal_hint", "message": "Reseptfornyelse er gratis"}}
+    gateway.services.answers[("POST", "/internal/renewal-hint")] = hint
+    response = await gateway.client.post("/api/v1/econsultations/renewal-hint", json={
+        "text": "Jeg trenger mer Metformin", "medicine_names": ["Metformin 500 mg"]})
+    assert (response.status_code, response.json()) == (200, hint)
+    assert gateway.services.calls == [("econsult", "POST", "/internal/renewal-hint", {"json": {
+        "text": "Jeg trenger mer Metformin", "medicine_names": ["Metformin 500 mg"]}})]
+    assert gateway.audits == []  # nothing stored was read or written
+
+
+async def test_a_patient_withdraws_their_own_unopened_question_and_it_is_audited(gateway: Gateway) -> None:
+    path = f"/internal/econsultations/{ECONSULT}/withdraw"
+    gateway.services.answers[("POST", path)] = {**ITEM, "status": "withdrawn", "withdrawable": False}
+    response = await gateway.client.post(f"/api/v1/econsultations/{ECONSULT}/withdraw")
+    assert (response.status_code, response.json()["status"]) == (200, "withdrawn")
+    assert "patient_id" not in response.json()
+    assert gateway.services.to("econsult") == [("POST", path, {"json": {"patient_id": str(PATIENT)}})]
+    assert gateway.audits[-1]["action"] == "withdraw"
+    gateway.services.answers[("POST", path)] = DomainError(code="econsult.already_opened", status=409)
+    refused = await gateway.client.post(f"/api/v1/econsultations/{ECONSULT}/withdraw")
+    assert (refused.status_code, refused.json()["code"]) == (409, "econsult.already_opened")
+    assert gateway.audits[-1]["outcome"] == "refused:econsult.already_opened"
 
 
 async def test_a_patient_id_in_the_body_is_refused(gateway: Gateway) -> None:

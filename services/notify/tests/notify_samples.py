@@ -15,6 +15,7 @@ from contracts.events import (
     InvoiceIssued,
     InvoiceOverdue,
     LoginCodeRequested,
+    PatientGpChanged,
     PrescriptionSent,
     RenewalRejected,
 )
@@ -37,6 +38,7 @@ CLINICAL_TEXTS = (
 PATIENT = uuid.UUID("11111111-1111-4111-8111-111111111111")
 DOCTOR = uuid.UUID("22222222-2222-4222-8222-222222222222")
 STARTS = datetime(2026, 3, 12, 8, 0, tzinfo=UTC)  # Thursday 12 March, 09.00 in Oslo
+CANCEL_UNTIL = STARTS - timedelta(hours=24)  # Wednesday 11 March, 09.00 in Oslo
 
 
 def every_event(patient_id: uuid.UUID = PATIENT, mobile: str = "+4791234567",
@@ -50,8 +52,9 @@ def every_event(patient_id: uuid.UUID = PATIENT, mobile: str = "+4791234567",
         LoginCodeRequested(challenge_id=uuid.uuid4(), mobile=mobile, code="482913",
                            expires_at=now + timedelta(minutes=5)),
         AppointmentBooked(appointment_id=appointment, patient_id=patient_id, doctor_id=DOCTOR, starts_at=STARTS,
-                          ends_at=STARTS + timedelta(minutes=20)),
-        AppointmentReminderDue(appointment_id=appointment, patient_id=patient_id, doctor_id=DOCTOR, starts_at=STARTS),
+                          ends_at=STARTS + timedelta(minutes=20), patient_may_cancel_until=CANCEL_UNTIL),
+        AppointmentReminderDue(appointment_id=appointment, patient_id=patient_id, doctor_id=DOCTOR, starts_at=STARTS,
+                               patient_may_cancel_until=CANCEL_UNTIL),
         AppointmentCancelled(appointment_id=appointment, patient_id=patient_id, doctor_id=DOCTOR, starts_at=STARTS,
                              cancelled_by="patient"),
         AppointmentCancelled(appointment_id=uuid.uuid4(), patient_id=patient_id, doctor_id=DOCTOR, starts_at=STARTS,
@@ -67,4 +70,10 @@ def every_event(patient_id: uuid.UUID = PATIENT, mobile: str = "+4791234567",
                       issued_on=date(2026, 3, 3), due_date=date(2026, 3, 17)),
         InvoiceOverdue(invoice_id=uuid.uuid4(), patient_id=patient_id, kid="0000000026", due_date=date(2026, 3, 17),
                        outstanding_ore=25900),
+        # Booked and reminded after the online cancel closed (or not known when): the patient is told to phone.
+        AppointmentBooked(appointment_id=uuid.uuid4(), patient_id=patient_id, doctor_id=DOCTOR, starts_at=STARTS,
+                          ends_at=STARTS + timedelta(minutes=20), patient_may_cancel_until=now - timedelta(hours=1)),
+        AppointmentReminderDue(appointment_id=uuid.uuid4(), patient_id=patient_id, doctor_id=DOCTOR, starts_at=STARTS,
+                               patient_may_cancel_until=None),
+        PatientGpChanged(patient_id=patient_id, previous_gp_id=DOCTOR, gp_id=uuid.uuid4()),
     ]

@@ -70,7 +70,8 @@ async def test_a_reminder_held_for_the_morning_survives_a_restart_and_goes_once(
         patient = await notify.register(mobile="+4791330002", email=None)
         reminder = await notify.publish(AppointmentReminderDue(
             appointment_id=uuid.uuid4(), patient_id=patient, doctor_id=DOCTOR,
-            starts_at=datetime(2026, 3, 11, 13, 0, tzinfo=OSLO)))
+            starts_at=datetime(2026, 3, 11, 13, 0, tzinfo=OSLO),
+            patient_may_cancel_until=datetime(2026, 3, 10, 13, 0, tzinfo=OSLO)))
         await until(lambda: notify.deliveries(reminder.event_id), what="the reminder queued for the morning")
         await notify.sender.send_due()
         assert provider.to("+4791330002") == []

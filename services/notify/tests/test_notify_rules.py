@@ -3,11 +3,12 @@ at once to the number asked for, reminders never between 21:00 and 08:00 Oslo ti
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
 
-from contracts.events import AppointmentReminderDue, InvoiceIssued, LoginCodeRequested
+from contracts.events import AppointmentBooked, AppointmentReminderDue, InvoiceIssued, LoginCodeRequested
 from kit.clock import OSLO
 from notify.domain.rules import Contact, plan, send_from
 from notify.sender import backoff
@@ -55,6 +56,43 @@ def test_reminders_wait_for_eight_in_the_morning() -> None:
     reminder = next(e for e in every_event() if isinstance(e, AppointmentReminderDue))
     assert {p.not_before for p in plan(reminder, KARI, at(10, 22))} == {at(11, 8)}
     assert {p.expires_at for p in plan(reminder, KARI, at(10, 22))} == {reminder.starts_at}
+
+
+def booked(starts: datetime, cancel_until: datetime | None) -> AppointmentBooked:
+    return AppointmentBooked(appointment_id=uuid.uuid4(), patient_id=PATIENT, doctor_id=uuid.uuid4(),
+                             starts_at=starts, ends_at=starts + timedelta(minutes=20),
+                             patient_may_cancel_until=cancel_until)
+
+
+def test_a_booking_sms_promises_an_online_cancel_only_while_the_deadline_is_ahead() -> None:
+    # Thursday 12 March 09:00; the patient may cancel online until Wednesday 11 March 09:00.
+    thursday, deadline = at(12, 9), at(11, 9)
+    [early] = [p for p in plan(booked(thursday, deadline), KARI, at(10, 12)) if p.channel == "sms"]
+    assert early.kind == "appointment_booked"
+    assert "Avbestill i ePortalen på en virkedag, senest onsdag 11. mars kl. 09.00." in early.body
+    for late_at in (at(11, 9), at(11, 15)):  # at the deadline or after it: phone the clinic
+        [late] = [p for p in plan(booked(thursday, deadline), KARI, late_at) if p.channel == "sms"]
+        assert late.kind == "appointment_booked_too_late_to_cancel_online"
+        assert "ring" in late.body
+        assert "kan ikke avbestilles på nett" in late.body
+        assert "avbestill i" not in late.body.lower()
+    # A version 1 event does not say when the online cancel closes: no promise either.
+    [unknown] = [p for p in plan(booked(thursday, None), KARI, at(10, 12)) if p.channel == "sms"]
+    assert unknown.kind == "appointment_booked_too_late_to_cancel_online"
+
+
+def test_a_reminder_held_for_the_morning_is_judged_when_it_goes() -> None:
+    # An appointment on Thursday 12 March 08:30 may be cancelled online until Wednesday 08:30; a reminder due on
+    # Tuesday 22:00 waits for Wednesday 08:00, still in time; one held to after the deadline says to phone.
+    reminder = AppointmentReminderDue(appointment_id=uuid.uuid4(), patient_id=PATIENT, doctor_id=uuid.uuid4(),
+                                      starts_at=at(12, 8, 30), patient_may_cancel_until=at(11, 8, 30))
+    [in_time] = [p for p in plan(reminder, KARI, at(10, 22)) if p.channel == "sms"]
+    assert (in_time.kind, in_time.not_before) == ("appointment_reminder", at(11, 8))
+    assert "senest onsdag 11. mars kl. 08.30" in in_time.body
+    tight = reminder.model_copy(update={"patient_may_cancel_until": at(11, 7, 30)})
+    [late] = [p for p in plan(tight, KARI, at(10, 22)) if p.channel == "sms"]
+    assert (late.kind, late.not_before) == ("appointment_reminder_too_late_to_cancel_online", at(11, 8))
+    assert "ring legekontoret" in late.body
 
 
 def test_the_giro_rides_on_the_invoice_email_only() -> None:

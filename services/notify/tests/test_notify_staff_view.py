@@ -26,7 +26,7 @@ async def test_staff_see_what_was_sent_when_and_how_it_went_without_the_text(
         now = SystemClock().now()
         booked = await notify.publish(AppointmentBooked(
             appointment_id=uuid.uuid4(), patient_id=patient, doctor_id=gp, starts_at=now + timedelta(days=2),
-            ends_at=now + timedelta(days=2, minutes=20)))
+            ends_at=now + timedelta(days=2, minutes=20), patient_may_cancel_until=now + timedelta(days=1)))
         await notify.publish(LoginCodeRequested(challenge_id=uuid.uuid4(), mobile="+4791440001", code="909090",
                                                 expires_at=now + timedelta(minutes=5)))
 

@@ -112,7 +112,7 @@ def test_the_patient_reads_their_own_language() -> None:
     english = Contact(PATIENT, "+4791234567", "kari@example.no", "en")
     [sms_nn] = [p for p in plan(booked, nynorsk, NOW) if p.channel == "sms"]
     assert "torsdag 12. mars kl. 09.00" in sms_nn.body
-    assert "Du kan sjå eller avbestille" in sms_nn.body
+    assert "Avbestill i ePortalen på ein vyrkedag, seinast onsdag 11. mars kl. 09.00." in sms_nn.body
     [sms_en] = [p for p in plan(booked, english, NOW) if p.channel == "sms"]
     assert sms_en.body.startswith("Your appointment at the GP clinic is booked for Thursday 12 March at 09:00.")
     mail_en = next(p for p in plan(invoice, english, NOW) if p.channel == "email")

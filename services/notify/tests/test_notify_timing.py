@@ -33,7 +33,8 @@ async def test_a_reminder_due_at_night_waits_for_eight_while_a_login_code_goes_a
     async with notify_service(stack_env, scratch_db, clock=clock) as notify:
         patient = await notify.register(mobile="+4791220001", email="kari@example.no")
         reminder = await notify.publish(AppointmentReminderDue(
-            appointment_id=uuid.uuid4(), patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT))
+            appointment_id=uuid.uuid4(), patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
+            patient_may_cancel_until=APPOINTMENT_AT - timedelta(hours=24)))
         await until(lambda: notify.deliveries(reminder.event_id), what="the reminder queued")
         await notify.publish(LoginCodeRequested(challenge_id=uuid.uuid4(), mobile="+4791220001", code="111222",
                                                 expires_at=EVENING + timedelta(minutes=5)))
@@ -61,7 +62,8 @@ async def test_a_reminder_of_a_cancelled_appointment_is_withdrawn(stack_env: Sta
         patient = await notify.register(mobile="+4791220002", email=None)
         appointment = uuid.uuid4()
         reminder = await notify.publish(AppointmentReminderDue(
-            appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT))
+            appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
+            patient_may_cancel_until=APPOINTMENT_AT - timedelta(hours=24)))
         await until(lambda: notify.deliveries(reminder.event_id), what="the reminder queued")
         cancelled = await notify.publish(AppointmentCancelled(
             appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
+from contracts.events import PatientGpChanged
+from kit.clinic_calendar import keep_clinic_calendar
 from kit.clock import Clock
 from kit.http import create_app
 from kit.logging import get_logger
@@ -27,6 +29,8 @@ def build(settings: PrescriptionSettings | None = None, clock: Clock | None = No
     settings = settings or PrescriptionSettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
     keep_patient_directory(runtime)
+    runtime.on(PatientGpChanged)(handlers.follow_new_gp)
+    keep_clinic_calendar(runtime, on_change=handlers.recompute_due_dates)
     simulator = SimulatedIntermediary(None, runtime.clock)
     runtime.state["intermediary"] = intermediary or simulator
     runtime.every(settings.gauge_refresh_seconds, handlers.measure_past_due, name="inbox-past-due")

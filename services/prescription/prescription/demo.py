@@ -23,15 +23,13 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from kit.clock import oslo
+from kit.clinic_calendar import working_days
 from kit.db import transaction
 from kit.demo import PERSONAS, STAFF, demo_id, listed_patients
 from kit.runtime import ServiceRuntime
-from prescription.adapters.renewals import Renewals, add_closed_day, working_days
+from prescription.adapters.renewals import Renewals
 from prescription.domain.medicines import Medication
 from prescription.domain.renewal import Channel, request_renewal
-
-OWN_CLOSED_DAYS = ((12, 24), (12, 31))  # not holidays by law, but the clinic is closed, as in booking
 
 
 @dataclass(frozen=True)
@@ -71,13 +69,10 @@ LISTED_WITH_MEDICINES = 60  # the first of the other patients on the lists, with
 
 async def seed(runtime: ServiceRuntime) -> None:
     now = runtime.clock.now()
-    today = oslo(now).date()
     lege1 = next(s for s in STAFF if s.persona == "doctor")
     reception = next(s for s in STAFF if s.persona == "reception")
+    # The clinic's closed days are booking's (its demo closes them); they reach this service as events.
     async with transaction(runtime.pool) as conn:
-        for year in (today.year, today.year + 1):
-            for month, day in OWN_CLOSED_DAYS:
-                await add_closed_day(conn, today.replace(year=year, month=month, day=day))
         for persona in PERSONAS:
             for entry in LISTS.get(persona.persona, ()):
                 await _put_on_list(conn, persona.id, persona.persona, entry, lege1.id, now)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
 
-from contracts.events import PrescriptionSent
+from contracts.envelope import Envelope
+from contracts.events import PatientGpChanged, PrescriptionSent
+from kit.clinic_calendar import working_days
 from kit.clock import OSLO
 from kit.db import transaction
 from kit.errors import Forbidden, NotFound
@@ -18,10 +20,12 @@ from kit.logging import get_logger
 from kit.metrics import INBOX_PAST_DUE
 from kit.runtime import ServiceRuntime
 from kit.telemetry import continued
+from kit.working_days import WorkingDays
 from prescription.adapters.dispatches import Dispatches
 from prescription.adapters.intermediary import PrescriptionIntermediary
 from prescription.adapters.medicine_lists import MedicineLists, patient_gp
-from prescription.adapters.renewals import Renewals, working_days
+from prescription.adapters.renewals import Renewals
+from prescription.domain import renewal
 from prescription.domain.errors import NotGroupB, RequestAlreadyOpen
 from prescription.domain.medicines import Medication
 from prescription.domain.renewal import Channel, RenewalRequest, request_renewal
@@ -145,6 +149,23 @@ async def measure_past_due(runtime: ServiceRuntime) -> None:
     today = runtime.clock.now().astimezone(OSLO).date()
     async with runtime.pool.acquire() as conn:
         INBOX_PAST_DUE.labels("renewal").set(await Renewals(conn).past_due(today))
+
+
+async def follow_new_gp(conn: asyncpg.Connection, envelope: Envelope, event: PatientGpChanged) -> None:
+    """A patient moved to another GP: the open request goes with them. Who may decide is the directory's gp_id
+    (ensure_own_patient) already; the request's own doctor says so too, so every view agrees."""
+    moved = await Renewals(conn).move_open_to_gp(event.patient_id, event.gp_id)
+    if moved:
+        log.info("open renewal moved to the new GP", count=moved)
+
+
+async def recompute_due_dates(conn: asyncpg.Connection, day: date, days: WorkingDays) -> None:
+    """The clinic closed or reopened `day`: open requests made before it are due by the calendar as it is."""
+    renewals = Renewals(conn)
+    for asked in await renewals.open_asked_before(day):
+        due = renewal.due_date(asked.created_at, days)
+        if due != asked.due_date:
+            await renewals.set_due_date(asked.id, due)
 
 
 async def send_due_prescriptions(runtime: ServiceRuntime, intermediary: PrescriptionIntermediary) -> int:

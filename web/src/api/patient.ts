@@ -2,7 +2,7 @@
 
 import { api } from "./client";
 import { itemsOf, readAccessEntry, readMedication, readRenewal, type AccessEntry, type Appointment, type EConsultation,
-  type Guidance, type Invoice, type Medication, type Renewal, type Slot } from "./types";
+  type Guidance, type Invoice, type Medication, type Renewal, type RenewalHint, type Slot } from "./types";
 
 export const patientApi = {
   appointments: async () => itemsOf(await api.get("/api/v1/appointments"), "appointments") as unknown as Appointment[],
@@ -19,6 +19,11 @@ export const patientApi = {
   guidance: () => api.get<Guidance>("/api/v1/econsultations/guidance"),
   econsultations: async () => itemsOf(await api.get("/api/v1/econsultations")) as unknown as EConsultation[],
   ask: (text: string) => api.post<EConsultation>("/api/v1/econsultations", { text, accepted_terms: true }),
+  /** The renewal hint for a question being written, by the rule the sent question is judged by. */
+  renewalHint: (text: string, medicineNames: string[]) =>
+    api.post<{ renewal_hint: RenewalHint | null }>("/api/v1/econsultations/renewal-hint",
+      { text, medicine_names: medicineNames }),
+  withdraw: (id: string) => api.post<EConsultation>(`/api/v1/econsultations/${encodeURIComponent(id)}/withdraw`, {}),
   invoices: async () => itemsOf(await api.get("/api/v1/invoices"), "invoices") as unknown as Invoice[],
   /** A page of the access log, newest first; `next` is where the next (older) page starts, null at the end. */
   accessLog: async (before?: string, othersOnly = false): Promise<{ entries: AccessEntry[]; next: string | null }> => {

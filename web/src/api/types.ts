@@ -19,10 +19,11 @@ export type Guidance = {
   purpose: string; may_ask: string[]; may_not_ask: string[]; not_acute: string; answer_time: string;
   max_chars: number; renewals: string; billing: string; open: boolean; price: Price;
 };
+export type RenewalHint = { code: string; message: string };
 export type EConsultation = {
-  id: string; status: "open" | "answered" | "declined"; text: string; submitted_at: string; due_date: string;
-  overdue: boolean; answer: string | null; declined_reason: string | null; advice: string | null;
-  renewal_hint: { code: string; message: string } | null; price?: Price;
+  id: string; status: "open" | "answered" | "declined" | "withdrawn"; text: string; submitted_at: string;
+  due_date: string; overdue: boolean; answer: string | null; declined_reason: string | null; advice: string | null;
+  renewal_hint: RenewalHint | null; withdrawable?: boolean; price?: Price;
   /** Staff reads only: whose question it is. */
   patient_name?: string; patient_birth_date?: string;
 };

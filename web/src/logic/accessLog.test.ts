@@ -21,6 +21,8 @@ describe("the access log in plain Norwegian", () => {
       action: "create" })).text).toBe("Du bestilte en time.");
     expect(describeAccess(entry({ who: "Deg", role: "patient", object_type: "invoice", object_id: null,
       action: "list" })).text).toBe("Du så gjennom fakturaene dine.");
+    expect(describeAccess(entry({ who: "Deg", role: "patient", action: "withdraw" })).text)
+      .toBe("Du trakk tilbake eKonsultasjonen din.");
   });
   it("names the fields reception changed", () => {
     const line = describeAccess(entry({ who: "Rita Vik", role: "reception", object_type: "patient",

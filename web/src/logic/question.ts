@@ -1,5 +1,6 @@
 // How the server counts an eConsultation question (econsult/domain/text.py): Unicode code points after NFC
-// normalisation and trimming, so the counter the patient sees is the count the server enforces.
+// normalisation, with the invisible format characters (category Cf: U+200B, joiners, BOM, soft hyphen, direction
+// marks) removed, and trimming, so the counter the patient sees is the count the server enforces.
 
 export const QUESTION_MAX_CHARS = 500;
 
@@ -8,8 +9,10 @@ export const QUESTION_MAX_CHARS = 500;
 const PY_SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 const EDGES = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "gu");
 
+const FORMAT = /\p{Cf}/gu;
+
 export function normalisedQuestion(text: string): string {
-  return text.normalize("NFC").replace(EDGES, "");
+  return text.normalize("NFC").replace(FORMAT, "").replace(EDGES, "");
 }
 
 /** The number of characters as the server counts them. */

@@ -150,10 +150,20 @@ async def record_payment(conn: asyncpg.Connection, *, payment_id: uuid.UUID, sou
     return inserted is True
 
 
+async def paid_on_invoice(conn: asyncpg.Connection, invoice_id: uuid.UUID) -> int:
+    """What is paid on an invoice: the sum of every payment kept for it, reversals negative."""
+    total: int = await conn.fetchval(
+        "SELECT coalesce(sum(amount_ore), 0)::int FROM payments WHERE invoice_id = $1", invoice_id)
+    return total
+
+
 async def settle(conn: asyncpg.Connection, invoice_id: uuid.UUID, *, paid_ore: int, status: str,
                  settled_on: date | None) -> None:
+    """The paid amount and status after a payment. `settled_on` None: not settled (any more, after a reversal)."""
     await conn.execute(
-        "UPDATE invoices SET paid_ore = $2, status = $3, settled_on = COALESCE(settled_on, $4) WHERE id = $1",
+        """UPDATE invoices SET paid_ore = $2, status = $3,
+                               settled_on = CASE WHEN $4::date IS NULL THEN NULL ELSE COALESCE(settled_on, $4) END
+           WHERE id = $1""",
         invoice_id, paid_ore, status, settled_on)
 
 

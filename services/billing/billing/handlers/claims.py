@@ -37,6 +37,28 @@ async def refresh_claims(conn: asyncpg.Connection, outbox: Outbox, patient_id: u
                                                changed_at=now))
 
 
+_OVERDUE_ROW = "id, patient_id, kid, due_date, amount_ore - paid_ore AS outstanding_ore"
+
+
+def _overdue(row: asyncpg.Record) -> InvoiceOverdue:
+    return InvoiceOverdue(invoice_id=row["id"], patient_id=row["patient_id"], kid=row["kid"], due_date=row["due_date"],
+                          outstanding_ore=row["outstanding_ore"])
+
+
+async def mark_overdue_if_due(conn: asyncpg.Connection, outbox: Outbox, invoice_id: uuid.UUID, now: datetime) -> bool:
+    """An invoice that is unpaid (again) after its due date is overdue at once, not at the job's next run: a
+    reversal of its payment, say. Once per invoice, as the job. True when it became overdue now."""
+    today = oslo(now).date()
+    row = await conn.fetchrow(
+        f"""UPDATE invoices SET overdue_on = $2
+            WHERE id = $1 AND overdue_on IS NULL AND status IN ('open', 'part_paid') AND due_date < $2
+            RETURNING {_OVERDUE_ROW}""", invoice_id, today)
+    if row is None:
+        return False
+    await outbox.add(conn, _overdue(row))
+    return True
+
+
 async def mark_overdue_invoices(runtime: ServiceRuntime) -> int:
     """The overdue job: invoices unpaid after their due date (Oslo dates) become overdue, once each.
 
@@ -49,16 +71,14 @@ async def mark_overdue_invoices(runtime: ServiceRuntime) -> int:
         today = oslo(now).date()
         async with transaction(runtime.pool) as conn:
             rows = await conn.fetch(
-                """UPDATE invoices SET overdue_on = $1
-                   WHERE id IN (SELECT id FROM invoices
-                                WHERE overdue_on IS NULL AND status IN ('open', 'part_paid') AND due_date < $1
-                                ORDER BY due_date, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-                   RETURNING id, patient_id, kid, due_date, amount_ore - paid_ore AS outstanding_ore""",
+                f"""UPDATE invoices SET overdue_on = $1
+                    WHERE id IN (SELECT id FROM invoices
+                                 WHERE overdue_on IS NULL AND status IN ('open', 'part_paid') AND due_date < $1
+                                 ORDER BY due_date, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+                    RETURNING {_OVERDUE_ROW}""",
                 today, BATCH)
             for row in rows:
-                await runtime.outbox.add(conn, InvoiceOverdue(
-                    invoice_id=row["id"], patient_id=row["patient_id"], kid=row["kid"], due_date=row["due_date"],
-                    outstanding_ore=row["outstanding_ore"]))
+                await runtime.outbox.add(conn, _overdue(row))
             for patient_id in sorted({row["patient_id"] for row in rows}):
                 await refresh_claims(conn, runtime.outbox, patient_id, now)
         marked += len(rows)

@@ -16,7 +16,7 @@ from billing.domain.invoice import SETTLED, Invoice, InvoiceTerms, PaymentStatus
 from billing.domain.money import format_nok
 from billing.domain.ocr import OcrFileInvalid, parse
 from billing.domain.payment_date import ensure_possible_payment_date
-from billing.handlers.claims import refresh_claims
+from billing.handlers.claims import mark_overdue_if_due, refresh_claims
 from contracts.events import InvoicePaid
 from kit.clock import Clock, oslo
 from kit.db import transaction
@@ -29,48 +29,57 @@ OUTCOMES = ("paid", "part_paid", "over_paid", "unknown_kid", "reversal", "duplic
 async def apply_payment(conn: asyncpg.Connection, outbox: Outbox, now: datetime, *, kid: str | None, amount_ore: int,
                         paid_on: date, source: str, source_ref: str | None, ocr_import_id: uuid.UUID | None,
                         registered_by: uuid.UUID) -> dict[str, Any]:
-    """Keep one payment and apply it to the invoice its KID names. Returns its line of the report."""
+    """Keep one payment and apply it to the invoice its KID names. Returns its line of the report.
+
+    The invoice's paid amount is the sum of the payments kept for it, a bank reversal (tilbakeføring, OCR
+    transaction types 18 and 20) counting negative: a reversal of a payment opens the invoice again, overdue at
+    once if past its due date, and the patient's unsettled claims follow."""
     payment_id = uuid.uuid4()
     invoice = await repo.invoice_by_kid_for_update(conn, kid) if kid else None
     line: dict[str, Any] = {"payment_id": str(payment_id), "kid": kid, "amount_ore": amount_ore,
                             "amount_nok": format_nok(amount_ore), "paid_on": paid_on.isoformat(),
                             "invoice_id": str(invoice.id) if invoice else None,
                             "patient_id": str(invoice.patient_id) if invoice else None}
-    if invoice is None or amount_ore <= 0:
-        # Kept and flagged for the billing office: money we cannot place (or that went back) is never lost.
-        outcome = "unknown_kid" if invoice is None else "reversal"
+    if invoice is None:
+        # Kept and flagged for the billing office: money we cannot place is never lost.
         kept = await repo.record_payment(
             conn, payment_id=payment_id, source=source, source_ref=source_ref, ocr_import_id=ocr_import_id, kid=kid,
-            invoice_id=invoice.id if invoice else None, amount_ore=amount_ore, paid_on=paid_on, outcome=outcome,
+            invoice_id=None, amount_ore=amount_ore, paid_on=paid_on, outcome="unknown_kid",
             registered_by=registered_by, at=now)
-        return {**line, "outcome": outcome if kept else "duplicate"}
-    total = invoice.paid_ore + amount_ore
-    status = status_after(invoice.amount_ore, total)
+        return {**line, "outcome": "unknown_kid" if kept else "duplicate"}
+    outcome = "reversal" if amount_ore <= 0 else status_after(invoice.amount_ore, invoice.paid_ore + amount_ore)
     kept = await repo.record_payment(
         conn, payment_id=payment_id, source=source, source_ref=source_ref, ocr_import_id=ocr_import_id, kid=kid,
-        invoice_id=invoice.id, amount_ore=amount_ore, paid_on=paid_on, outcome=status, registered_by=registered_by,
+        invoice_id=invoice.id, amount_ore=amount_ore, paid_on=paid_on, outcome=outcome, registered_by=registered_by,
         at=now)
     if not kept:
         return {**line, "outcome": "duplicate", "outstanding_ore": invoice.outstanding_ore}
-    await _credit(conn, outbox, now, invoice, payment_id=payment_id, amount_ore=amount_ore, paid_on=paid_on)
-    return {**line, "outcome": status, "outstanding_ore": max(0, invoice.amount_ore - total)}
+    status, total = await _credit(conn, outbox, now, invoice, payment_id=payment_id, amount_ore=amount_ore,
+                                  paid_on=paid_on)
+    return {**line, "outcome": outcome, "outstanding_ore": max(0, invoice.amount_ore - total),
+            "invoice_status": status}
 
 
 async def _credit(conn: asyncpg.Connection, outbox: Outbox, now: datetime, invoice: Invoice, *,
-                  payment_id: uuid.UUID, amount_ore: int, paid_on: date) -> PaymentStatus:
-    """A kept payment counted on its invoice: the new status, `InvoicePaid`, and the claims when it settles an
-    overdue one."""
-    total = invoice.paid_ore + amount_ore
+                  payment_id: uuid.UUID, amount_ore: int, paid_on: date) -> tuple[PaymentStatus, int]:
+    """A kept payment counted on its invoice: the paid amount is the sum of the payments kept for it (a reversal
+    counts negative), then the new status, `InvoicePaid`, the overdue mark when a reversal opens a past-due
+    invoice again, and the claims when either changes. Returns the invoice's status and paid amount."""
+    reversal = amount_ore <= 0
+    total = await repo.paid_on_invoice(conn, invoice.id)
     status = status_after(invoice.amount_ore, total)
     await repo.settle(conn, invoice.id, paid_ore=total, status=status,
                       settled_on=paid_on if status in SETTLED else None)
-    assert status != "open"
-    await outbox.add(conn, InvoicePaid(
-        invoice_id=invoice.id, patient_id=invoice.patient_id, kid=invoice.kid, payment_id=payment_id,
-        paid_ore=amount_ore, total_paid_ore=total, amount_ore=invoice.amount_ore, paid_on=paid_on, status=status))
-    if status in SETTLED and invoice.overdue_on is not None:
+    # The billing office's contract: one InvoicePaid per payment that leaves something paid. A reversal (and a
+    # payment that leaves nothing paid on balance after one) is kept and flagged here, in the report.
+    if not reversal and status != "open":
+        await outbox.add(conn, InvoicePaid(
+            invoice_id=invoice.id, patient_id=invoice.patient_id, kid=invoice.kid, payment_id=payment_id,
+            paid_ore=amount_ore, total_paid_ore=total, amount_ore=invoice.amount_ore, paid_on=paid_on, status=status))
+    overdue_now = status not in SETTLED and await mark_overdue_if_due(conn, outbox, invoice.id, now)
+    if invoice.overdue_on is not None or overdue_now:
         await refresh_claims(conn, outbox, invoice.patient_id, now)
-    return status
+    return status, total
 
 
 async def register_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, kid: str, amount_ore: int,
@@ -102,13 +111,13 @@ async def place_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, pay
         invoice = await repo.invoice_for_update(conn, invoice_id)
         if invoice is None:
             raise NotFound("Fant ikke fakturaen.")
-        status = status_after(invoice.amount_ore, invoice.paid_ore + payment["amount_ore"])
-        await repo.place_payment(conn, payment_id, invoice.id, status)
-        await _credit(conn, outbox, clock.now(), invoice, payment_id=payment_id, amount_ore=payment["amount_ore"],
-                      paid_on=payment["paid_on"])
+        outcome = status_after(invoice.amount_ore, invoice.paid_ore + payment["amount_ore"])
+        await repo.place_payment(conn, payment_id, invoice.id, outcome)
+        status, total = await _credit(conn, outbox, clock.now(), invoice, payment_id=payment_id,
+                                      amount_ore=payment["amount_ore"], paid_on=payment["paid_on"])
     return {"payment_id": str(payment_id), "invoice_id": str(invoice.id), "patient_id": str(invoice.patient_id),
             "kid": invoice.kid, "amount_ore": payment["amount_ore"], "amount_nok": format_nok(payment["amount_ore"]),
-            "outcome": status, "outstanding_ore": max(0, invoice.amount_ore - invoice.paid_ore - payment["amount_ore"])}
+            "outcome": outcome, "outstanding_ore": max(0, invoice.amount_ore - total), "invoice_status": status}
 
 
 class WrongAccount(DomainError):

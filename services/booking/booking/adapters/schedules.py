@@ -53,6 +53,23 @@ class ScheduleRepository:
             day, reason)
         return bool(added)
 
+    async def remove_closed_day(self, day: date) -> bool:
+        removed = await self._conn.fetchval("DELETE FROM closed_days WHERE day = $1 RETURNING true", day)
+        return bool(removed)
+
+    async def restore_withdrawn_slots_on(self, day: date, now: datetime) -> int:
+        """Put back the day's slots that closing it withdrew, those not yet begun. Each comes back unless another
+        slot of its doctor has taken its time meanwhile (the exclusion constraint would refuse it)."""
+        start, end = local_day_bounds(day)
+        result = await self._conn.execute(
+            """UPDATE slots s SET withdrawn_at = NULL
+               WHERE s.starts_at >= $1 AND s.starts_at < $2 AND s.starts_at > $3 AND s.withdrawn_at IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM slots o
+                                 WHERE o.doctor_id = s.doctor_id AND o.withdrawn_at IS NULL
+                                   AND tstzrange(o.starts_at, o.ends_at) && tstzrange(s.starts_at, s.ends_at))""",
+            start, end, now)
+        return int(result.split()[-1])
+
     async def withdraw_free_slots_on(self, day: date, at: datetime) -> int:
         """Take the day's unbooked slots off the schedule. Booked ones stay for staff to cancel.
 
@@ -94,6 +111,14 @@ class ScheduleRepository:
                  AND (valid_until IS NULL OR materialised_until IS NULL OR materialised_until < valid_until)
                ORDER BY created_at FOR UPDATE SKIP LOCKED""", horizon)
         return [(_template(r), r["materialised_until"]) for r in rows]
+
+    async def templates_materialised_over(self, day: date) -> list[WeeklyTemplate]:
+        """Templates valid on `day` whose slots were already made past it (so they skipped it if it was closed)."""
+        rows = await self._conn.fetch(
+            """SELECT * FROM weekly_templates
+               WHERE materialised_until >= $1 AND valid_from <= $1 AND (valid_until IS NULL OR valid_until >= $1)
+               ORDER BY created_at""", day)
+        return [_template(r) for r in rows]
 
     async def mark_materialised(self, template_id: uuid.UUID, until: date) -> None:
         await self._conn.execute("UPDATE weekly_templates SET materialised_until = $2 WHERE id = $1",

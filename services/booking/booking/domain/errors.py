@@ -68,3 +68,7 @@ class NotOwnSchedule(DomainError):
 
 class AppointmentNotFound(DomainError):
     code, status, title = "not_found", 404, "Fant ikke timen."
+
+
+class DayNotClosed(DomainError):
+    code, status, title = "not_found", 404, "Legekontoret har ikke stengt denne dagen."

@@ -1,7 +1,8 @@
 """A doctor's schedule: weekly templates and single slots, turned into concrete slots.
 
 Slot times are wall-clock times in Oslo (a template says 08:00 in both winter and summer), stored as
-instants. A day on which the clinic is closed gets no slots.
+instants. A day on which the clinic is closed gets no slots. A slot whose wall-clock start or end does not
+exist (the spring DST gap) or that would not last its length (the autumn night's repeated hour) is skipped.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ class WeeklyTemplate:
                 start = datetime.combine(day, self.day_starts)
                 closing = datetime.combine(day, self.day_ends)
                 while start + length <= closing:
-                    yield SlotTimes(_instant(start), _instant(start + length))
+                    times = SlotTimes(_instant(start), _instant(start + length))
+                    if _exists(start) and _exists(start + length) and times.ends_at - times.starts_at == length:
+                        yield times
                     start += length
             day += timedelta(days=1)
 
@@ -89,6 +92,13 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def _instant(local: datetime) -> datetime:
     return local.replace(tzinfo=OSLO).astimezone(UTC)
+
+
+def _exists(local: datetime) -> bool:
+    """Whether a wall-clock time happens in Oslo at all. On the spring DST night 02:00-03:00 does not: a slot
+    there would be given a made-up instant (one 02:30-03:00 would end before it starts), so it is skipped;
+    so is one on the autumn night that would last an hour longer than its length."""
+    return _instant(local).astimezone(OSLO).replace(tzinfo=None) == local
 
 
 def _minutes(t: time) -> int:

@@ -174,6 +174,14 @@ async def add_template(body: TemplateIn, request: Request) -> dict[str, object]:
 
 @router.post("/closed-days", status_code=status.HTTP_201_CREATED)
 async def close_day(body: ClosedDayIn, request: Request) -> dict[str, object]:
+    """Close a day for the whole clinic. Booking owns the clinic's closed days; ClinicDayClosed tells the rest."""
     closed = await handlers.close_day(_runtime(request), body.day, body.reason)
     return {"day": closed.day, "withdrawn_slots": closed.withdrawn_slots,
             "booked_appointments": closed.booked_appointments}
+
+
+@router.delete("/closed-days/{day}")
+async def reopen_day(day: date, request: Request) -> dict[str, object]:
+    """Open a closed day again (404 when it is not closed); ClinicDayReopened tells the rest."""
+    reopened = await handlers.reopen_day(_runtime(request), day)
+    return {"day": reopened.day, "restored_slots": reopened.restored_slots}

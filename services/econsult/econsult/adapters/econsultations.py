@@ -1,4 +1,4 @@
-"""eConsultations, GP availability and closed days in PostgreSQL: the one place econsult's SQL lives."""
+"""eConsultations and GP availability in PostgreSQL: the one place econsult's SQL lives."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import date, datetime
 import asyncpg
 
 from econsult.domain.econsultation import EConsultation
-from kit.working_days import WorkingDays
 
-_COLUMNS = "id, patient_id, doctor_id, text, submitted_at, due_date, status, reply, handled_at, renewal_hint"
+_COLUMNS = ("id, patient_id, doctor_id, text, submitted_at, due_date, status, reply, handled_at, renewal_hint, "
+            "opened_at")
 
 
 def _to_econsultation(row: asyncpg.Record) -> EConsultation:
@@ -23,17 +23,17 @@ class EConsultations:
 
     async def add(self, c: EConsultation) -> None:
         await self._conn.execute(
-            f"INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            f"INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             c.id, c.patient_id, c.doctor_id, c.text, c.submitted_at, c.due_date, c.status, c.reply, c.handled_at,
-            c.renewal_hint)
+            c.renewal_hint, c.opened_at)
 
     async def add_if_absent(self, c: EConsultation) -> bool:
         """For fixed-id seeding: True when it was new."""
         added = await self._conn.fetchval(
-            f"""INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            f"""INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                 ON CONFLICT (id) DO NOTHING RETURNING true""",
             c.id, c.patient_id, c.doctor_id, c.text, c.submitted_at, c.due_date, c.status, c.reply, c.handled_at,
-            c.renewal_hint)
+            c.renewal_hint, c.opened_at)
         return bool(added)
 
     async def get(self, econsult_id: uuid.UUID, *, for_update: bool = False) -> EConsultation | None:
@@ -45,6 +45,31 @@ class EConsultations:
         await self._conn.execute(
             "UPDATE econsultations SET status = $2, reply = $3, handled_at = $4 WHERE id = $1 AND status = 'open'",
             c.id, c.status, c.reply, c.handled_at)
+
+    async def mark_opened(self, econsult_id: uuid.UUID, at: datetime) -> None:
+        """The doctor read it: the first time counts. The row lock makes a withdrawal in flight wait, or wins."""
+        await self._conn.execute(
+            "UPDATE econsultations SET opened_at = $2 WHERE id = $1 AND opened_at IS NULL AND status = 'open'",
+            econsult_id, at)
+
+    async def move_open_to_gp(self, patient_id: uuid.UUID, gp_id: uuid.UUID) -> int:
+        """A patient's open eConsultations follow them to their new GP."""
+        result = await self._conn.execute(
+            "UPDATE econsultations SET doctor_id = $2 WHERE patient_id = $1 AND status = 'open' AND doctor_id <> $2",
+            patient_id, gp_id)
+        return int(result.split()[-1])
+
+    async def open_submitted_before(self, day: date) -> list[EConsultation]:
+        """Open ones sent before `day` and due on or after it: the ones whose due date a change of that day moves.
+        Locked, so an answer in flight and the new due date take turns."""
+        rows = await self._conn.fetch(
+            f"""SELECT {_COLUMNS} FROM econsultations
+                WHERE status = 'open' AND due_date >= $1 AND (submitted_at AT TIME ZONE 'Europe/Oslo')::date < $1
+                FOR UPDATE""", day)
+        return [_to_econsultation(r) for r in rows]
+
+    async def set_due_date(self, econsult_id: uuid.UUID, due: date) -> None:
+        await self._conn.execute("UPDATE econsultations SET due_date = $2 WHERE id = $1", econsult_id, due)
 
     async def of_patient(self, patient_id: uuid.UUID) -> list[EConsultation]:
         rows = await self._conn.fetch(
@@ -91,15 +116,10 @@ class Availability:
         return previous is not None or open_
 
 
-async def add_closed_day(conn: asyncpg.Connection, day: date) -> None:
-    await conn.execute("INSERT INTO closed_days (day) VALUES ($1) ON CONFLICT DO NOTHING", day)
-
-
-async def working_days(conn: asyncpg.Connection) -> WorkingDays:
-    return WorkingDays(r["day"] for r in await conn.fetch("SELECT day FROM closed_days"))
-
-
-async def patient_gp(conn: asyncpg.Connection, patient_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
-    """(known, gp_id) from the patient directory kept from identity's events."""
-    row = await conn.fetchrow("SELECT gp_id FROM patient_directory WHERE patient_id = $1", patient_id)
+async def patient_gp(conn: asyncpg.Connection, patient_id: uuid.UUID, *,
+                     lock: bool = False) -> tuple[bool, uuid.UUID | None]:
+    """(known, gp_id) from the patient directory kept from identity's events. `lock`: FOR SHARE, so a change
+    of GP waits for a question being sent, and then moves it along with the patient's other open ones."""
+    suffix = " FOR SHARE" if lock else ""
+    row = await conn.fetchrow(f"SELECT gp_id FROM patient_directory WHERE patient_id = $1{suffix}", patient_id)
     return (row is not None, row["gp_id"] if row else None)

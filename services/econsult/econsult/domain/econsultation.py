@@ -12,15 +12,15 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
 
-from contracts.events import EConsultAnswered, EConsultDeclined, EConsultSubmitted
-from econsult.domain.errors import AlreadyHandled, EConsultClosed, TermsNotAccepted
+from contracts.events import EConsultAnswered, EConsultDeclined, EConsultSubmitted, EConsultWithdrawn
+from econsult.domain.errors import AlreadyHandled, AlreadyOpened, EConsultClosed, TermsNotAccepted
 from econsult.domain.renewal_hint import RenewalHint, renewal_hint
 from econsult.domain.text import question_text, reply_text
 from kit.clock import oslo
 from kit.working_days import WorkingDays
 
 ANSWER_WITHIN_WORKING_DAYS = 5
-Status = Literal["open", "answered", "declined"]
+Status = Literal["open", "answered", "declined", "withdrawn"]
 BOOK_ADVICE = "Legen mener spørsmålet ditt bør tas på en vanlig time. Bestill time under «Timebestilling»."
 
 
@@ -34,8 +34,9 @@ class EConsultation:
     due_date: date
     status: Status = "open"
     reply: str | None = None  # the answer, or the reason for declining
-    handled_at: datetime | None = None
+    handled_at: datetime | None = None  # answered, declined or withdrawn
     renewal_hint: bool = False
+    opened_at: datetime | None = None  # when the doctor first read it: from then on the patient cannot withdraw it
 
     def overdue(self, now: datetime) -> bool:
         return self.status == "open" and oslo(now).date() > self.due_date
@@ -53,10 +54,25 @@ class EConsultation:
         handled = self._handle("declined", reason, now)
         return handled, EConsultDeclined(econsult_id=self.id, patient_id=self.patient_id, doctor_id=self.doctor_id)
 
+    def withdraw(self, now: datetime) -> tuple[EConsultation, EConsultWithdrawn]:
+        """The patient takes the question back, while the doctor has not opened it: never answered, never billed."""
+        if self.status != "open":
+            raise AlreadyHandled()
+        if self.opened_at is not None:
+            raise AlreadyOpened()
+        withdrawn = replace(self, status="withdrawn", handled_at=now)
+        return withdrawn, EConsultWithdrawn(econsult_id=self.id, patient_id=self.patient_id, doctor_id=self.doctor_id,
+                                            withdrawn_at=now)
+
     def _handle(self, status: Status, raw: str, now: datetime) -> EConsultation:
         if self.status != "open":
             raise AlreadyHandled()
         return replace(self, status=status, reply=reply_text(raw), handled_at=now)
+
+
+def due_date(submitted_at: datetime, working_days: WorkingDays) -> date:
+    """5 working days after the Oslo day it was sent; computed again when the clinic closes or reopens a day."""
+    return working_days.due_after(submitted_at, ANSWER_WITHIN_WORKING_DAYS)
 
 
 def submit(*, patient_id: uuid.UUID, gp_id: uuid.UUID | None, gp_open: bool, text: str, accepted_terms: bool,
@@ -71,5 +87,5 @@ def submit(*, patient_id: uuid.UUID, gp_id: uuid.UUID | None, gp_open: bool, tex
     hint = renewal_hint(question, medicine_names)
     consultation = EConsultation(
         id=uuid.uuid4(), patient_id=patient_id, doctor_id=gp_id, text=question, submitted_at=now,
-        due_date=working_days.after(oslo(now).date(), ANSWER_WITHIN_WORKING_DAYS), renewal_hint=hint is not None)
+        due_date=due_date(now, working_days), renewal_hint=hint is not None)
     return consultation, hint

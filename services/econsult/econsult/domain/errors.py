@@ -26,6 +26,11 @@ class AlreadyHandled(DomainError):
     code, status, title = "econsult.already_handled", 409, "eKonsultasjonen er allerede besvart eller avvist."
 
 
+class AlreadyOpened(DomainError):
+    code, status, title = ("econsult.already_opened", 409,
+                           "Legen har allerede åpnet eKonsultasjonen, så den kan ikke trekkes tilbake.")
+
+
 class ReplyEmpty(DomainError):
     code, status, title = "econsult.reply_empty", 422, "Svaret eller begrunnelsen kan ikke være tom."
 

@@ -1,7 +1,11 @@
-"""How eConsultation text is counted: Unicode code points after NFC normalisation and trimming.
+"""How eConsultation text is counted: Unicode code points after NFC normalisation, with the invisible format
+characters (Unicode category Cf: zero-width space U+200B, joiners, word joiner, byte order mark, soft hyphen,
+direction marks) removed, and trimmed.
 
-NFC first, so that 'e' + a combining acute accent counts as the one character 'é' the patient sees;
-an emoji is one code point, but a ZWJ sequence (a family, a flag) is several, as the rule says.
+NFC first, so that 'e' + a combining acute accent counts as the one character 'é' the patient sees; then the
+format characters go, so that a question of nothing but invisible characters is empty (and never billed) and
+none of them counts toward the 500. An emoji is one code point; a family emoji loses its joiners and counts its
+people. What is counted is what is stored.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ REPLY_MAX_CHARS = 4000  # the doctor's answer or reason: room for advice, still 
 
 
 def normalised(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()
+    nfc = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in nfc if unicodedata.category(ch) != "Cf").strip()
 
 
 def question_text(raw: str) -> str:

@@ -18,8 +18,9 @@ from econsult.adapters.econsultations import Availability, EConsultations, patie
 from econsult.domain.econsultation import BOOK_ADVICE, EConsultation
 from econsult.domain.guidance import guidance
 from econsult.domain.renewal_hint import MESSAGE as RENEWAL_MESSAGE
-from econsult.domain.text import preview
-from kit.errors import DomainError, Forbidden
+from econsult.domain.renewal_hint import renewal_hint
+from econsult.domain.text import normalised, preview
+from kit.errors import DomainError
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
@@ -52,11 +53,20 @@ class AvailabilityIn(_In):
     open: StrictBool
 
 
+class WithdrawIn(_In):
+    patient_id: uuid.UUID
+
+
+class HintIn(_In):
+    text: str = Field(max_length=_MAX_BODY_CHARS)
+    medicine_names: list[str] = Field(default_factory=list, max_length=200)
+
+
 class EConsultationOut(BaseModel):
     id: uuid.UUID
     patient_id: uuid.UUID
     doctor_id: uuid.UUID
-    status: Literal["open", "answered", "declined"]
+    status: Literal["open", "answered", "declined", "withdrawn"]
     text: str
     submitted_at: datetime
     due_date: date
@@ -66,6 +76,7 @@ class EConsultationOut(BaseModel):
     declined_reason: str | None
     advice: str | None
     renewal_hint: dict[str, str] | None
+    withdrawable: bool  # open and not yet opened by the doctor: the patient may still take it back
 
 
 def _runtime(request: Request) -> ServiceRuntime:
@@ -80,7 +91,8 @@ def _out(c: EConsultation, now: datetime) -> EConsultationOut:
         answer=c.reply if c.status == "answered" else None,
         declined_reason=c.reply if c.status == "declined" else None,
         advice=BOOK_ADVICE if c.status == "declined" else None,
-        renewal_hint={"code": "econsult.renewal_hint", "message": RENEWAL_MESSAGE} if c.renewal_hint else None)
+        renewal_hint={"code": "econsult.renewal_hint", "message": RENEWAL_MESSAGE} if c.renewal_hint else None,
+        withdrawable=c.status == "open" and c.opened_at is None)
 
 
 @router.get("/guidance")
@@ -127,13 +139,29 @@ async def one(econsult_id: uuid.UUID, request: Request, doctor_id: uuid.UUID | N
     if (doctor_id is None) == (patient_id is None):
         raise DomainError("Oppgi enten doctor_id eller patient_id.", code="validation.invalid", status=422)
     runtime = _runtime(request)
+    if doctor_id is not None:
+        return _out(await handlers.read_as_doctor(runtime, econsult_id=econsult_id, doctor_id=doctor_id),
+                    runtime.clock.now())
     async with runtime.pool.acquire() as conn:
         found = await EConsultations(conn).get(econsult_id)
-    if found is None or (patient_id is not None and found.patient_id != patient_id):
+    if found is None or found.patient_id != patient_id:
         raise handlers.EConsultationNotFound()
-    if doctor_id is not None and found.doctor_id != doctor_id:
-        raise Forbidden("Bare pasientens fastlege kan lese denne eKonsultasjonen.")
     return _out(found, runtime.clock.now())
+
+
+@router.post("/econsultations/{econsult_id}/withdraw", response_model=EConsultationOut)
+async def withdraw(econsult_id: uuid.UUID, body: WithdrawIn, request: Request) -> EConsultationOut:
+    """The patient withdraws one the doctor has not opened (409 econsult.already_opened otherwise)."""
+    runtime = _runtime(request)
+    withdrawn = await handlers.withdraw(runtime, econsult_id=econsult_id, patient_id=body.patient_id)
+    return _out(withdrawn, runtime.clock.now())
+
+
+@router.post("/renewal-hint")
+async def hint(body: HintIn) -> dict[str, Any]:
+    """The renewal hint for a question being written: the rule the sent question is judged by, nothing stored."""
+    found = renewal_hint(normalised(body.text), body.medicine_names)
+    return {"renewal_hint": found.as_json() if found else None}
 
 
 @router.post("/econsultations/{econsult_id}/answer", response_model=EConsultationOut)

@@ -94,6 +94,9 @@ async def _pdf(request: Request, invoice_id: uuid.UUID) -> Response:
 
 @router.get("/invoices")
 async def my_invoices(request: Request, principal: Principal = Depends(patient)) -> Any:
+    """My invoices: KID, amount, due date and status (`open`, `part_paid`, `paid`, `over_paid`, `overdue`).
+    `paid_ore` is the sum of the payments kept, a bank reversal counting negative; `outstanding_ore` is what is
+    still owed, and what the giro asks for. A reversal opens a paid invoice again (overdue if past due)."""
     async def call() -> Any:
         found = await _services(request).call("billing", "GET", "/internal/invoices",
                                               params={"patient_id": str(principal.patient_id)})
@@ -104,6 +107,7 @@ async def my_invoices(request: Request, principal: Principal = Depends(patient))
 @router.get("/invoices/{invoice_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "Giroen som PDF."}})
 async def my_giro(invoice_id: uuid.UUID, request: Request, principal: Principal = Depends(patient)) -> Response:
+    """The giro as a PDF, asking for what is still owed (after a part payment: the rest)."""
     async def call() -> Response:
         invoice = await _services(request).call("billing", "GET", f"/internal/invoices/{invoice_id}")
         if invoice["patient_id"] != str(principal.patient_id):
@@ -147,7 +151,10 @@ async def giro(invoice_id: uuid.UUID, request: Request, principal: Principal = D
 @router.post("/staff/payments/ocr", openapi_extra=body_limit(MAX_OCR_BYTES))
 async def import_ocr(file: UploadFile, request: Request, principal: Principal = Depends(billing_office)) -> Any:
     """The bank's OCR giro file (the upload at most 10 MB: `x-max-body-bytes`; larger is 413
-    `validation.too_large`). Anything that is not an OCR file is refused whole: 422 `validation.ocr_file`."""
+    `validation.too_large`): each transaction matched on KID and kept, with its outcome in the report (`paid`,
+    `part_paid`, `over_paid`, `unknown_kid`, `reversal`, `duplicate`). A reversal (transaction types 18 and 20)
+    counts negative on its invoice, which is open again if less than its amount is paid (`invoice_status`).
+    Anything that is not an OCR file is refused whole: 422 `validation.ocr_file`."""
     content = await file.read()
     report = await _services(request).call(
         "billing", "POST", "/internal/payments/ocr", params={"imported_by": str(principal.subject_id)},

@@ -179,6 +179,11 @@ async def _ensure_doctor(request: Request, doctor_id: uuid.UUID) -> None:
         raise UnknownDoctor()
 
 
+class ReopenedDayOut(BaseModel):
+    day: date
+    restored_slots: int = Field(description="Ledige timer som er tilbake den dagen.")
+
+
 def _doctor_for(principal: Principal, doctor_id: uuid.UUID | None) -> uuid.UUID:
     """A doctor manages their own schedule; reception names the doctor."""
     if principal.role == "doctor":
@@ -269,7 +274,17 @@ async def change_slot(slot_id: uuid.UUID, body: SlotOnlineIn, request: Request,
 @router.post("/staff/closed-days", status_code=status.HTTP_201_CREATED, summary="Stengt dag på legekontoret",
              response_model=ClosedDayOut)
 async def close_day(body: ClosedDayIn, request: Request, principal: Principal = Depends(front_desk)) -> Any:
+    """Close a day for the whole clinic (Christmas Eve, a staff day). From now on it is no working day anywhere:
+    the patients' cancel deadlines, and the due dates of renewals and eConsultations, new and open, skip it.
+    Its free slots are withdrawn; booked appointments stay for staff to cancel (the patient is told)."""
     return await _services(request).call("booking", "POST", "/internal/closed-days", json=body.model_dump(mode="json"))
+
+
+@router.delete("/staff/closed-days/{day}", summary="Åpne en stengt dag igjen", response_model=ReopenedDayOut)
+async def reopen_day(day: date, request: Request, principal: Principal = Depends(front_desk)) -> Any:
+    """Open a closed day again: a working day once more (unless a weekend or public holiday), open requests' due
+    dates computed again, and the day's slots back. 404 `not_found` when the day is not closed."""
+    return await _services(request).call("booking", "DELETE", f"/internal/closed-days/{day.isoformat()}")
 
 
 @router.get("/staff/appointments", summary="Timeboken (kalender)", response_model=CalendarOut,

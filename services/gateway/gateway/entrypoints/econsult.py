@@ -20,6 +20,9 @@ from gateway.adapters.services import Services, patient_card
 from gateway.auth import Principal, audit, ensure_may_make_requests, patient, staff
 from kit.clock import oslo
 from kit.errors import DomainError
+from kit.logging import get_logger
+
+log = get_logger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["ekonsultasjon"])
 
@@ -37,6 +40,13 @@ class SendIn(Strict):
     text: str = Field(max_length=_MAX_BODY_CHARS, description="Spørsmålet: 1 til 500 tegn.")
     accepted_terms: StrictBool = Field(
         default=False, description="Pasienten har lest hva som kan og ikke kan spørres om, svartiden og prisen.")
+
+
+class HintIn(Strict):
+    text: str = Field(max_length=_MAX_BODY_CHARS, description="Spørsmålet slik det står nå (lagres ikke).")
+    medicine_names: list[str] = Field(
+        default_factory=list, max_length=200,
+        description="Navnene på medisinene i min medisinliste (fra GET /api/v1/medications), om klienten har dem.")
 
 
 class AnswerIn(Strict):
@@ -82,6 +92,18 @@ def _for_patient(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in ("patient_id",)}
 
 
+async def _medicine_names(request: Request, patient_id: uuid.UUID) -> list[str]:
+    """The names on the patient's medicine list, for the renewal hint (a question naming one of them is a renewal
+    in disguise). Not to be had (prescription down): the hint goes by its words alone, and the question is sent."""
+    try:
+        found = await _services(request).call("prescription", "GET", f"/internal/patients/{patient_id}/medications")
+    except DomainError as exc:
+        log.warning("medicine names unavailable for the renewal hint", code=exc.code)
+        return []
+    items = found.get("items", []) if isinstance(found, dict) else []
+    return [str(m["name"]) for m in items if m.get("name")]
+
+
 @router.get("/econsultations/guidance")
 async def guidance(request: Request, principal: Principal = Depends(patient)) -> Any:
     """What must be read before sending: what may and may not be asked, not for acute matters, the answer
@@ -91,16 +113,42 @@ async def guidance(request: Request, principal: Principal = Depends(patient)) ->
     return {**found, "price": await _price(request, pid)}
 
 
+@router.post("/econsultations/renewal-hint")
+async def renewal_hint(body: HintIn, request: Request, principal: Principal = Depends(patient)) -> Any:
+    """While the patient writes, before anything is sent or billed: whether the question looks like a prescription
+    renewal (it mentions resept/fornye or names a medicine on my list), by the same rule the sent question is
+    judged by. Answers `{"renewal_hint": {"code": "econsult.renewal_hint", "message"}}` or `{"renewal_hint": null}`.
+    Nothing is stored, and no health data is read: the client sends the names it already has."""
+    return await _services(request).call("econsult", "POST", "/internal/renewal-hint",
+                                         json={"text": body.text, "medicine_names": body.medicine_names})
+
+
 @router.post("/econsultations", status_code=status.HTTP_201_CREATED)
 async def send(body: SendIn, request: Request, principal: Principal = Depends(patient)) -> Any:
+    """Send a question to my GP (1–500 characters, counted after NFC with invisible format characters such as
+    U+200B removed). Answered within 5 working days (`due_date`); billed only when the GP answers. A question that
+    looks like a renewal carries `renewal_hint` (renewals are free and have their own form)."""
     ensure_may_make_requests(principal)
     pid = principal.patient_id
     # The price first: if it cannot be shown, nothing is sent that the patient could be billed for unseen.
     price = await _price(request, pid)
+    names = await _medicine_names(request, pid)
     created = await _audited(request, principal, pid, None, "create", lambda: _services(request).call(
         "econsult", "POST", "/internal/econsultations",
-        json={"patient_id": str(pid), "text": body.text, "accepted_terms": body.accepted_terms}))
+        json={"patient_id": str(pid), "text": body.text, "accepted_terms": body.accepted_terms,
+              "medicine_names": names}))
     return {**_for_patient(created), "price": price}
+
+
+@router.post("/econsultations/{econsult_id}/withdraw")
+async def withdraw(econsult_id: uuid.UUID, request: Request, principal: Principal = Depends(patient)) -> Any:
+    """Withdraw my question while the doctor has not opened it (`withdrawable` in the list): it is never answered
+    and never billed. Refused with 409 `econsult.already_opened` once the doctor has read it, 409
+    `econsult.already_handled` once answered or declined."""
+    pid = principal.patient_id
+    withdrawn = await _audited(request, principal, pid, str(econsult_id), "withdraw", lambda: _services(request).call(
+        "econsult", "POST", f"/internal/econsultations/{econsult_id}/withdraw", json={"patient_id": str(pid)}))
+    return _for_patient(withdrawn)
 
 
 @router.get("/econsultations")
@@ -120,7 +168,9 @@ async def my_one(econsult_id: uuid.UUID, request: Request, principal: Principal 
 
 
 async def _addressed_to(request: Request, principal: Principal, econsult_id: uuid.UUID) -> dict[str, Any]:
-    """The eConsultation, if it is addressed to this doctor (403/404 from econsult otherwise)."""
+    """The eConsultation, if it is addressed to this doctor: the patient's current GP (403 for any other doctor,
+    also the GP the patient had when asking; 404 for one withdrawn or unknown). Reading it opens it: the patient
+    can no longer withdraw it."""
     found: dict[str, Any] = await _services(request).call(
         "econsult", "GET", f"/internal/econsultations/{econsult_id}", params={"doctor_id": str(principal.subject_id)})
     return found

@@ -48,7 +48,9 @@ class PatientChange(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     mobile: str | None = Field(default=None, max_length=20, description="null fjerner mobilnummeret.")
     email: str | None = Field(default=None, max_length=254, description="null fjerner e-postadressen.")
-    gp_id: uuid.UUID | None = None
+    gp_id: uuid.UUID | None = Field(default=None, description=(
+        "Ny fastlege: åpne reseptforespørsler og eKonsultasjoner følger med, og første kontakt må tas på telefon "
+        "igjen."))
     first_contact_done: StrictBool | None = None
 
 
@@ -131,7 +133,12 @@ async def read_patient(patient_id: uuid.UUID, request: Request,
 @router.patch("/patients/{patient_id}")
 async def change_patient(patient_id: uuid.UUID, body: PatientChange, request: Request,
                          principal: Principal = Depends(reception)) -> Any:
-    """Mobile, e-mail, first contact done (and name or GP). The other services hear of it by PatientUpdated."""
+    """Mobile, e-mail, first contact done (and name or GP). The other services hear of it by PatientUpdated.
+
+    A new GP (`gp_id`) moves the patient's open renewals and eConsultations to that GP (only the current GP may
+    read, decide, answer or decline them), makes the first contact due again (the portal refuses new requests
+    with `access.first_contact_by_phone` until `first_contact_done` is set, in this request or a later one),
+    leaves booked appointments as they are, and tells the patient by SMS/e-mail (PatientGpChanged)."""
     changes = body.model_dump(mode="json", exclude_unset=True)
     try:
         changed = await _services(request).call("identity", "PATCH", f"/internal/patients/{patient_id}", json=changes)

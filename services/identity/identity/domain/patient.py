@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from contracts.events import LANGUAGES, Language, PatientRegistered, PatientUpdated
+from contracts.events import LANGUAGES, Language, PatientGpChanged, PatientRegistered, PatientUpdated
 from identity.domain.contact import InvalidMobile, normalise_mobile
 from identity.domain.national_id import InvalidNationalId, NationalId, parse_national_id
 from kit.errors import DomainError
@@ -57,9 +57,17 @@ class Patient:
 
     def change(self, *, name: str | None = None, mobile: str | None = None, email: str | None = None,
                gp_id: uuid.UUID | None = None, first_contact_done: bool | None = None,
-               language: str | None = None, clear: frozenset[str] = frozenset()) -> None:
+               language: str | None = None, clear: frozenset[str] = frozenset()) -> PatientGpChanged | None:
         """Reception's update (or the patient's own choice of language): given fields change, fields named in
-        `clear` (mobile, email) are removed."""
+        `clear` (mobile, email) are removed.
+
+        A new GP makes the first contact due again ("Har du fått ny fastlege her, må du ringe første gangen"):
+        the portal refuses new requests until reception marks it done, in this change or a later one. Returns
+        the change of GP, if there was one."""
+        moved = None
+        if gp_id is not None and gp_id != self.gp_id:
+            moved = PatientGpChanged(patient_id=self.id, previous_gp_id=self.gp_id, gp_id=gp_id)
+            self.first_contact_done = False
         if name is not None:
             self.name = _name(name)
         if mobile is not None:
@@ -81,6 +89,7 @@ class Patient:
             self.mobile = None
         if "email" in clear:
             self.email = None
+        return moved
 
     def snapshot(self, updated: bool = False) -> PatientRegistered | PatientUpdated:
         cls = PatientUpdated if updated else PatientRegistered

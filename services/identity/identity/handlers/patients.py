@@ -57,9 +57,11 @@ async def update_patient(runtime: ServiceRuntime, patient_id: uuid.UUID, changes
             raise NotFound()
         if "gp_id" in given:
             await _ensure_doctor(StaffRepository(conn), given["gp_id"])
-        patient.change(clear=clear, **given)
+        moved = patient.change(clear=clear, **given)
         await repo.save(patient)
         await runtime.outbox.add(conn, patient.snapshot(updated=True))
+        if moved is not None:  # after the snapshot, on the same key: consumers see the new GP first
+            await runtime.outbox.add(conn, moved)
     return patient
 
 

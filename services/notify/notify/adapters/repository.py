@@ -59,7 +59,8 @@ async def withdraw_reminders(conn: asyncpg.Connection, appointment_id: uuid.UUID
     """A cancelled appointment is not reminded of, even if its reminder waits for the morning."""
     await conn.execute(
         """UPDATE deliveries SET state = 'withdrawn', finished_at = $2, last_error = 'appointment cancelled'
-           WHERE subject_id = $1 AND kind = 'appointment_reminder' AND state = 'queued'""", appointment_id, now)
+           WHERE subject_id = $1 AND event_type = 'AppointmentReminderDue' AND state = 'queued'""",
+        appointment_id, now)
 
 
 async def await_contact(conn: asyncpg.Connection, event_id: uuid.UUID, patient_id: uuid.UUID,

@@ -23,6 +23,7 @@ from contracts.events import (
     InvoiceOverdue,
     Language,
     LoginCodeRequested,
+    PatientGpChanged,
     PrescriptionSent,
     RenewalRejected,
 )
@@ -36,12 +37,13 @@ QUIET_FROM = time(21, 0)
 QUIET_UNTIL = time(8, 0)
 # Kinds that must respect the night's quiet. Everything else answers something the patient or the
 # clinic just did; a reminder is the one message the clinic sends on its own schedule.
-QUIET_KINDS = frozenset({"appointment_reminder"})
+QUIET_KINDS = frozenset({"appointment_reminder", "appointment_reminder_too_late_to_cancel_online"})
 
 NOTIFYING_EVENTS: tuple[type[Event], ...] = (
-    LoginCodeRequested, AppointmentBooked, AppointmentCancelled, AppointmentReminderDue, PrescriptionSent,
-    RenewalRejected, EConsultAnswered, EConsultDeclined, InvoiceIssued, InvoiceOverdue,
+    LoginCodeRequested, AppointmentBooked, AppointmentCancelled, AppointmentReminderDue, PatientGpChanged,
+    PrescriptionSent, RenewalRejected, EConsultAnswered, EConsultDeclined, InvoiceIssued, InvoiceOverdue,
 )
+TOO_LATE = "_too_late_to_cancel_online"  # the variant of a booking or reminder that tells the patient to phone
 
 
 @dataclass(frozen=True)
@@ -80,27 +82,41 @@ def send_from(kind: str, at: datetime) -> datetime:
     return at
 
 
-def kind_and_facts(event: Event, language: Language = "nb") -> tuple[str, dict[str, str], uuid.UUID | None]:
-    """The template and the only facts it may show, written for `language`. No other field of the event
-    reaches a message."""
-    def when(at: datetime) -> str:
-        return formatting.when(at, language)
+def kind_and_facts(event: Event, at: datetime, language: Language = "nb"
+                   ) -> tuple[str, dict[str, str], uuid.UUID | None]:
+    """The template and the only facts it may show, written for `language`, for a message going out at `at`. No
+    other field of the event reaches a message."""
+    def when(moment: datetime) -> str:
+        return formatting.when(moment, language)
 
     def money(event: InvoiceIssued | InvoiceOverdue, ore: int) -> dict[str, str]:
         return {"beløp": formatting.kroner(ore, language), "forfall": formatting.day(event.due_date, language),
                 "kid": event.kid}
 
+    def may_still_cancel(kind: str, event: AppointmentBooked | AppointmentReminderDue) -> tuple[str, dict[str, str]]:
+        """The message that says until when the patient may cancel online, or, once that moment has passed when
+        the message goes (or it is not known), the one that says to phone instead."""
+        facts = {"tid": when(event.starts_at)}
+        deadline = event.patient_may_cancel_until
+        if deadline is None or at >= deadline:
+            return kind + TOO_LATE, facts
+        return kind, {**facts, "frist": when(deadline)}
+
     match event:
         case LoginCodeRequested():
             return "login_code", {"kode": event.code}, None
         case AppointmentBooked():
-            return "appointment_booked", {"tid": when(event.starts_at)}, event.appointment_id
+            kind, facts = may_still_cancel("appointment_booked", event)
+            return kind, facts, event.appointment_id
         case AppointmentCancelled():
             kind = "appointment_cancelled_by_patient" if event.cancelled_by == "patient" \
                 else "appointment_cancelled_by_clinic"
             return kind, {"tid": when(event.starts_at)}, event.appointment_id
         case AppointmentReminderDue():
-            return "appointment_reminder", {"tid": when(event.starts_at)}, event.appointment_id
+            kind, facts = may_still_cancel("appointment_reminder", event)
+            return kind, facts, event.appointment_id
+        case PatientGpChanged():
+            return "gp_changed", {}, None
         case PrescriptionSent():
             return "prescription_sent", {}, event.renewal_id
         case RenewalRejected():
@@ -118,9 +134,11 @@ def kind_and_facts(event: Event, language: Language = "nb") -> tuple[str, dict[s
 
 def plan(event: Event, contact: Contact, now: datetime) -> list[Planned]:
     """The messages `event` gives `contact`: at most one per channel."""
-    kind, facts, subject_id = kind_and_facts(event, contact.language)
-    template = TEMPLATES_BY_LANGUAGE[contact.language][kind]
+    kind, facts, subject_id = kind_and_facts(event, now, contact.language)
     not_before = send_from(kind, now)
+    if not_before > now:  # held for the morning: whether the patient may still cancel is judged then
+        kind, facts, subject_id = kind_and_facts(event, not_before, contact.language)
+    template = TEMPLATES_BY_LANGUAGE[contact.language][kind]
     # A reminder that could only go out after the appointment began is not sent at all.
     expires_at = event.starts_at if isinstance(event, AppointmentReminderDue) else None
     planned: list[Planned] = []

@@ -4,8 +4,11 @@ one place so they can be reviewed as text. Every message exists in all three lan
 Rules for these texts (domain-rules.md, "Notifications"): short and friendly, and never a health detail:
 no medicine name, no consultation text, no reason for a visit, no diagnosis. "Du har fått svar i
 ePortalen" is enough; the patient reads the rest after logging in. A template may use only the fields
-in `FIELDS` (when, money, dates, the giro's KID and, for the login code alone, the code); `render`
-refuses anything else, so an event's other fields can never reach a message.
+in `FIELDS` (when, the online cancel deadline, money, dates, the giro's KID and, for the login code alone,
+the code); `render` refuses anything else, so an event's other fields can never reach a message.
+
+A message never promises what the clinic's rules refuse: a booking or reminder tells the patient they may
+cancel online only while the deadline (24 working-day hours before) is still ahead, and says until when.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ class Template:
 
 
 # The placeholders a template may use. None of them can carry a health detail.
-FIELDS: Final = frozenset({"tid", "beløp", "forfall", "kid", "kode"})
+FIELDS: Final = frozenset({"tid", "frist", "beløp", "forfall", "kid", "kode"})
 
 _SIGNATURE = "\n\nVennlig hilsen\nLegekontoret\n\nDenne e-posten kan ikke besvares."
 
@@ -38,10 +41,17 @@ TEMPLATES: Final[dict[str, Template]] = {
         subject="", email=""),  # SMS only
     "appointment_booked": Template(
         label="Timebekreftelse",
-        sms="Timen din hos legekontoret er bestilt: {tid}. Du kan se eller avbestille timen i ePortalen.",
+        sms="Timen din hos legekontoret er bestilt: {tid}. Avbestill i ePortalen på en virkedag, senest {frist}.",
         subject="Timen din er bestilt",
         email="Hei!\n\nTimen din hos legekontoret er bestilt: {tid}.\n\n"
-              "Du kan se eller avbestille timen i ePortalen." + _SIGNATURE),
+              "Du kan se timen i ePortalen, og avbestille den der på en virkedag, senest {frist}." + _SIGNATURE),
+    "appointment_booked_too_late_to_cancel_online": Template(
+        label="Timebekreftelse (for sent å avbestille på nett)",
+        sms="Timen din hos legekontoret er bestilt: {tid}. Den kan ikke avbestilles på nett; får du ikke kommet, "
+            "ring oss.",
+        subject="Timen din er bestilt",
+        email="Hei!\n\nTimen din hos legekontoret er bestilt: {tid}.\n\n"
+              "Det er for sent å avbestille den på nett. Får du ikke kommet, ring legekontoret." + _SIGNATURE),
     "appointment_cancelled_by_patient": Template(
         label="Avbestilling bekreftet",
         sms="Timen din hos legekontoret {tid} er avbestilt.",
@@ -56,10 +66,25 @@ TEMPLATES: Final[dict[str, Template]] = {
               "Du kan bestille ny time i ePortalen eller ringe oss." + _SIGNATURE),
     "appointment_reminder": Template(
         label="Påminnelse om time",
-        sms="Påminnelse: Du har time hos legekontoret {tid}. Får du ikke kommet, avbestill i ePortalen.",
+        sms="Påminnelse: Du har time hos legekontoret {tid}. Får du ikke kommet, avbestill i ePortalen senest "
+            "{frist}.",
         subject="Påminnelse om time",
         email="Hei!\n\nPåminnelse: Du har time hos legekontoret {tid}.\n\n"
-              "Får du ikke kommet, avbestill timen i ePortalen." + _SIGNATURE),
+              "Får du ikke kommet, avbestill timen i ePortalen senest {frist}." + _SIGNATURE),
+    "appointment_reminder_too_late_to_cancel_online": Template(
+        label="Påminnelse om time (for sent å avbestille på nett)",
+        sms="Påminnelse: Du har time hos legekontoret {tid}. Får du ikke kommet, ring legekontoret.",
+        subject="Påminnelse om time",
+        email="Hei!\n\nPåminnelse: Du har time hos legekontoret {tid}.\n\n"
+              "Får du ikke kommet, ring legekontoret." + _SIGNATURE),
+    "gp_changed": Template(
+        label="Ny fastlege",
+        sms="Du har fått ny fastlege ved legekontoret. Første gang må du ringe oss; deretter kan du bruke ePortalen. "
+            "Bestilte timer står som før.",
+        subject="Du har fått ny fastlege",
+        email="Hei!\n\nDu har fått ny fastlege ved legekontoret. Første gang med ny fastlege må du ringe "
+              "legekontoret; deretter kan du bruke ePortalen som før.\n\nTimer du har bestilt, står som før."
+              + _SIGNATURE),
     "prescription_sent": Template(
         label="Resept sendt",
         sms="Resepten din er klar og kan hentes på et hvilket som helst apotek. Se ePortalen for detaljer.",
@@ -109,10 +134,17 @@ NYNORSK: Final[dict[str, Template]] = {
         subject="", email=""),
     "appointment_booked": Template(
         label="Stadfesting av time",
-        sms="Timen din hos legekontoret er bestilt: {tid}. Du kan sjå eller avbestille timen i ePortalen.",
+        sms="Timen din hos legekontoret er bestilt: {tid}. Avbestill i ePortalen på ein vyrkedag, seinast {frist}.",
         subject="Timen din er bestilt",
         email="Hei!\n\nTimen din hos legekontoret er bestilt: {tid}.\n\n"
-              "Du kan sjå eller avbestille timen i ePortalen." + _SIGNATURE_NN),
+              "Du kan sjå timen i ePortalen, og avbestille han der på ein vyrkedag, seinast {frist}." + _SIGNATURE_NN),
+    "appointment_booked_too_late_to_cancel_online": Template(
+        label="Stadfesting av time (for seint å avbestille på nett)",
+        sms="Timen din hos legekontoret er bestilt: {tid}. Han kan ikkje avbestillast på nett; kan du ikkje kome, "
+            "ring oss.",
+        subject="Timen din er bestilt",
+        email="Hei!\n\nTimen din hos legekontoret er bestilt: {tid}.\n\n"
+              "Det er for seint å avbestille han på nett. Kan du ikkje kome, ring legekontoret." + _SIGNATURE_NN),
     "appointment_cancelled_by_patient": Template(
         label="Avbestilling stadfesta",
         sms="Timen din hos legekontoret {tid} er avbestilt.",
@@ -127,10 +159,25 @@ NYNORSK: Final[dict[str, Template]] = {
               "Du kan bestille ny time i ePortalen eller ringje oss." + _SIGNATURE_NN),
     "appointment_reminder": Template(
         label="Påminning om time",
-        sms="Påminning: Du har time hos legekontoret {tid}. Kan du ikkje kome, avbestill i ePortalen.",
+        sms="Påminning: Du har time hos legekontoret {tid}. Kan du ikkje kome, avbestill i ePortalen seinast "
+            "{frist}.",
         subject="Påminning om time",
         email="Hei!\n\nPåminning: Du har time hos legekontoret {tid}.\n\n"
-              "Kan du ikkje kome, avbestill timen i ePortalen." + _SIGNATURE_NN),
+              "Kan du ikkje kome, avbestill timen i ePortalen seinast {frist}." + _SIGNATURE_NN),
+    "appointment_reminder_too_late_to_cancel_online": Template(
+        label="Påminning om time (for seint å avbestille på nett)",
+        sms="Påminning: Du har time hos legekontoret {tid}. Kan du ikkje kome, ring legekontoret.",
+        subject="Påminning om time",
+        email="Hei!\n\nPåminning: Du har time hos legekontoret {tid}.\n\n"
+              "Kan du ikkje kome, ring legekontoret." + _SIGNATURE_NN),
+    "gp_changed": Template(
+        label="Ny fastlege",
+        sms="Du har fått ny fastlege ved legekontoret. Første gongen må du ringje oss; deretter kan du bruke "
+            "ePortalen. Bestilte timar står som før.",
+        subject="Du har fått ny fastlege",
+        email="Hei!\n\nDu har fått ny fastlege ved legekontoret. Første gongen med ny fastlege må du ringje "
+              "legekontoret; deretter kan du bruke ePortalen som før.\n\nTimar du har bestilt, står som før."
+              + _SIGNATURE_NN),
     "prescription_sent": Template(
         label="Resept send",
         sms="Resepten din er klar og kan hentast på kva apotek som helst. Sjå ePortalen for detaljar.",
@@ -180,10 +227,19 @@ ENGLISH: Final[dict[str, Template]] = {
         subject="", email=""),
     "appointment_booked": Template(
         label="Appointment confirmation",
-        sms="Your appointment at the GP clinic is booked for {tid}. You can view or cancel it in the ePortal.",
+        sms="Your appointment at the GP clinic is booked for {tid}. Cancel in the ePortal on a working day by "
+            "{frist}.",
         subject="Your appointment is booked",
         email="Hello,\n\nYour appointment at the GP clinic is booked for {tid}.\n\n"
-              "You can view or cancel it in the ePortal." + _SIGNATURE_EN),
+              "You can view it in the ePortal and cancel it there on a working day, by {frist} at the latest."
+              + _SIGNATURE_EN),
+    "appointment_booked_too_late_to_cancel_online": Template(
+        label="Appointment confirmation (too late to cancel online)",
+        sms="Your appointment at the GP clinic is booked for {tid}. It can no longer be cancelled online; if you "
+            "cannot come, please call us.",
+        subject="Your appointment is booked",
+        email="Hello,\n\nYour appointment at the GP clinic is booked for {tid}.\n\n"
+              "It is too late to cancel it online. If you cannot come, please call the GP clinic." + _SIGNATURE_EN),
     "appointment_cancelled_by_patient": Template(
         label="Cancellation confirmed",
         sms="Your appointment at the GP clinic on {tid} has been cancelled.",
@@ -198,11 +254,26 @@ ENGLISH: Final[dict[str, Template]] = {
               "You can book a new appointment in the ePortal or call us." + _SIGNATURE_EN),
     "appointment_reminder": Template(
         label="Appointment reminder",
-        sms="Reminder: you have an appointment at the GP clinic on {tid}. If you cannot come, please cancel "
-            "it in the ePortal.",
+        sms="Reminder: you have an appointment at the GP clinic on {tid}. If you cannot come, cancel it in the "
+            "ePortal by {frist}.",
         subject="Appointment reminder",
         email="Hello,\n\nThis is a reminder that you have an appointment at the GP clinic on {tid}.\n\n"
-              "If you cannot come, please cancel it in the ePortal." + _SIGNATURE_EN),
+              "If you cannot come, please cancel it in the ePortal by {frist}." + _SIGNATURE_EN),
+    "appointment_reminder_too_late_to_cancel_online": Template(
+        label="Appointment reminder (too late to cancel online)",
+        sms="Reminder: you have an appointment at the GP clinic on {tid}. If you cannot come, please call the "
+            "GP clinic.",
+        subject="Appointment reminder",
+        email="Hello,\n\nThis is a reminder that you have an appointment at the GP clinic on {tid}.\n\n"
+              "If you cannot come, please call the GP clinic." + _SIGNATURE_EN),
+    "gp_changed": Template(
+        label="New regular GP",
+        sms="You have a new regular GP at the clinic. The first time, please call us; after that you can use the "
+            "ePortal. Appointments you have booked stay as they are.",
+        subject="You have a new regular GP",
+        email="Hello,\n\nYou have a new regular GP at the clinic. The first time with your new GP, please call "
+              "the GP clinic; after that you can use the ePortal as before.\n\nAppointments you have booked "
+              "stay as they are." + _SIGNATURE_EN),
     "prescription_sent": Template(
         label="Prescription sent",
         sms="Your prescription is ready to collect at any pharmacy. See the ePortal for details.",

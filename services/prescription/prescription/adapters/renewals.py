@@ -7,7 +7,6 @@ from datetime import date
 
 import asyncpg
 
-from kit.working_days import WorkingDays
 from prescription.domain.renewal import RenewalItem, RenewalRequest
 
 _REQUEST = "id, patient_id, doctor_id, channel, message, registered_by, created_at, due_date, decided_at"
@@ -61,6 +60,25 @@ class Renewals:
                 "UPDATE renewals SET status = 'decided', decided_at = $2 WHERE id = $1 AND status = 'open'",
                 r.id, r.decided_at)
 
+    async def move_open_to_gp(self, patient_id: uuid.UUID, gp_id: uuid.UUID) -> int:
+        """A patient's open request follows them to their new GP."""
+        result = await self._conn.execute(
+            "UPDATE renewals SET doctor_id = $2 WHERE patient_id = $1 AND status = 'open' AND doctor_id <> $2",
+            patient_id, gp_id)
+        return int(result.split()[-1])
+
+    async def open_asked_before(self, day: date) -> list[RenewalRequest]:
+        """Open requests made before `day` and due on or after it: those a change of that day moves. Locked, so a
+        decision in flight and the new due date take turns."""
+        rows = await self._conn.fetch(
+            f"""SELECT {_REQUEST} FROM renewals
+                WHERE status = 'open' AND due_date >= $1 AND (created_at AT TIME ZONE 'Europe/Oslo')::date < $1
+                FOR UPDATE""", day)
+        return await self._with_items(rows)
+
+    async def set_due_date(self, renewal_id: uuid.UUID, due: date) -> None:
+        await self._conn.execute("UPDATE renewals SET due_date = $2 WHERE id = $1", renewal_id, due)
+
     async def open_for_doctor(self, doctor_id: uuid.UUID) -> list[tuple[RenewalRequest, asyncpg.Record]]:
         """Open requests of the patients on this doctor's list now: portal before phone, then oldest first,
         each with the patient's name and birth date."""
@@ -83,10 +101,3 @@ class Renewals:
         return [RenewalRequest(**{k: row[k] for k in _REQUEST.split(", ")}, items=tuple(items[row["id"]]))
                 for row in rows]
 
-
-async def working_days(conn: asyncpg.Connection) -> WorkingDays:
-    return WorkingDays(r["day"] for r in await conn.fetch("SELECT day FROM closed_days"))
-
-
-async def add_closed_day(conn: asyncpg.Connection, day: date) -> None:
-    await conn.execute("INSERT INTO closed_days (day) VALUES ($1) ON CONFLICT DO NOTHING", day)

@@ -103,6 +103,11 @@ class RenewalRequest:
         return updated, approved, event
 
 
+def due_date(asked_at: datetime, working_days: WorkingDays) -> date:
+    """5 working days after the Oslo day it was asked; computed again when the clinic closes or reopens a day."""
+    return working_days.due_after(asked_at, HANDLED_WITHIN_WORKING_DAYS)
+
+
 def request_renewal(*, patient_id: uuid.UUID, gp_id: uuid.UUID | None, medication_ids: Sequence[uuid.UUID],
                     medicine_list: Mapping[uuid.UUID, Medication], channel: Channel, message: str | None,
                     registered_by: uuid.UUID | None, now: datetime, working_days: WorkingDays) -> RenewalRequest:
@@ -126,5 +131,5 @@ def request_renewal(*, patient_id: uuid.UUID, gp_id: uuid.UUID | None, medicatio
     return RenewalRequest(
         id=uuid.uuid4(), patient_id=patient_id, doctor_id=gp_id, channel=channel,
         message=(message or "").strip() or None, registered_by=registered_by, created_at=now,
-        due_date=working_days.after(oslo(now).date(), HANDLED_WITHIN_WORKING_DAYS),
+        due_date=due_date(now, working_days),
         items=tuple(RenewalItem(m.id, m.name, m.strength) for m in medicines))

@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { patientApi } from "../../api/patient";
-import type { EConsultation, Guidance, Price } from "../../api/types";
+import type { EConsultation, Guidance, Medication, Price, RenewalHint } from "../../api/types";
 import { useAction, useDraft, useLoad } from "../../components/hooks";
 import { Busy, ErrorMessage, Field, FocusHeading, Notice, Page, Say, Section } from "../../components/ui";
-import { questionState } from "../../logic/question";
+import { normalisedQuestion, questionState } from "../../logic/question";
 import { formatDate, formatDateTime } from "../../logic/time";
 import { useSession } from "../../session";
 import { words } from "../../text";
@@ -15,11 +15,47 @@ export function priceText(price: Price): string {
   return words.econsult.priceAmount(price.amount_nok);
 }
 
+// How long the patient's typing must pause before the renewal hint is asked for again.
+const HINT_PAUSE_MS = 400;
+
+/** The renewal hint for the question being written, from the server's rule (the one the sent question is judged
+ * by), asked for when the typing pauses: shown before anything is sent or billed. */
+function useRenewalHint(text: string, medicineNames: string[]): RenewalHint | null {
+  const [hint, setHint] = useState<RenewalHint | null>(null);
+  const question = normalisedQuestion(text);
+  const names = medicineNames.join("\n");
+  useEffect(() => {
+    if (!question) { setHint(null); return undefined; }
+    let live = true;
+    const timer = window.setTimeout(() => {
+      patientApi.renewalHint(question, names ? names.split("\n") : []).then(
+        (answer) => { if (live) setHint(answer?.renewal_hint ?? null); },
+        () => { /* the hint is a help, not a gate: on a failed call the question can still be sent */ },
+      );
+    }, HINT_PAUSE_MS);
+    return () => { live = false; window.clearTimeout(timer); };
+  }, [question, names]);
+  return hint;
+}
+
+function WithdrawButton({ consultation, onWithdrawn }: { consultation: EConsultation; onWithdrawn: () => void }) {
+  const withdraw = useAction(async () => { await patientApi.withdraw(consultation.id); onWithdrawn(); });
+  return (
+    <>
+      <p className="hint">{words.econsult.withdrawHint}</p>
+      <ErrorMessage error={withdraw.error} />
+      <button type="button" className="secondary" disabled={withdraw.busy} onClick={() => void withdraw.run()}>
+        {words.econsult.withdraw}</button>
+    </>
+  );
+}
+
 export function EConsult() {
   const { me } = useSession();
   const guidance = useLoad(patientApi.guidance);
   const mine = useLoad(patientApi.econsultations);
   const [sent, setSent] = useState<EConsultation | null>(null);
+  const [withdrawn, setWithdrawn] = useState(false);
   return (
     <Page title={words.econsult.title}>
       <Restrictions codes={me?.restrictions ?? []} />
@@ -37,6 +73,7 @@ export function EConsult() {
             onSent={(c) => { setSent(c); mine.reload(); }} />}
         </Section>
       )}
+      {withdrawn && <Notice>{words.econsult.withdrawn}</Notice>}
       <Section title={words.econsult.mine} state={mine}>
         {(items: EConsultation[]) => items.length === 0 ? <p>{words.econsult.none}</p> : (
           <ul className="plain">
@@ -48,6 +85,8 @@ export function EConsult() {
                 {c.answer && <><h3>{words.econsult.answer}</h3><p className="answer">{c.answer}</p></>}
                 {c.declined_reason && <><h3>{words.econsult.declinedReason}</h3><p className="answer">{c.declined_reason}</p>
                   {c.advice && <p>{c.advice} <Link to="/time">{words.renew.bookInstead}</Link></p>}</>}
+                {c.withdrawable && <WithdrawButton consultation={c}
+                  onWithdrawn={() => { setWithdrawn(true); mine.reload(); }} />}
               </li>
             ))}
           </ul>
@@ -61,6 +100,8 @@ function AskForm({ guidance: g, restricted, onSent }: { guidance: Guidance; rest
   const [text, setText, clearDraft] = useDraft("eportal.draft.econsult"); // kept if the session ends meanwhile
   const [accepted, setAccepted] = useState(false);
   const count = questionState(text, g.max_chars);
+  const medicines = useLoad(patientApi.medications);
+  const hint = useRenewalHint(text, (medicines.data ?? []).map((m: Medication) => m.name));
   const send = useAction(async () => {
     const created = await patientApi.ask(text);
     clearDraft();
@@ -95,6 +136,7 @@ function AskForm({ guidance: g, restricted, onSent }: { guidance: Guidance; rest
                 <p id={`${p.id}-counter`} className={count.over > 0 ? "counter over" : "counter"} aria-live="polite">
                   {words.econsult.counter(count.used, count.max)}{count.over > 0 && <> – {words.econsult.overLimit(count.over)}</>}
                 </p>
+                {hint && <Notice kind="info">{words.econsult.renewalHint} <Link to="/resept">{words.nav.renew}</Link></Notice>}
               </>
             )}
           </Field>
