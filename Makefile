@@ -12,6 +12,8 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3.11
 KAFKA_LIBS := deploy/local/kafka/target/libs
+# ID-porten's local stand-in for make run and make test: NAV's mock-oauth2-server, from its Maven Central jars.
+IDPORTEN_LIBS := deploy/local/idporten/target/libs
 # kustomize renders deploy/k8s in the tests: built from its Go module (no prebuilt binary to download).
 KUSTOMIZE_VERSION := v5.8.1
 KUSTOMIZE := $(TOOLS)/bin/kustomize
@@ -54,6 +56,11 @@ $(KAFKA_LIBS)/.done: deploy/local/kafka/pom.xml
 	@mvn -q -B -f deploy/local/kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=target/libs -DincludeScope=runtime
 	@touch $@
 
+$(IDPORTEN_LIBS)/.done: deploy/local/idporten/pom.xml
+	@echo "[install] NAV's mock-oauth2-server jars from Maven Central (ID-porten's local stand-in)"
+	@mvn -q -B -f deploy/local/idporten/pom.xml dependency:copy-dependencies -DoutputDirectory=target/libs -DincludeScope=runtime
+	@touch $@
+
 # The web client (web/): npm ci when the lock file changes, a build when any source changes.
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json web/vite.config.ts web/tsconfig.json
 web/node_modules/.ci-done: web/package-lock.json
@@ -77,7 +84,7 @@ web-test: web/dist/index.html
 	@echo "[test] web client unit tests (vitest)"
 	@cd web && npm test --silent
 
-install: $(VENV)/.synced $(KAFKA_LIBS)/.done web/dist/index.html
+install: $(VENV)/.synced $(KAFKA_LIBS)/.done $(IDPORTEN_LIBS)/.done web/dist/index.html
 
 $(KUSTOMIZE_STAMP):
 	@echo "[install] kustomize $(KUSTOMIZE_VERSION) into $(TOOLS)/bin (go install, from the Go module proxy)"

@@ -1,6 +1,7 @@
 """`make run`: the whole system on this machine, with demo data, until Ctrl-C.
 
-Starts the local stack (PostgreSQL, Kafka), Jaeger (traces, memory storage), one process per service,
+Starts the local stack (PostgreSQL, Kafka), Jaeger (traces, memory storage), ID-porten's local stand-in (NAV's
+mock-oauth2-server), one process per service,
 waits until every service is ready, seeds the demo clinic, prints where to log in, and watches the
 processes: one that dies is started again. Ctrl-C (or SIGTERM, or `make stop`) stops everything cleanly.
 
@@ -37,6 +38,9 @@ JAEGER = ROOT / ".tools" / "bin" / "jaeger"
 JAEGER_PORTS = {"JAEGER_UI_PORT": 16686 + OFFSET, "JAEGER_OTLP_HTTP_PORT": 4318 + OFFSET,
                 "JAEGER_OTLP_GRPC_PORT": 4317 + OFFSET, "JAEGER_QUERY_GRPC_PORT": 16685 + OFFSET}
 GATEWAY = f"http://127.0.0.1:{PORTS['gateway']}"
+# ID-porten's local stand-in (NAV's mock-oauth2-server, deploy/local/stack.py): its login page takes a persona's
+# national ID.
+IDPORTEN_PORT = 8110 + OFFSET
 # Consumers first, the gateway last: by the time it answers, everything behind it is up.
 ORDER = ("identity", "booking", "prescription", "econsult", "billing", "notify", "gateway")
 
@@ -60,6 +64,11 @@ def service_env(inst: stack.Instance, service: str, dsn: str) -> dict[str, str]:
         env.update({f"EPORTAL_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in PORTS.items() if s != service})
     if service == "notify":
         env["EPORTAL_BILLING_URL"] = f"http://127.0.0.1:{PORTS['billing']}"
+    if service == "identity":
+        env.update({"EPORTAL_IDPORTEN_ISSUER": stack.idporten_issuer(IDPORTEN_PORT),
+                    "EPORTAL_IDPORTEN_CLIENT_ID": stack.IDPORTEN_CLIENT_ID,
+                    "EPORTAL_IDPORTEN_WEB_REDIRECT_URI": f"{GATEWAY}/api/v1/auth/idporten/callback",
+                    "EPORTAL_IDPORTEN_POST_LOGOUT_REDIRECT_URI": f"{GATEWAY}/"})
     if JAEGER.is_file():
         # Traces to the local Jaeger; sent within a second, so a request is there to look at at once.
         env.update({"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{JAEGER_PORTS['JAEGER_OTLP_HTTP_PORT']}",
@@ -81,6 +90,8 @@ class Supervisor:
         if service == "jaeger":
             command, env = [str(JAEGER), "--config", f"file:{ROOT / 'deploy/local/jaeger.yaml'}"], \
                 {**os.environ, **{k: str(v) for k, v in JAEGER_PORTS.items()}}
+        elif service == "idporten":
+            command, env = stack.idporten_mock(IDPORTEN_PORT)
         else:
             command, env = [sys.executable, "-m", service], service_env(self.inst, service, self.dsns[service])
         self.procs[service] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -97,6 +108,11 @@ class Supervisor:
 
     def wait_ready(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
+        while not stack.idporten_ready(IDPORTEN_PORT):
+            if self.procs["idporten"].poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the ID-porten stand-in did not start; see {self.logs / 'idporten.log'}")
+            time.sleep(0.3)
+        say(f"  {'ID-porten':13} (local stand-in) on {stack.idporten_issuer(IDPORTEN_PORT)}")
         pending = list(ORDER)
         while pending and time.monotonic() < deadline:
             for service in list(pending):
@@ -194,6 +210,8 @@ def banner() -> None:
         for s in demo.get("staff", []):
             lines.append(f"    staff   {s['persona']:14} {s['username']} / {s['password']}")
         lines.append(f"  The SMS code: {GATEWAY}/dev/sms?to=<mobile>  (the SMS sink)")
+        lines.append("  Or «Logg inn med ID-porten»: the local stand-in's page takes the national ID "
+                     f"({stack.idporten_issuer(IDPORTEN_PORT)})")
     except OSError:
         pass
     lines.append("Press Ctrl-C to stop everything.")
@@ -220,7 +238,8 @@ def main() -> int:
         supervisor.start("jaeger")
     else:
         say(f"no {JAEGER.relative_to(ROOT)} (make run builds it): running without traces")
-    say("starting the services")
+    say("starting ID-porten's local stand-in and the services")
+    supervisor.start("idporten")
     for service in ORDER:
         supervisor.start(service)
 

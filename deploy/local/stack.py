@@ -25,7 +25,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 KAFKA_DIR = Path(__file__).resolve().parent / "kafka"
-KAFKA_LIBS = KAFKA_DIR / "target" / "libs"
 PG_BIN_CANDIDATES = [Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin")]
 DEV_PASSWORD = "eportal-dev"  # development only: the local cluster listens on loopback alone
 
@@ -201,14 +200,20 @@ def drop_service_databases(inst: Instance, suffix: str) -> None:
 
 # --- Kafka --------------------------------------------------------------------------------------
 
-def kafka_libs() -> Path:
-    if not any(KAFKA_LIBS.glob("kafka_2.13-*.jar")):
-        say("fetching the Apache Kafka jars from Maven Central (once)")
-        r = subprocess.run(["mvn", "-q", "-B", "-f", str(KAFKA_DIR / "pom.xml"), "dependency:copy-dependencies",
-                            f"-DoutputDirectory={KAFKA_LIBS}", "-DincludeScope=runtime"], check=False)
+def maven_libs(folder: Path, jar: str, what: str) -> Path:
+    """The jars of the pom in `folder` (its target/libs), fetched from Maven Central once if `jar` is missing."""
+    libs = folder / "target" / "libs"
+    if not any(libs.glob(jar)):
+        say(f"fetching the {what} jars from Maven Central (once)")
+        r = subprocess.run(["mvn", "-q", "-B", "-f", str(folder / "pom.xml"), "dependency:copy-dependencies",
+                            f"-DoutputDirectory={libs}", "-DincludeScope=runtime"], check=False)
         if r.returncode != 0:
-            raise SystemExit("could not fetch the Kafka jars with Maven")
-    return KAFKA_LIBS
+            raise SystemExit(f"could not fetch the {what} jars with Maven")
+    return libs
+
+
+def kafka_libs() -> Path:
+    return maven_libs(KAFKA_DIR, "kafka_2.13-*.jar", "Apache Kafka")
 
 
 def java() -> str:
@@ -312,6 +317,48 @@ def _tail(path: Path, lines: int = 30) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
         return ""
+
+
+# --- ID-porten's local stand-in -----------------------------------------------------------------
+# NAV's mock-oauth2-server (deploy/local/idporten/pom.xml), issuing ID-porten-shaped ID tokens (config.json: the
+# login page's national ID as `pid`, its choice of BankID or MinID as `acr` and `amr`) under the issuer
+# http://127.0.0.1:<port>/idporten. make run and the tests' running system each start one of their own.
+
+IDPORTEN_DIR = Path(__file__).resolve().parent / "idporten"
+IDPORTEN_ISSUER_ID = "idporten"
+IDPORTEN_CLIENT_ID = "eportal-local"  # any name does: the mock registers no clients
+IDPORTEN_MAIN = "no.nav.security.mock.oauth2.StandaloneMockOAuth2ServerKt"
+
+
+def idporten_libs() -> Path:
+    return maven_libs(IDPORTEN_DIR, "mock-oauth2-server-*.jar", "mock-oauth2-server")
+
+
+def idporten_issuer(port: int) -> str:
+    return f"http://127.0.0.1:{port}/{IDPORTEN_ISSUER_ID}"
+
+
+def idporten_mock(port: int) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that run the mock on 127.0.0.1:`port` (the caller starts and stops it)."""
+    import json
+
+    config = json.loads((IDPORTEN_DIR / "config.json").read_text())
+    config["loginPagePath"] = str(IDPORTEN_DIR / "login.html")
+    env = {**os.environ, "SERVER_HOSTNAME": "127.0.0.1", "SERVER_PORT": str(port), "JSON_CONFIG": json.dumps(config),
+           "LOG_LEVEL": "WARN"}
+    command = [java(), "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+               "-Djava.awt.headless=true", "-cp", f"{idporten_libs()}/*", IDPORTEN_MAIN]
+    return command, env
+
+
+def idporten_ready(port: int) -> bool:
+    import urllib.request
+    try:
+        url = f"{idporten_issuer(port)}/.well-known/openid-configuration"  # http on loopback, always
+        with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310
+            return bool(r.status == 200)
+    except OSError:
+        return False
 
 
 # --- the stack ----------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ PERSONAS = (
     Persona("frikort", "Frida Frikort", date(1980, 6, 22), "+4791234504", "frida@example.no", True,
             "har frikort i år: eKonsultasjon uten egenandel"),
     Persona("no_mobile", "Mats Utenmobil", date(1955, 12, 1), None, None, True,
-            "ingen mobil registrert: får ikke kode og kan ikke logge inn"),
+            "ingen mobil registrert: får ikke SMS-kode; med ID-porten kommer hen inn, men kan ikke bestille noe"),
     Persona("b_agreement", "Berit Avtale", date(1948, 7, 25), "+4791234506", "berit@example.no", True,
             "B-preparat med fast avtale hos legen (zopiklon)"),
 )

@@ -277,9 +277,10 @@ def test_only_the_gateway_is_reachable_from_outside(rendered: Rendered, overlay:
                     assert target.get("app.kubernetes.io/name") == "gateway", policy["metadata"]["name"]
         for rule in policy["spec"].get("egress", []):
             for peer in rule.get("to", []):
-                if "ipBlock" in peer:
-                    assert target.get("app.kubernetes.io/name") == "notify", policy["metadata"]["name"]
-                    assert {p["port"] for p in rule["ports"]} <= {25, 465, 587, 443}
+                if "ipBlock" in peer:  # outside the cluster: notify to its providers, identity to ID-porten (HTTPS)
+                    allowed = {"notify": {25, 465, 587, 443}, "identity": {443}}
+                    assert target.get("app.kubernetes.io/name") in allowed, policy["metadata"]["name"]
+                    assert {p["port"] for p in rule["ports"]} <= allowed[target["app.kubernetes.io/name"]]
                 if "app.kubernetes.io/name" in peer.get("podSelector", {}).get("matchLabels", {}):
                     assert target.get("app.kubernetes.io/name") == "gateway", "only the gateway calls services"
     # Every service answers the gateway (its only caller).

@@ -48,7 +48,8 @@ CHECKS = [not_a_server_error, content_type_conformance, response_schema_conforma
 CONFIG = SchemathesisConfig.from_dict({"checks": {"negative_data_rejection": {"expected-statuses": [
     "400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]}}})
 # Logging out would end the session the other examples use: fuzzed with a session of its own below.
-SESSION_ENDING = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/staff/auth/logout")}
+SESSION_ENDING = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/staff/auth/logout"),
+                  ("POST", "/api/v1/auth/idporten/logout")}
 
 
 def roles_by_route() -> dict[tuple[str, str], tuple[str, ...]]:

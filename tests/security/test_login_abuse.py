@@ -378,6 +378,7 @@ async def test_a_cookie_session_refuses_every_unsafe_method_without_its_csrf_tok
             (me, "POST", "/api/v1/econsultations", {"text": "Hei", "accepted_terms": True}),
             (me, "POST", "/api/v1/renewals", {"medication_ids": [str(some_id)]}),
             (me, "POST", "/api/v1/auth/logout", None),
+            (me, "POST", "/api/v1/auth/idporten/logout", None),
             (doctor, "PUT", "/api/v1/staff/econsult-availability", {"open": True}),
             (doctor, "POST", "/api/v1/staff/auth/logout", None),
         ]

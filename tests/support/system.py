@@ -24,9 +24,11 @@ from typing import Any
 
 import httpx
 
-from tests.support.infra import ROOT, Infrastructure, delete_topics
+from tests.support.infra import ROOT, Infrastructure, delete_topics, stack
 
 SERVICES = ("identity", "booking", "prescription", "econsult", "billing", "notify")
+# A mobile app's redirect URI registered with the test system's ID-porten client (tests/e2e/test_idporten_live.py).
+APP_REDIRECT_URI = "no.eportal.app:/oauth2redirect"
 
 # Settings a service needs only in the running system (ports of dev sinks and the like). Engineers of
 # each service add theirs here: {service: {ENV_NAME: value or "{port}" for a fresh free port}}.
@@ -72,6 +74,9 @@ class System:
     metrics_urls: dict[str, str] = field(default_factory=dict)
     ports: dict[str, dict[str, int]] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # ID-porten's local stand-in (NAV's mock-oauth2-server, deploy/local/stack.py): its issuer, and our client.
+    idporten_issuer: str = ""
+    idporten_client_id: str = stack.IDPORTEN_CLIENT_ID
     _offset: timedelta = timedelta(0)
 
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
@@ -144,6 +149,15 @@ def _wait_ready(urls: dict[str, str], procs: dict[str, subprocess.Popen[bytes]],
         raise RuntimeError(f"not ready in {timeout} s: {sorted(pending)}")
 
 
+def _wait_idporten(port: int, proc: subprocess.Popen[bytes], logs: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not stack.idporten_ready(port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            tail = (logs / "idporten.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the ID-porten stand-in did not start:\n{tail}")
+        time.sleep(0.2)
+
+
 def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict[str, str]] | None = None) -> System:
     """`extra_env`: settings of this system only, over EXTRA_ENV's (e.g. notify's SMS provider)."""
     run_id = secrets.token_hex(3)
@@ -153,8 +167,14 @@ def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict
     clock_file.write_text("0")
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    ports = {s: free_port() for s in (*SERVICES, "gateway")}
+    ports = {s: free_port() for s in (*SERVICES, "gateway", "idporten")}
     urls = {s: f"http://127.0.0.1:{ports[s]}" for s in SERVICES}
+    gateway_url = f"http://127.0.0.1:{ports['gateway']}"
+    # The stand-in for ID-porten starts first (a JVM: seconds), while the services start beside it.
+    command, mock_env = stack.idporten_mock(ports["idporten"])
+    idporten = subprocess.Popen(command, env=mock_env, stdout=(logs / "idporten.log").open("ab"),
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT)
+    issuer = stack.idporten_issuer(ports["idporten"])
     base = {k: v for k, v in os.environ.items() if not k.startswith(("EPORTAL_", "OTEL_"))}
     base.update({"EPORTAL_ENV": "test", "EPORTAL_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
                  "EPORTAL_TOPIC_PREFIX": prefix, "EPORTAL_CLOCK_OFFSET_FILE": str(clock_file),
@@ -175,13 +195,20 @@ def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict
             env.update({f"EPORTAL_{s.upper()}_URL": url for s, url in urls.items()})
         if service == "notify":
             env["EPORTAL_BILLING_URL"] = urls["billing"]  # the giro PDF on the invoice e-mail
+        if service == "identity":
+            env.update({"EPORTAL_IDPORTEN_ISSUER": issuer, "EPORTAL_IDPORTEN_CLIENT_ID": stack.IDPORTEN_CLIENT_ID,
+                        "EPORTAL_IDPORTEN_WEB_REDIRECT_URI": f"{gateway_url}/api/v1/auth/idporten/callback",
+                        "EPORTAL_IDPORTEN_APP_REDIRECT_URIS": json.dumps([APP_REDIRECT_URI]),
+                        "EPORTAL_IDPORTEN_POST_LOGOUT_REDIRECT_URI": f"{gateway_url}/"})
         envs[service] = env
-    system = System(gateway_url=f"http://127.0.0.1:{ports['gateway']}", service_urls=urls, dsns=dsns,
+    system = System(gateway_url=gateway_url, service_urls=urls, dsns=dsns,
                     topic_prefix=prefix, clock_file=clock_file, logs=logs, suffix=f"_s{run_id}", ports=extra_ports,
-                    _env=envs)
+                    idporten_issuer=issuer, _env=envs)
+    system.procs["idporten"] = idporten
     for service in (*SERVICES, "gateway"):
         system.procs[service] = _spawn(service, envs[service], logs)
     _wait_ready({**urls, "gateway": system.gateway_url}, system.procs, logs)
+    _wait_idporten(ports["idporten"], idporten, logs)
     system.metrics_urls = {s: _metrics_url(logs, s) for s in (*SERVICES, "gateway")}
     return system
 

@@ -125,6 +125,21 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const logout = useCallback(async () => {
+    if (!staff && me?.loginMethod === "idporten") {
+      // Our session ends on the server; then the browser goes to ID-porten to end its session there too.
+      let endSession: string | null = null;
+      try {
+        const answer = await api.post<{ end_session_url?: string | null }>("/api/v1/auth/idporten/logout", undefined,
+          { quiet401: true });
+        endSession = answer?.end_session_url ?? null;
+      } catch { /* already gone: nothing to end at ID-porten from here */ }
+      forgetSession();
+      setEnded(false);
+      setLoggedOut(true);
+      setMe(null);
+      if (endSession) window.location.assign(endSession);
+      return;
+    }
     try {
       await api.post(staff ? "/api/v1/staff/auth/logout" : "/api/v1/auth/logout", undefined, { quiet401: true });
     } catch {
@@ -135,7 +150,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setLoggedOut(true);
     setMe(null);
     setStaff(null);
-  }, [staff]);
+  }, [staff, me]);
 
   return (
     <SessionContext.Provider value={{ checked, me, meError, staff, ended, loggedOut, refreshMe, patientLoggedIn,

@@ -73,6 +73,8 @@ class Principal:
     name: str | None = None
     gp_name: str | None = None
     language: str | None = None  # a patient's chosen language (nb, nn, en)
+    login_method: str | None = None  # how the session began: sms, idporten, password
+    acr: str | None = None  # ID-porten's level of assurance
 
     @property
     def patient_id(self) -> uuid.UUID:
@@ -212,7 +214,8 @@ async def _resolve(request: Request, token: str) -> tuple[Principal, datetime]:
         kind=found["kind"], subject_id=uuid.UUID(found["subject_id"]), role=found["role"],
         session_id=found["session_id"], restrictions=tuple(found.get("restrictions") or ()),
         gp_id=uuid.UUID(found["gp_id"]) if found.get("gp_id") else None, name=found.get("name"),
-        gp_name=found.get("gp_name"), language=found.get("language")), ends
+        gp_name=found.get("gp_name"), language=found.get("language"), login_method=found.get("method"),
+        acr=found.get("acr")), ends
 
 
 async def _record_route_refusal(request: Request, principal: Principal, outcome: str,

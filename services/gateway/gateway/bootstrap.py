@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.adapters.services import Services
 from gateway.auth import audit_refusal
 from gateway.entrypoints import ROUTERS
+from gateway.entrypoints.idporten import forget_expired_logins
 from gateway.settings import GatewaySettings
 from kit.clock import Clock
 from kit.http import REQUEST_ID, create_app
@@ -86,6 +87,8 @@ def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -
     @runtime.on_stop
     async def close_clients(rt: ServiceRuntime) -> None:
         await rt.state["services"].close()
+
+    runtime.every(300, forget_expired_logins, name="forget_expired_idporten_logins")
 
     app = create_app(runtime, title="eportal", version="1", routers=ROUTERS,
                      openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,  # docs: api_docs.py

@@ -45,6 +45,10 @@ class GatewaySettings(ServiceSettings):
     # token's cookie is readable by the web client, which echoes it in the X-CSRF-Token header.
     session_cookie: str = "__Host-eportal_session"
     csrf_cookie: str = "__Host-eportal_csrf"
+    # A login through ID-porten under way: a random handle bound to this browser (SameSite=Lax, as ID-porten's
+    # redirect back is a navigation from another site), good for this many seconds.
+    idporten_cookie: str = "__Host-eportal_idporten"
+    idporten_login_seconds: int = 600
 
     # The clinic's facts, shown on every page of the portal and beside every "ring oss" (GET /api/v1/clinic).
     # The defaults are the development clinic's; a deployment sets its own (EPORTAL_CLINIC_*; the hours as

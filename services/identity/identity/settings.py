@@ -35,6 +35,26 @@ class IdentitySettings(ServiceSettings):
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 60 * 60
 
+    # Login with ID-porten (domain-rules.md, "Login with ID-porten"): off until an issuer is set. In production
+    # the issuer is https://idporten.no and the client is registered in Digdir's self-service (docs/operations.md).
+    idporten_issuer: str | None = None
+    idporten_client_id: str = ""
+    # The client's private key for private_key_jwt: a JWK (JSON, RSA or EC, with its kid). A Secret in
+    # production; elsewhere an empty one is replaced by a key made at start (the local provider checks none).
+    idporten_client_key: SecretStr = SecretStr("")
+    # The redirect URIs registered with the client: the web's callback, and the apps' (a JSON list).
+    idporten_web_redirect_uri: str = "http://127.0.0.1:8000/api/v1/auth/idporten/callback"
+    idporten_app_redirect_uris: tuple[str, ...] = ()
+    idporten_post_logout_redirect_uri: str = "http://127.0.0.1:8000/"
+    idporten_scope: str = "openid profile"
+    # Asked of ID-porten; the ID token's acr is checked against both accepted levels whatever is asked.
+    idporten_acr_values: str = "idporten-loa-substantial"
+    idporten_ui_locales: str = "nb"
+    idporten_leeway_seconds: int = 30  # clock skew allowed on the ID token's exp, iat and nbf
+    idporten_max_token_age_seconds: int = 300  # an ID token issued longer ago is not taken
+    idporten_timeout_seconds: float = 10.0
+    idporten_jwks_min_refresh_seconds: float = 30.0
+
     # argon2id for staff passwords: argon2-cffi's RFC 9106 low-memory profile unless configured.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -50,4 +70,10 @@ class IdentitySettings(ServiceSettings):
             raise ValueError("set EPORTAL_LOGIN_SECRET: the development login secret is not allowed in production")
         if len(self.login_secret.get_secret_value()) < 32:
             raise ValueError("EPORTAL_LOGIN_SECRET must be at least 32 characters")
+        if self.env == "prod" and self.idporten_issuer:
+            if not self.idporten_client_id or not self.idporten_client_key.get_secret_value():
+                raise ValueError("set EPORTAL_IDPORTEN_CLIENT_ID and EPORTAL_IDPORTEN_CLIENT_KEY for ID-porten")
+            for url in (self.idporten_issuer, self.idporten_web_redirect_uri, self.idporten_post_logout_redirect_uri):
+                if not url.startswith("https://"):
+                    raise ValueError("ID-porten's issuer and our redirect URIs must be https:// in production")
         return self

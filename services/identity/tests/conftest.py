@@ -3,9 +3,11 @@ codes the test knows (the CSPRNG is replaced only here, by monkeypatching identi
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +20,7 @@ import identity.handlers.login as login_handlers
 from identity.bootstrap import build
 from kit.clock import OSLO, FixedClock
 from kit.demo import synthetic_national_id
+from tests.support.idporten import APP_REDIRECT, CLIENT_ID, CLIENT_KEY, ISSUER, POST_LOGOUT, WEB_REDIRECT, Provider
 from tests.support.services import StackEnv, running
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=OSLO)
@@ -71,9 +74,9 @@ class Identity:
         return await self.client.post("/internal/sessions/resolve", json={"token": token})
 
 
-@pytest.fixture
-async def identity_service(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Identity]:
-    clock = FixedClock(START)
+@asynccontextmanager
+async def _identity(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch, clock: FixedClock,
+                    transport: httpx.AsyncBaseTransport | None = None, **settings: Any) -> AsyncIterator[Identity]:
     codes: list[str] = []
 
     def known_code() -> str:
@@ -82,8 +85,34 @@ async def identity_service(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(login_handlers, "new_code", known_code)
     # The cheapest argon2 the library allows: these tests are about the rules, not the hash's cost.
-    settings = stack_env.settings("identity", argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1,
-                                  login_start_floor_seconds=0.0)
-    app = build(settings, clock=clock)
+    made = stack_env.settings("identity", argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1,
+                              login_start_floor_seconds=0.0, **settings)
+    app = build(made, clock=clock, idporten_transport=transport)
     async with running(app) as client:
         yield Identity(client, clock, stack_env.dsns["identity"], codes, runtime=app.state.runtime)
+
+
+@pytest.fixture
+async def identity_service(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Identity]:
+    async with _identity(stack_env, monkeypatch, FixedClock(START)) as identity:
+        yield identity
+
+
+@dataclass
+class WithIdPorten:
+    identity: Identity
+    provider: Provider
+
+
+@pytest.fixture
+async def with_idporten(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[WithIdPorten]:
+    """identity as ID-porten's client, the provider the tests' own (tests/support/idporten.py)."""
+    clock = FixedClock(START)
+    provider = Provider(clock)
+    transport = httpx.ASGITransport(app=provider.app())
+    async with _identity(stack_env, monkeypatch, clock, transport, idporten_issuer=ISSUER,
+                         idporten_client_id=CLIENT_ID, idporten_client_key=json.dumps(CLIENT_KEY.as_dict(private=True)),
+                         idporten_web_redirect_uri=WEB_REDIRECT, idporten_app_redirect_uris=(APP_REDIRECT,),
+                         idporten_post_logout_redirect_uri=POST_LOGOUT,
+                         idporten_jwks_min_refresh_seconds=0) as identity:
+        yield WithIdPorten(identity, provider)

@@ -46,7 +46,8 @@ async def test_logout_ends_the_session_on_the_server(identity_service: Identity)
     session = await identity_service.login(national_id)
     other = await identity_service.login(national_id)
     ended = await identity_service.client.post("/internal/sessions/end", json={"token": session["token"]})
-    assert ended.status_code == 204
+    assert ended.status_code == 200
+    assert ended.json() == {"ended": True, "method": "sms", "end_session_url": None}
     assert (await identity_service.resolve(session["token"])).status_code == 401
     assert (await identity_service.resolve(other["token"])).status_code == 200  # another device stays in
     assert session["token"] != other["token"]  # every login a new token

@@ -27,6 +27,16 @@ describe("reading answers defensively", () => {
       restrictions: ["access.unpaid_claims", { code: "access.no_mobile" }] });
     expect(me).toMatchObject({ name: "Kari", gpName: "Dr. Solberg", econsultOpen: true,
       restrictions: ["access.unpaid_claims", "access.no_mobile"] });
+    expect(me.loginMethod).toBeNull();
+  });
+  it("reads how the session began, so logout can end ID-porten's session too", () => {
+    expect(readMe({ name: "Kari", login: { method: "idporten", level: "idporten-loa-high" } }).loginMethod)
+      .toBe("idporten");
+  });
+  it("gives every ID-porten code a sentence of its own", () => {
+    for (const code of ["auth.idporten_failed", "auth.idporten_level", "access.not_registered"]) {
+      expect(errorText(code)).not.toBe(errorText("unknown"));
+    }
   });
   it("reads a medicine that cannot be renewed with its reason", () => {
     expect(readMedication({ id: "m", name: "Paralgin forte", renewable: false, reason: "renewal.group_a" }))

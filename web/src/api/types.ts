@@ -57,6 +57,8 @@ export type AccessEntry = {
 export type Me = {
   name: string; gpName: string | null; gpId: string | null; econsultOpen: boolean | null; restrictions: string[];
   language: Language;
+  /** How this session began: "sms" or "idporten" (logging out of ID-porten too). */
+  loginMethod: string | null;
 };
 export type StaffUser = { name: string; role: string; id: string | null };
 export type OpeningHours = { weekdays: number[]; opens: string; closes: string };
@@ -89,6 +91,7 @@ export function readMe(answer: unknown): Me {
     restrictions: (Array.isArray(restrictions) ? restrictions : []).map((c) => str(typeof c === "object" ? obj(c).code : c))
       .filter((c): c is string => !!c),
     language: (LANGUAGES as readonly unknown[]).includes(r.language) ? (r.language as Language) : "nb",
+    loginMethod: str(obj(r.login).method),
   };
 }
 

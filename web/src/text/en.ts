@@ -97,8 +97,12 @@ export const en: Messages = {
 
   login: {
     title: "Log in",
-    lead: "Log in with your national identity number. We will text a one-time code to the mobile number we have " +
-      "for you.",
+    lead: "Log in with ID-porten (BankID, MinID), or with your national identity number and a one-time code by " +
+      "text message.",
+    idporten: "Log in with ID-porten",
+    idportenHint: "BankID, BankID on mobile or MinID. You do not need a mobile number registered with us.",
+    orSms: "Or: a one-time code by text message",
+    smsLead: "We will text a one-time code to the mobile number we have for you.",
     nationalId: "National identity number or D number (11 digits)",
     nationalIdHint: "Digits only, no spaces.",
     sendCode: "Text me a code",
@@ -689,6 +693,11 @@ export const en: Messages = {
     "auth.required": "You have been logged out. Please log in again.",
     "auth.invalid_credentials": "Wrong username or password.",
     "auth.csrf": "The page was out of date. Reload it and try again.",
+    "auth.idporten_failed": "The login with ID-porten was not completed. Please try again.",
+    "auth.idporten_level": "Please log in with BankID or MinID (security level substantial or high) and try again.",
+    "auth.idporten_off": "Logging in with ID-porten is not available now. Use a one-time code by text message.",
+    "idporten.unavailable": "ID-porten is not answering right now. Try again shortly, or use a one-time code by text.",
+    "access.not_registered": "You are not registered as a patient at the clinic. Call us on {tel} and we will help.",
     "access.incomplete_national_id": "We do not have your full national identity number. Call the clinic on {tel}.",
     "access.no_mobile": "We do not have your mobile number. Call the clinic on {tel}.",
     "access.first_contact_by_phone": "You are new with us and need to call the clinic on {tel} the first time.",

@@ -17,11 +17,12 @@ from gateway.entrypoints import inbox, renewals  # noqa: E402
 ROUTERS.append(renewals.router)
 ROUTERS.append(inbox.router)
 
-from gateway.entrypoints import admin, api_docs, clinic, dev_demo, patients, session  # noqa: E402
+from gateway.entrypoints import admin, api_docs, clinic, dev_demo, idporten, patients, session  # noqa: E402
 
 ROUTERS.append(api_docs.router)
 ROUTERS.append(clinic.router)
 ROUTERS.append(session.router)
+ROUTERS.append(idporten.router)
 ROUTERS.append(patients.router)
 ROUTERS.append(dev_demo.router)
 ROUTERS.append(admin.router)

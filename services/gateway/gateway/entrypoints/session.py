@@ -117,18 +117,27 @@ def _clear_cookies(request: Request, response: Response) -> None:
         response.delete_cookie(name, secure=True, httponly=name == settings.session_cookie, samesite="strict", path="/")
 
 
-async def _end_presented_session(request: Request) -> None:
-    """End the session the client came with, whatever it is: logout, and a fresh login."""
+async def _end_presented_session(request: Request) -> str | None:
+    """End the session the client came with, whatever it is: logout, and a fresh login. For a session from
+    ID-porten: where the browser goes to end ID-porten's session too."""
     try:
         presented = presented_token(request)
     except AuthRequired:
-        return
-    if presented is not None:
-        session_cache(request).forget(presented[0])
-        await _services(request).call("identity", "POST", "/internal/sessions/end", json={"token": presented[0]})
+        return None
+    if presented is None:
+        return None
+    session_cache(request).forget(presented[0])
+    ended = await _services(request).call("identity", "POST", "/internal/sessions/end", json={"token": presented[0]})
+    return ended.get("end_session_url") if isinstance(ended, dict) else None
 
 
-def _session_out(issued: dict[str, Any]) -> dict[str, Any]:
+async def complete_login(request: Request, response: Response, issued: dict[str, Any]) -> dict[str, Any]:
+    """The gateway's half of every login, whatever the way in (SMS code, ID-porten in a browser or an app, staff
+    password), once identity has opened the session: the session the client came with ends, the new one rides
+    in the same `__Host-` cookie with the same CSRF token, and the answer carries the token for bearer clients.
+    identity's `complete_patient_login` is the other half: who may log in, and the session itself."""
+    await _end_presented_session(request)
+    _set_cookies(request, response, issued["token"], issued)
     return {"token": issued["token"], "expires_at": issued["expires_at"],
             "idle_expires_at": issued["idle_expires_at"], "csrf_token": csrf_token_for(issued["token"])}
 
@@ -146,9 +155,7 @@ async def verify(body: VerifyIn, request: Request, response: Response) -> Any:
     """Step 2: the code from the SMS. A new session: its token (for mobile clients) and cookies (for the web)."""
     issued = await _services(request).call("identity", "POST", "/internal/login/verify",
                                            json={"challenge_id": str(body.challenge_id), "code": body.code})
-    await _end_presented_session(request)
-    _set_cookies(request, response, issued["token"], issued)
-    return {**_session_out(issued), "patient": issued["patient"]}
+    return {**await complete_login(request, response, issued), "patient": issued["patient"]}
 
 
 @router.post("/staff/auth/login", response_model=StaffSessionOut)
@@ -156,20 +163,27 @@ async def staff_login(body: StaffLoginIn, request: Request, response: Response) 
     issued = await _services(request).call(
         "identity", "POST", "/internal/staff/login",
         json={"username": body.username, "password": body.password, "address": client_address(request)})
-    await _end_presented_session(request)
-    _set_cookies(request, response, issued["token"], issued)
-    return {**_session_out(issued), "staff": issued["staff"]}
+    return {**await complete_login(request, response, issued), "staff": issued["staff"]}
+
+
+async def end_session(request: Request, response: Response) -> str | None:
+    """Logout: the session the client came with ends on the server and its cookies go. A cookie session's
+    logout needs its CSRF token like any change; logging out twice is not an error. For a session from
+    ID-porten: where the browser goes next to end ID-porten's session too."""
+    url = None
+    try:
+        await current_principal(request)
+    except AuthRequired:
+        pass  # nothing to end
+    else:
+        url = await _end_presented_session(request)
+    _clear_cookies(request, response)
+    return url
 
 
 async def _logout(request: Request) -> Response:
-    try:
-        await current_principal(request)  # a cookie session's logout needs its CSRF token like any change
-    except AuthRequired:
-        pass  # nothing to end: logging out twice is not an error
-    else:
-        await _end_presented_session(request)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    _clear_cookies(request, response)
+    await end_session(request, response)
     return response
 
 
@@ -196,14 +210,16 @@ async def _econsult_open(request: Request, gp_id: uuid.UUID | None) -> bool | No
 
 @router.get("/me")
 async def me(request: Request, principal: Principal = Depends(patient)) -> dict[str, Any]:
-    """My profile: name, GP, whether the GP takes eConsultations now, and each `access.*` rule that keeps me
-    from sending new requests (empty when none)."""
+    """My profile: name, GP, whether the GP takes eConsultations now, each `access.*` rule that keeps me
+    from sending new requests (empty when none), and how I logged in."""
     body: dict[str, Any] = {
         "id": principal.subject_id, "name": principal.name,
         "gp": {"id": principal.gp_id, "name": principal.gp_name,
                "econsult_open": await _econsult_open(request, principal.gp_id)},
         "restrictions": list(principal.restrictions),
         "language": principal.language or "nb",
+        # How this session began (sms, idporten) and ID-porten's level: the web client logs out of ID-porten too.
+        "login": {"method": principal.login_method, "level": principal.acr},
     }
     return _with_csrf(request, body)
 

@@ -19,11 +19,13 @@ class Sessions:
         self._conn = conn
 
     async def add(self, *, token_digest: bytes, session_id: uuid.UUID, kind: str, subject_id: uuid.UUID, role: str,
-                  created_at: datetime, expires_at: datetime) -> None:
+                  created_at: datetime, expires_at: datetime, method: str, acr: str | None = None,
+                  id_token_hint: str | None = None) -> None:
         await self._conn.execute(
-            """INSERT INTO sessions (token_digest, id, kind, subject_id, role, created_at, last_seen_at, expires_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $6, $7)""",
-            token_digest, session_id, kind, subject_id, role, created_at, expires_at)
+            """INSERT INTO sessions (token_digest, id, kind, subject_id, role, created_at, last_seen_at, expires_at,
+                                     method, acr, id_token_hint)
+               VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)""",
+            token_digest, session_id, kind, subject_id, role, created_at, expires_at, method, acr, id_token_hint)
 
     async def resolve(self, token_digest: bytes, now: datetime, idle: timedelta) -> asyncpg.Record | None:
         return await self._conn.fetchrow(
@@ -36,6 +38,7 @@ class Sessions:
                    WHERE s.token_digest = live.token_digest AND live.last_seen_at < $2::timestamptz - $4::interval
                    RETURNING s.token_digest)  -- runs whether or not it is read (PostgreSQL's rule)
                SELECT live.id, live.kind, live.subject_id, live.role, live.created_at, live.expires_at,
+                      live.method, live.acr,
                       coalesce(p.name, st.name) AS name, p.gp_id, p.national_id, p.mobile, p.first_contact_done,
                       p.language,
                       coalesce(c.has_unsettled_claims, false) AS has_unsettled_claims,
@@ -47,8 +50,12 @@ class Sessions:
                LEFT JOIN patient_claims c ON live.kind = 'patient' AND c.patient_id = live.subject_id""",
             token_digest, now, idle, TOUCH_AFTER)
 
-    async def end(self, token_digest: bytes, at: datetime) -> bool:
-        ended = await self._conn.fetchval(
-            "UPDATE sessions SET ended_at = $2 WHERE token_digest = $1 AND ended_at IS NULL RETURNING id",
-            token_digest, at)
-        return ended is not None
+    async def end(self, token_digest: bytes, at: datetime) -> asyncpg.Record | None:
+        """End a live session: its method and, for an ID-porten login, the ID token kept for the provider's
+        logout (cleared here in the same statement). None when there was no live session."""
+        return await self._conn.fetchrow(
+            """WITH live AS (SELECT token_digest, method, id_token_hint FROM sessions
+                             WHERE token_digest = $1 AND ended_at IS NULL FOR UPDATE)
+               UPDATE sessions s SET ended_at = $2, id_token_hint = NULL FROM live
+               WHERE s.token_digest = live.token_digest
+               RETURNING live.method, live.id_token_hint""", token_digest, at)

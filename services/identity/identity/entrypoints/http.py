@@ -9,7 +9,7 @@ import uuid
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Language
@@ -79,6 +79,14 @@ class StaffLoginIn(Strict):
     address: str = Field(max_length=64)
 
 
+class IdPortenLoginIn(Strict):
+    code: str = Field(min_length=1, max_length=512)
+    code_verifier: str = Field(min_length=43, max_length=128)
+    nonce: str = Field(min_length=1, max_length=256)
+    redirect_uri: str | None = Field(default=None, max_length=512,
+                                     description="An app's registered redirect URI; none for the web's callback.")
+
+
 class TokenIn(Strict):
     token: str = Field(min_length=1, max_length=256)
 
@@ -108,7 +116,13 @@ def _staff_out(member: StaffMember) -> dict[str, Any]:
 def _session_out(issued: SessionIssued) -> dict[str, Any]:
     return {"token": issued.token, "session_id": issued.session_id, "kind": issued.kind,
             "subject_id": issued.subject_id, "role": issued.role, "expires_at": issued.expires_at,
-            "idle_expires_at": issued.idle_expires_at}
+            "idle_expires_at": issued.idle_expires_at, "method": issued.method, "acr": issued.acr}
+
+
+async def _patient_session_out(request: Request, issued: SessionIssued) -> dict[str, Any]:
+    async with _runtime(request).pool.acquire() as conn:
+        patient = await PatientRepository(conn, allow_test_identities=True).get(issued.subject_id)
+    return {**_session_out(issued), "patient": {"id": issued.subject_id, "name": patient.name if patient else None}}
 
 
 # --- patients ---------------------------------------------------------------------------------------
@@ -175,9 +189,22 @@ async def login_start(body: LoginStartIn, request: Request) -> dict[str, Any]:
 @router.post("/login/verify")
 async def login_verify(body: LoginVerifyIn, request: Request) -> dict[str, Any]:
     issued = await handlers.verify_login(_runtime(request), body.challenge_id, body.code)
-    async with _runtime(request).pool.acquire() as conn:
-        patient = await PatientRepository(conn, allow_test_identities=True).get(issued.subject_id)
-    return {**_session_out(issued), "patient": {"id": issued.subject_id, "name": patient.name if patient else None}}
+    return await _patient_session_out(request, issued)
+
+
+@router.post("/idporten/authorization")
+async def idporten_authorization(request: Request) -> dict[str, Any]:
+    """A fresh authorization request for the web's callback. The secrets go to the gateway, which keeps them
+    bound to the browser; none is stored here."""
+    made = await handlers.authorization_request(_runtime(request))
+    return {"url": made.url, "state": made.state, "nonce": made.nonce, "code_verifier": made.code_verifier}
+
+
+@router.post("/idporten/login")
+async def idporten_login(body: IdPortenLoginIn, request: Request) -> dict[str, Any]:
+    issued = await handlers.login_with_idporten(_runtime(request), code=body.code, code_verifier=body.code_verifier,
+                                                nonce=body.nonce, redirect_uri=body.redirect_uri)
+    return await _patient_session_out(request, issued)
 
 
 @router.post("/staff/login")
@@ -194,7 +221,7 @@ def _active_out(found: ActiveSession) -> dict[str, Any]:
             "role": found.role, "name": found.name, "gp_id": found.gp_id, "gp_name": found.gp_name,
             "language": found.language,
             "restrictions": list(found.restrictions), "expires_at": found.expires_at,
-            "idle_expires_at": found.idle_expires_at}
+            "idle_expires_at": found.idle_expires_at, "method": found.method, "acr": found.acr}
 
 
 @router.post("/sessions/resolve")
@@ -202,10 +229,11 @@ async def resolve_session(body: TokenIn, request: Request) -> dict[str, Any]:
     return _active_out(await handlers.resolve_session(_runtime(request), body.token))
 
 
-@router.post("/sessions/end", status_code=status.HTTP_204_NO_CONTENT)
-async def end_session(body: TokenIn, request: Request) -> Response:
-    await handlers.end_session(_runtime(request), body.token)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/sessions/end")
+async def end_session(body: TokenIn, request: Request) -> dict[str, Any]:
+    """`end_session_url`: for a session from ID-porten, where the browser goes to end ID-porten's session too."""
+    ended = await handlers.end_session(_runtime(request), body.token)
+    return {"ended": ended.method is not None, "method": ended.method, "end_session_url": ended.end_session_url}
 
 
 # --- staff ------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Logging in: patients by national ID and a code sent by SMS, staff by username and password.
+"""Logging in: patients by national ID and a code sent by SMS or through ID-porten, staff by username and
+password. Every patient login ends in `complete_patient_login`, whatever the way in.
 
 The answer to a login start is the same for every valid national ID, known or not, with a mobile or
 without: the same statements run (a challenge row with a hashed code, always), the same body comes back,
@@ -21,6 +22,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 import asyncpg
 from prometheus_client import Counter
@@ -50,6 +52,9 @@ from kit.runtime import ServiceRuntime
 log = get_logger(__name__)
 REFUSALS = Counter("eportal_login_refusals_total", "Logins refused, by kind (patient, staff) and reason",
                    ["kind", "reason"])
+# Sessions opened by the way in (sms, idporten, password) and, through ID-porten, the level (acr).
+LOGINS = Counter("eportal_logins_total", "Logins, by kind (patient, staff), the way in and the level of assurance",
+                 ["kind", "method", "acr"])
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class SessionIssued:
     role: str
     expires_at: datetime  # the absolute end
     idle_expires_at: datetime
+    method: str
+    acr: str | None
 
 
 def policy(runtime: ServiceRuntime) -> LoginPolicy:
@@ -97,7 +104,7 @@ async def start_login(runtime: ServiceRuntime, national_id: str, address: str) -
     try:
         nid = parse_national_id(national_id, allow_test_identities=runtime.settings.allows_test_identities)
     except InvalidNationalId as exc:
-        _refused("patient", InvalidNationalIdForLogin.code)
+        record_refusal("patient", InvalidNationalIdForLogin.code)
         raise InvalidNationalIdForLogin() from exc
     now = runtime.clock.now()
     challenge_id, code = uuid.uuid4(), new_code()
@@ -112,7 +119,7 @@ async def start_login(runtime: ServiceRuntime, national_id: str, address: str) -
                 id_digest=id_digest, address_digest=address_digest, id_since=now - timedelta(hours=1),
                 address_since=now - rules.address_window)
             if by_id >= rules.codes_per_id_per_hour or by_address >= rules.starts_per_address:
-                _refused("patient", LoginRateLimited.code)
+                record_refusal("patient", LoginRateLimited.code)
                 raise LoginRateLimited(retry_after_seconds=await _wait(challenges, rules, id_digest, address_digest,
                                                                        now))
             target = await PatientRepository(conn, allow_test_identities=True).login_target(nid.value)
@@ -146,7 +153,7 @@ async def verify_login(runtime: ServiceRuntime, challenge_id: uuid.UUID, code: s
     try:
         return await _verify_login(runtime, challenge_id, code)
     except DomainError as exc:  # a wrong, spent or expired code, or one tried too often
-        _refused("patient", exc.code)
+        record_refusal("patient", exc.code)
         raise
 
 
@@ -162,7 +169,7 @@ async def _verify_login(runtime: ServiceRuntime, challenge_id: uuid.UUID, code: 
         if challenge.check(rules.secret, code, now, rules.max_attempts):
             await challenges.use(challenge.id, now)
             assert challenge.patient_id is not None
-            return await _open_session(conn, rules, now, "patient", challenge.patient_id, "patient")
+            return await complete_patient_login(conn, rules, now, challenge.patient_id, LoginWay("sms"))
         attempts = await challenges.count_wrong_try(challenge.id)
     raise InvalidCode(attempts_left=max(0, rules.max_attempts - attempts))
 
@@ -189,7 +196,7 @@ async def staff_login(runtime: ServiceRuntime, username: str, password: str, add
                                      outcome="throttled" if refusal else "pending")
         member = None if refusal else await StaffRepository(conn).by_username(name)
     if refusal is not None:
-        _refused("staff", "throttled", username_digest, address_digest)
+        record_refusal("staff", "throttled", username_digest, address_digest)
         raise refusal
     # No connection is held from here until the outcome is written: argon2 takes its time on threads of its own,
     # for an unknown username too (a decoy hash: the same cost, so the timing tells nothing).
@@ -198,7 +205,7 @@ async def staff_login(runtime: ServiceRuntime, username: str, password: str, add
     except HashingBusy:
         async with transaction(runtime.pool) as conn:
             await StaffAttempts(conn).settle(attempt, "busy")  # not the caller's failure: it counts for nothing
-        _refused("staff", "busy", username_digest, address_digest)
+        record_refusal("staff", "busy", username_digest, address_digest)
         raise
     outcome = ("unknown_username" if member is None else "inactive" if right and not member.active
                else "success" if right else "wrong_password")
@@ -207,12 +214,12 @@ async def staff_login(runtime: ServiceRuntime, username: str, password: str, add
         await attempts.settle(attempt, outcome)
         if outcome == "success" and member is not None:
             await attempts.remember_address(username_digest=username_digest, address_digest=address_digest, at=now)
-            return await _open_session(conn, rules, now, "staff", member.id, member.role)
-    _refused("staff", outcome, username_digest, address_digest)
+            return await _open_session(conn, rules, now, "staff", member.id, member.role, LoginWay("password"))
+    record_refusal("staff", outcome, username_digest, address_digest)
     raise InvalidCredentials()
 
 
-def _refused(kind: str, reason: str, username_digest: bytes | None = None, address_digest: bytes | None = None
+def record_refusal(kind: str, reason: str, username_digest: bytes | None = None, address_digest: bytes | None = None
              ) -> None:
     """Every refused login counted and logged: HMAC prefixes say which attempts belong together, and nothing else."""
     REFUSALS.labels(kind, reason.removeprefix("auth.")).inc()
@@ -221,10 +228,34 @@ def _refused(kind: str, reason: str, username_digest: bytes | None = None, addre
              address=address_digest.hex()[:16] if address_digest else None)
 
 
+@dataclass(frozen=True)
+class LoginWay:
+    """How the person proved who they are: recorded with the session (the login's record in the audit)."""
+    method: Literal["sms", "idporten", "password"]
+    acr: str | None = None  # ID-porten's level of assurance
+    id_token_hint: str | None = None  # ID-porten's ID token, for its logout
+
+
+async def complete_patient_login(conn: asyncpg.Connection, rules: LoginPolicy, now: datetime, patient_id: uuid.UUID,
+                                 way: LoginWay) -> SessionIssued:
+    """The one place a patient's login is completed once we know who they are, by SMS code or by ID-porten:
+    the prerequisites a login itself must meet, then a new session of the one kind every patient login gets
+    (the same lifetimes; the gateway gives it the same cookie and CSRF token). Runs in the caller's transaction.
+
+    No `access.*` rule refuses the login itself today: a patient whose rules fail may log in and read, and the
+    gateway refuses their new requests with the code (restrictions are worked out afresh on every request,
+    handlers/sessions.py). A rule that must refuse the login (a child under 12 without a guardian, domain-rules
+    "Acting for a child") belongs here, before the session row."""
+    return await _open_session(conn, rules, now, "patient", patient_id, "patient", way)
+
+
 async def _open_session(conn: asyncpg.Connection, rules: LoginPolicy, now: datetime, kind: str, subject_id: uuid.UUID,
-                        role: str) -> SessionIssued:
+                        role: str, way: LoginWay) -> SessionIssued:
     token, session_id = new_token(), uuid.uuid4()
     expires_at = now + rules.lifetimes.absolute
     await Sessions(conn).add(token_digest=token_digest(token), session_id=session_id, kind=kind,
-                             subject_id=subject_id, role=role, created_at=now, expires_at=expires_at)
-    return SessionIssued(token, session_id, kind, subject_id, role, expires_at, rules.lifetimes.ends(now, now))
+                             subject_id=subject_id, role=role, created_at=now, expires_at=expires_at,
+                             method=way.method, acr=way.acr, id_token_hint=way.id_token_hint)
+    LOGINS.labels(kind, way.method, way.acr or "").inc()
+    return SessionIssued(token, session_id, kind, subject_id, role, expires_at, rules.lifetimes.ends(now, now),
+                         way.method, way.acr)

@@ -13,6 +13,7 @@ from datetime import datetime
 from identity.adapters.sessions import Sessions
 from identity.domain.access import restrictions
 from identity.domain.session import token_digest
+from identity.handlers.idporten import end_session_url
 from identity.handlers.login import policy
 from kit.db import transaction
 from kit.errors import DomainError
@@ -35,6 +36,8 @@ class ActiveSession:
     restrictions: tuple[str, ...]
     expires_at: datetime
     idle_expires_at: datetime
+    method: str  # how the session began: sms, idporten, password
+    acr: str | None
     language: str | None = None  # a patient's; staff read the portal in the language of their browser
 
 
@@ -56,19 +59,34 @@ async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
                              allow_test_identities=runtime.settings.allows_test_identities)
     return ActiveSession(row["id"], row["kind"], row["subject_id"], row["role"], row["name"], row["gp_id"],
                          row["gp_name"], found, row["expires_at"],
-                         min(row["expires_at"], now + rules.lifetimes.idle), row["language"])
+                         min(row["expires_at"], now + rules.lifetimes.idle), row["method"], row["acr"],
+                         row["language"])
 
 
-async def end_session(runtime: ServiceRuntime, token: str) -> bool:
-    """Logout: the token is dead on the server at once, whoever still holds it."""
+@dataclass(frozen=True)
+class EndedSession:
+    method: str | None  # None: there was no live session behind the token
+    end_session_url: str | None  # an ID-porten login: where the browser ends its ID-porten session too
+
+
+async def end_session(runtime: ServiceRuntime, token: str) -> EndedSession:
+    """Logout: the token is dead on the server at once, whoever still holds it. A session from ID-porten also
+    says where to send the browser to log out of ID-porten (domain-rules: "ends our session and then
+    ID-porten's"); the ID token kept for it is cleared in the same statement."""
     async with transaction(runtime.pool) as conn:
-        return await Sessions(conn).end(token_digest(token), runtime.clock.now())
+        ended = await Sessions(conn).end(token_digest(token), runtime.clock.now())
+    if ended is None:
+        return EndedSession(None, None)
+    hint = ended["id_token_hint"]
+    url = await end_session_url(runtime, hint) if hint and runtime.state.get("idporten") else None
+    return EndedSession(ended["method"], url)
 
 
 async def end_sessions_of(runtime: ServiceRuntime, subject_id: uuid.UUID) -> int:
     """Every session of a patient or staff member (an account closed, a phone lost)."""
     async with transaction(runtime.pool) as conn:
         ended: int = await conn.fetchval(
-            """WITH ended AS (UPDATE sessions SET ended_at = $2 WHERE subject_id = $1 AND ended_at IS NULL
-                              RETURNING 1) SELECT count(*) FROM ended""", subject_id, runtime.clock.now())
+            """WITH ended AS (UPDATE sessions SET ended_at = $2, id_token_hint = NULL
+                              WHERE subject_id = $1 AND ended_at IS NULL RETURNING 1)
+               SELECT count(*) FROM ended""", subject_id, runtime.clock.now())
     return ended

@@ -1,14 +1,26 @@
 import { useState, type FormEvent } from "react";
-import { Link } from "react-router-dom";
-import { api } from "../../api/client";
+import { Link, useLocation, useSearchParams } from "react-router-dom";
+import { api, ApiError } from "../../api/client";
 import { useAction } from "../../components/hooks";
 import { Busy, ErrorMessage, Field, Notice, Page, Say } from "../../components/ui";
 import { useSession } from "../../session";
 import { words } from "../../text";
 import { AboutText } from "./About";
 
+/** Where ID-porten's login starts; it comes back to `returnTo`, a path in the portal. */
+export function idportenStart(returnTo: string): string {
+  return `/api/v1/auth/idporten/start?${new URLSearchParams({ return_to: returnTo })}`;
+}
+
 export function Login() {
   const { patientLoggedIn, ended } = useSession();
+  const location = useLocation();
+  // A refused login through ID-porten comes back here as ?innlogging=<code> (the code only, never a secret).
+  const [params] = useSearchParams();
+  const refused = params.get("innlogging");
+  const kept = new URLSearchParams(params);
+  kept.delete("innlogging");
+  const returnTo = location.pathname + (kept.size ? `?${kept}` : "");
   const [nationalId, setNationalId] = useState("");
   const [challenge, setChallenge] = useState<string | null>(null);
   const [code, setCode] = useState("");
@@ -44,6 +56,13 @@ export function Login() {
       {/* The session ended on the server while the portal was open: say why, and that the page comes back. */}
       {ended && <Notice kind="info">{words.login.sessionEnded}</Notice>}
       <section className="card narrow">
+        {refused && <ErrorMessage error={new ApiError(401, refused)} />}
+        <a className="button" href={idportenStart(returnTo)}>{words.login.idporten}</a>
+        <p className="hint">{words.login.idportenHint}</p>
+      </section>
+      <section className="card narrow">
+        <h2>{words.login.orSms}</h2>
+        <p>{words.login.smsLead}</p>
         {!challenge ? (
           <form onSubmit={submitId} noValidate>
             <Field label={words.login.nationalId} hint={words.login.nationalIdHint}
