@@ -254,6 +254,11 @@ def staff_answers() -> dict[tuple[str, str], Any]:
             {"id": 9, "at": "2026-01-05T07:59:00+01:00", "actor_kind": "patient", "actor_id": "p1",
              "actor_role": "patient", "actor_name": "Kari Nordmann", "object_type": "appointment",
              "object_id": None, "action": "create", "outcome": "success", "request_id": "r-9"}]}),
+        ("GET", "/api/v1/staff/closed-days"): (200, {"closed_days": [
+            {"day": "2026-01-30", "reason": "Fagdag", "booked_appointments": 1}]}),
+        ("POST", "/api/v1/staff/closed-days"): (201, {"day": "2026-02-06", "withdrawn_slots": 24,
+                                                      "booked_appointments": 2}),
+        ("DELETE", "/api/v1/staff/closed-days/2026-01-30"): (200, {"day": "2026-01-30", "restored_slots": 23}),
         ("POST", "/api/v1/staff/payments/ocr"): (200, {
             "import_id": "o1", "transmission_number": "1000001", "already_imported": False,
             "summary": {"transactions": 2, "amount_ore": 51800},

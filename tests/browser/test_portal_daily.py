@@ -279,6 +279,51 @@ def test_6_reception_cancels_only_when_sure_and_sees_one_patients_page(portal: P
     assert portal.api.made("DELETE", "/api/v1/staff/appointments/a9") == []
 
 
+def test_6_reception_closes_and_reopens_a_day_and_moves_a_patient_to_another_gp(portal: Portal) -> None:
+    """Issue 15's shared facts at the desk: a closed day is one fact for the whole clinic and a change of GP moves
+    open requests and asks for the first contact again, so each is confirmed first with its consequences told."""
+    portal.staff_login("reception", "Mona Vik")
+    page = portal.settled("Resepsjon")
+    closed = page.locator("section", has=page.get_by_role("heading", name="Stengte dager", exact=True))
+    expect(closed).to_contain_text("fredag 30. januar")
+    expect(closed).to_contain_text("1 bestilt time står fortsatt denne dagen.")
+    assert_accessible(page)
+    # Closing a day: asked first ("no" changes nothing), then told what was withdrawn and what is left to cancel.
+    closed.get_by_label("Dag").fill("2026-02-06")
+    closed.get_by_label("Grunn (valgfritt)").fill("Personaldag")
+    closed.get_by_role("button", name="Steng dagen").click()
+    expect(closed.get_by_role("heading", name="Stenge fredag 6. februar 2026 for hele legekontoret?")).to_be_focused()
+    closed.get_by_role("button", name="Nei, hold åpent").click()
+    assert portal.api.made("POST", "/api/v1/staff/closed-days") == []
+    closed.get_by_role("button", name="Steng dagen").click()
+    closed.get_by_role("button", name="Ja, steng dagen").click()
+    expect(closed.get_by_role("status").filter(has_text="fredag 6. februar 2026 er stengt.")).to_be_focused()
+    expect(closed).to_contain_text("24 ledige timer er trukket tilbake. 2 bestilte timer står fortsatt")
+    [made] = portal.api.made("POST", "/api/v1/staff/closed-days")
+    assert made.body == {"day": "2026-02-06", "reason": "Personaldag"}
+    # Reopening, asked first too.
+    closed.get_by_role("button", name="Åpne dagen igjen").click()
+    closed.get_by_role("button", name="Ja, åpne dagen").click()
+    expect(closed.get_by_text("fredag 30. januar 2026 er åpen igjen, og 23 ledige timer er tilbake.")).to_be_focused()
+    assert len(portal.api.made("DELETE", "/api/v1/staff/closed-days/2026-01-30")) == 1
+    assert_accessible(page)
+
+    # A change of GP on the patient's page: the consequences in words before anything moves.
+    page.goto("/ansatt/pasient/p9")
+    portal.settled("Nils Nyberg")
+    change = page.locator("section", has=page.get_by_role("heading", name="Bytt fastlege", exact=True))
+    change.get_by_label("Ny fastlege").select_option(label="Dr. Ole Hansen")
+    change.get_by_role("button", name="Bytt fastlege").click()
+    expect(change.get_by_role("heading", name="Flytte Nils Nyberg til listen til Dr. Ole Hansen?")).to_be_focused()
+    expect(change).to_contain_text("Åpne reseptbestillinger og e-konsultasjoner følger med til den nye fastlegen.")
+    assert_accessible(page)
+    change.get_by_role("button", name="Ja, bytt fastlege").click()
+    expect(change.get_by_text("Nils Nyberg står nå på listen til Dr. Ole Hansen.", exact=False)).to_be_focused()
+    [moved] = portal.api.made("PATCH", "/api/v1/staff/patients/p9")
+    assert moved.body == {"gp_id": "d2"}
+    screenshot(page, "resepsjon-bytt-fastlege", portal.width)
+
+
 # --- 7. each field's error beside it -----------------------------------------------------------------
 
 

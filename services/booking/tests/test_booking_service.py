@@ -210,6 +210,12 @@ async def test_a_single_slot_and_closed_days(booking_service: Booking) -> None:
     calendar = (await svc.client.get("/internal/calendar", params={"doctor_id": str(gp), "from": "2026-03-11",
                                                                    "to": "2026-03-11"})).json()["items"]
     assert [i["slot_id"] for i in calendar] == [booked["id"]]  # the booked one stays for staff to cancel
+    # Reception's list of closed days says what is left to cancel on each; open days are not in it.
+    listed = await svc.client.get("/internal/closed-days", params={"from": "2026-03-10", "to": "2026-03-12"})
+    assert listed.status_code == 200, listed.text
+    [day] = listed.json()["closed_days"]
+    assert (day["day"], day["reason"]) == ("2026-03-11", "Personaldag")
+    assert day["booked_appointments"] >= 1
     closed_slot = await svc.client.post("/internal/slots", json={"doctor_id": str(gp),
                                                                   "start": "2026-03-11T15:00:00+01:00", "minutes": 20})
     assert closed_slot.json()["code"] == "booking.clinic_closed"

@@ -323,6 +323,18 @@ async def test_reception_reopens_a_closed_day(gateway: Gateway) -> None:
     assert (await gateway.client.delete("/api/v1/staff/closed-days/julaften")).status_code == 422
 
 
+async def test_reception_lists_the_closed_days(gateway: Gateway) -> None:
+    gateway.act_as(a_staff("doctor"))
+    assert (await gateway.client.get("/api/v1/staff/closed-days")).status_code == 403
+    gateway.act_as(a_staff("reception", uuid.uuid4()))
+    listed = {"closed_days": [{"day": "2026-12-24", "reason": "Julaften", "booked_appointments": 2}]}
+    gateway.booking.answers[("GET", "/internal/closed-days")] = listed
+    response = await gateway.client.get("/api/v1/staff/closed-days", params={"from": "2026-12-01"})
+    assert (response.status_code, response.json()) == (200, listed)
+    assert gateway.booking.calls[-1] == ("GET", "/internal/closed-days", {"params": {"from": "2026-12-01"}})
+    assert (await gateway.client.get("/api/v1/staff/closed-days", params={"from": "julaften"})).status_code == 422
+
+
 async def test_the_routes_are_in_the_public_api_document(gateway: Gateway) -> None:
     paths = (await gateway.client.get("/api/openapi.json")).json()["paths"]
     assert {"/api/v1/slots", "/api/v1/appointments", "/api/v1/appointments/{appointment_id}",

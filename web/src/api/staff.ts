@@ -18,6 +18,7 @@ export type Payment = { id: string; kid: string | null; amount_ore: number; amou
 export type CopaymentLine = { patient_id: string; name: string | null; birth_date?: string | null; invoices: number;
   copayment_ore: number; frikort_card: string | null };
 export type Doctor = { id: string; name: string };
+export type ClosedDay = { day: string; reason: string | null; booked_appointments: number };
 export type OcrLine = { transaction_number?: number; kid: string; amount_nok: string; outcome: string; paid_on: string };
 export type OcrReport = {
   already_imported: boolean; transmission_number?: string; summary?: Record<string, unknown>; payments?: OcrLine[];
@@ -46,6 +47,13 @@ export const staffApi = {
     api.post<unknown>("/api/v1/staff/slots", { ...(doctorId ? { doctor_id: doctorId } : {}), start, minutes, online }),
   openWeekly: (doctorId: string | undefined, weekly: Record<string, unknown>) =>
     api.post<{ slots_made?: number }>("/api/v1/staff/slots", { ...(doctorId ? { doctor_id: doctorId } : {}), weekly }),
+  closedDays: async (): Promise<ClosedDay[]> =>
+    itemsOf(await api.get("/api/v1/staff/closed-days"), "closed_days") as unknown as ClosedDay[],
+  closeDay: (day: string, reason: string) =>
+    api.post<{ day: string; withdrawn_slots: number; booked_appointments: number }>("/api/v1/staff/closed-days",
+      { day, ...(reason.trim() ? { reason: reason.trim() } : {}) }),
+  reopenDay: (day: string) =>
+    api.del<{ day: string; restored_slots: number }>(`/api/v1/staff/closed-days/${encodeURIComponent(day)}`),
   registerPatient: (body: Record<string, unknown>) => api.post<Record<string, unknown>>("/api/v1/staff/patients", body),
   // A POST: the query may be a national ID, which must never travel in a URL.
   findPatients: async (query: string) => itemsOf(await api.post("/api/v1/staff/patients/search", { query }), "patients"),

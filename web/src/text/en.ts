@@ -551,6 +551,40 @@ export const en: Messages = {
     searching: "Searching …",
     noneFound: "No patient found. Check the spelling, or register the patient.",
     noFirstContact: "Has not phoned yet",
+    changeGp: "Change GP",
+    newGp: "New GP",
+    changeGpQuestion: (name: string, gp: string) => `Move ${name} to ${gp}'s list?`,
+    changeGpExplained: "Open prescription renewals and eConsultations move to the new GP. The patient must phone us the first time with the new GP before sending new requests. Booked appointments stay as they are: cancel them if they should move. The patient is told.",
+    changeGpConfirm: "Yes, change GP",
+    keepGp: "No, keep the GP",
+    gpChanged: (name: string, gp: string) => `${name} is now on ${gp}'s list. Register the first contact again when the patient phones.`,
+  },
+
+  closedDays: {
+    title: "Closed days",
+    lead: "Days the clinic is closed beyond the public holidays, such as Christmas Eve or a staff training day. Deadlines for cancelling, renewals and eConsultations skip them.",
+    none: "No closed days ahead.",
+    stillBooked: (n: number) => n === 1 ? "1 booked appointment is still on this day." : `${n} booked appointments are still on this day.`,
+    toCalendar: "Cancel in the appointment book",
+    reopen: "Open the day again",
+    reopenQuestion: (day: string) => `Open ${day} again?`,
+    reopenConfirm: "Yes, open the day",
+    keepClosed: "No, keep it closed",
+    reopened: (day: string, slots: number) => slots === 1 ? `${day} is open again, and 1 free slot is back.`
+      : `${day} is open again, and ${slots} free slots are back.`,
+    closeTitle: "Close a day",
+    day: "Day",
+    reason: "Reason (optional)",
+    reasonHint: "Shown to staff only.",
+    close: "Close the day",
+    closeQuestion: (day: string) => `Close ${day} for the whole clinic?`,
+    closeExplained: "Free slots that day are withdrawn. Booked appointments stay until you cancel them (the patient is told). Deadlines that fall on the day move to the next working day.",
+    closeConfirm: "Yes, close the day",
+    keepOpen: "No, keep it open",
+    closed: (day: string, withdrawn: number, booked: number) =>
+      `${day} is closed. ${withdrawn === 1 ? "1 free slot has" : `${withdrawn} free slots have`} been withdrawn.` +
+      (booked === 0 ? "" : booked === 1 ? " 1 booked appointment is still on: cancel it in the appointment book."
+        : ` ${booked} booked appointments are still on: cancel them in the appointment book.`),
   },
 
   patientPage: {

@@ -543,6 +543,40 @@ export const nb = {
     searching: "Søker …",
     noneFound: "Fant ingen pasient. Sjekk stavemåten, eller registrer pasienten.",
     noFirstContact: "Har ikke ringt ennå",
+    changeGp: "Bytt fastlege",
+    newGp: "Ny fastlege",
+    changeGpQuestion: (name: string, gp: string) => `Flytte ${name} til listen til ${gp}?`,
+    changeGpExplained: "Åpne reseptbestillinger og e-konsultasjoner følger med til den nye fastlegen. Pasienten må ringe oss første gang hos den nye legen, og kan ikke sende nye henvendelser før det. Bestilte timer står som før: avbestill dem hvis de skal flyttes. Pasienten får beskjed.",
+    changeGpConfirm: "Ja, bytt fastlege",
+    keepGp: "Nei, behold fastlegen",
+    gpChanged: (name: string, gp: string) => `${name} står nå på listen til ${gp}. Første kontakt må registreres på nytt når pasienten ringer.`,
+  },
+
+  closedDays: {
+    title: "Stengte dager",
+    lead: "Dager legekontoret holder stengt utover helligdagene, som julaften eller en fagdag. Fristene for avbestilling, reseptfornyelse og e-konsultasjon hopper over dem.",
+    none: "Ingen stengte dager fremover.",
+    stillBooked: (n: number) => n === 1 ? "1 bestilt time står fortsatt denne dagen." : `${n} bestilte timer står fortsatt denne dagen.`,
+    toCalendar: "Avbestill i timeboken",
+    reopen: "Åpne dagen igjen",
+    reopenQuestion: (day: string) => `Åpne ${day} igjen?`,
+    reopenConfirm: "Ja, åpne dagen",
+    keepClosed: "Nei, hold stengt",
+    reopened: (day: string, slots: number) => slots === 1 ? `${day} er åpen igjen, og 1 ledig time er tilbake.`
+      : `${day} er åpen igjen, og ${slots} ledige timer er tilbake.`,
+    closeTitle: "Steng en dag",
+    day: "Dag",
+    reason: "Grunn (valgfritt)",
+    reasonHint: "Vises bare for de ansatte.",
+    close: "Steng dagen",
+    closeQuestion: (day: string) => `Stenge ${day} for hele legekontoret?`,
+    closeExplained: "Ledige timer den dagen trekkes tilbake. Bestilte timer står til dere avbestiller dem (pasienten får beskjed). Frister som faller på dagen, flyttes til neste arbeidsdag.",
+    closeConfirm: "Ja, steng dagen",
+    keepOpen: "Nei, hold åpent",
+    closed: (day: string, withdrawn: number, booked: number) =>
+      `${day} er stengt. ${withdrawn === 1 ? "1 ledig time er" : `${withdrawn} ledige timer er`} trukket tilbake.` +
+      (booked === 0 ? "" : booked === 1 ? " 1 bestilt time står fortsatt: avbestill den i timeboken."
+        : ` ${booked} bestilte timer står fortsatt: avbestill dem i timeboken.`),
   },
 
   patientPage: {

@@ -533,6 +533,40 @@ export const nn: Messages = {
     searching: "Søkjer …",
     noneFound: "Fann ingen pasient. Sjekk skrivemåten, eller registrer pasienten.",
     noFirstContact: "Har ikkje ringt enno",
+    changeGp: "Byt fastlege",
+    newGp: "Ny fastlege",
+    changeGpQuestion: (name: string, gp: string) => `Flytte ${name} til lista til ${gp}?`,
+    changeGpExplained: "Opne reseptbestillingar og e-konsultasjonar følgjer med til den nye fastlegen. Pasienten må ringje oss første gong hos den nye legen, og kan ikkje sende nye førespurnader før det. Bestilte timar står som før: avbestill dei om dei skal flyttast. Pasienten får melding.",
+    changeGpConfirm: "Ja, byt fastlege",
+    keepGp: "Nei, behald fastlegen",
+    gpChanged: (name: string, gp: string) => `${name} står no på lista til ${gp}. Første kontakt må registrerast på nytt når pasienten ringjer.`,
+  },
+
+  closedDays: {
+    title: "Stengde dagar",
+    lead: "Dagar legekontoret held stengt utover heilagdagane, som julaftan eller ein fagdag. Fristane for avbestilling, reseptfornying og e-konsultasjon hoppar over dei.",
+    none: "Ingen stengde dagar framover.",
+    stillBooked: (n: number) => n === 1 ? "1 bestilt time står framleis denne dagen." : `${n} bestilte timar står framleis denne dagen.`,
+    toCalendar: "Avbestill i timeboka",
+    reopen: "Opne dagen att",
+    reopenQuestion: (day: string) => `Opne ${day} att?`,
+    reopenConfirm: "Ja, opne dagen",
+    keepClosed: "Nei, hald stengt",
+    reopened: (day: string, slots: number) => slots === 1 ? `${day} er open att, og 1 ledig time er tilbake.`
+      : `${day} er open att, og ${slots} ledige timar er tilbake.`,
+    closeTitle: "Steng ein dag",
+    day: "Dag",
+    reason: "Grunn (valfritt)",
+    reasonHint: "Blir berre vist for dei tilsette.",
+    close: "Steng dagen",
+    closeQuestion: (day: string) => `Stengje ${day} for heile legekontoret?`,
+    closeExplained: "Ledige timar den dagen blir trekte tilbake. Bestilte timar står til de avbestiller dei (pasienten får melding). Fristar som fell på dagen, blir flytte til neste arbeidsdag.",
+    closeConfirm: "Ja, steng dagen",
+    keepOpen: "Nei, hald ope",
+    closed: (day: string, withdrawn: number, booked: number) =>
+      `${day} er stengd. ${withdrawn === 1 ? "1 ledig time er" : `${withdrawn} ledige timar er`} trekte tilbake.` +
+      (booked === 0 ? "" : booked === 1 ? " 1 bestilt time står framleis: avbestill han i timeboka."
+        : ` ${booked} bestilte timar står framleis: avbestill dei i timeboka.`),
   },
 
   patientPage: {

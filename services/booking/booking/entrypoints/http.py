@@ -172,6 +172,18 @@ async def add_template(body: TemplateIn, request: Request) -> dict[str, object]:
     return {"id": template.id, "slots_made": made}
 
 
+@router.get("/closed-days")
+async def closed_days(request: Request, start: Annotated[date | None, Query(alias="from")] = None,
+                      end: Annotated[date | None, Query(alias="to")] = None) -> dict[str, object]:
+    """The clinic's closed days from `from` (today) to `to` (a year on), each with the appointments still booked."""
+    runtime = _runtime(request)
+    first = start or oslo(runtime.clock.now()).date()
+    last = end or first + timedelta(days=366)
+    async with runtime.pool.acquire() as conn:
+        rows = await ScheduleRepository(conn).closed_days_listed(first, last)
+    return {"closed_days": [dict(row) for row in rows]}
+
+
 @router.post("/closed-days", status_code=status.HTTP_201_CREATED)
 async def close_day(body: ClosedDayIn, request: Request) -> dict[str, object]:
     """Close a day for the whole clinic. Booking owns the clinic's closed days; ClinicDayClosed tells the rest."""

@@ -179,6 +179,17 @@ async def _ensure_doctor(request: Request, doctor_id: uuid.UUID) -> None:
         raise UnknownDoctor()
 
 
+class ClosedDayListed(BaseModel):
+    day: date
+    reason: str | None
+    booked_appointments: int = Field(
+        description="Timer som fortsatt står den dagen: avbestill dem (pasienten får beskjed).")
+
+
+class ClosedDaysOut(BaseModel):
+    closed_days: list[ClosedDayListed]
+
+
 class ReopenedDayOut(BaseModel):
     day: date
     restored_slots: int = Field(description="Ledige timer som er tilbake den dagen.")
@@ -269,6 +280,16 @@ async def change_slot(slot_id: uuid.UUID, body: SlotOnlineIn, request: Request,
     if principal.role == "doctor":
         payload["doctor_id"] = str(principal.subject_id)
     return await _services(request).call("booking", "PATCH", f"/internal/slots/{slot_id}", json=payload)
+
+
+@router.get("/staff/closed-days", summary="Legekontorets stengte dager", response_model=ClosedDaysOut)
+async def closed_days(request: Request, principal: Principal = Depends(front_desk),
+                      start: Annotated[date | None, Query(alias="from")] = None,
+                      end: Annotated[date | None, Query(alias="to")] = None) -> Any:
+    """The days the clinic has closed, from `from` (today) to `to` (a year on), each with the appointments still
+    booked on it: reception cancels those (the patient is told) or reopens the day."""
+    params = {k: v.isoformat() for k, v in (("from", start), ("to", end)) if v}
+    return await _services(request).call("booking", "GET", "/internal/closed-days", params=params)
 
 
 @router.post("/staff/closed-days", status_code=status.HTTP_201_CREATED, summary="Stengt dag på legekontoret",

@@ -4,12 +4,13 @@ import { staffApi, type PatientCard } from "../../api/staff";
 import type { Appointment, Medication } from "../../api/types";
 import { formatPhone } from "../../components/clinic";
 import { useAction, useLoad } from "../../components/hooks";
-import { Busy, ErrorMessage, Field, Notice, Page, Section } from "../../components/ui";
+import { Busy, ErrorMessage, Field, FocusHeading, Notice, Page, Section } from "../../components/ui";
 import { formatBirthDate, formatDate, formatDateTime } from "../../logic/time";
 import { useSession } from "../../session";
 import { words } from "../../text";
 import { MedicineChoices } from "../patient/Renew";
 import { CancelAppointment } from "./Calendar";
+import { DoctorPicker } from "./DoctorPicker";
 import { FrikortForm } from "./FrikortForm";
 
 const t = words.patientPage;
@@ -25,7 +26,8 @@ export function PatientPage() {
   return (
     <Page title={name ? name : t.title}>
       <p><Link to="/ansatt/resepsjon">{words.nav.reception}</Link></p>
-      <Section state={patient}>{(p: PatientCard) => <About patient={p} mayChange={isReception} />}</Section>
+      <Section state={patient}>{(p: PatientCard) => <About key={p.gp_id ?? ""} patient={p} mayChange={isReception} />}</Section>
+      {patient.data && isReception && <ChangeGp patient={patient.data} onChanged={patient.reload} />}
       {patient.data && <Appointments patientId={id} />}
       {patient.data && isReception && <PhoneRenewal patientId={id} name={name} />}
       {patient.data && isReception && <FrikortForm patientId={id} name={name} />}
@@ -58,6 +60,44 @@ function About({ patient, mayChange }: { patient: PatientCard; mayChange: boolea
       )}
       {firstContact && !patient.first_contact_done && <Notice takeFocus>{words.reception.updated}</Notice>}
     </>
+  );
+}
+
+/** Moving a patient to another GP's list (domain-rules: "a change of GP"): open renewals and eConsultations follow
+ * to the new GP, the first contact by phone is asked for again, booked appointments stay as they are (reception
+ * decides), and the patient is told. So it is confirmed first, with those consequences in words. */
+function ChangeGp({ patient, onChanged }: { patient: PatientCard; onChanged: () => void }) {
+  const doctors = useLoad(staffApi.doctors);
+  const [gp, setGp] = useState("");
+  const [asking, setAsking] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const newName = (doctors.data ?? []).find((d) => d.id === gp)?.name ?? "";
+  const change = useAction(async () => {
+    await staffApi.updatePatient(patient.id, { gp_id: gp });
+    setDone(words.reception.gpChanged(patient.name, newName));
+    setAsking(false);
+    setGp("");
+    onChanged();
+  });
+  return (
+    <section className="card">
+      <h2>{words.reception.changeGp}</h2>
+      {done && <Notice key={done} takeFocus>{done}</Notice>}
+      <form onSubmit={(e: FormEvent) => { e.preventDefault(); change.clear(); setDone(null); setAsking(true); }} noValidate>
+        <DoctorPicker label={words.reception.newGp} value={gp} onChange={(id) => { setAsking(false); setGp(id); }}
+          error={change.error?.fields.gp_id} />
+        {!asking ? <Busy busy={false} label={words.reception.changeGp} disabled={!gp || gp === patient.gp_id} /> : (
+          <div className="confirm" role="group" aria-labelledby="change-gp-question">
+            <FocusHeading id="change-gp-question" level={3}>
+              {words.reception.changeGpQuestion(patient.name, newName)}</FocusHeading>
+            <p>{words.reception.changeGpExplained}</p>
+            <ErrorMessage error={change.error} />
+            <Busy type="button" busy={change.busy} label={words.reception.changeGpConfirm} onClick={() => void change.run()} />
+            <button type="button" className="secondary" onClick={() => setAsking(false)}>{words.reception.keepGp}</button>
+          </div>
+        )}
+      </form>
+    </section>
   );
 }
 
@@ -117,7 +157,7 @@ function PhoneRenewal({ patientId, name }: { patientId: string; name: string }) 
             {(p) => <textarea {...p} rows={2} maxLength={1000} value={message} onChange={(e) => setMessage(e.target.value)} />}
           </Field>
           <ErrorMessage error={send.error} />
-          {done && <Notice takeFocus>{done}</Notice>}
+          {done && <Notice key={done} takeFocus>{done}</Notice>}
           <Busy busy={send.busy} label={words.reception.sendPhoneRenewal} disabled={chosen.length === 0} />
         </form>
       )}

@@ -6,6 +6,7 @@ import { Busy, ErrorMessage, Field, Notice, Page, PatientName, RequiredNote } fr
 import { birthDateFromNationalId } from "../../logic/nationalId";
 import { useSession } from "../../session";
 import { words } from "../../text";
+import { ClosedDays } from "./ClosedDays";
 import { DoctorPicker } from "./DoctorPicker";
 
 const t = words.reception;
@@ -25,6 +26,7 @@ export function Reception() {
     <Page title={t.title}>
       {staff?.role === "reception" && <RegisterPatient />}
       <FindPatient />
+      {staff?.role === "reception" && <ClosedDays />}
     </Page>
   );
 }
