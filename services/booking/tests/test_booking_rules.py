@@ -13,6 +13,7 @@ from booking.domain.appointments import (
     Slot,
     book,
     ensure_patient_may_cancel,
+    patient_cancel_refusal,
     reminder_due_at,
     working_time_between,
 )
@@ -76,6 +77,18 @@ def test_maundy_thursday_2026_is_not_a_working_day() -> None:
     with pytest.raises(CancelNotWorkingDay):
         may_cancel(at(2026, 4, 2, 10), at(2026, 4, 20, 9))
     may_cancel(at(2026, 4, 1, 10), at(2026, 4, 20, 9))  # the day before is
+
+
+def test_the_portal_is_told_whether_a_cancel_would_be_refused_now_and_why() -> None:
+    """The patient's appointment list carries the refusal the server would give, so the portal never offers
+    «Avbestill» on a holiday or a closed day (which it cannot know) only to be refused."""
+    monday = appointment_at(at(2026, 4, 20, 9))
+    closed = ClinicCalendar(closed_days={date(2026, 4, 14)})
+    assert patient_cancel_refusal(monday, at(2026, 4, 1, 10), ClinicCalendar()) is None
+    assert patient_cancel_refusal(monday, at(2026, 4, 2, 10), ClinicCalendar()) == "booking.cancel_not_working_day"
+    assert patient_cancel_refusal(monday, at(2026, 4, 14, 10), closed) == "booking.cancel_not_working_day"
+    assert patient_cancel_refusal(monday, at(2026, 4, 14, 10), ClinicCalendar()) is None
+    assert patient_cancel_refusal(monday, at(2026, 4, 17, 9, 1), ClinicCalendar()) == "booking.cancel_too_late"
 
 
 def test_17_may_2027_whit_monday_is_not_a_working_day() -> None:

@@ -130,6 +130,13 @@ async def test_cancelled_by_the_patient_in_time_and_the_slot_is_free_again(booki
     refused = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel",
                                     json={"by": "patient", "patient_id": str(kari)})
     assert (refused.status_code, refused.json()["code"]) == (422, "booking.cancel_not_working_day")
+    # The patient's list says so beforehand, at each moment: the portal offers the button only when allowed.
+    for moment, refusal in ((datetime(2026, 3, 7, 8, 0, tzinfo=OSLO), "booking.cancel_not_working_day"),
+                            (datetime(2026, 3, 6, 8, 1, tzinfo=OSLO), "booking.cancel_too_late"),
+                            (datetime(2026, 3, 6, 8, 0, tzinfo=OSLO), None)):
+        svc.clock.set(moment)
+        listed = (await svc.client.get("/internal/appointments", params={"patient_id": str(kari)})).json()["items"]
+        assert [a["patient_cancel_refusal"] for a in listed if a["id"] == appointment["id"]] == [refusal]
 
     svc.clock.set(datetime(2026, 3, 6, 8, 0, tzinfo=OSLO))  # Friday 08:00: just in time
     not_hers = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel",

@@ -11,6 +11,8 @@ export type Slot = {
 export type Appointment = {
   id: string; doctor_id?: string; starts_at: string; ends_at: string; reason: string | null; status: "booked" | "cancelled";
   cancelled_by: "patient" | "staff" | null; patient_may_cancel_until: string | null;
+  /** The code a cancel online would be refused with right now (the server knows holidays and closed days). */
+  patient_cancel_refusal?: string | null;
 };
 export type Price = {
   amount_ore: number; amount_nok: string; exempt: boolean; exempt_reason: null | "frikort" | "under_16";

@@ -19,6 +19,11 @@ describe("cancelling shown before it bites", () => {
     const a = appointment("2026-01-21T09:00:00+01:00", "2026-01-20T09:00:00+01:00");
     expect(cancelState(a, new Date("2026-01-17T12:00:00+01:00"))).toBe("not_working_day");
   });
+  it("takes a holiday or a closed day from the server, which knows them", () => {
+    const a = { ...appointment("2026-04-20T09:00:00+02:00", "2026-04-17T09:00:00+02:00"),
+      patient_cancel_refusal: "booking.cancel_not_working_day" };
+    expect(cancelState(a, new Date("2026-04-02T10:00:00+02:00"))).toBe("not_working_day");  // Maundy Thursday
+  });
   it("offers nothing without the server's deadline: the client keeps no holiday table to guess it", () => {
     const a = appointment("2026-01-12T09:00:00+01:00", null);
     expect(cancelState(a, new Date("2026-01-05T09:00:00+01:00"))).toBe("too_late");

@@ -89,6 +89,18 @@ def ensure_patient_may_cancel(appointment: Appointment, now: datetime, clinic: C
         raise CancelTooLate()
 
 
+def patient_cancel_refusal(appointment: Appointment, now: datetime, clinic: ClinicCalendar) -> str | None:
+    """What the patient would be told if they cancelled online now (the error's code), or None if they may: the
+    portal offers the button only when the rule above allows it (a holiday or closed day is not for it to guess)."""
+    if appointment.cancelled:
+        return None
+    try:
+        ensure_patient_may_cancel(appointment, now, clinic)
+    except (CancelNotWorkingDay, CancelTooLate) as refused:
+        return refused.code
+    return None
+
+
 def cancel_deadline(starts_at: datetime, is_working_day: Callable[[date], bool]) -> datetime:
     """The last moment the patient may cancel: 24 hours of working-day time before the start, counted
     backwards (Monday 09:00 gives Friday 09:00). Cancelling at or before it, on a working day, is allowed."""

@@ -103,7 +103,7 @@ async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[s
 async def book(body: BookIn, request: Request) -> AppointmentOut:
     runtime = _runtime(request)
     appointment = await handlers.book_appointment(runtime, body.patient_id, body.slot_id, body.reason)
-    return AppointmentOut.of(appointment, await _clinic(runtime))
+    return AppointmentOut.of(appointment, await _clinic(runtime), runtime.clock.now())
 
 
 @router.get("/appointments")
@@ -112,7 +112,8 @@ async def appointments_of_patient(request: Request, patient_id: uuid.UUID) -> di
     async with runtime.pool.acquire() as conn:
         found = await AppointmentRepository(conn).of_patient(patient_id)
     clinic = await _clinic(runtime)
-    return {"items": [AppointmentOut.of(a, clinic) for a in found]}
+    now = runtime.clock.now()
+    return {"items": [AppointmentOut.of(a, clinic, now) for a in found]}
 
 
 @router.get("/appointments/{appointment_id}")
@@ -122,7 +123,7 @@ async def appointment(appointment_id: uuid.UUID, request: Request) -> Appointmen
         found = await AppointmentRepository(conn).get(appointment_id)
     if found is None:
         raise AppointmentNotFound()
-    return AppointmentOut.of(found, await _clinic(runtime))
+    return AppointmentOut.of(found, await _clinic(runtime), runtime.clock.now())
 
 
 @router.post("/appointments/{appointment_id}/cancel")

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from booking.domain.appointments import Appointment, Slot, cancel_deadline
+from booking.domain.appointments import Appointment, Slot, cancel_deadline, patient_cancel_refusal
 from booking.domain.clinic import ClinicCalendar
 from kit.clock import oslo
 
@@ -112,12 +112,17 @@ class AppointmentOut(BaseModel):
     cancelled_by: Literal["patient", "staff"] | None
     patient_may_cancel_until: datetime | None = Field(
         description="The last moment the patient may cancel online (on a working day); none once cancelled.")
+    patient_cancel_refusal: str | None = Field(default=None, description=(
+        "The code a patient's online cancel would be refused with right now (booking.cancel_not_working_day on a "
+        "weekend, public holiday or closed day; booking.cancel_too_late past the deadline), or none if allowed."))
 
     @classmethod
-    def of(cls, a: Appointment, clinic: ClinicCalendar) -> AppointmentOut:
+    def of(cls, a: Appointment, clinic: ClinicCalendar, now: datetime | None = None) -> AppointmentOut:
+        """`now` given: say whether the patient could cancel online at that moment (the lists patients read)."""
         return cls(id=a.id, slot_id=a.slot_id, patient_id=a.patient_id, doctor_id=a.doctor_id,
                    starts_at=oslo(a.starts_at), ends_at=oslo(a.ends_at), reason=a.reason,
                    status="cancelled" if a.cancelled else "booked", booked_at=oslo(a.booked_at),
                    cancelled_at=oslo(a.cancelled_at) if a.cancelled_at else None, cancelled_by=a.cancelled_by,
                    patient_may_cancel_until=None if a.cancelled else oslo(
-                       cancel_deadline(a.starts_at, clinic.is_working_day)))
+                       cancel_deadline(a.starts_at, clinic.is_working_day)),
+                   patient_cancel_refusal=None if now is None else patient_cancel_refusal(a, now, clinic))

@@ -121,6 +121,9 @@ class AppointmentOut(BaseModel):
     cancelled_by: Literal["patient", "staff"] | None
     patient_may_cancel_until: datetime | None = Field(
         description="Siste tidspunkt pasienten kan avbestille på nett (på en virkedag).")
+    patient_cancel_refusal: str | None = Field(default=None, description=(
+        "Koden en avbestilling på nett ville blitt avvist med akkurat nå (booking.cancel_not_working_day en "
+        "helg, helligdag eller stengt dag; booking.cancel_too_late etter fristen), eller null når det går."))
 
 
 class AppointmentsOut(BaseModel):

@@ -11,8 +11,11 @@ import { words } from "../../text";
 import { Restrictions } from "./Home";
 
 /** Whether the patient may cancel online right now, and if not, why (shown before the server refuses). The
- * deadline is the server's (working days, holidays and the clinic's closed days); a weekend is plain to see. */
+ * server says it (`patient_cancel_refusal`: it knows the holidays and the clinic's closed days); the deadline and
+ * a weekend, plain to see, keep it true while the page stays open past the moment it was loaded. */
 export function cancelState(a: Appointment, now = new Date()): "ok" | "too_late" | "not_working_day" {
+  if (a.patient_cancel_refusal === "booking.cancel_not_working_day") return "not_working_day";
+  if (a.patient_cancel_refusal === "booking.cancel_too_late") return "too_late";
   if (!a.patient_may_cancel_until || now > new Date(a.patient_may_cancel_until)) return "too_late";
   if (isWeekend(osloDay(now))) return "not_working_day";
   return "ok";
