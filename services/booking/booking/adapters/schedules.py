@@ -50,13 +50,14 @@ class ScheduleRepository:
     async def closed_days_listed(self, first: date, last: date) -> list[asyncpg.Record]:
         """Reception's list: each closed day with its reason and the appointments still booked on it (closing a day
         leaves them for staff to cancel, so the list says how many are left)."""
-        return await self._conn.fetch(
+        rows: list[asyncpg.Record] = await self._conn.fetch(
             """SELECT c.day, c.reason,
                       (SELECT count(*) FROM appointments a
                        WHERE a.cancelled_at IS NULL AND a.starts_at >= c.day::timestamp AT TIME ZONE 'Europe/Oslo'
                          AND a.starts_at < (c.day + 1)::timestamp AT TIME ZONE 'Europe/Oslo')::int
                       AS booked_appointments
                FROM closed_days c WHERE c.day BETWEEN $1 AND $2 ORDER BY c.day""", first, last)
+        return rows
 
     async def add_closed_day(self, day: date, reason: str | None) -> bool:
         added = await self._conn.fetchval(
