@@ -152,11 +152,18 @@ def pg_start(inst: Instance) -> None:
                     "shared_buffers = 256MB\nsynchronous_commit = on\nfsync = on\n"
                     "log_min_duration_statement = -1\nlog_statement = 'none'\n")
     status = _pg([pg_bin("pg_ctl"), "-D", str(data), "status"])
-    if status.returncode == 0 and port_open(inst.pg_port):
-        say(f"PostgreSQL ({inst.name}) already running on {inst.pg_port}")
-        return
+    if status.returncode == 0:
+        if port_open(inst.pg_port):
+            say(f"PostgreSQL ({inst.name}) already running on {inst.pg_port}")
+            return
+        # Running, but on another port than asked for now (EPORTAL_STACK_*_PG_PORT changed since): restart it.
+        say(f"PostgreSQL ({inst.name}) runs on another port; restarting it on {inst.pg_port}")
+        _pg([pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
     say(f"starting PostgreSQL ({inst.name}) on 127.0.0.1:{inst.pg_port}")
-    r = _pg([pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"])
+    # The port on the command line: postgresql.conf holds the one the cluster was made with, and the port
+    # asked for (EPORTAL_STACK_*_PG_PORT) may differ from it on a later start.
+    r = _pg([pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", f"-p {inst.pg_port}",
+             "start"])
     if r.returncode != 0:
         raise SystemExit(f"PostgreSQL did not start:\n{r.stdout}\n{r.stderr}\n{_tail(log)}")
 
