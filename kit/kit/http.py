@@ -16,8 +16,8 @@ from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kit.errors import BodyTooLarge, document_problems, install_problem_handlers
 from kit.logging import correlation_id, new_correlation_id
+from kit.problems import BodyTooLarge, document_problems, install_problem_handlers
 from kit.runtime import ServiceRuntime
 from kit.telemetry import instrument_app
 

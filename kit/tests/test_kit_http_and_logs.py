@@ -14,9 +14,10 @@ from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
-from kit.errors import DomainError, document_problems, install_problem_handlers
+from kit.errors import DomainError
 from kit.http import BodyLimit, body_limit
 from kit.logging import configure_logging, correlation_id
+from kit.problems import document_problems, install_problem_handlers
 from kit.settings import ServiceSettings
 
 
@@ -188,7 +189,7 @@ def test_a_constraint_violation_is_never_a_5xx_and_its_detail_never_logged(
         def warning(self, event: str, **values: Any) -> None:
             lines.append(json.dumps({"event": event, **values}))
 
-    monkeypatch.setattr("kit.errors.log", Recorder())
+    monkeypatch.setattr("kit.problems.log", Recorder())
     answer = TestClient(app_raising(violation(sqlstate, "patients_name_check")),
                         raise_server_exceptions=False).get("/work")
     assert (answer.status_code, answer.json()["code"]) == (status, code)

@@ -13,6 +13,7 @@ from contracts.events import EConsultAvailabilityChanged, PatientGpChanged
 from econsult.adapters.econsultations import Availability, EConsultations, patient_gp
 from econsult.domain import econsultation
 from econsult.domain.econsultation import EConsultation
+from econsult.domain.errors import EConsultationNotFound
 from econsult.domain.renewal_hint import RenewalHint
 from kit.clinic_calendar import working_days
 from kit.clock import OSLO
@@ -28,10 +29,6 @@ log = get_logger(__name__)
 
 class PatientUnknown(NotFound):
     title = "Fant ikke pasienten."
-
-
-class EConsultationNotFound(NotFound):
-    title = "Fant ikke eKonsultasjonen."
 
 
 async def measure_past_due(runtime: ServiceRuntime) -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from gateway.entrypoints import ROUTERS, web
-from kit.errors import install_problem_handlers
+from kit.problems import install_problem_handlers
 
 INDEX = "<!doctype html><title>e-Portal</title><div id=root></div>"
 

@@ -15,7 +15,7 @@ from contracts.events import PatientGpChanged, PrescriptionSent
 from kit.clinic_calendar import working_days
 from kit.clock import OSLO
 from kit.db import transaction
-from kit.errors import Forbidden, NotFound
+from kit.errors import NotFound
 from kit.logging import get_logger
 from kit.metrics import INBOX_PAST_DUE
 from kit.runtime import ServiceRuntime
@@ -26,7 +26,13 @@ from prescription.adapters.intermediary import PrescriptionIntermediary
 from prescription.adapters.medicine_lists import MedicineLists, patient_gp
 from prescription.adapters.renewals import Renewals
 from prescription.domain import renewal
-from prescription.domain.errors import NotGroupB, RequestAlreadyOpen
+from prescription.domain.errors import (
+    MedicationNotFound,
+    NotGroupB,
+    NotYourPatient,
+    RenewalNotFound,
+    RequestAlreadyOpen,
+)
 from prescription.domain.medicines import Medication
 from prescription.domain.renewal import Channel, RenewalRequest, request_renewal
 from prescription.settings import PrescriptionSettings
@@ -36,18 +42,6 @@ log = get_logger(__name__)
 
 class PatientUnknown(NotFound):
     title = "Fant ikke pasienten."
-
-
-class MedicationNotFound(NotFound):
-    title = "Fant ikke medisinen på pasientens liste."
-
-
-class RenewalNotFound(NotFound):
-    title = "Fant ikke forespørselen om fornyelse."
-
-
-class NotYourPatient(Forbidden):
-    title = "Pasienten står ikke på listen din."
 
 
 async def ensure_own_patient(conn: asyncpg.Connection, patient_id: uuid.UUID, doctor_id: uuid.UUID) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from billing.adapters import repository as repo
+from billing.domain.errors import NoTariff
 from billing.domain.invoice import Invoice, InvoiceTerms, due_date
 from billing.domain.kid import kid_for
 from billing.domain.money import format_nok
@@ -17,15 +18,11 @@ from contracts.envelope import Envelope
 from contracts.events import EConsultAnswered, InvoiceIssued
 from kit.clock import Clock, oslo
 from kit.db import transaction
-from kit.errors import DomainError, NotFound
+from kit.errors import NotFound
 from kit.logging import get_logger
 from kit.outbox import Outbox
 
 log = get_logger(__name__)
-
-
-class NoTariff(DomainError):
-    code, status, title = "billing.no_tariff", 503, "Prisen for eKonsultasjon er ikke registrert."
 
 
 class PatientNotInDirectory(Exception):

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from billing.adapters import repository as repo
+from billing.domain.errors import PaymentAlreadyPlaced, WrongAccount
 from billing.domain.invoice import SETTLED, Invoice, InvoiceTerms, PaymentStatus, status_after
 from billing.domain.money import format_nok
 from billing.domain.ocr import OcrFileInvalid, parse
@@ -20,7 +21,7 @@ from billing.handlers.claims import mark_overdue_if_due, refresh_claims
 from contracts.events import InvoicePaid
 from kit.clock import Clock, oslo
 from kit.db import transaction
-from kit.errors import DomainError, NotFound
+from kit.errors import NotFound
 from kit.outbox import Outbox
 
 OUTCOMES = ("paid", "part_paid", "over_paid", "unknown_kid", "reversal", "duplicate")
@@ -94,10 +95,6 @@ async def register_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, 
                                    source="manual", source_ref=None, ocr_import_id=None, registered_by=registered_by)
 
 
-class PaymentAlreadyPlaced(DomainError):
-    code, status, title = "billing.payment_already_placed", 409, "Innbetalingen er allerede ført på en faktura."
-
-
 async def place_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, payment_id: uuid.UUID,
                         invoice_id: uuid.UUID) -> dict[str, Any]:
     """The billing office puts a payment the bank's KID did not match (a typo, a transfer without KID) on the
@@ -118,10 +115,6 @@ async def place_payment(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, *, pay
     return {"payment_id": str(payment_id), "invoice_id": str(invoice.id), "patient_id": str(invoice.patient_id),
             "kid": invoice.kid, "amount_ore": payment["amount_ore"], "amount_nok": format_nok(payment["amount_ore"]),
             "outcome": outcome, "outstanding_ore": max(0, invoice.amount_ore - total), "invoice_status": status}
-
-
-class WrongAccount(DomainError):
-    code, status, title = "validation.ocr_account", 422, "OCR-filen gjelder en annen konto enn klinikkens."
 
 
 async def import_ocr_file(pool: asyncpg.Pool, outbox: Outbox, clock: Clock, terms: InvoiceTerms, *, content: bytes,

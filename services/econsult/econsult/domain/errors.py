@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.errors import DomainError
+from kit.errors import DomainError, NotFound
 
 
 class QuestionEmpty(DomainError):
@@ -37,3 +37,7 @@ class ReplyEmpty(DomainError):
 
 class ReplyTooLong(DomainError):
     code, status, title = "econsult.reply_too_long", 422, "Svaret eller begrunnelsen er for lang."
+
+
+class EConsultationNotFound(NotFound):
+    title = "Fant ikke eKonsultasjonen."

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from econsult import handlers
 from econsult.adapters.econsultations import Availability, EConsultations, patient_gp
 from econsult.domain.econsultation import BOOK_ADVICE, EConsultation
+from econsult.domain.errors import EConsultationNotFound
 from econsult.domain.guidance import guidance
 from econsult.domain.renewal_hint import MESSAGE as RENEWAL_MESSAGE
 from econsult.domain.renewal_hint import renewal_hint
@@ -145,7 +146,7 @@ async def one(econsult_id: uuid.UUID, request: Request, doctor_id: uuid.UUID | N
     async with runtime.pool.acquire() as conn:
         found = await EConsultations(conn).get(econsult_id)
     if found is None or found.patient_id != patient_id:
-        raise handlers.EConsultationNotFound()
+        raise EConsultationNotFound()
     return _out(found, runtime.clock.now())
 
 

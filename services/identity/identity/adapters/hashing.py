@@ -14,14 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
 
+from identity.domain.errors import HashingBusy
 from identity.domain.staff import Passwords
-from kit.errors import DomainError
 
 T = TypeVar("T")
-
-
-class HashingBusy(DomainError):
-    code, status, title = "service.unavailable", 503, "Tjenesten er midlertidig utilgjengelig. Prøv igjen om litt."
 
 
 class HashingPool:

@@ -6,15 +6,11 @@ import uuid
 
 import asyncpg
 
+from identity.domain.errors import PatientAlreadyRegistered
 from identity.domain.national_id import parse_national_id
 from identity.domain.patient import Patient
-from kit.errors import DomainError
 
 _COLUMNS = "id, national_id, name, birth_date, mobile, email, gp_id, first_contact_done, language"
-
-
-class PatientAlreadyRegistered(DomainError):
-    code, status, title = "identity.patient_exists", 409, "Pasienten er allerede registrert."
 
 
 class PatientRepository:

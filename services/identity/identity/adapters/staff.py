@@ -6,12 +6,8 @@ import uuid
 
 import asyncpg
 
+from identity.domain.errors import StaffAlreadyRegistered
 from identity.domain.staff import StaffMember
-from kit.errors import DomainError
-
-
-class StaffAlreadyRegistered(DomainError):
-    code, status, title = "identity.staff_exists", 409, "Brukernavnet er allerede i bruk."
 
 
 class StaffRepository:

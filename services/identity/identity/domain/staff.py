@@ -14,6 +14,7 @@ from kit.errors import DomainError
 
 StaffRole = Literal["doctor", "reception", "billing", "admin"]
 ROLES: tuple[StaffRole, ...] = ("doctor", "reception", "billing", "admin")
+MIN_PASSWORD = 12
 
 
 class InvalidCredentials(DomainError):

@@ -16,15 +16,12 @@ from authlib.common.urls import add_params_to_uri
 
 from identity.adapters.idporten import IdPorten
 from identity.adapters.patients import PatientRepository
+from identity.domain.errors import IdPortenOff
 from identity.domain.idporten import IdPortenFailed, NotRegistered, TokenRules, login_from_claims
 from identity.handlers.login import LoginWay, SessionIssued, complete_patient_login, policy, record_refusal
 from kit.db import transaction
 from kit.errors import DomainError
 from kit.runtime import ServiceRuntime
-
-
-class IdPortenOff(DomainError):
-    code, status, title = "auth.idporten_off", 404, "Innlogging med ID-porten er ikke slått på her."
 
 
 @dataclass(frozen=True)

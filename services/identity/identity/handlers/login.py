@@ -28,11 +28,12 @@ import asyncpg
 from prometheus_client import Counter
 
 from contracts.events import LoginCodeRequested
-from identity.adapters.hashing import HashingBusy, HashingPool
+from identity.adapters.hashing import HashingPool
 from identity.adapters.login import Challenges, StaffAttempts
 from identity.adapters.patients import PatientRepository
 from identity.adapters.sessions import Sessions
 from identity.adapters.staff import StaffRepository
+from identity.domain.errors import HashingBusy
 from identity.domain.login import (
     InvalidCode,
     InvalidNationalIdForLogin,

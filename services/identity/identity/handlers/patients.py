@@ -9,18 +9,15 @@ from typing import Any
 
 import asyncpg
 
-from identity.adapters.patients import PatientAlreadyRegistered, PatientRepository
+from identity.adapters.patients import PatientRepository
 from identity.adapters.staff import StaffRepository
+from identity.domain.errors import PatientAlreadyRegistered, UnknownGp
 from identity.domain.patient import Patient
 from identity.domain.roster import ImportReport, read_roster
 from kit.clock import oslo
 from kit.db import transaction
-from kit.errors import DomainError, NotFound
+from kit.errors import NotFound
 from kit.runtime import ServiceRuntime
-
-
-class UnknownGp(DomainError):
-    code, status, title = "validation.unknown_gp", 422, "Fastlegen finnes ikke hos oss."
 
 
 async def _ensure_doctor(repo: StaffRepository, gp_id: uuid.UUID | None) -> None:

@@ -12,16 +12,12 @@ from datetime import datetime
 
 from identity.adapters.sessions import Sessions
 from identity.domain.access import restrictions
+from identity.domain.errors import SessionEnded
 from identity.domain.session import token_digest
 from identity.handlers.idporten import end_session_url
 from identity.handlers.login import policy
 from kit.db import transaction
-from kit.errors import DomainError
 from kit.runtime import ServiceRuntime
-
-
-class SessionEnded(DomainError):
-    code, status, title = "auth.required", 401, "Du må logge inn."
 
 
 @dataclass(frozen=True)

@@ -6,22 +6,13 @@ import re
 import uuid
 
 from identity.adapters.staff import StaffRepository
-from identity.domain.staff import ROLES, StaffMember, StaffRole
+from identity.domain.errors import InvalidStaff, WeakPassword
+from identity.domain.staff import MIN_PASSWORD, ROLES, StaffMember, StaffRole
 from identity.handlers.login import policy
 from kit.db import transaction
-from kit.errors import DomainError
 from kit.runtime import ServiceRuntime
 
-MIN_PASSWORD = 12
 USERNAME = re.compile(r"^[a-z0-9._-]{2,64}$")
-
-
-class WeakPassword(DomainError):
-    code, status, title = "validation.password", 422, f"Passordet må ha minst {MIN_PASSWORD} tegn."
-
-
-class InvalidStaff(DomainError):
-    code, status, title = "validation.staff", 422, "Ugyldig ansatt."
 
 
 async def add_staff(runtime: ServiceRuntime, *, username: str, name: str, role: StaffRole, password: str,

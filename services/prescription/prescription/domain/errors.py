@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from kit.errors import DomainError
+from kit.errors import DomainError, Forbidden, NotFound
 
 BOOK = "Bestill en vanlig time, så ser legen på det."
 
@@ -86,3 +86,15 @@ class NotGroupB(DomainError):
 
 class AlreadyOnList(DomainError):
     code, status, title = "medication.already_on_list", 409, "Medisinen med denne styrken står allerede på listen."
+
+
+class MedicationNotFound(NotFound):
+    title = "Fant ikke medisinen på pasientens liste."
+
+
+class RenewalNotFound(NotFound):
+    title = "Fant ikke forespørselen om fornyelse."
+
+
+class NotYourPatient(Forbidden):
+    title = "Pasienten står ikke på listen din."

@@ -19,6 +19,7 @@ from prescription.adapters.dispatches import Dispatches
 from prescription.adapters.medicine_lists import MedicineLists, patient_gp
 from prescription.adapters.records_csv import parse_export
 from prescription.adapters.renewals import Renewals
+from prescription.domain.errors import RenewalNotFound
 from prescription.domain.medicines import Medication
 from prescription.domain.renewal import RenewalRequest
 from prescription.entrypoints.schemas import (
@@ -132,7 +133,7 @@ async def one(renewal_id: uuid.UUID, request: Request, doctor_id: uuid.UUID | No
     async with runtime.pool.acquire() as conn:
         found = await Renewals(conn).get(renewal_id)
         if found is None or (patient_id is not None and found.patient_id != patient_id):
-            raise handlers.RenewalNotFound()
+            raise RenewalNotFound()
         if doctor_id is not None:
             await handlers.ensure_own_patient(conn, found.patient_id, doctor_id)
         _, _, name = await patient_gp(conn, found.patient_id)
