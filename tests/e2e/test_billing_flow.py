@@ -26,7 +26,6 @@ import pytest
 from pypdf import PdfReader
 
 from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
-from billing.domain.ocr_writer import render
 from contracts.envelope import Envelope
 from gateway import auth
 from gateway.auth import Principal
@@ -35,6 +34,7 @@ from gateway.entrypoints import econsult as econsult_routes
 from gateway.settings import GatewaySettings
 from kit.clock import OSLO, FixedClock
 from kit.demo import synthetic_national_id
+from services.billing.tests.ocr_writer import render
 from tests.support.kafka import committed_everything, read_topic, wait_for
 from tests.support.services import InProcessServices, StackEnv, running
 

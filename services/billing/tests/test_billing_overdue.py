@@ -15,10 +15,10 @@ import pytest
 from pypdf import PdfReader
 
 from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
-from billing.domain.ocr_writer import render
 from billing.handlers.claims import mark_overdue_invoices
 from kit.clock import FixedClock
 from services.billing.tests.billing_support import STAFF, Billing, billing_service, oslo_at
+from services.billing.tests.ocr_writer import render
 from tests.support.kafka import wait_for
 from tests.support.services import StackEnv
 
