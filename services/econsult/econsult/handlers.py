@@ -10,7 +10,7 @@ import asyncpg
 
 from contracts.envelope import Envelope
 from contracts.events import EConsultAvailabilityChanged, PatientGpChanged
-from econsult.adapters.econsultations import Availability, EConsultations, patient_gp
+from econsult.adapters.econsultations import Availability, EConsultations
 from econsult.domain import econsultation
 from econsult.domain.econsultation import EConsultation
 from econsult.domain.renewal_hint import RenewalHint
@@ -20,14 +20,11 @@ from kit.db import transaction
 from kit.errors import Forbidden, NotFound
 from kit.logging import get_logger
 from kit.metrics import INBOX_PAST_DUE
+from kit.patient_directory import PatientDirectory
 from kit.runtime import ServiceRuntime
 from kit.working_days import WorkingDays
 
 log = get_logger(__name__)
-
-
-class PatientUnknown(NotFound):
-    title = "Fant ikke pasienten."
 
 
 class EConsultationNotFound(NotFound):
@@ -53,9 +50,8 @@ async def set_availability(runtime: ServiceRuntime, *, doctor_id: uuid.UUID, ope
 async def submit(runtime: ServiceRuntime, *, patient_id: uuid.UUID, text: str, accepted_terms: bool,
                  medicine_names: Iterable[str] = ()) -> tuple[EConsultation, RenewalHint | None]:
     async with transaction(runtime.pool) as conn:
-        known, gp_id = await patient_gp(conn, patient_id, lock=True)
-        if not known:
-            raise PatientUnknown()
+        # FOR SHARE: a change of GP waits for a question being sent, then moves it with the patient's others.
+        gp_id = (await PatientDirectory(conn).get(patient_id, lock="share")).gp_id
         gp_open = gp_id is not None and await Availability(conn).is_open(gp_id, lock=True)
         consultation, hint = econsultation.submit(
             patient_id=patient_id, gp_id=gp_id, gp_open=gp_open, text=text, accepted_terms=accepted_terms,

@@ -12,18 +12,20 @@ import asyncpg
 
 from contracts.envelope import Envelope
 from contracts.events import PatientGpChanged, PrescriptionSent
+from kit.backoff import exponential_backoff
 from kit.clinic_calendar import working_days
 from kit.clock import OSLO
 from kit.db import transaction
 from kit.errors import Forbidden, NotFound
 from kit.logging import get_logger
 from kit.metrics import INBOX_PAST_DUE
+from kit.patient_directory import PatientDirectory
 from kit.runtime import ServiceRuntime
 from kit.telemetry import continued
 from kit.working_days import WorkingDays
 from prescription.adapters.dispatches import Dispatches
 from prescription.adapters.intermediary import PrescriptionIntermediary
-from prescription.adapters.medicine_lists import MedicineLists, patient_gp
+from prescription.adapters.medicine_lists import MedicineLists
 from prescription.adapters.renewals import Renewals
 from prescription.domain import renewal
 from prescription.domain.errors import NotGroupB, RequestAlreadyOpen
@@ -32,10 +34,6 @@ from prescription.domain.renewal import Channel, RenewalRequest, request_renewal
 from prescription.settings import PrescriptionSettings
 
 log = get_logger(__name__)
-
-
-class PatientUnknown(NotFound):
-    title = "Fant ikke pasienten."
 
 
 class MedicationNotFound(NotFound):
@@ -52,10 +50,7 @@ class NotYourPatient(Forbidden):
 
 async def ensure_own_patient(conn: asyncpg.Connection, patient_id: uuid.UUID, doctor_id: uuid.UUID) -> None:
     """A doctor acts only for patients on their own list (the directory's gp_id)."""
-    known, gp_id, _ = await patient_gp(conn, patient_id)
-    if not known:
-        raise PatientUnknown()
-    if gp_id != doctor_id:
+    if (await PatientDirectory(conn).get(patient_id)).gp_id != doctor_id:
         raise NotYourPatient()
 
 
@@ -101,9 +96,7 @@ async def request(runtime: ServiceRuntime, *, patient_id: uuid.UUID, medication_
     """A renewal request from the portal or, by reception, from the phone: the same rules for both."""
     try:
         async with transaction(runtime.pool) as conn:
-            known, gp_id, _ = await patient_gp(conn, patient_id)
-            if not known:
-                raise PatientUnknown()
+            gp_id = (await PatientDirectory(conn).get(patient_id)).gp_id
             renewals = Renewals(conn)
             if await renewals.has_open(patient_id):
                 raise RequestAlreadyOpen()
@@ -189,7 +182,8 @@ async def send_due_prescriptions(runtime: ServiceRuntime, intermediary: Prescrip
                         await intermediary.send(prescription)
                         await dispatches.mark_sent(prescription.prescription_id, runtime.clock.now())
                 except Exception as exc:  # any failure: the prescription is not known to be there
-                    wait = min(settings.send_retry_seconds * 2 ** due.attempts, settings.send_retry_max_seconds)
+                    wait = exponential_backoff(settings.send_retry_seconds, due.attempts,
+                                               most=settings.send_retry_max_seconds)
                     await dispatches.failed(due.id, f"{type(exc).__name__}: {exc}",
                                             runtime.clock.now() + timedelta(seconds=wait))
                     log.warning("e-prescription not delivered; will retry", dispatch_id=str(due.id),

@@ -31,11 +31,6 @@ async def tariff_on(conn: asyncpg.Connection, on: date, service: str = "econsult
     return Tariff(**dict(row)) if row else None
 
 
-async def patient(conn: asyncpg.Connection, patient_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT patient_id, name, birth_date FROM patient_directory WHERE patient_id = $1",
-                               patient_id)
-
-
 async def frikort_card(conn: asyncpg.Connection, patient_id: uuid.UUID, year: int) -> str | None:
     card: str | None = await conn.fetchval(
         "SELECT card_number FROM frikort WHERE patient_id = $1 AND year = $2", patient_id, year)

@@ -19,6 +19,7 @@ from billing.handlers.payments import import_ocr_file, place_payment, register_p
 from billing.settings import invoice_terms
 from kit.errors import DomainError, NotFound
 from kit.http import body_limit
+from kit.patient_directory import PatientDirectory
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
@@ -84,10 +85,10 @@ async def invoice_pdf(request: Request, invoice_id: uuid.UUID) -> Response:
     runtime = _rt(request)
     async with runtime.pool.acquire() as conn:
         invoice = await repo.invoice(conn, invoice_id)
-        patient = await repo.patient(conn, invoice.patient_id) if invoice else None
+        patient = await PatientDirectory(conn).find(invoice.patient_id) if invoice else None
     if invoice is None:
         raise NotFound("Fant ikke fakturaen.")
-    pdf = render_giro(invoice, Payer(patient["name"] if patient else ""), invoice_terms(runtime.settings))
+    pdf = render_giro(invoice, Payer(patient.name if patient else ""), invoice_terms(runtime.settings))
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="faktura-{invoice.kid}.pdf"'})
 

@@ -19,6 +19,7 @@ from kit.db import transaction
 from kit.errors import DomainError, NotFound
 from kit.logging import get_logger
 from kit.messaging import EventHandler
+from kit.patient_directory import PatientDirectory
 from kit.runtime import ServiceRuntime
 
 log = get_logger(__name__)
@@ -43,9 +44,9 @@ async def econsult_price(runtime: ServiceRuntime, patient_id: uuid.UUID, on: dat
     """The price the patient is shown before sending, and billed after the answer."""
     async with runtime.pool.acquire() as conn:
         tariff = await tariff_on(conn, on)
-        patient = await repo.patient(conn, patient_id)
+        patient = await PatientDirectory(conn).find(patient_id)
         card = await repo.frikort_card(conn, patient_id, on.year)
-    birth_date = patient["birth_date"] if patient else None
+    birth_date = patient.birth_date if patient else None
     return price(tariff, exempt_reason(birth_date=birth_date, has_frikort=card is not None, on=on))
 
 
@@ -64,11 +65,11 @@ async def bill_answered_econsultation(runtime: ServiceRuntime, conn: asyncpg.Con
     """
     submitted_on, answered_on = oslo(event.submitted_at).date(), oslo(event.answered_at).date()
     tariff = await tariff_on(conn, submitted_on)
-    patient = await repo.patient(conn, event.patient_id)
+    patient = await PatientDirectory(conn).find(event.patient_id)
     if patient is None:
         raise PatientNotInDirectory(str(event.patient_id))
     card = await repo.frikort_card(conn, event.patient_id, answered_on.year)
-    reason = exempt_reason(birth_date=patient["birth_date"], has_frikort=card is not None, on=answered_on)
+    reason = exempt_reason(birth_date=patient.birth_date, has_frikort=card is not None, on=answered_on)
     now = runtime.clock.now()
     first = await repo.record_charge(conn, econsult_id=event.econsult_id, patient_id=event.patient_id,
                                      exempt_reason=reason, frikort=card, tariff_id=tariff.id,
@@ -107,6 +108,6 @@ async def register_frikort(runtime: ServiceRuntime, *, patient_id: uuid.UUID, ye
                            registered_by: uuid.UUID) -> asyncpg.Record:
     """The patient's frikort for a year (a new card number replaces the one registered before)."""
     async with transaction(runtime.pool) as conn:
-        if await repo.patient(conn, patient_id) is None:  # billing's directory, from identity's events
+        if await PatientDirectory(conn).find(patient_id) is None:  # billing's directory, from identity's events
             raise NotFound("Fant ikke pasienten.")
         return await repo.upsert_frikort(conn, patient_id, year, card_number, registered_by, runtime.clock.now())
