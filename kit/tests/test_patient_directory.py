@@ -15,7 +15,7 @@ from contracts.envelope import Envelope
 from contracts.events import PatientRegistered, PatientUpdated
 from kit.migrations import migrate
 from kit.patient_directory import FEATURE, PatientDirectory, PatientUnknown, apply_patient_snapshot
-from tests.support.kafka import wait_for
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.stack
 
@@ -51,7 +51,7 @@ async def test_the_reader_sees_the_newest_snapshot_and_locks_when_asked(scratch_
             async def blocked() -> bool:
                 return await conn.fetchval("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1",
                                            other.get_server_pid()) is True
-            await wait_for(blocked, what="the second reader to wait for the lock")
+            await eventually(blocked, what="the second reader to wait for the lock")
             assert not waiting.done()
         assert (await waiting) is not None
     finally:

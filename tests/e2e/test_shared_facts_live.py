@@ -24,7 +24,8 @@ from billing.settings import BillingSettings
 from kit.clock import OSLO, OffsetClock, oslo
 from kit.working_days import WorkingDays
 from services.billing.tests.ocr_writer import render
-from tests.support.portal import Session, add_staff, eventually, log_in_patient, log_in_staff, register_patient
+from tests.support.eventually import eventually
+from tests.support.portal import Session, add_staff, log_in_patient, log_in_staff, register_patient
 from tests.support.system import System
 
 pytestmark = pytest.mark.stack

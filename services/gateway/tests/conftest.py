@@ -1,0 +1,89 @@
+"""What the gateway's route tests share: a gateway whose services are a fake that records calls, whose
+session is the principal a test sets (the real `patient` and `staff(...)` checks run on it), and whose audit
+log is a list."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from gateway import auth
+from gateway.auth import Principal
+from gateway.bootstrap import build
+from gateway.settings import GatewaySettings
+
+
+@dataclass
+class FakeServices:
+    """The services behind the gateway: each call recorded, answered from `answers` by (service, method, path)
+    or by (method, path); a DomainError there is raised as the service's refusal would be."""
+
+    calls: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    answers: dict[tuple[str, ...], Any] = field(default_factory=dict)
+
+    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        self.calls.append((service, method, path, kwargs))
+        answer = self.answers.get((service, method, path), self.answers.get((method, path)))
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def to(self, service: str) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(m, p, k) for s, m, p, k in self.calls if s == service]
+
+    def paths(self) -> list[tuple[str, str]]:
+        return [(m, p) for _, m, p, _ in self.calls]
+
+
+@dataclass
+class Gateway:
+    app: FastAPI
+    client: httpx.AsyncClient
+    services: Any
+    audits: list[dict[str, Any]]
+    who: dict[str, Principal]
+
+    def act_as(self, principal: Principal) -> None:
+        self.who["principal"] = principal
+
+
+def a_patient(patient_id: uuid.UUID, *, restrictions: tuple[str, ...] = (),
+              gp_id: uuid.UUID | None = None) -> Principal:
+    return Principal(kind="patient", subject_id=patient_id, role="patient", session_id="s", restrictions=restrictions,
+                     gp_id=gp_id)
+
+
+def a_staff(role: str, staff_id: uuid.UUID) -> Principal:
+    return Principal(kind="staff", subject_id=staff_id, role=role, session_id="s")  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def gateway_with(monkeypatch: pytest.MonkeyPatch, services: Any, principal: Principal, *,
+                       audited: tuple[ModuleType, ...], **settings: Any) -> AsyncIterator[Gateway]:
+    """A gateway on `services`, acting as `principal` until a test says otherwise; the routes of the `audited`
+    modules write their audit records to `Gateway.audits`."""
+    app = build(GatewaySettings(**{"env": "test", **settings}, database_url="postgresql://nobody@127.0.0.1:1/none"))
+    app.state.runtime.state["services"] = services
+    audits: list[dict[str, Any]] = []
+    who: dict[str, Principal] = {"principal": principal}
+
+    async def fake_audit(request: Any, principal: Principal, **record: Any) -> None:
+        audits.append({"by": principal.subject_id, **record})
+
+    async def session(request: Any) -> Principal:
+        return who["principal"]
+
+    for routes in audited:
+        monkeypatch.setattr(routes, "audit", fake_audit)
+    monkeypatch.setattr(auth, "current_principal", session)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        yield Gateway(app, client, services, audits, who)
+
