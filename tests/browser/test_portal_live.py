@@ -30,7 +30,7 @@ from tests.browser.support import DESKTOP, PHONE, assert_accessible, new_context
 from tests.support.portal import CODE as LOGIN_CODE
 from tests.support.system import System
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 
 def next_monday_morning() -> datetime:
