@@ -185,7 +185,11 @@ def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict
                     _env=envs)
     for service in (*SERVICES, "gateway"):
         system.procs[service] = _spawn(service, envs[service], logs)
-    _wait_ready({**urls, "gateway": system.gateway_url}, system.procs, logs)
+    try:
+        _wait_ready({**urls, "gateway": system.gateway_url}, system.procs, logs)
+    except Exception:
+        stop_system(system, infra)  # a system that did not come up leaves no process behind to load the machine
+        raise
     system.metrics_urls = {s: _metrics_url(logs, s) for s in (*SERVICES, "gateway")}
     return system
 
