@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
-from types import TracebackType
+from datetime import date, datetime
+from types import SimpleNamespace, TracebackType
 from typing import Any, Self
 
+import asyncpg
+
 from contracts.envelope import Event
+from kit.clock import FixedClock
+from kit.errors import DomainError
 from kit.patient_directory import ListedPatient, Lock, PatientUnknown
+from kit.unit_of_work import in_memory
 from kit.working_days import WorkingDays
 
 
@@ -76,3 +82,62 @@ class InMemoryUnitOfWork:
 
     async def working_days(self) -> WorkingDays:
         return WorkingDays(self.store.closed_days)
+
+
+def in_memory_runtime(store: Store, now: datetime) -> Any:
+    """What a handler takes from the runtime: a clock at `now`, and `store`'s units of work in place of PostgreSQL's."""
+    runtime = SimpleNamespace(clock=FixedClock(now), state={})
+    in_memory(runtime, store)  # type: ignore[arg-type]  # handlers use only the clock and the unit of work
+    return runtime
+
+
+class Transcript:
+    """What one scenario did, step by step, in words that do not depend on where it ran (ids left out): run on
+    the fake and on PostgreSQL, the two must read the same."""
+
+    def __init__(self, shown: Callable[[Any], str]) -> None:
+        self.lines: list[str] = []
+        self._shown = shown
+
+    async def attempt(self, what: str, work: Awaitable[Any]) -> Any:
+        """The result of `work`, written down as `shown` has it, or its refusal's code (and None)."""
+        try:
+            result = await work
+        except DomainError as refusal:
+            self.lines.append(f"{what}: {refusal.code}")
+            return None
+        self.lines.append(f"{what}: {self._shown(result)}")
+        return result
+
+
+async def published_in_memory(store: Store, keys: list[str]) -> list[tuple[str, str]]:
+    """(key, event type) of what the fake published for these aggregates, in order."""
+    return [(e.aggregate_id(), e.event_type) for e in store.published if e.aggregate_id() in keys]
+
+
+async def published_in_outbox(dsn: str, keys: list[str]) -> list[tuple[str, str]]:
+    """(key, event type) of what the service's outbox holds for these aggregates, in order."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("""SELECT message_key, envelope->>'event_type' AS event_type FROM outbox
+                                   WHERE message_key = ANY($1::text[]) ORDER BY id""", keys)
+    finally:
+        await conn.close()
+    return [(r["message_key"], r["event_type"]) for r in rows]
+
+
+Listed = Callable[[uuid.UUID | None], Awaitable[uuid.UUID]]  # a patient on a GP's list (None: on none)
+Published = Callable[[list[str]], Awaitable[list[tuple[str, str]]]]  # (key, event type) for these aggregates
+Scenario = Callable[[Any, Listed, Published], Awaitable[list[str]]]
+
+
+async def both_transcripts(scenario: Scenario, *, runtime: Any, listed: Listed, dsn: str, store: Store,
+                           now: datetime) -> tuple[list[str], list[str]]:
+    """The scenario's transcript on the service's PostgreSQL (`runtime`, `listed`, its database `dsn`), then on
+    `store` in memory with the clock at `now`: (PostgreSQL's, the fake's)."""
+    async def listed_in_memory(gp_id: uuid.UUID | None) -> uuid.UUID:
+        return store.listed(gp_id)
+    in_postgres = await scenario(runtime, listed, lambda keys: published_in_outbox(dsn, keys))
+    in_memory_ = await scenario(in_memory_runtime(store, now), listed_in_memory,
+                                lambda keys: published_in_memory(store, keys))
+    return in_postgres, in_memory_

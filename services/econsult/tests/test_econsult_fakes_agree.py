@@ -4,8 +4,7 @@ every handler, its refusals and its events, run on each, gives the same transcri
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from types import SimpleNamespace
+from collections.abc import Awaitable
 from typing import Any
 
 import pytest
@@ -13,37 +12,23 @@ import pytest
 from econsult import handlers
 from econsult.adapters.unit_of_work import econsult_unit
 from econsult.domain.econsultation import EConsultation
-from kit.clock import FixedClock
-from kit.errors import DomainError
-from kit.unit_of_work import in_memory
 from services.econsult.tests.conftest import START, EConsult
 from services.econsult.tests.fakes import EConsultStore
+from tests.support.fakes import Listed, Published, Transcript, both_transcripts
 
 pytestmark = pytest.mark.stack
 
-Listed = Callable[[uuid.UUID | None], Awaitable[uuid.UUID]]
-Events = Callable[[list[str]], Awaitable[list[tuple[str, str]]]]
-
-
-async def scenario(runtime: Any, listed: Listed, events: Events) -> list[str]:
+async def scenario(runtime: Any, listed: Listed, events: Published) -> list[str]:
     gp, other_gp = uuid.uuid4(), uuid.uuid4()
     names = {str(gp): "gp", str(other_gp): "other gp"}
-    transcript: list[str] = []
 
     def shown(result: Any) -> str:
         if isinstance(result, EConsultation):
             return (f"{result.status} for {names[str(result.doctor_id)]}, opened: {result.opened_at is not None}, "
                     f"reply: {result.reply}")
         return str(result)
-
-    async def attempt(what: str, work: Awaitable[Any]) -> Any:
-        try:
-            result = await work
-        except DomainError as refusal:
-            transcript.append(f"{what}: {refusal.code}")
-            return None
-        transcript.append(f"{what}: {shown(result)}")
-        return result
+    transcript = Transcript(shown)
+    attempt = transcript.attempt
 
     await attempt("close what was never open", handlers.set_availability(runtime, doctor_id=gp, open_=False))
     await attempt("open", handlers.set_availability(runtime, doctor_id=gp, open_=True))
@@ -75,34 +60,15 @@ async def scenario(runtime: Any, listed: Listed, events: Events) -> list[str]:
     await attempt("the GP reads it", handlers.read_as_doctor(runtime, econsult_id=third.id, doctor_id=gp))
     async with econsult_unit(runtime) as uow:
         kept = await uow.econsultations.of_patient(patient)
-    transcript.append(f"kept: {sorted(f'{names[str(c.id)]} {c.status}' for c in kept)}")
+    transcript.lines.append(f"kept: {sorted(f'{names[str(c.id)]} {c.status}' for c in kept)}")
     published = await events([str(gp), *(str(c.id) for c in (first, second, third))])
-    transcript.append(f"events: {[(names[key], event_type) for key, event_type in published]}")
-    return transcript
+    transcript.lines.append(f"events: {[(names[key], event_type) for key, event_type in published]}")
+    return transcript.lines
 
 
 async def test_the_fake_and_postgresql_give_the_same_transcript(econsult_service: EConsult) -> None:
-    store = EConsultStore()
-    fake = SimpleNamespace(clock=FixedClock(START), state={})
-    in_memory(fake, store)  # type: ignore[arg-type]
-
-    async def listed_in_memory(gp: uuid.UUID | None) -> uuid.UUID:
-        return store.listed(gp)
-
-    async def published_in_memory(keys: list[str]) -> list[tuple[str, str]]:
-        return [(e.aggregate_id(), e.event_type) for e in store.published if e.aggregate_id() in keys]
-
-    async def published_in_postgres(keys: list[str]) -> list[tuple[str, str]]:
-        conn = await econsult_service.db()
-        try:
-            rows = await conn.fetch("""SELECT message_key, envelope->>'event_type' AS event_type FROM outbox
-                                       WHERE message_key = ANY($1::text[]) ORDER BY id""", keys)
-        finally:
-            await conn.close()
-        return [(r["message_key"], r["event_type"]) for r in rows]
-
     real = econsult_service.client._transport.app.state.runtime  # type: ignore[attr-defined]
-    in_postgres = await scenario(real, econsult_service.listed, published_in_postgres)
-    in_memory_ = await scenario(fake, listed_in_memory, published_in_memory)
+    in_postgres, in_memory_ = await both_transcripts(scenario, runtime=real, listed=econsult_service.listed,
+                                                     dsn=econsult_service.dsn, store=EConsultStore(), now=START)
     assert in_memory_ == in_postgres
     assert "answer: answered for gp, opened: False, reply: Ja, gul feber." in in_postgres  # it did real work

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,12 +19,12 @@ from contracts.events import (
 )
 from econsult import handlers
 from econsult.domain.errors import AlreadyHandled, AlreadyOpened, EConsultClosed, TermsNotAccepted
-from kit.clock import OSLO, FixedClock
+from kit.clock import OSLO
 from kit.errors import Forbidden
 from kit.patient_directory import PatientUnknown
-from kit.unit_of_work import in_memory
 from kit.working_days import WorkingDays
 from services.econsult.tests.fakes import EConsultStore, FakeEConsultations
+from tests.support.fakes import in_memory_runtime
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=OSLO)  # a Monday: due five working days later, Monday 9 March
 GP, OTHER_GP = uuid.uuid4(), uuid.uuid4()
@@ -41,9 +40,7 @@ def store() -> EConsultStore:
 
 @pytest.fixture
 def runtime(store: EConsultStore) -> Any:
-    runtime = SimpleNamespace(clock=FixedClock(START), state={})
-    in_memory(runtime, store)  # type: ignore[arg-type]
-    return runtime
+    return in_memory_runtime(store, START)
 
 
 async def ask(runtime: Any, patient: uuid.UUID, text: str = QUESTION, accepted_terms: bool = True) -> Any:

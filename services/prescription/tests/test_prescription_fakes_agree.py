@@ -4,31 +4,23 @@ the handlers, their refusals and their events, run on each, gives the same trans
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from types import SimpleNamespace
+from collections.abc import Awaitable
 from typing import Any
 
 import pytest
 
-from kit.clock import FixedClock
-from kit.errors import DomainError
-from kit.unit_of_work import in_memory
 from prescription import handlers
 from prescription.adapters.unit_of_work import prescription_unit
 from prescription.domain.medicines import Medication
 from prescription.domain.renewal import RenewalRequest
 from services.prescription.tests.conftest import START, Rx
 from services.prescription.tests.fakes import PrescriptionStore
+from tests.support.fakes import Listed, Published, Transcript, both_transcripts
 
 pytestmark = pytest.mark.stack
 
-Listed = Callable[[uuid.UUID | None], Awaitable[uuid.UUID]]
-Events = Callable[[list[str]], Awaitable[list[tuple[str, str]]]]
-
-
-async def scenario(runtime: Any, listed: Listed, events: Events) -> list[str]:
+async def scenario(runtime: Any, listed: Listed, events: Published) -> list[str]:
     gp, other_gp = uuid.uuid4(), uuid.uuid4()
-    transcript: list[str] = []
     names: dict[uuid.UUID, str] = {}
 
     def shown(result: Any) -> str:
@@ -38,15 +30,8 @@ async def scenario(runtime: Any, listed: Listed, events: Events) -> list[str]:
             return (f"{result.status}, for the GP: {result.doctor_id == gp}, "
                     f"items: {[(names[i.medication_id], i.outcome, i.reason) for i in result.items]}")
         return str(result)
-
-    async def attempt(what: str, work: Awaitable[Any]) -> Any:
-        try:
-            result = await work
-        except DomainError as refusal:
-            transcript.append(f"{what}: {refusal.code}")
-            return None
-        transcript.append(f"{what}: {shown(result)}")
-        return result
+    transcript = Transcript(shown)
+    attempt = transcript.attempt
 
     def add(patient: uuid.UUID, name: str, group: str, atc: str, doctor: uuid.UUID = gp) -> Awaitable[Any]:
         async def added() -> Medication:
@@ -87,35 +72,16 @@ async def scenario(runtime: Any, listed: Listed, events: Events) -> list[str]:
     async with prescription_unit(runtime) as uow:
         kept = await uow.medicine_lists.of_patient(patient)
         renewals = await uow.renewals.of_patient(patient)
-    transcript.append(f"list: {[shown(m) for m in kept]}")
-    transcript.append(f"renewals: {[shown(r) for r in renewals]}")
+    transcript.lines.append(f"list: {[shown(m) for m in kept]}")
+    transcript.lines.append(f"renewals: {[shown(r) for r in renewals]}")
     published = await events([str(asked.id)])
-    transcript.append(f"events: {[event_type for _, event_type in published]}")
-    return transcript
+    transcript.lines.append(f"events: {[event_type for _, event_type in published]}")
+    return transcript.lines
 
 
 async def test_the_fake_and_postgresql_give_the_same_transcript(rx: Rx) -> None:
-    store = PrescriptionStore()
-    fake = SimpleNamespace(clock=FixedClock(START), state={})
-    in_memory(fake, store)  # type: ignore[arg-type]
-
-    async def listed_in_memory(gp: uuid.UUID | None) -> uuid.UUID:
-        return store.listed(gp)
-
-    async def published_in_memory(keys: list[str]) -> list[tuple[str, str]]:
-        return [(e.aggregate_id(), e.event_type) for e in store.published if e.aggregate_id() in keys]
-
-    async def published_in_postgres(keys: list[str]) -> list[tuple[str, str]]:
-        conn = await rx.db()
-        try:
-            rows = await conn.fetch("""SELECT message_key, envelope->>'event_type' AS event_type FROM outbox
-                                       WHERE message_key = ANY($1::text[]) ORDER BY id""", keys)
-        finally:
-            await conn.close()
-        return [(r["message_key"], r["event_type"]) for r in rows]
-
-    in_postgres = await scenario(rx.runtime, rx.listed, published_in_postgres)
-    in_memory_ = await scenario(fake, listed_in_memory, published_in_memory)
+    in_postgres, in_memory_ = await both_transcripts(scenario, runtime=rx.runtime, listed=rx.listed, dsn=rx.dsn,
+                                                     store=PrescriptionStore(), now=START)
     assert in_memory_ == in_postgres
     assert "reject the other: decided, for the GP: True, items: [('Cozaar', 'approved', None), " \
            "('Imovane', 'rejected', 'Time først.')]" in in_postgres  # it did real work

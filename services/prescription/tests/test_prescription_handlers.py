@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from contracts.events import RenewalRejected, RenewalRequested
-from kit.clock import OSLO, FixedClock
+from kit.clock import OSLO
 from kit.patient_directory import PatientUnknown
-from kit.unit_of_work import in_memory
 from prescription import handlers
 from prescription.domain.errors import (
     AlreadyDecided,
@@ -25,6 +23,7 @@ from prescription.domain.errors import (
 )
 from prescription.domain.medicines import Medication
 from services.prescription.tests.fakes import PrescriptionStore
+from tests.support.fakes import in_memory_runtime
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=OSLO)  # a Monday: due five working days later, Monday 9 March
 GP, OTHER_GP = uuid.uuid4(), uuid.uuid4()
@@ -37,9 +36,7 @@ def store() -> PrescriptionStore:
 
 @pytest.fixture
 def runtime(store: PrescriptionStore) -> Any:
-    runtime = SimpleNamespace(clock=FixedClock(START), state={})
-    in_memory(runtime, store)  # type: ignore[arg-type]
-    return runtime
+    return in_memory_runtime(store, START)
 
 
 async def medicine(runtime: Any, patient: uuid.UUID, name: str = "Metformin", *, group: str = "C",
