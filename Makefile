@@ -33,6 +33,7 @@ BACKUP ?=
 help:
 	@echo "make run        start the whole system with demo data (Ctrl-C stops it)"
 	@echo "make test       lint, types and the whole test suite on real Kafka and PostgreSQL"
+	@echo "make test-fast  the fast tests only: no database, broker, cluster tools or browser (under a minute)"
 	@echo "make stop       stop what a detached run left (services, PostgreSQL, Kafka)"
 	@echo "make asyncapi   write the AsyncAPI document of every topic (contracts/asyncapi.json)"
 	@echo "make status     is the local stack up?"
@@ -139,6 +140,10 @@ typecheck: install
 test: lint typecheck $(KUSTOMIZE_STAMP) $(PROMTOOL_STAMP) web-test $(CHROMIUM)
 	@echo "[test] pytest (starts the test instance of PostgreSQL and Kafka if it is not running)"
 	@$(VENV)/bin/pytest
+
+# The fast tier: no database, broker, cluster tools or browser; under a minute.
+test-fast: install
+	@$(VENV)/bin/pytest -q -m "not stack and not deploy and not browser"
 
 asyncapi: install
 	@$(PY) -m contracts.asyncapi contracts/asyncapi.json

@@ -13,29 +13,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from kit.mod11 import NATIONAL_ID_K1_WEIGHTS, NATIONAL_ID_K2_WEIGHTS, mod11_check_digit
+
 NAMESPACE = uuid.UUID("6f1c1e52-3d0b-4e39-9d43-6b1e2f0c7a55")
-K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def demo_id(kind: str, key: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"{kind}:{key}")
 
 
-def _check(total: int) -> int | None:
-    k = 11 - total % 11
-    return 0 if k == 11 else (None if k == 10 else k)
-
-
 def synthetic_national_id(birth: date, serial: int) -> str:
     """A valid Test-Norge number for `birth`: the first individual number from `serial` with valid checks."""
     for individual in range(serial % 1000, serial % 1000 + 1000):
         base = f"{birth.day:02d}{birth.month + 80:02d}{birth.year % 100:02d}{individual % 1000:03d}"
-        digits = [int(c) for c in base]
-        k1 = _check(sum(d * w for d, w in zip(digits, K1, strict=True)))
+        k1 = mod11_check_digit(base, NATIONAL_ID_K1_WEIGHTS)
         if k1 is None:
             continue
-        k2 = _check(sum(d * w for d, w in zip([*digits, k1], K2, strict=True)))
+        k2 = mod11_check_digit(f"{base}{k1}", NATIONAL_ID_K2_WEIGHTS)
         if k2 is not None:
             return f"{base}{k1}{k2}"
     raise ValueError("no valid number for that date")

@@ -28,6 +28,7 @@ from prometheus_client import Counter, Gauge
 from contracts import topics as contract_topics
 from contracts.envelope import Envelope, Event
 from contracts.registry import event_from, parse_envelope
+from kit.backoff import exponential_backoff
 from kit.logging import correlation_id, get_logger, scrub
 from kit.settings import ServiceSettings
 from kit.telemetry import continued
@@ -192,7 +193,7 @@ class EventConsumer:
                 # that is down does not turn into a busy loop of redeliveries.
                 log.warning("dependency unavailable; the event will come again", consumer=self.name,
                             event_type=envelope.event_type, error=type(exc).__name__)
-                await asyncio.sleep(min(5.0, self._settings.consumer_backoff_seconds * 2 ** attempt))
+                await asyncio.sleep(exponential_backoff(self._settings.consumer_backoff_seconds, attempt, most=5.0))
                 raise
             except Exception as exc:
                 RETRIED.labels(self.name).inc()
@@ -203,7 +204,7 @@ class EventConsumer:
                                             attempts=attempt, reason="handler")
                     return
                 # 0.2 s, 0.4 s, 0.8 s, 1.6 s: about 3 s in all, well inside the poll interval.
-                await asyncio.sleep(self._settings.consumer_backoff_seconds * 2 ** (attempt - 1))
+                await asyncio.sleep(exponential_backoff(self._settings.consumer_backoff_seconds, attempt - 1))
 
     async def apply(self, envelope: Envelope, event: Event, handler: EventHandler) -> bool:
         """The effect and the inbox row in one transaction. False when the event was seen before."""

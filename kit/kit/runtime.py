@@ -79,6 +79,16 @@ class ServiceRuntime:
         """The logical topics this service consumes (without the deployment's prefix)."""
         return sorted({event.topic for event in self._handlers})
 
+    def consumer_on(self, pool: asyncpg.Pool) -> EventConsumer:
+        """The service's consumer: every handler registered with `on`, subscribed on the broker to the topics
+        their events travel on (tests wire it to FastStream's TestKafkaBroker without a database)."""
+        consumer = EventConsumer(self.consumer_name, pool, self.broker, self.settings, tracer=self.tracer)
+        if self._handlers:
+            for event, handler in self._handlers.items():
+                consumer.on(event)(handler)
+            consumer.subscribe()
+        return consumer
+
     def use_feature(self, feature: str) -> None:
         """Opt in to a kit mechanism that has tables of its own (their migrations run at start)."""
         if feature not in self._features:
@@ -126,12 +136,8 @@ class ServiceRuntime:
             s.database_url.get_secret_value(), min_size=s.db_pool_min, max_size=s.db_pool_max))
         async with self._pool.acquire() as conn:
             await migrate(conn, s.service_name, self._migrations, tuple(self._features))
-        consumer = EventConsumer(self.consumer_name, self._pool, self.broker, s, tracer=self.tracer)
+        consumer = self.consumer_on(self._pool)
         await _retry("kafka topics", lambda: ensure_topics(s, [consumer.dead_letter_topic]))
-        if self._handlers:
-            for event, handler in self._handlers.items():
-                consumer.on(event)(handler)
-            consumer.subscribe()
         self.consumer = consumer
         await _retry("kafka", self.broker.start)
         if self._start_relay:

@@ -3,7 +3,6 @@ applies nothing twice; a poison message goes to the dead-letter topic and the ne
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -19,7 +18,8 @@ import pytest
 from contracts.envelope import Envelope
 from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
-from tests.support.kafka import committed_everything, patient_event, produce, read_topic, wait_for
+from tests.support.eventually import eventually
+from tests.support.kafka import committed_everything, patient_event, produce, read_topic
 
 pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ async def test_a_poison_message_is_dead_lettered_and_the_next_is_consumed(
 
         async def applied() -> bool:
             return await kit_db.fetchval("SELECT count(*) FROM effects") == 1
-        await wait_for(applied, what="the good message after the poison ones")
+        await eventually(applied, what="the good message after the poison ones")
         assert await kit_db.fetchval("SELECT event_id FROM effects") == good.event_id
         dead = await read_topic(s.kafka_bootstrap, s.topic("dlq.kittest"))
         assert len(dead) == 2
@@ -79,7 +79,7 @@ async def test_a_handler_that_always_fails_is_retried_then_dead_lettered_without
 
         async def good_applied() -> bool:
             return await kit_db.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", good.event_id) == 1
-        await wait_for(good_applied, what="the message behind the failing one")
+        await eventually(good_applied, what="the message behind the failing one")
         assert attempts[bad_patient[0]] == runtime.settings.consumer_max_attempts
         # The failed attempts were rolled back: no partial effect, no inbox row.
         assert await kit_db.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", bad.event_id) == 0
@@ -107,12 +107,9 @@ async def test_a_consumer_killed_after_its_effect_but_before_its_ack_applies_not
     env, raw = envelope_bytes()
     first = _run_consumer(kit_settings, migrations, crash=True)
     try:
-        await wait_for(lambda: _table_exists(kit_db), what="the consumer's migrations")
+        await eventually(lambda: _table_exists(kit_db), what="the consumer's migrations")
         await produce(kit_settings, raw)
-        for _ in range(300):
-            if first.poll() is not None:
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: first.poll() is not None, "the consumer to die right after its effect")
         assert first.returncode == -signal.SIGKILL, "the consumer should have died right after its effect"
     finally:
         if first.poll() is None:
@@ -123,7 +120,7 @@ async def test_a_consumer_killed_after_its_effect_but_before_its_ack_applies_not
 
     second = _run_consumer(kit_settings, migrations, crash=False)
     try:
-        await wait_for(lambda: committed_everything(kit_settings, kit_settings.topic("patients")), timeout=60,
+        await eventually(lambda: committed_everything(kit_settings, kit_settings.topic("patients")), timeout=60,
                        what="the restarted consumer to take the redelivery")
     finally:
         second.send_signal(signal.SIGTERM)

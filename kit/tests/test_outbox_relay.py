@@ -12,7 +12,8 @@ import pytest
 from kit.db import transaction
 from kit.outbox import OutboxRelay
 from kit.runtime import ServiceRuntime
-from tests.support.kafka import committed_everything, patient_event, read_topic, wait_for
+from tests.support.eventually import eventually
+from tests.support.kafka import committed_everything, patient_event, read_topic
 
 pytestmark = pytest.mark.stack
 
@@ -36,7 +37,7 @@ async def test_a_rolled_back_transaction_publishes_nothing(make_runtime: Callabl
 
         async def applied() -> bool:
             return await kit_db.fetchval("SELECT count(*) FROM effects") >= 1
-        await wait_for(applied, what="the committed event to be applied")
+        await eventually(applied, what="the committed event to be applied")
         rows = await kit_db.fetch("SELECT patient_id FROM effects")
         assert [r["patient_id"] for r in rows] == [kept.patient_id]
         on_kafka = await read_topic(runtime.settings.kafka_bootstrap, runtime.settings.topic("patients"))
@@ -97,9 +98,9 @@ async def test_relay_killed_between_publish_and_mark_publishes_again_and_the_inb
         async def both_seen() -> bool:
             return await kit_db.fetchval(
                 "SELECT count(*) FROM inbox i JOIN effects e USING (event_id)") == 1 and len(on_kafka) == 2
-        await wait_for(both_seen, what="the event to be applied")
+        await eventually(both_seen, what="the event to be applied")
         # Let the duplicate arrive too, then check it changed nothing.
-        await wait_for(lambda: committed_everything(runtime.settings, runtime.settings.topic("patients")),
+        await eventually(lambda: committed_everything(runtime.settings, runtime.settings.topic("patients")),
                        what="the consumer to pass both copies")
         assert await kit_db.fetchval("SELECT count(*) FROM effects") == 1
         assert await kit_db.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0

@@ -15,6 +15,8 @@ from tests.browser.stub_api import CSRF, Call, StubApi, slot
 from tests.browser.support import JOURNEY_WIDTHS, PHONE_390, assert_accessible, screenshot
 from tests.browser.test_portal_pages import Portal
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(params=JOURNEY_WIDTHS, ids=[w.name for w in JOURNEY_WIDTHS])
 def portal(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Portal]:

@@ -21,16 +21,16 @@ from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expe
 
 from billing.domain.kid import kid_for
 from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
-from billing.domain.ocr_writer import render
 from billing.settings import BillingSettings
 from kit.clock import OSLO
 from kit.demo import synthetic_national_id
 from kit.working_days import WorkingDays
+from services.billing.tests.ocr_writer import render
 from tests.browser.support import DESKTOP, PHONE, assert_accessible, new_context
 from tests.support.portal import CODE as LOGIN_CODE
 from tests.support.system import System
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 
 def next_monday_morning() -> datetime:

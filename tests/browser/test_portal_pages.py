@@ -13,6 +13,8 @@ from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expe
 from tests.browser.stub_api import BASE_URL, CSRF, NOW, Call, StubApi
 from tests.browser.support import DESKTOP, PHONE, WIDTHS, Width, assert_accessible, new_context, screenshot
 
+pytestmark = pytest.mark.browser
+
 PATIENT_PAGES = [("hjem", "/", "Hei, Kari Nordmann"), ("forny-resept", "/resept", "Forny resept"),
                  ("timebestilling", "/time", "Timebestilling"), ("ekonsultasjon", "/ekonsultasjon", "eKonsultasjon"),
                  ("fakturaer", "/fakturaer", "Fakturaer"), ("tilgangslogg", "/tilgangslogg", "Hvem har sett mine data"),

@@ -31,9 +31,10 @@ import httpx
 from billing.domain.invoice import status_after
 from billing.domain.kid import is_valid_kid
 from kit.clock import OSLO
+from tests.support.eventually import eventually
 from tests.support.infra import LocalProcesses, delete_topics
 from tests.support.portal import Session, add_staff, log_in_patient, log_in_staff, register_patient
-from tests.support.system import SERVICES, System, start_system, stop_system
+from tests.support.system import SERVICES, System, in_flight, quiet, start_system, stop_system
 
 TARGETS = ("kafka", *SERVICES, "gateway")
 MEDICINES = (("Metformin", "500 mg", "A10BA02"), ("Levaxin", "50 mikrog", "H03AA01"))
@@ -79,9 +80,13 @@ class Chaos:
             doctor = await log_in_staff(http, *await add_staff(self.system, "doctor", name=f"Dr. Kaos {n}"))
             clinic.doctors.append(doctor)
             await _ok(http.put("/api/v1/staff/econsult-availability", headers=doctor.headers, json={"open": True}))
-            await _ok(http.post("/api/v1/staff/slots", headers=doctor.headers, json={"weekly": {
-                "weekdays": [1, 2, 3, 4, 5], "day_starts": "08:00", "day_ends": "15:00", "slot_minutes": 10,
-                "valid_from": (date.today() + timedelta(days=3)).isoformat()}}))
+            # The set-up goes to the services' own APIs, as the other set-up helpers do: making weeks of slots is
+            # a while on a loaded machine, and the gateway's upstream timeout would refuse a set-up that is slow.
+            async with httpx.AsyncClient(timeout=120) as internal:
+                await _ok(internal.post(f"{self.system.service_urls['booking']}/internal/templates", json={
+                    "doctor_id": str(doctor.subject_id), "weekdays": [1, 2, 3, 4, 5], "day_starts": "08:00",
+                    "day_ends": "15:00", "slot_minutes": 10,
+                    "valid_from": (date.today() + timedelta(days=3)).isoformat()}))
             for _ in range(patients_each):
                 patient = await register_patient(self.system, doctor.subject_id)
                 ids = [await self._medicine(http, doctor, patient.id, m) for m in MEDICINES]
@@ -91,14 +96,15 @@ class Chaos:
     async def _medicine(self, http: httpx.AsyncClient, doctor: Session, patient_id: Any,
                         medicine: tuple[str, str, str]) -> str:
         name, strength, atc = medicine
-        for _ in range(150):  # prescription hears of the new patient from identity's event
-            made = await http.post(f"/api/v1/staff/patients/{patient_id}/medications", headers=doctor.headers,
-                                   json={"name": name, "strength": strength, "atc_code": atc, "reseptgruppe": "C",
-                                         "fixed": True, "prescribed_by": "here"})
-            if made.status_code == 201:
-                return str(made.json()["id"])
-            await asyncio.sleep(0.2)
-        raise AssertionError(made.text)
+
+        async def made() -> str | None:  # prescription hears of the new patient from identity's event
+            async with httpx.AsyncClient(timeout=120) as internal:
+                answer = await internal.post(
+                    f"{self.system.service_urls['prescription']}/internal/patients/{patient_id}/medications",
+                    json={"doctor_id": str(doctor.subject_id), "name": name, "strength": strength, "atc_code": atc,
+                          "reseptgruppe": "C", "fixed": True, "prescribed_by": "here"})
+            return str(answer.json()["id"]) if answer.status_code == 201 else None
+        return await eventually(made, "prescription to know the new patient")
 
     # --- the commands -----------------------------------------------------------------------------------
 
@@ -276,27 +282,23 @@ async def _db(system: System, service: str) -> asyncpg.Connection:
 
 
 async def quiesce(system: System, accepted: Accepted, timeout: float = 240) -> float:
-    """Wait until every outbox is published and the answered eConsultations are all billed."""
+    """Drain to a known point: nothing in flight (every outbox published, every consumer at the end of what it
+    reads, nothing queued to send) and every answered eConsultation billed. -1: not within `timeout`."""
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        pending = 0
-        for service in SERVICES:
-            conn = await _db(system, service)
-            try:
-                pending += await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-                if service == "billing":
-                    billed = await conn.fetchval("SELECT count(*) FROM econsult_charges WHERE econsult_id = ANY($1)",
-                                                 [*map(_uuid, accepted.answered)])
-                    pending += len(accepted.answered) - billed
-                if service == "notify":
-                    pending += await conn.fetchval("SELECT count(*) FROM deliveries WHERE state = 'queued'")
-            finally:
-                await conn.close()
-        if pending == 0:
-            await asyncio.sleep(3)  # consumers may still be applying what was just published
-            return time.monotonic() - started
-        await asyncio.sleep(1)
-    return -1.0
+
+    async def drained() -> bool:
+        conn = await _db(system, "billing")
+        try:
+            billed = await conn.fetchval("SELECT count(*) FROM econsult_charges WHERE econsult_id = ANY($1)",
+                                         [*map(_uuid, accepted.answered)])
+        finally:
+            await conn.close()
+        return billed == len(accepted.answered) and await quiet(system)
+    try:
+        await eventually(drained, "the system to quiesce", timeout=timeout, pause=0.5)
+    except AssertionError:
+        return -1.0
+    return time.monotonic() - started
 
 
 def _uuid(value: str) -> Any:
@@ -439,7 +441,7 @@ async def chaos(commands: int, kills_each: int, workers: int, doctors: int, pati
                        "seed": seed, "at": datetime.now(OSLO).isoformat(timespec="seconds")})
         if quiet < 0:
             report["ok"] = False
-            report["failures"].append("the system did not quiesce")
+            report["failures"].append(f"the system did not quiesce: {await in_flight(system)}")
         return report
     finally:
         await asyncio.to_thread(stop_system, system, infra)

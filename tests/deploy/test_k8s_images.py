@@ -21,6 +21,8 @@ import pytest
 
 from tests.deploy.conftest import ROOT, SERVICES, service_runtime
 
+pytestmark = pytest.mark.deploy
+
 DOCKER = ROOT / "deploy" / "docker"
 UV = ROOT / ".tools" / "bin" / "uv"
 MAKEFILE_UV = re.search(r"^UV_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)

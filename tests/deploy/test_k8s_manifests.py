@@ -17,6 +17,8 @@ import yaml
 
 from tests.deploy.conftest import K8S, OVERLAYS, Manifest, of_kind
 
+pytestmark = pytest.mark.deploy
+
 # The oldest Kubernetes the manifests are written for (sleep as a preStop action is GA from 1.30 on,
 # beta and on by default in 1.30) and the newest the validator knows.
 KUBERNETES_VERSIONS = ("1.31", kubernetes_validate.utils.latest_version())

@@ -13,7 +13,7 @@ import pytest
 
 from tests.deploy.conftest import ROOT
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.deploy]
 
 
 def run_migrate(service: str, dsn: str) -> subprocess.CompletedProcess[str]:

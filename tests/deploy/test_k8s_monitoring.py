@@ -28,6 +28,8 @@ from tests.deploy.conftest import (
     service_runtime,
 )
 
+pytestmark = pytest.mark.deploy
+
 PROMTOOL = ROOT / ".tools" / "bin" / "promtool"
 ALERT_TESTS = Path(__file__).with_name("alerts.test.yaml")
 OPERATIONS = ROOT / "docs" / "operations.md"

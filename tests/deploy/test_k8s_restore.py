@@ -13,6 +13,8 @@ import pytest
 from tests.deploy.conftest import K8S, OVERLAYS, Manifest, of_kind, render
 from tests.deploy.test_k8s_manifests import validate_custom
 
+pytestmark = pytest.mark.deploy
+
 
 def as_api_server_reads(value: Any) -> Any:
     """kustomize writes the target time unquoted; the API server keeps it a string (YAML's timestamps are not

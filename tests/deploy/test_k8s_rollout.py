@@ -11,6 +11,8 @@ import pytest
 
 from tests.deploy.conftest import K8S, KUSTOMIZE, OVERLAYS
 
+pytestmark = pytest.mark.deploy
+
 FAKE_KUBECTL = """#!/usr/bin/env bash
 echo "$*" >> "$KUBECTL_LOG"
 if [[ "$*" == *"wait job"* && -n "${FAIL_MIGRATION:-}" ]]; then exit 1; fi

@@ -24,6 +24,8 @@ from tests.deploy.conftest import (
     service_runtime,
 )
 
+pytestmark = pytest.mark.deploy
+
 WORKLOADS = ("Deployment", "Job")
 Rendered = dict[str, list[Manifest]]
 

@@ -7,7 +7,6 @@ from the dependency it declares (`patient`, `staff(...)`)."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
@@ -23,6 +22,7 @@ from gateway import auth
 from gateway.entrypoints import ROUTERS
 from kit.clock import OSLO
 from kit.working_days import WorkingDays
+from tests.support.eventually import eventually
 from tests.support.portal import Session, add_staff, log_in_patient, log_in_staff, register_patient
 from tests.support.system import System
 
@@ -56,14 +56,19 @@ def public_routes() -> list[Route]:
     return found
 
 
-async def eventually(call: Callable[[], Awaitable[httpx.Response]], ok: int) -> httpx.Response:
+async def answered(call: Callable[[], Awaitable[httpx.Response]], ok: int) -> httpx.Response:
     """Retry while another service has not yet heard of the patient (its directory fills from events)."""
-    for _ in range(100):
-        answer = await call()
-        if answer.status_code == ok:
-            return answer
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{answer.request.method} {answer.request.url.path}: {answer.status_code} {answer.text}")
+    last: list[httpx.Response] = []
+
+    async def probe() -> httpx.Response | None:
+        last[:] = [await call()]
+        return last[0] if last[0].status_code == ok else None
+    try:
+        return await eventually(probe, f"the answer {ok}")
+    except AssertionError:
+        answer = last[0]
+        raise AssertionError(f"{answer.request.method} {answer.request.url.path}: {answer.status_code} "
+                             f"{answer.text}") from None
 
 
 def next_working_morning() -> datetime:
@@ -92,28 +97,26 @@ async def build_world(system: System, http: httpx.AsyncClient) -> World:
     sessions["b"] = await log_in_patient(http, b.national_id, b.mobile)
     d1, pa = sessions["d1"].headers, sessions["a"].headers
 
-    slot = await eventually(lambda: http.post("/api/v1/staff/slots", headers=d1, json={
+    slot = await answered(lambda: http.post("/api/v1/staff/slots", headers=d1, json={
         "start": next_working_morning().isoformat(), "minutes": 20}), 201)
-    booked = await eventually(lambda: http.post("/api/v1/appointments", headers=pa,
+    booked = await answered(lambda: http.post("/api/v1/appointments", headers=pa,
                                                 json={"slot_id": slot.json()["id"]}), 201)
-    medicine = await eventually(lambda: http.post(f"/api/v1/staff/patients/{a.id}/medications", headers=d1, json={
+    medicine = await answered(lambda: http.post(f"/api/v1/staff/patients/{a.id}/medications", headers=d1, json={
         "name": "Metformin", "strength": "500 mg", "atc_code": "A10BA02", "reseptgruppe": "C", "fixed": True,
         "prescribed_by": "here"}), 201)
-    renewal = await eventually(lambda: http.post("/api/v1/renewals", headers=pa,
+    renewal = await answered(lambda: http.post("/api/v1/renewals", headers=pa,
                                                  json={"medication_ids": [medicine.json()["id"]]}), 201)
-    await eventually(lambda: http.put("/api/v1/staff/econsult-availability", headers=d1, json={"open": True}), 200)
-    asked = await eventually(lambda: http.post("/api/v1/econsultations", headers=pa, json={
+    await answered(lambda: http.put("/api/v1/staff/econsult-availability", headers=d1, json={"open": True}), 200)
+    asked = await answered(lambda: http.post("/api/v1/econsultations", headers=pa, json={
         "text": "Kan jeg ta paracet sammen med ibux?", "accepted_terms": True}), 201)
-    await eventually(lambda: http.post(f"/api/v1/staff/econsultations/{asked.json()['id']}/answer", headers=d1,
+    await answered(lambda: http.post(f"/api/v1/staff/econsultations/{asked.json()['id']}/answer", headers=d1,
                                        json={"text": "Ja, det går fint."}), 200)
-    invoices = await eventually(lambda: http.get("/api/v1/invoices", headers=pa), 200)
-    for _ in range(100):
-        items = invoices.json().get("items", [])
-        if items:
-            break
-        await asyncio.sleep(0.2)
-        invoices = await http.get("/api/v1/invoices", headers=pa)
-    assert items, "no invoice for the answered eConsultation"
+
+    async def invoiced() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await answered(lambda: http.get("/api/v1/invoices", headers=pa), 200)).json()[
+            "items"]
+        return items
+    items = await eventually(invoiced, "the invoice for the answered eConsultation")
     objects = {"patient_id": str(a.id), "slot_id": slot.json()["id"], "appointment_id": booked.json()["id"],
                "medication_id": medicine.json()["id"],
                "renewal_id": renewal.json()["id"], "econsult_id": asked.json()["id"], "invoice_id": items[0]["id"],

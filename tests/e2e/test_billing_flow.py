@@ -26,15 +26,16 @@ import pytest
 from pypdf import PdfReader
 
 from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
-from billing.domain.ocr_writer import render
 from contracts.envelope import Envelope
 from gateway import auth
 from gateway.domain.principal import Principal
 from gateway.settings import GatewaySettings
 from kit.clock import OSLO, FixedClock
 from kit.demo import synthetic_national_id
+from services.billing.tests.ocr_writer import render
+from tests.support.eventually import eventually
 from tests.support.gateway import record_audits
-from tests.support.kafka import committed_everything, read_topic, wait_for
+from tests.support.kafka import committed_everything, read_topic
 from tests.support.services import InProcessServices, StackEnv, running
 
 pytestmark = pytest.mark.stack
@@ -110,8 +111,8 @@ async def register(clinic: Clinic, gp: uuid.UUID, born: date | None = None) -> u
         guidance = await clinic.services["econsult"].get("/internal/guidance", params={"patient_id": str(patient_id)})
         return bool(guidance.json()["gp_id"] == str(gp))
 
-    await wait_for(known_to_billing, timeout=60, what="the patient in billing's directory")
-    await wait_for(known_to_econsult, timeout=60, what="the patient in econsult's directory")
+    await eventually(known_to_billing, timeout=60, what="the patient in billing's directory")
+    await eventually(known_to_econsult, timeout=60, what="the patient in econsult's directory")
     return patient_id
 
 
@@ -149,7 +150,7 @@ async def test_answered_invoiced_overdue_and_paid_by_the_banks_ocr_file(clinic: 
 
     async def invoiced() -> bool:
         return bool((await clinic.gateway.get("/api/v1/invoices")).json()["items"])
-    await wait_for(invoiced, timeout=60, what="the invoice in the patient's list")
+    await eventually(invoiced, timeout=60, what="the invoice in the patient's list")
     [invoice] = (await clinic.gateway.get("/api/v1/invoices")).json()["items"]
     assert (invoice["amount_ore"], invoice["amount_nok"], invoice["status"]) == (25900, "259,00 kr", "open")
     assert (invoice["issued_on"], invoice["due_date"]) == ("2026-03-03", "2026-03-17")
@@ -164,11 +165,11 @@ async def test_answered_invoiced_overdue_and_paid_by_the_banks_ocr_file(clinic: 
 
     async def overdue() -> bool:
         return bool((await clinic.gateway.get("/api/v1/invoices")).json()["items"][0]["status"] == "overdue")
-    await wait_for(overdue, timeout=60, what="the overdue job")
+    await eventually(overdue, timeout=60, what="the overdue job")
 
     async def claims(expected: list[bool]) -> bool:
         return await claims_told(clinic, patient_id) == expected
-    await wait_for(lambda: claims([True]), timeout=60, what="ClaimsStatusChanged(true) on Kafka")
+    await eventually(lambda: claims([True]), timeout=60, what="ClaimsStatusChanged(true) on Kafka")
 
     clinic.act_as(office)
     listed = (await clinic.gateway.get("/api/v1/staff/invoices", params={"status": "overdue"})).json()["items"]
@@ -188,7 +189,7 @@ async def test_answered_invoiced_overdue_and_paid_by_the_banks_ocr_file(clinic: 
     clinic.act_as(patient)
     [settled] = (await clinic.gateway.get("/api/v1/invoices")).json()["items"]
     assert (settled["status"], settled["paid_ore"]) == ("paid", 25900)
-    await wait_for(lambda: claims([True, False]), timeout=60, what="ClaimsStatusChanged(false) on Kafka")
+    await eventually(lambda: claims([True, False]), timeout=60, what="ClaimsStatusChanged(false) on Kafka")
     paid = [e for e in await clinic.events("invoices") if e.event_type == "InvoicePaid"
             and e.payload["invoice_id"] == invoice["id"]]
     assert [e.payload["status"] for e in paid] == ["paid"]
@@ -200,8 +201,8 @@ async def test_a_declined_econsultation_is_not_billed(clinic: Clinic) -> None:
     patient = Principal(kind="patient", subject_id=patient_id, role="patient", session_id="p", gp_id=gp)
     doctor = Principal(kind="staff", subject_id=gp, role="doctor", session_id="d")
     econsult_id = await ask_and_handle(clinic, patient, doctor, "decline")
-    await wait_for(lambda: _declined_on_kafka(clinic, econsult_id), timeout=60, what="EConsultDeclined on Kafka")
-    await wait_for(lambda: committed_everything(clinic.settings, clinic.settings.topic("econsultations")),
+    await eventually(lambda: _declined_on_kafka(clinic, econsult_id), timeout=60, what="EConsultDeclined on Kafka")
+    await eventually(lambda: committed_everything(clinic.settings, clinic.settings.topic("econsultations")),
                    timeout=60, what="billing to have read the whole topic")
     clinic.act_as(patient)
     assert (await clinic.gateway.get("/api/v1/invoices")).json()["items"] == []

@@ -18,11 +18,12 @@ import pytest
 from pypdf import PdfReader
 
 from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
-from billing.domain.ocr_writer import render
 from billing.settings import BillingSettings
 from kit.clock import OSLO
 from kit.demo import synthetic_national_id
-from tests.support.portal import add_staff, eventually, log_in_patient, log_in_staff
+from services.billing.tests.ocr_writer import render
+from tests.support.eventually import eventually
+from tests.support.portal import add_staff, log_in_patient, log_in_staff
 from tests.support.system import System
 
 pytestmark = pytest.mark.stack

@@ -15,7 +15,8 @@ from booking.bootstrap import build as build_booking
 from identity.bootstrap import build as build_identity
 from kit.clock import OSLO, FixedClock
 from kit.demo import synthetic_national_id
-from tests.support.kafka import read_topic, wait_for
+from tests.support.eventually import eventually
+from tests.support.kafka import read_topic
 from tests.support.services import StackEnv, running
 
 pytestmark = pytest.mark.stack
@@ -42,7 +43,7 @@ async def test_a_patient_books_and_cancels_and_the_events_say_only_what_they_mus
             finally:
                 await conn.close()
 
-        await wait_for(in_directory, timeout=60, what="the patient in booking's directory")
+        await eventually(in_directory, timeout=60, what="the patient in booking's directory")
         made = await booking.post("/internal/templates", json={
             "doctor_id": str(gp), "weekdays": [4], "day_starts": "09:00", "day_ends": "10:00", "slot_minutes": 30,
             "valid_from": "2026-03-02"})
@@ -66,7 +67,7 @@ async def test_a_patient_books_and_cancels_and_the_events_say_only_what_they_mus
                         if r.key == appointment.encode()]
             return len(found) >= 2
 
-        await wait_for(both_published, timeout=60, what="the appointment's events on Kafka")
+        await eventually(both_published, timeout=60, what="the appointment's events on Kafka")
     assert [e["event_type"] for e in found] == ["AppointmentBooked", "AppointmentCancelled"]
     assert found[0]["payload"] == {"appointment_id": appointment, "patient_id": kari, "doctor_id": str(gp),
                                    "starts_at": "2026-03-05T08:00:00Z", "ends_at": "2026-03-05T08:30:00Z",

@@ -26,8 +26,9 @@ from gateway.domain.principal import Principal
 from gateway.settings import GatewaySettings
 from kit.clock import OSLO, FixedClock
 from kit.demo import synthetic_national_id
+from tests.support.eventually import eventually
 from tests.support.gateway import record_audits
-from tests.support.kafka import read_topic, wait_for
+from tests.support.kafka import read_topic
 from tests.support.services import InProcessServices, StackEnv, running
 
 pytestmark = pytest.mark.stack
@@ -92,7 +93,7 @@ async def register(clinic: Clinic, gp: uuid.UUID) -> uuid.UUID:
         guidance = await clinic.services["econsult"].get("/internal/guidance", params={"patient_id": str(patient_id)})
         return bool(guidance.json()["gp_id"] == str(gp))
 
-    await wait_for(known_to_econsult, timeout=60, what="the patient in econsult's directory")
+    await eventually(known_to_econsult, timeout=60, what="the patient in econsult's directory")
     return patient_id
 
 
@@ -158,7 +159,7 @@ async def test_a_patient_asks_the_gp_answers_and_the_answer_event_is_on_kafka(cl
     async def answered_on_kafka() -> bool:
         return "EConsultAnswered" in [e.event_type for e in await events_of(clinic, econsult["id"])]
 
-    await wait_for(answered_on_kafka, timeout=60, what="EConsultAnswered on Kafka")
+    await eventually(answered_on_kafka, timeout=60, what="EConsultAnswered on Kafka")
     events = await events_of(clinic, econsult["id"])
     assert [e.event_type for e in events] == ["EConsultSubmitted", "EConsultAnswered"]
     answered_payload = events[1].payload
@@ -198,5 +199,5 @@ async def test_a_declined_econsultation_advises_booking_and_is_never_answered(cl
     async def declined_on_kafka() -> bool:
         return "EConsultDeclined" in [e.event_type for e in await events_of(clinic, econsult_id)]
 
-    await wait_for(declined_on_kafka, timeout=60, what="EConsultDeclined on Kafka")
+    await eventually(declined_on_kafka, timeout=60, what="EConsultDeclined on Kafka")
     assert [e.event_type for e in await events_of(clinic, econsult_id)] == ["EConsultSubmitted", "EConsultDeclined"]

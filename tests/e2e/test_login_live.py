@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from kit.demo import synthetic_national_id
+from tests.support.eventually import eventually
 from tests.support.portal import (
     add_staff,
-    eventually,
     log_in_patient,
     log_in_staff,
     register_patient,
@@ -162,7 +162,7 @@ async def test_the_patient_chooses_nynorsk_and_the_next_code_comes_in_nynorsk(li
         async def nynorsk_code() -> bool:  # notify hears of the choice through Kafka, then writes in it
             await http.post("/api/v1/auth/login", json={"national_id": patient.national_id})
             return any(t.startswith("Eingongskoden din til ePortalen:") for t in await texts())
-        await eventually(nynorsk_code, "a login code in nynorsk", tries=20, pause=1.0)
+        await eventually(nynorsk_code, "a login code in nynorsk", timeout=20, pause=1.0)
 
 
 async def test_the_access_log_can_show_only_what_others_did(live_system: System) -> None:

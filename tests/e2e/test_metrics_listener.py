@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.support.portal import eventually
+from tests.support.eventually import eventually
 from tests.support.system import SERVICES, System
 
 pytestmark = pytest.mark.stack

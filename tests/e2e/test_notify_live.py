@@ -11,7 +11,6 @@ before identity's login, the prescription decisions) are put on their topics as 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import uuid
@@ -29,6 +28,7 @@ from kit.demo import synthetic_national_id
 from kit.working_days import WorkingDays
 from notify.domain.templates import TEMPLATES
 from notify.settings import NotifySettings
+from tests.support.eventually import eventually
 from tests.support.infra import Infrastructure
 from tests.support.kafka import produce
 from tests.support.system import System
@@ -63,15 +63,6 @@ def kind_of(text: str, channel: str) -> str:
                and re.match(".+?".join(re.escape(w) for w in words(k)), text, re.DOTALL)]
     assert matches, text
     return max(matches, key=lambda k: len("".join(words(k))))
-
-
-async def until(check: Any, what: str, timeout: float = 120) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if result := await check():
-            return result
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Clinic:
@@ -152,7 +143,7 @@ async def run_the_week(clinic: Clinic, monday: datetime) -> None:
         response = await clinic.http.get(clinic.url("booking", "/internal/slots"), params={
             "patient_id": patient, "from": thursday.isoformat(), "to": thursday.isoformat()})
         return response.status_code == 200 and len(response.json()["slots"]) == 3
-    await until(bookable, "the patient in booking's directory")
+    await eventually(bookable, "the patient in booking's directory", timeout=120)
 
     async def book(slot: str) -> str:
         booked = await clinic.call("POST", "booking", "/internal/appointments", expect=201,
@@ -173,7 +164,7 @@ async def run_the_week(clinic: Clinic, monday: datetime) -> None:
     # confirmation says until when. Wait for them before the clock moves past that deadline.
     async def confirmed() -> bool:
         return (await kinds_on_sms())["appointment_booked"] == 3
-    await until(confirmed, "the three confirmations")
+    await eventually(confirmed, "the three confirmations", timeout=120)
 
     # The morning of the day before: booking's reminder job finds it. The online cancel closed at 09:00, so the
     # reminder says to phone instead.
@@ -181,7 +172,7 @@ async def run_the_week(clinic: Clinic, monday: datetime) -> None:
 
     async def reminded() -> bool:
         return (await kinds_on_sms())["appointment_reminder_too_late_to_cancel_online"] == 1
-    await until(reminded, "the reminder SMS")
+    await eventually(reminded, "the reminder SMS", timeout=120)
 
     # eConsultation: one answered (and so invoiced by billing), one declined.
     await clinic.call("PUT", "econsult", f"/internal/availability/{gp}", json={"open": True})
@@ -190,10 +181,10 @@ async def run_the_week(clinic: Clinic, monday: datetime) -> None:
         asked = await clinic.http.post(clinic.url("econsult", "/internal/econsultations"),
                                        json={"patient_id": patient, "text": QUESTION, "accepted_terms": True})
         return str(asked.json()["id"]) if asked.status_code == 201 else ""
-    answered = await until(ask, "econsult to know the patient")
+    answered = await eventually(ask, "econsult to know the patient", timeout=120)
     await clinic.call("POST", "econsult", f"/internal/econsultations/{answered}/answer",
                       json={"doctor_id": str(gp), "text": ANSWER})
-    declined = await until(ask, "a second eConsultation")
+    declined = await eventually(ask, "a second eConsultation", timeout=120)
     await clinic.call("POST", "econsult", f"/internal/econsultations/{declined}/decline",
                       json={"doctor_id": str(gp), "reason": "Bestill time hos meg, så ser vi på kneet."})
 
@@ -208,7 +199,7 @@ async def run_the_week(clinic: Clinic, monday: datetime) -> None:
         found = await clinic.call("GET", "billing", "/internal/invoices", params={"patient_id": patient})
         items: list[dict[str, Any]] = found["items"]
         return items
-    [invoice] = await until(invoiced, "billing's invoice for the answer")
+    [invoice] = await eventually(invoiced, "billing's invoice for the answer", timeout=120)
 
     # Past the due date: billing's overdue job.
     due = date.fromisoformat(invoice["due_date"])
@@ -223,7 +214,7 @@ async def run_the_week(clinic: Clinic, monday: datetime) -> None:
     async def all_sms() -> bool:
         return await kinds_on_sms() == expected
     try:
-        await until(all_sms, "every SMS")
+        await eventually(all_sms, "every SMS", timeout=120)
     except AssertionError:
         raise AssertionError(f"SMS kinds: {await kinds_on_sms()}, expected {expected}") from None
 
@@ -235,7 +226,7 @@ async def run_the_week(clinic: Clinic, monday: datetime) -> None:
     async def all_mail() -> bool:
         return await kinds_by_mail() == mail_expected
     try:
-        await until(all_mail, "every e-mail")
+        await eventually(all_mail, "every e-mail", timeout=120)
     except AssertionError:
         raise AssertionError(f"mail kinds: {await kinds_by_mail()}, expected {mail_expected}") from None
 

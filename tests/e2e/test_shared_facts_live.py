@@ -20,11 +20,12 @@ import pytest
 from pypdf import PdfReader
 
 from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
-from billing.domain.ocr_writer import render
 from billing.settings import BillingSettings
 from kit.clock import OSLO, OffsetClock, oslo
 from kit.working_days import WorkingDays
-from tests.support.portal import Session, add_staff, eventually, log_in_patient, log_in_staff, register_patient
+from services.billing.tests.ocr_writer import render
+from tests.support.eventually import eventually
+from tests.support.portal import Session, add_staff, log_in_patient, log_in_staff, register_patient
 from tests.support.system import System
 
 pytestmark = pytest.mark.stack

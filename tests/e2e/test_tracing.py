@@ -29,9 +29,9 @@ from identity.bootstrap import build as build_identity
 from kit import telemetry
 from notify.bootstrap import build as build_notify
 from prescription.bootstrap import build as build_prescription
+from tests.support.eventually import eventually
 from tests.support.portal import (
     add_staff,
-    eventually,
     log_in_patient,
     log_in_staff,
     register_patient,

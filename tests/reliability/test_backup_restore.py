@@ -30,8 +30,9 @@ import pytest
 
 from kit.demo import synthetic_national_id
 from notify.adapters.sinks import SmsSink
+from tests.support.eventually import eventually
 from tests.support.infra import Infrastructure, stack
-from tests.support.portal import Session, add_staff, eventually, log_in_staff
+from tests.support.portal import Session, add_staff, log_in_staff
 from tests.support.services import serving
 from tests.support.system import SERVICES, System, free_port, start_system, stop_system
 
@@ -131,7 +132,7 @@ async def test_a_backup_under_load_restores_every_accepted_command_and_sends_not
             assert len(accepted.patients) > len(before_backup)  # the load went on during and after it
 
             # Settled before the restore: every login code reached the provider once.
-            await eventually(lambda: _sent_all(sms, len(accepted.logins)), "every login code's SMS", tries=600)
+            await eventually(lambda: _sent_all(sms, len(accepted.logins)), "every login code's SMS", timeout=120)
             assert len(codes_sent(sms)) == len(accepted.logins)
             for service in (*SERVICES, "gateway"):
                 system.kill(service, signal.SIGTERM)
@@ -161,9 +162,9 @@ async def test_a_backup_under_load_restores_every_accepted_command_and_sends_not
                 rows = await fetch(dsns["notify"], "SELECT count(*) AS n FROM patient_directory "
                                                    "WHERE patient_id = ANY($1)", everyone)
                 return bool(rows[0]["n"] == len(everyone))
-            await eventually(directory_complete, "notify's directory with every accepted patient", tries=600)
-            await eventually(lambda: _all_published(dsns), "every restored outbox published", tries=600)
-            await eventually(lambda: _nothing_queued(dsns["notify"]), "notify's queue empty", tries=600)
+            await eventually(directory_complete, "notify's directory with every accepted patient", timeout=120)
+            await eventually(lambda: _all_published(dsns), "every restored outbox published", timeout=120)
+            await eventually(lambda: _nothing_queued(dsns["notify"]), "notify's queue empty", timeout=120)
             delivered = await fetch(dsns["notify"], "SELECT count(*) AS n FROM deliveries "
                                                     "WHERE kind = 'login_code' AND state IN ('sent', 'failed')")
             assert delivered[0]["n"] >= len(accepted.logins)  # re-queued after the restore and gone out again

@@ -4,7 +4,6 @@ the next good event. Services and topics are discovered, so new consumers are co
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 import uuid
@@ -15,6 +14,7 @@ import pytest
 
 from contracts.envelope import Envelope
 from kit.runtime import ServiceRuntime
+from tests.support.eventually import eventually
 from tests.support.kafka import patient_event, produce, read_topic
 from tests.support.services import StackEnv, running
 
@@ -56,14 +56,13 @@ async def test_poison_on_every_topic_is_dead_lettered_and_the_consumer_goes_on(s
             expected = 3 * len(topics)
             # The database is shared with the session's other tests: count this test's topics only.
             mine = "SELECT count(*) FROM dead_letters WHERE topic LIKE $1"
-            deadline = asyncio.get_running_loop().time() + 60
-            while asyncio.get_running_loop().time() < deadline:
+
+            async def handled() -> bool:
                 dead = await conn.fetchval(mine, f"{settings.topic_prefix}%")
                 applied = (not uses_directory) or await conn.fetchval(
                     "SELECT count(*) FROM patient_directory WHERE patient_id = $1", good.patient_id) == 1
-                if dead >= expected and applied:
-                    break
-                await asyncio.sleep(0.2)
+                return bool(dead >= expected and applied)
+            await eventually(handled, "every poison message dead-lettered and the good one applied")
             assert await conn.fetchval(mine, f"{settings.topic_prefix}%") == expected
             if uses_directory:
                 assert await conn.fetchval("SELECT count(*) FROM patient_directory WHERE patient_id = $1",

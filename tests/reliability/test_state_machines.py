@@ -26,10 +26,10 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 from billing.bootstrap import build as build_billing
 from billing.domain.kid import is_valid_kid, kid_for
 from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
-from billing.domain.ocr_writer import render
 from billing.handlers.claims import mark_overdue_invoices
 from billing.handlers.invoicing import bill_answered_econsultation, register_frikort
 from billing.handlers.payments import import_ocr_file, register_payment
+from billing.settings import invoice_terms
 from booking import handlers as booking
 from booking.bootstrap import build as build_booking
 from contracts.events import EConsultAnswered
@@ -38,6 +38,7 @@ from kit.db import transaction
 from kit.errors import DomainError
 from kit.runtime import ServiceRuntime
 from kit.working_days import WorkingDays
+from services.billing.tests.ocr_writer import render
 from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
@@ -244,8 +245,7 @@ class BillingMachine(RuleBasedStateMachine):
 
         async def go() -> None:
             async with transaction(rt.pool) as conn:
-                await bill_answered_econsultation(conn, event, terms=rt.state["terms"], clock=rt.clock,
-                                                  outbox=rt.outbox)
+                await bill_answered_econsultation(rt, conn, event)
         self.running.run(go())
 
     @rule(patient=st.integers(0, 2))
@@ -267,7 +267,7 @@ class BillingMachine(RuleBasedStateMachine):
     @rule(patient=st.integers(0, 2))
     def frikort_card(self, patient: int) -> None:
         rt = self.running.runtime
-        self.running.run(register_frikort(rt.pool, rt.clock, patient_id=self.patients[patient],
+        self.running.run(register_frikort(rt, patient_id=self.patients[patient],
                                           year=oslo(self.clock.now()).year, card_number="12345678",
                                           registered_by=DOCTOR))
         self.frikort.add(self.patients[patient])
@@ -281,7 +281,7 @@ class BillingMachine(RuleBasedStateMachine):
         outstanding = invoice["amount_ore"] - invoice["paid_ore"]
         amount = {"full": max(outstanding, 1), "part": max(outstanding // 2, 1), "over": outstanding + 100}[part]
         rt = self.running.runtime
-        self.running.run(register_payment(rt.pool, rt.outbox, rt.clock, kid=invoice["kid"], amount_ore=amount,
+        self.running.run(register_payment(rt, kid=invoice["kid"], amount_ore=amount,
                                           paid_on=oslo(self.clock.now()).date(), registered_by=self.office))
         self.money_in += amount
 
@@ -308,10 +308,9 @@ class BillingMachine(RuleBasedStateMachine):
                              for n, (kid, amount) in enumerate(lines, start=1))
         rt = self.running.runtime
         transmission = OcrTransmission(f"{next(TRANSMISSIONS):07d}", (OcrAssignment(
-            "0000001", rt.state["terms"].account_number, transactions),), data_transmitter=TRANSMITTER)
+            "0000001", invoice_terms(rt.settings).account_number, transactions),), data_transmitter=TRANSMITTER)
         content = render(transmission, today).encode("iso-8859-1")
-        report = self.running.run(import_ocr_file(rt.pool, rt.outbox, rt.clock, rt.state["terms"], content=content,
-                                                  imported_by=self.office))
+        report = self.running.run(import_ocr_file(rt, content=content, imported_by=self.office))
         assert not report["already_imported"]
         assert report["summary"]["transactions"] == len(lines)
         assert report["summary"]["unknown_kid"] == int(unknown)
@@ -323,8 +322,7 @@ class BillingMachine(RuleBasedStateMachine):
         if not self.files:
             return
         rt = self.running.runtime
-        report = self.running.run(import_ocr_file(rt.pool, rt.outbox, rt.clock, rt.state["terms"],
-                                                  content=data.draw(st.sampled_from(self.files)),
+        report = self.running.run(import_ocr_file(rt, content=data.draw(st.sampled_from(self.files)),
                                                   imported_by=self.office))
         assert report["already_imported"]  # and the invariant sees no payment twice
 
@@ -379,7 +377,6 @@ def test_billing_holds_its_invariants_in_any_order(stack_env: StackEnv) -> None:
     settings_ = stack_env.settings("billing", topic_prefix=stack_env.fresh_prefix())
     app = build_billing(settings_, clock=clock)
     runtime: ServiceRuntime = app.state.runtime
-    runtime.state["terms"] = settings_.invoice_terms()
     with Running(runtime) as running:
         BillingMachine.running, BillingMachine.clock = running, clock
         run_state_machine_as_test(BillingMachine, settings=MACHINE)

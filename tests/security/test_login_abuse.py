@@ -35,11 +35,11 @@ import httpx
 import pytest
 
 from kit.demo import synthetic_national_id
+from tests.support.eventually import eventually
 from tests.support.portal import (
     Patient,
     Session,
     add_staff,
-    eventually,
     log_in_patient,
     log_in_staff,
     register_patient,

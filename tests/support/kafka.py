@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -27,15 +26,6 @@ def patient_event() -> PatientRegistered:
 async def record_effect(conn: asyncpg.Connection, envelope: Envelope, event: Any) -> None:
     await conn.execute("INSERT INTO effects (event_id, patient_id) VALUES ($1, $2)", envelope.event_id,
                        event.patient_id)
-
-
-async def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def read_topic(bootstrap: str, topic: str, timeout: float = 5.0) -> list[Any]:
@@ -82,6 +72,31 @@ async def committed_everything(settings: ServiceSettings, topic: str) -> bool:
             await consumer.stop()
         return all((committed.get(tp).offset if committed.get(tp) else 0) >= end for tp, end in ends.items())
     finally:
+        await producer.stop()
+        await admin.close()
+
+
+async def uncommitted(bootstrap: str, groups: list[str]) -> dict[str, int]:
+    """How many messages each consumer group has not committed yet, over every partition of every topic it has
+    committed on (a partition it never read from counts from 0). Zero for every group: the consumers are done."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)  # for each topic's partitions
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)  # for their end offsets
+    await admin.start()
+    await producer.start()
+    await consumer.start()
+    try:
+        behind: dict[str, int] = {}
+        for group in groups:
+            committed = await admin.list_consumer_group_offsets(group)
+            partitions = [TopicPartition(topic, p) for topic in {tp.topic for tp in committed}
+                          for p in await producer.partitions_for(topic)]
+            ends = await consumer.end_offsets(partitions) if partitions else {}
+            behind[group] = sum(max(0, end - (committed[tp].offset if tp in committed else 0))
+                                for tp, end in ends.items())
+        return behind
+    finally:
+        await consumer.stop()
         await producer.stop()
         await admin.close()
 

@@ -54,17 +54,6 @@ class Patient:
     gp_id: uuid.UUID
 
 
-async def eventually(probe: Any, what: str, tries: int = 300, pause: float = 0.2) -> Any:
-    """The first truthy answer of `probe()` (an async callable), polled; for what other services do in their
-    own time (events on their way)."""
-    for _ in range(tries):
-        found = await probe()
-        if found:
-            return found
-        await asyncio.sleep(pause)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def sms_code(http: httpx.AsyncClient, mobile: str, *, after: set[str] | None = None,
                    timeout: float = 30.0) -> str:
     """The newest login code the SMS sink received for `mobile` (one not in `after`, if given)."""

@@ -22,9 +22,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from tests.support.infra import ROOT, Infrastructure, delete_topics, stack
+from tests.support.kafka import uncommitted
 
 SERVICES = ("identity", "booking", "prescription", "econsult", "billing", "notify")
 # A mobile app's redirect URI registered with the test system's ID-porten client (tests/e2e/test_idporten_live.py).
@@ -69,6 +71,7 @@ class System:
     clock_file: Path
     logs: Path
     suffix: str = ""  # of this system's databases
+    kafka_bootstrap: str = ""
     # Each service's metrics listener (not public), on a port the kernel chose (EPORTAL_METRICS_PORT=0) and the
     # service logged: no port handed out here can be taken by another process before the service binds it.
     metrics_urls: dict[str, str] = field(default_factory=dict)
@@ -203,12 +206,16 @@ def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict
         envs[service] = env
     system = System(gateway_url=gateway_url, service_urls=urls, dsns=dsns,
                     topic_prefix=prefix, clock_file=clock_file, logs=logs, suffix=f"_s{run_id}", ports=extra_ports,
-                    idporten_issuer=issuer, _env=envs)
+                    idporten_issuer=issuer, kafka_bootstrap=infra.kafka_bootstrap, _env=envs)
     system.procs["idporten"] = idporten
     for service in (*SERVICES, "gateway"):
         system.procs[service] = _spawn(service, envs[service], logs)
-    _wait_ready({**urls, "gateway": system.gateway_url}, system.procs, logs)
-    _wait_idporten(ports["idporten"], idporten, logs)
+    try:
+        _wait_ready({**urls, "gateway": system.gateway_url}, system.procs, logs)
+        _wait_idporten(ports["idporten"], idporten, logs)
+    except Exception:
+        stop_system(system, infra)  # a system that did not come up leaves no process behind to load the machine
+        raise
     system.metrics_urls = {s: _metrics_url(logs, s) for s in (*SERVICES, "gateway")}
     return system
 
@@ -224,3 +231,44 @@ def stop_system(system: System, infra: Infrastructure) -> None:
             proc.kill()
     infra.drop_databases(system.suffix)
     delete_topics(infra.kafka_bootstrap, system.topic_prefix)
+
+
+# What a service still has to do after its outbox is published: deliveries to send, e-prescriptions to hand over.
+_QUEUED = {"notify": "SELECT count(*) FROM deliveries WHERE state = 'queued'",
+           "prescription": "SELECT count(*) FROM dispatches WHERE announced_at IS NULL"}
+
+
+async def in_flight(system: System) -> dict[str, int]:
+    """What the system still has on its way (nothing: every count 0): outbox rows not yet published, messages a
+    service's consumers have not committed, deliveries and e-prescriptions waiting to go."""
+    pending, _ = await _snapshot(system)
+    return pending
+
+
+async def quiet(system: System) -> bool:
+    """Nothing in flight, twice in a row with no outbox row written in between: a consumer may apply an event
+    (and write the events that follow from it) between the reads of one look. A test drains to this known point
+    before it counts what came out, instead of sleeping and hoping everything has arrived."""
+    first, written = await _snapshot(system)
+    if any(first.values()):
+        return False
+    second, written_since = await _snapshot(system)
+    return not any(second.values()) and written == written_since
+
+
+async def _snapshot(system: System) -> tuple[dict[str, int], int]:
+    pending: dict[str, int] = {}
+    written = 0
+    for service in SERVICES:
+        conn = await asyncpg.connect(system.dsns[service])
+        try:
+            row = await conn.fetchrow("SELECT count(*) FILTER (WHERE published_at IS NULL) AS unpublished, "
+                                      "count(*) AS rows FROM outbox")
+            pending[f"{service} outbox"], written = row["unpublished"], written + row["rows"]
+            if service in _QUEUED:
+                pending[f"{service} queued"] = await conn.fetchval(_QUEUED[service])
+        finally:
+            await conn.close()
+    behind = await uncommitted(system.kafka_bootstrap, [f"{system.topic_prefix}{service}" for service in SERVICES])
+    pending.update({f"{group} consumer": n for group, n in behind.items()})
+    return pending, written

@@ -23,10 +23,10 @@ def build(settings: BillingSettings | None = None, clock: Clock | None = None) -
     settings = settings or BillingSettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
     keep_patient_directory(runtime)
-    runtime.on(EConsultAnswered)(answered_handler(settings.invoice_terms(), runtime.clock, runtime.outbox))
-
-    async def overdue_invoices(rt: ServiceRuntime) -> None:
-        await mark_overdue_invoices(rt)
-
-    runtime.every(settings.overdue_check_seconds, overdue_invoices, name="overdue_invoices")
+    runtime.on(EConsultAnswered)(answered_handler(runtime))
+    runtime.every(settings.overdue_check_seconds, _overdue_invoices, name="overdue_invoices")
     return create_app(runtime, title="eportal billing", routers=[router])
+
+
+async def _overdue_invoices(runtime: ServiceRuntime) -> None:
+    await mark_overdue_invoices(runtime)

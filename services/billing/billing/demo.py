@@ -38,7 +38,7 @@ async def seed(runtime: ServiceRuntime) -> None:
         if await repo.record_charge(conn, econsult_id=econsult_id, patient_id=unpaid.id, exempt_reason=None,
                                     frikort=None, tariff_id=tariff.id, submitted_on=issued_on - timedelta(days=1),
                                     answered_on=issued_on, at=now):
-            await issue_invoice(conn, runtime.outbox, terms, econsult_id=econsult_id, patient_id=unpaid.id,
+            await issue_invoice(runtime, conn, econsult_id=econsult_id, patient_id=unpaid.id,
                                 doctor_id=unpaid.gp_id, tariff=tariff, issued_on=issued_on, now=now)
     # The same job the running service runs: InvoiceOverdue and ClaimsStatusChanged(true) for Ulla.
     await mark_overdue_invoices(runtime)

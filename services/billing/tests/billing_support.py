@@ -19,7 +19,8 @@ from billing.settings import BillingSettings
 from contracts.envelope import Envelope, Event
 from contracts.events import EConsultAnswered, PatientRegistered
 from kit.clock import OSLO, Clock
-from tests.support.kafka import produce, read_topic, wait_for
+from tests.support.eventually import eventually
+from tests.support.kafka import produce, read_topic
 from tests.support.services import StackEnv, running
 
 DOCTOR = uuid.UUID("5d1e2f3a-7b8c-4d9e-8f01-23456789abcd")
@@ -50,7 +51,7 @@ class Billing:
         async def known() -> bool:
             return await self.fetchval("SELECT count(*) FROM patient_directory WHERE patient_id = $1",
                                        event.patient_id) == 1
-        await wait_for(known, what="the patient in billing's directory")
+        await eventually(known, what="the patient in billing's directory")
         return event.patient_id
 
     def answered(self, patient_id: uuid.UUID, submitted_at: datetime, answered_at: datetime,
@@ -72,7 +73,7 @@ class Billing:
     async def decided(self, econsult_id: uuid.UUID) -> None:
         async def done() -> bool:
             return await self.fetchval("SELECT count(*) FROM econsult_charges WHERE econsult_id = $1", econsult_id) == 1
-        await wait_for(done, what="billing's decision on the eConsultation")
+        await eventually(done, what="billing's decision on the eConsultation")
 
     async def invoices_of(self, patient_id: uuid.UUID) -> list[dict[str, Any]]:
         response = await self.client.get("/internal/invoices", params={"patient_id": str(patient_id)})
@@ -88,7 +89,7 @@ class Billing:
     async def published(self) -> None:
         async def empty() -> bool:
             return await self.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
-        await wait_for(empty, what="billing's outbox to be published")
+        await eventually(empty, what="billing's outbox to be published")
 
 
 @asynccontextmanager

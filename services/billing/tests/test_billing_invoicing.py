@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from kit.clock import FixedClock
 from services.billing.tests.billing_support import STAFF, Billing, billing_service, oslo_at
-from tests.support.kafka import committed_everything, wait_for
+from tests.support.eventually import eventually
+from tests.support.kafka import committed_everything
 from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
@@ -152,7 +153,7 @@ async def test_a_declined_econsultation_is_not_billed(billing: Billing) -> None:
 
     async def consumed_all() -> bool:
         return await committed_everything(billing.settings, billing.settings.topic("econsultations"))
-    await wait_for(consumed_all, what="billing to consume the declined one too")
+    await eventually(consumed_all, what="billing to consume the declined one too")
     assert await billing.fetchval("SELECT count(*) FROM econsult_charges WHERE econsult_id = $1",
                                   declined.econsult_id) == 0
     assert len(await billing.invoices_of(patient)) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from billing.domain.ocr import OcrAssignment, OcrFileInvalid, OcrTransaction, OcrTransmission, parse
-from billing.domain.ocr_writer import render
+from services.billing.tests.ocr_writer import render
 
 FILE = Path(__file__).parent / "data" / "ocr_giro_2026-03-12.txt"
 

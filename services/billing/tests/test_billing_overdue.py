@@ -15,11 +15,11 @@ import pytest
 from pypdf import PdfReader
 
 from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
-from billing.domain.ocr_writer import render
 from billing.handlers.claims import mark_overdue_invoices
 from kit.clock import FixedClock
 from services.billing.tests.billing_support import STAFF, Billing, billing_service, oslo_at
-from tests.support.kafka import wait_for
+from services.billing.tests.ocr_writer import render
+from tests.support.eventually import eventually
 from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
@@ -109,7 +109,7 @@ async def test_the_job_runs_by_itself(stack_env: StackEnv, scratch_db: str) -> N
 
         async def overdue() -> bool:
             return [i["status"] for i in await billing.invoices_of(patient)] == ["overdue"]
-        await wait_for(overdue, what="the overdue job")
+        await eventually(overdue, what="the overdue job")
         assert await claims_events(billing, patient) == [True]
 
 

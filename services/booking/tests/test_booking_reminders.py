@@ -11,7 +11,7 @@ from booking import handlers
 from booking.bootstrap import build
 from kit.clock import OSLO, FixedClock
 from services.booking.tests.conftest import Booking
-from tests.support.kafka import wait_for
+from tests.support.eventually import eventually
 from tests.support.services import StackEnv, running
 
 pytestmark = pytest.mark.stack
@@ -103,6 +103,6 @@ async def test_a_restarted_service_neither_loses_nor_repeats_a_reminder(booking_
         async def second_reminded() -> bool:
             return len(reminders(await svc.events(second))) > 0
 
-        await wait_for(second_reminded, timeout=30, what="the restarted job's reminder")
+        await eventually(second_reminded, timeout=30, what="the restarted job's reminder")
         await handlers.send_due_reminders(restarted.state.runtime)  # and once more, by hand: nothing new
     assert (len(reminders(await svc.events(first))), len(reminders(await svc.events(second)))) == (1, 1)

@@ -15,7 +15,8 @@ from contracts.envelope import Envelope, Event
 from contracts.events import ClinicDayClosed, ClinicDayReopened, PatientGpChanged
 from kit.clock import OSLO
 from services.econsult.tests.conftest import EConsult
-from tests.support.kafka import produce, wait_for
+from tests.support.eventually import eventually
+from tests.support.kafka import produce
 from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
@@ -67,7 +68,7 @@ async def test_a_closed_day_moves_open_due_dates_and_reopening_moves_them_back(
 
     async def moved() -> bool:
         return await due_date(svc, first["id"]) == "2031-03-11"
-    await wait_for(moved, what="the open question's due date past the closed Friday")
+    await eventually(moved, what="the open question's due date past the closed Friday")
     svc.clock.set(MONDAY + timedelta(hours=2))
     second = await asked(svc, patient)
     assert second["due_date"] == "2031-03-11"  # a new one counts the closed day too
@@ -76,7 +77,7 @@ async def test_a_closed_day_moves_open_due_dates_and_reopening_moves_them_back(
 
     async def back() -> bool:
         return {await due_date(svc, first["id"]), await due_date(svc, second["id"])} == {"2031-03-10"}
-    await wait_for(back, what="the due dates back after the day was reopened")
+    await eventually(back, what="the due dates back after the day was reopened")
 
     # The same ClinicDayClosed again (a redelivery), and an older one arriving late: neither closes the day.
     await publish(stack_env, ClinicDayClosed(day=FRIDAY), at=closed.occurred_at, event_id=closed.event_id)
@@ -86,7 +87,7 @@ async def test_a_closed_day_moves_open_due_dates_and_reopening_moves_them_back(
     try:
         async def marker_applied() -> bool:
             return bool(await conn.fetchval("SELECT true FROM inbox WHERE event_id = $1", marker.event_id))
-        await wait_for(marker_applied, what="the events before the marker applied")
+        await eventually(marker_applied, what="the events before the marker applied")
         assert await conn.fetchval("SELECT closed FROM clinic_closed_days WHERE day = $1", FRIDAY) is False
         assert await conn.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", closed.event_id) == 1
     finally:
@@ -113,7 +114,7 @@ async def test_a_change_of_gp_moves_open_questions_to_the_new_gp_only(econsult_s
     async def moved() -> bool:
         found = await svc.client.get(f"/internal/econsultations/{waiting['id']}", params={"patient_id": str(patient)})
         return bool(found.json()["doctor_id"] == str(new))
-    await wait_for(moved, what="the open question moved to the new GP")
+    await eventually(moved, what="the open question moved to the new GP")
     by_old = await svc.client.get(f"/internal/econsultations/{waiting['id']}", params={"doctor_id": str(old)})
     assert (by_old.status_code, by_old.json()["code"]) == (403, "forbidden")
     old_answers = await svc.client.post(f"/internal/econsultations/{waiting['id']}/answer",

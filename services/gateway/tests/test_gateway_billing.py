@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 
-from gateway import auth
-from gateway.bootstrap import build
 from gateway.domain.principal import Principal
-from gateway.settings import GatewaySettings
 from kit.errors import DomainError
-from tests.support.gateway import record_audits
+from services.gateway.tests import conftest as shared
+from services.gateway.tests.conftest import FakeServices, Gateway, gateway_with
 
 PATIENT = uuid.uuid4()
 OTHER_PATIENT = uuid.uuid4()
@@ -34,63 +31,28 @@ INVOICE = {"id": str(INVOICE_ID), "econsult_id": str(uuid.uuid4()), "patient_id"
 PDF = b"%PDF-1.4 giro"
 
 
-@dataclass
-class FakeBilling:
-    calls: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
-    answers: dict[tuple[str, str], Any] = field(default_factory=dict)
-
-    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
-        self.calls.append((service, method, path, kwargs))
-        answer = self.answers.get((method, path))
-        if isinstance(answer, DomainError):
-            raise answer
-        return answer
-
+class FakeBilling(FakeServices):
     async def request(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         self.calls.append((service, method, path, kwargs))
         return httpx.Response(200, content=PDF, headers={"content-type": "application/pdf",
                                                           "content-disposition": 'inline; filename="f.pdf"'})
 
-    def paths(self) -> list[tuple[str, str]]:
-        return [(m, p) for _, m, p, _ in self.calls]
-
-
-@dataclass
-class Gateway:
-    client: httpx.AsyncClient
-    billing: FakeBilling
-    audits: list[dict[str, Any]]
-    who: dict[str, Principal]
-
-    def act_as(self, principal: Principal) -> None:
-        self.who["principal"] = principal
-
 
 def a_patient(patient_id: uuid.UUID = PATIENT, restrictions: tuple[str, ...] = ()) -> Principal:
-    return Principal(kind="patient", subject_id=patient_id, role="patient", session_id="s",
-                     restrictions=restrictions)
+    return shared.a_patient(patient_id, restrictions=restrictions)
 
 
 def a_staff(role: str) -> Principal:
-    return Principal(kind="staff", subject_id=STAFF_ID, role=role, session_id="s")  # type: ignore[arg-type]
+    return shared.a_staff(role, STAFF_ID)
 
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Gateway]:
-    app = build(GatewaySettings(env="test", database_url="postgresql://nobody@127.0.0.1:1/none"))
     fake = FakeBilling()
     fake.answers[("GET", "/internal/invoices")] = {"items": [INVOICE]}
     fake.answers[("GET", f"/internal/invoices/{INVOICE_ID}")] = INVOICE
-    app.state.gateway.services = fake
-    audits = record_audits(app)
-    who: dict[str, Principal] = {"principal": a_patient()}
-
-    async def session(request: Any) -> Principal:
-        return who["principal"]
-
-    monkeypatch.setattr(auth, "current_principal", session)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
-        yield Gateway(client, fake, audits, who)
+    async with gateway_with(monkeypatch, fake, a_patient()) as gateway:
+        yield gateway
 
 
 async def test_a_patient_sees_their_own_invoices_even_with_unsettled_claims(gateway: Gateway) -> None:
@@ -102,7 +64,7 @@ async def test_a_patient_sees_their_own_invoices_even_with_unsettled_claims(gate
                                                                                    "2026-03-17", "open")
     assert item["pdf_url"] == f"/api/v1/invoices/{INVOICE_ID}/pdf"
     assert "patient_id" not in item
-    [(_, _, _, kwargs)] = gateway.billing.calls
+    [(_, _, _, kwargs)] = gateway.services.calls
     assert kwargs["params"] == {"patient_id": str(PATIENT)}  # from the session, never from the request
     assert gateway.audits == [{"by": PATIENT, "patient_id": PATIENT, "object_type": "invoice", "object_id": None,
                                "action": "list"}]
@@ -123,7 +85,7 @@ async def test_another_patients_giro_is_not_found_and_the_attempt_is_audited(gat
     response = await gateway.client.get(f"/api/v1/invoices/{INVOICE_ID}/pdf")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
-    assert ("GET", f"/internal/invoices/{INVOICE_ID}/pdf") not in gateway.billing.paths()
+    assert ("GET", f"/internal/invoices/{INVOICE_ID}/pdf") not in gateway.services.paths()
     assert gateway.audits == [{"by": OTHER_PATIENT, "patient_id": OTHER_PATIENT, "object_type": "invoice",
                                "object_id": str(INVOICE_ID), "action": "read", "outcome": "refused:not_found"}]
 
@@ -139,7 +101,7 @@ async def test_only_the_billing_office_reaches_invoices_and_payments(gateway: Ga
                                                                 "paid_on": "2026-03-12"})
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
-    assert gateway.billing.calls == []
+    assert gateway.services.calls == []
 
 
 async def test_patients_reach_no_staff_route(gateway: Gateway) -> None:
@@ -147,14 +109,14 @@ async def test_patients_reach_no_staff_route(gateway: Gateway) -> None:
                          ("PUT", f"/api/v1/staff/patients/{PATIENT}/frikort")):
         response = await gateway.client.request(method, path, json={"year": 2026, "card_number": "12345678"})
         assert response.status_code == 403, path
-    assert gateway.billing.calls == []
+    assert gateway.services.calls == []
 
 
 async def test_the_billing_office_lists_invoices_by_status_and_each_patient_is_audited(gateway: Gateway) -> None:
     gateway.act_as(a_staff("billing"))
     response = await gateway.client.get("/api/v1/staff/invoices", params={"status": "overdue"})
     assert response.status_code == 200, response.text
-    [(_, _, _, kwargs)] = gateway.billing.calls
+    [(_, _, _, kwargs)] = gateway.services.calls
     assert kwargs["params"]["status"] == "overdue"
     assert [(a["patient_id"], a["action"]) for a in gateway.audits] == [(PATIENT, "list")]
     bad = await gateway.client.get("/api/v1/staff/invoices", params={"status": "lost"})
@@ -164,7 +126,7 @@ async def test_the_billing_office_lists_invoices_by_status_and_each_patient_is_a
 async def test_an_ocr_file_is_uploaded_as_multipart_and_forwarded_whole(gateway: Gateway) -> None:
     gateway.act_as(a_staff("billing"))
     payment_id = str(uuid.uuid4())
-    gateway.billing.answers[("POST", "/internal/payments/ocr")] = {
+    gateway.services.answers[("POST", "/internal/payments/ocr")] = {
         "already_imported": False, "summary": {"transactions": 2},
         "payments": [{"payment_id": payment_id, "patient_id": str(PATIENT), "outcome": "paid"},
                      {"payment_id": str(uuid.uuid4()), "patient_id": None, "outcome": "unknown_kid"}]}
@@ -173,7 +135,7 @@ async def test_an_ocr_file_is_uploaded_as_multipart_and_forwarded_whole(gateway:
                                          files={"file": ("OCR.20260312.txt", content, "text/plain")})
     assert response.status_code == 200, response.text
     assert response.json()["summary"] == {"transactions": 2}
-    [(_, method, path, kwargs)] = gateway.billing.calls
+    [(_, method, path, kwargs)] = gateway.services.calls
     assert (method, path) == ("POST", "/internal/payments/ocr")
     assert kwargs["content"] == content
     assert kwargs["params"] == {"imported_by": str(STAFF_ID)}
@@ -183,7 +145,7 @@ async def test_an_ocr_file_is_uploaded_as_multipart_and_forwarded_whole(gateway:
 
 async def test_a_damaged_ocr_file_is_refused_with_billings_code(gateway: Gateway) -> None:
     gateway.act_as(a_staff("billing"))
-    gateway.billing.answers[("POST", "/internal/payments/ocr")] = DomainError(
+    gateway.services.answers[("POST", "/internal/payments/ocr")] = DomainError(
         "Linje 3: ...", code="validation.ocr_file", status=422)
     response = await gateway.client.post("/api/v1/staff/payments/ocr", files={"file": ("x.txt", b"NY", "text/plain")})
     assert response.status_code == 422
@@ -195,12 +157,12 @@ async def test_a_damaged_ocr_file_is_refused_with_billings_code(gateway: Gateway
 async def test_a_payment_by_hand_is_registered_by_the_session_staff_member(gateway: Gateway) -> None:
     gateway.act_as(a_staff("billing"))
     payment_id = str(uuid.uuid4())
-    gateway.billing.answers[("POST", "/internal/payments")] = {
+    gateway.services.answers[("POST", "/internal/payments")] = {
         "payment_id": payment_id, "patient_id": str(PATIENT), "outcome": "paid", "kid": "0000000018"}
     response = await gateway.client.post("/api/v1/staff/payments",
                                          json={"kid": "0000000018", "amount_ore": 25900, "paid_on": "2026-03-12"})
     assert response.status_code == 201, response.text
-    [(_, _, _, kwargs)] = gateway.billing.calls
+    [(_, _, _, kwargs)] = gateway.services.calls
     assert kwargs["json"] == {"kid": "0000000018", "amount_ore": 25900, "paid_on": "2026-03-12",
                               "registered_by": str(STAFF_ID)}
     assert gateway.audits[-1]["object_id"] == payment_id
@@ -213,12 +175,12 @@ async def test_a_payment_by_hand_is_registered_by_the_session_staff_member(gatew
 @pytest.mark.parametrize("role", ["reception", "billing"])
 async def test_reception_or_billing_registers_a_frikort(gateway: Gateway, role: str) -> None:
     gateway.act_as(a_staff(role))
-    gateway.billing.answers[("PUT", f"/internal/patients/{PATIENT}/frikort")] = {
+    gateway.services.answers[("PUT", f"/internal/patients/{PATIENT}/frikort")] = {
         "patient_id": str(PATIENT), "year": 2026, "card_number": "12345678"}
     response = await gateway.client.put(f"/api/v1/staff/patients/{PATIENT}/frikort",
                                         json={"year": 2026, "card_number": "12345678"})
     assert response.status_code == 200, response.text
-    [(_, _, _, kwargs)] = gateway.billing.calls
+    [(_, _, _, kwargs)] = gateway.services.calls
     assert kwargs["json"] == {"year": 2026, "card_number": "12345678", "registered_by": str(STAFF_ID)}
     assert gateway.audits == [{"by": STAFF_ID, "patient_id": PATIENT, "object_type": "frikort", "object_id": "2026",
                                "action": "update"}]
@@ -233,7 +195,7 @@ async def test_a_doctor_registers_no_frikort(gateway: Gateway) -> None:
 
 async def test_the_yearly_copayment_report(gateway: Gateway) -> None:
     gateway.act_as(a_staff("billing"))
-    gateway.billing.answers[("GET", "/internal/reports/copayments")] = {"year": 2026, "patients": [
+    gateway.services.answers[("GET", "/internal/reports/copayments")] = {"year": 2026, "patients": [
         {"patient_id": str(PATIENT), "name": "Kari Nordmann", "invoices": 2, "copayment_ore": 40800,
          "copayment_nok": "408,00 kr", "frikort_card": None}]}
     response = await gateway.client.get("/api/v1/staff/reports/copayments", params={"year": 2026})
@@ -247,7 +209,7 @@ async def test_the_billing_office_searches_invoices_by_kid_or_name(gateway: Gate
     gateway.act_as(a_staff("billing"))
     response = await gateway.client.get("/api/v1/staff/invoices", params={"query": " Nordmann ", "status": "open"})
     assert response.status_code == 200, response.text
-    [(_, _, _, kwargs)] = gateway.billing.calls
+    [(_, _, _, kwargs)] = gateway.services.calls
     assert (kwargs["params"]["query"], kwargs["params"]["status"]) == ("Nordmann", "open")
     assert (await gateway.client.get("/api/v1/staff/invoices", params={"query": "x" * 101})).status_code == 422
 
@@ -255,16 +217,16 @@ async def test_the_billing_office_searches_invoices_by_kid_or_name(gateway: Gate
 async def test_a_payment_with_an_unknown_kid_is_settled_against_an_invoice_and_audited(gateway: Gateway) -> None:
     gateway.act_as(a_staff("billing"))
     payment_id = uuid.uuid4()
-    gateway.billing.answers[("POST", f"/internal/payments/{payment_id}/settle")] = {
+    gateway.services.answers[("POST", f"/internal/payments/{payment_id}/settle")] = {
         "payment_id": str(payment_id), "invoice_id": str(INVOICE_ID), "patient_id": str(PATIENT), "outcome": "paid"}
     response = await gateway.client.post(f"/api/v1/staff/payments/{payment_id}/settle",
                                          json={"invoice_id": str(INVOICE_ID)})
     assert response.status_code == 200, response.text
-    [(_, _, _, kwargs)] = gateway.billing.calls
+    [(_, _, _, kwargs)] = gateway.services.calls
     assert kwargs["json"] == {"invoice_id": str(INVOICE_ID)}
     assert gateway.audits == [{"by": STAFF_ID, "patient_id": PATIENT, "object_type": "payment",
                                "object_id": str(payment_id), "action": "settle"}]
-    gateway.billing.answers[("POST", f"/internal/payments/{payment_id}/settle")] = DomainError(
+    gateway.services.answers[("POST", f"/internal/payments/{payment_id}/settle")] = DomainError(
         code="billing.payment_already_placed", status=409)
     again = await gateway.client.post(f"/api/v1/staff/payments/{payment_id}/settle",
                                       json={"invoice_id": str(INVOICE_ID)})
@@ -276,12 +238,12 @@ async def test_only_the_billing_office_and_admin_read_who_was_billed_for_econsul
         gateway: Gateway, role: str, status: int) -> None:
     """The report counts each patient's billed eConsultations, which tells who consulted (issue 14, item 7)."""
     gateway.act_as(a_staff(role))
-    gateway.billing.answers[("GET", "/internal/reports/copayments")] = {"year": 2026, "patients": []}
+    gateway.services.answers[("GET", "/internal/reports/copayments")] = {"year": 2026, "patients": []}
     response = await gateway.client.get("/api/v1/staff/reports/copayments", params={"year": 2026})
     assert response.status_code == status, response.text
     if status == 403:
         assert response.json()["code"] == "forbidden"
-        assert gateway.billing.calls == []
+        assert gateway.services.calls == []
 
 
 async def test_the_giro_is_never_sniffed_nor_kept(gateway: Gateway) -> None:

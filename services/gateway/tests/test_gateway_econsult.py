@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
 
-import httpx
 import pytest
 
-from gateway import auth
 from gateway.bootstrap import build
 from gateway.domain.principal import Principal
 from gateway.settings import GatewaySettings
 from kit.errors import DomainError
-from tests.support.gateway import record_audits
+from services.gateway.tests import conftest as shared
+from services.gateway.tests.conftest import FakeServices, Gateway, gateway_with
 
 PATIENT = uuid.uuid4()
 DOCTOR = uuid.uuid4()
@@ -30,57 +27,20 @@ ITEM = {"id": str(ECONSULT), "patient_id": str(PATIENT), "doctor_id": str(DOCTOR
         "text": "Hvilke vaksiner trenger jeg?", "due_date": "2026-03-09", "renewal_hint": None}
 
 
-@dataclass
-class FakeServices:
-    calls: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
-    answers: dict[tuple[str, str], Any] = field(default_factory=dict)
-
-    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
-        self.calls.append((service, method, path, kwargs))
-        answer = self.answers.get((method, path))
-        if isinstance(answer, DomainError):
-            raise answer
-        return answer
-
-    def to(self, service: str) -> list[tuple[str, str, dict[str, Any]]]:
-        return [(m, p, k) for s, m, p, k in self.calls if s == service]
-
-
-@dataclass
-class Gateway:
-    client: httpx.AsyncClient
-    services: FakeServices
-    audits: list[dict[str, Any]]
-    who: dict[str, Principal]
-
-    def act_as(self, principal: Principal) -> None:
-        self.who["principal"] = principal
-
-
 def a_patient(restrictions: tuple[str, ...] = ()) -> Principal:
-    return Principal(kind="patient", subject_id=PATIENT, role="patient", session_id="s", restrictions=restrictions,
-                     gp_id=DOCTOR)
+    return shared.a_patient(PATIENT, restrictions=restrictions, gp_id=DOCTOR)
 
 
 def a_staff(role: str, staff_id: uuid.UUID = DOCTOR) -> Principal:
-    return Principal(kind="staff", subject_id=staff_id, role=role, session_id="s")  # type: ignore[arg-type]
+    return shared.a_staff(role, staff_id)
 
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Gateway]:
-    app = build(GatewaySettings(env="test", database_url="postgresql://nobody@127.0.0.1:1/none"))
     fake = FakeServices()
     fake.answers[("GET", "/internal/prices/econsultation")] = PRICE
-    app.state.gateway.services = fake
-    audits = record_audits(app)
-    who: dict[str, Principal] = {"principal": a_patient()}
-
-    async def session(request: Any) -> Principal:
-        return who["principal"]
-
-    monkeypatch.setattr(auth, "current_principal", session)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
-        yield Gateway(client, fake, audits, who)
+    async with gateway_with(monkeypatch, fake, a_patient()) as gateway:
+        yield gateway
 
 
 async def test_the_guidance_lists_what_may_be_asked_with_my_price(gateway: Gateway) -> None:

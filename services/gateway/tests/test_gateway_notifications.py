@@ -11,15 +11,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 
-from gateway import auth
-from gateway.bootstrap import build
 from gateway.domain.principal import Principal
-from gateway.settings import GatewaySettings
 from kit.errors import DomainError
-from tests.support.gateway import record_audits
+from services.gateway.tests import conftest as shared
+from services.gateway.tests.conftest import Gateway, gateway_with
 
 PATIENT = uuid.uuid4()
 STAFF_ID = uuid.uuid4()
@@ -48,38 +45,14 @@ class FakeNotify:
         return {"items": [DELIVERY]}
 
 
-@dataclass
-class Gateway:
-    client: httpx.AsyncClient
-    notify: FakeNotify
-    audits: list[dict[str, Any]]
-    who: dict[str, Principal]
-
-
 def a_staff(role: str) -> Principal:
-    return Principal(kind="staff", subject_id=STAFF_ID, role=role, session_id="s")  # type: ignore[arg-type]
-
-
-async def gateway_with(monkeypatch: pytest.MonkeyPatch, **settings: Any) -> tuple[Any, Gateway]:
-    app = build(GatewaySettings(database_url="postgresql://nobody@127.0.0.1:1/none", **settings))
-    fake = FakeNotify()
-    app.state.gateway.services = fake
-    audits = record_audits(app)
-    who: dict[str, Principal] = {"principal": a_staff("reception")}
-
-    async def session(request: Any) -> Principal:
-        return who["principal"]
-
-    monkeypatch.setattr(auth, "current_principal", session)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
-    return client, Gateway(client, fake, audits, who)
+    return shared.a_staff(role, STAFF_ID)
 
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Gateway]:
-    client, gw = await gateway_with(monkeypatch, env="test")
-    async with client:
-        yield gw
+    async with gateway_with(monkeypatch, FakeNotify(), a_staff("reception")) as gateway:
+        yield gateway
 
 
 async def test_reception_sees_a_patients_notifications_without_their_text(gateway: Gateway) -> None:
@@ -90,7 +63,7 @@ async def test_reception_sees_a_patients_notifications_without_their_text(gatewa
     assert [t["outcome"] for t in item["tries"]] == ["failed", "accepted"]
     assert "body" not in item
     assert "808181" not in response.text
-    [(_, method, path, kwargs)] = gateway.notify.calls
+    [(_, method, path, kwargs)] = gateway.services.calls
     assert (method, path, kwargs["params"]) == ("GET", f"/internal/patients/{PATIENT}/deliveries", {"limit": 100})
     assert gateway.audits == [{"by": STAFF_ID, "patient_id": PATIENT, "object_type": "notifications",
                                "object_id": None, "action": "read"}]
@@ -98,10 +71,10 @@ async def test_reception_sees_a_patients_notifications_without_their_text(gatewa
 
 async def test_a_doctor_is_asked_about_by_their_own_id_and_refusals_are_audited(gateway: Gateway) -> None:
     gateway.who["principal"] = a_staff("doctor")
-    gateway.notify.refuse = DomainError(code="forbidden", status=403, title="Du har ikke tilgang til dette.")
+    gateway.services.refuse = DomainError(code="forbidden", status=403, title="Du har ikke tilgang til dette.")
     response = await gateway.client.get(f"/api/v1/staff/patients/{PATIENT}/notifications")
     assert (response.status_code, response.json()["code"]) == (403, "forbidden")
-    assert gateway.notify.calls[0][3]["params"] == {"limit": 100, "doctor_id": str(STAFF_ID)}
+    assert gateway.services.calls[0][3]["params"] == {"limit": 100, "doctor_id": str(STAFF_ID)}
     assert gateway.audits[0]["outcome"] == "refused:forbidden"
 
 
@@ -113,16 +86,16 @@ async def test_the_billing_office_and_patients_may_not_look(gateway: Gateway, ro
     gateway.who["principal"] = Principal(kind="patient", subject_id=PATIENT, role="patient", session_id="p")
     response = await gateway.client.get(f"/api/v1/staff/patients/{PATIENT}/notifications")
     assert (response.status_code, response.json()["code"]) == (403, "forbidden")
-    assert gateway.notify.calls == []
+    assert gateway.services.calls == []
 
 
 async def test_the_dev_sinks_are_shown_in_dev_and_test(gateway: Gateway) -> None:
     response = await gateway.client.get("/dev/sms", params={"to": "+4791234567"})
     assert response.status_code == 200
     assert "123456" in response.json()["items"][0]["text"]
-    assert gateway.notify.calls[-1][1:] == ("GET", "/internal/dev/sms", {"params": {"to": "+4791234567"}})
+    assert gateway.services.calls[-1][1:] == ("GET", "/internal/dev/sms", {"params": {"to": "+4791234567"}})
     assert (await gateway.client.get("/dev/mail", params={"to": "kari@example.no"})).status_code == 200
-    assert gateway.notify.calls[-1][2] == "/internal/dev/mail"
+    assert gateway.services.calls[-1][2] == "/internal/dev/mail"
 
 
 @pytest.mark.parametrize("settings", [{"env": "test", "dev_routes": False}, {"env": "prod"}])
@@ -130,9 +103,8 @@ async def test_the_dev_sinks_are_404_where_dev_routes_are_off(monkeypatch: pytes
                                                              settings: dict[str, Any]) -> None:
     if settings["env"] == "prod":
         monkeypatch.setenv("EPORTAL_DATABASE_URL", "postgresql://gw@db/gw")
-    client, gw = await gateway_with(monkeypatch, **settings)
-    async with client:
+    async with gateway_with(monkeypatch, FakeNotify(), a_staff("reception"), **settings) as gw:
         for path in ("/dev/sms", "/dev/mail"):
-            response = await client.get(path, params={"to": "+4791234567"})
+            response = await gw.client.get(path, params={"to": "+4791234567"})
             assert response.status_code == 404
-    assert gw.notify.calls == []
+    assert gw.services.calls == []

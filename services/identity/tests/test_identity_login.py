@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from services.identity.tests.conftest import Identity
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.stack
 
@@ -161,13 +162,10 @@ async def test_no_code_is_kept_in_clear_after_it_is_sent(identity_service: Ident
     code = identity_service.codes[-1]
     conn = await identity_service.db()
     try:
-        for _ in range(100):
-            left = await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE envelope->'payload'->>'challenge_id' = $1", started["challenge_id"])
-            if left == 0:
-                break
-            await asyncio.sleep(0.1)
-        assert left == 0
+        async def published() -> bool:
+            return await conn.fetchval("SELECT count(*) FROM outbox WHERE envelope->'payload'->>'challenge_id' = $1",
+                                       started["challenge_id"]) == 0
+        await eventually(published, "the login code's event to leave the outbox")
         row = await conn.fetchrow("SELECT * FROM login_challenges WHERE id = $1", uuid.UUID(started["challenge_id"]))
         assert code not in json.dumps({k: str(v) for k, v in dict(row).items()})
         assert national_id not in json.dumps({k: str(v) for k, v in dict(row).items()})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +11,7 @@ from contracts.envelope import Envelope
 from contracts.events import ClaimsStatusChanged
 from identity.domain.access import FIRST_CONTACT_BY_PHONE, NO_MOBILE, UNPAID_CLAIMS
 from services.identity.tests.conftest import Identity
+from tests.support.eventually import eventually
 from tests.support.kafka import produce
 
 pytestmark = pytest.mark.stack
@@ -116,11 +116,9 @@ async def test_unsettled_claims_come_from_billing_events(identity_service: Ident
         return found
 
     async def until(expected: list[str]) -> None:
-        for _ in range(150):
-            if await restrictions_now() == expected:
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"restrictions never became {expected}: {await restrictions_now()}")
+        async def now_so() -> bool:
+            return await restrictions_now() == expected
+        await eventually(now_so, f"the restrictions to become {expected}")
 
     await claims(True, at)
     await until([UNPAID_CLAIMS])

@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 
 from identity.domain.staff import Passwords
 from services.identity.tests.conftest import Identity
-from tests.support.portal import eventually
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.stack
 

@@ -21,6 +21,7 @@ import asyncpg
 from opentelemetry.trace import Tracer
 from prometheus_client import Counter
 
+from kit.backoff import exponential_backoff
 from kit.clock import Clock
 from kit.logging import get_logger
 from kit.telemetry import continued
@@ -51,8 +52,8 @@ class Giros(Protocol):
 
 def backoff(settings: NotifySettings, tries: int) -> timedelta:
     """After the n-th failed try: base, 2 x base, 4 x base, ... up to the cap."""
-    seconds = settings.delivery_backoff_seconds * 2 ** max(0, tries - 1)
-    return timedelta(seconds=min(seconds, settings.delivery_backoff_max_seconds))
+    return timedelta(seconds=exponential_backoff(settings.delivery_backoff_seconds, tries - 1,
+                                                 most=settings.delivery_backoff_max_seconds))
 
 
 class Sender:

@@ -3,10 +3,8 @@ its own), with its sinks in reach, and helpers to publish events to it as identi
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +20,7 @@ from notify.adapters.sinks import MailSink, SmsSink
 from notify.bootstrap import build
 from notify.sender import Sender
 from notify.settings import NotifySettings
+from tests.support.eventually import eventually
 from tests.support.kafka import produce
 from tests.support.services import StackEnv, running
 
@@ -49,7 +48,7 @@ class Notify:
         await self.publish(PatientRegistered(patient_id=patient_id, gp_id=gp_id, name="Kari Nordmann",
                                              birth_date=date(1970, 1, 1), mobile=mobile, email=email,
                                              first_contact_done=True, language=language))
-        await until(lambda: self.fetchval("SELECT count(*) FROM patient_directory WHERE patient_id = $1",
+        await eventually(lambda: self.fetchval("SELECT count(*) FROM patient_directory WHERE patient_id = $1",
                                           patient_id), what="the patient in notify's directory")
         return patient_id
 
@@ -66,19 +65,6 @@ class Notify:
 
     async def deliveries(self, event_id: uuid.UUID) -> list[asyncpg.Record]:
         return await self.fetch("SELECT * FROM deliveries WHERE event_id = $1 ORDER BY channel", event_id)
-
-
-async def until(check: Callable[[], Awaitable[Any] | Any], timeout: float = 60.0, what: str = "condition") -> Any:
-    """Poll `check` (sync or async) until it gives something truthy, and return that."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        result = check()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return result
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @asynccontextmanager

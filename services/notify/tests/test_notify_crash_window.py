@@ -16,7 +16,8 @@ from contracts.events import AppointmentReminderDue, EConsultAnswered
 from kit.clock import OSLO, FixedClock, SystemClock
 from notify.adapters import repository
 from notify.adapters.sinks import SmsSink
-from services.notify.tests.notify_support import notify_service, until
+from services.notify.tests.notify_support import notify_service
+from tests.support.eventually import eventually
 from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
@@ -39,8 +40,8 @@ async def test_a_crash_after_the_providers_acceptance_sends_the_sms_once_after_r
         now = SystemClock().now()
         envelope = await notify.publish(EConsultAnswered(econsult_id=uuid.uuid4(), patient_id=patient,
                                                          doctor_id=DOCTOR, submitted_at=now, answered_at=now))
-        await until(lambda: provider.to("+4791330001"), what="the provider's acceptance")
-        await until(lambda: notify.mail.to("crash@example.no"), what="the SMTP server's acceptance")
+        await eventually(lambda: provider.to("+4791330001"), what="the provider's acceptance")
+        await eventually(lambda: notify.mail.to("crash@example.no"), what="the SMTP server's acceptance")
         first_mail = notify.mail.to("crash@example.no")[0]
         rows = await notify.deliveries(envelope.event_id)
         assert {(r["channel"], r["state"]) for r in rows} == {("sms", "queued"), ("email", "queued")}
@@ -51,7 +52,7 @@ async def test_a_crash_after_the_providers_acceptance_sends_the_sms_once_after_r
         async def recorded() -> bool:
             rows = await restarted.deliveries(envelope.event_id)
             return {(r["channel"], r["state"]) for r in rows} == {("sms", "sent"), ("email", "sent")}
-        await until(recorded, what="the deliveries recorded after the restart")
+        await eventually(recorded, what="the deliveries recorded after the restart")
         [sms_row] = [r for r in await restarted.deliveries(envelope.event_id) if r["channel"] == "sms"]
         assert sms_row["attempts"] >= 2  # tried again after the lease ran out...
         assert provider.requests >= 2
@@ -72,17 +73,17 @@ async def test_a_reminder_held_for_the_morning_survives_a_restart_and_goes_once(
             appointment_id=uuid.uuid4(), patient_id=patient, doctor_id=DOCTOR,
             starts_at=datetime(2026, 3, 11, 13, 0, tzinfo=OSLO),
             patient_may_cancel_until=datetime(2026, 3, 10, 13, 0, tzinfo=OSLO)))
-        await until(lambda: notify.deliveries(reminder.event_id), what="the reminder queued for the morning")
+        await eventually(lambda: notify.deliveries(reminder.event_id), what="the reminder queued for the morning")
         await notify.sender.send_due()
         assert provider.to("+4791330002") == []
 
     morning = FixedClock(datetime(2026, 3, 11, 8, 0, tzinfo=OSLO))
     async with notify_service(stack_env, scratch_db, clock=morning, sms=provider) as restarted:
-        [sms] = await until(lambda: provider.to("+4791330002"), what="the reminder at 08:00 from the new process")
+        [sms] = await eventually(lambda: provider.to("+4791330002"), what="the reminder at 08:00 from the new process")
         assert sms["text"].startswith("Påminnelse:")
 
         async def sent() -> bool:
             return [r["state"] for r in await restarted.deliveries(reminder.event_id)] == ["sent"]
-        await until(sent, what="the reminder recorded")
+        await eventually(sent, what="the reminder recorded")
         await restarted.sender.send_due()
         assert len(provider.to("+4791330002")) == 1

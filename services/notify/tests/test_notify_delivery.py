@@ -14,7 +14,8 @@ from contracts.events import EConsultAnswered, LoginCodeRequested, PrescriptionS
 from kit.clock import SystemClock
 from notify.adapters.sinks import SmsSink
 from notify.handlers import queue_for
-from services.notify.tests.notify_support import Notify, notify_service, until
+from services.notify.tests.notify_support import Notify, notify_service
+from tests.support.eventually import eventually
 from tests.support.kafka import committed_everything
 from tests.support.services import StackEnv
 
@@ -38,11 +39,11 @@ async def test_an_event_delivered_three_times_gives_one_sms_and_one_email(stack_
         patient = await notify.register(mobile="+4791110001", email="ola@example.no")
         envelope = await notify.publish(answered(patient), times=3)
         topic = notify.settings.topic("econsultations")
-        await until(lambda: committed_everything(notify.settings, topic), what="all three copies consumed")
+        await eventually(lambda: committed_everything(notify.settings, topic), what="all three copies consumed")
 
         async def both_sent() -> bool:
             return await states(notify, envelope.event_id) == {"sms": ("sent", 1), "email": ("sent", 1)}
-        await until(both_sent, what="the event sent")
+        await eventually(both_sent, what="the event sent")
         assert [m["text"] for m in notify.sms.to("+4791110001")] == ["Du har fått svar fra legen i ePortalen."]
         assert len(notify.mail.to("ola@example.no")) == 1
         assert notify.sms.requests == 1
@@ -68,7 +69,7 @@ async def test_a_provider_failing_twice_then_accepting_gives_one_sms_and_three_t
 
         async def sent() -> bool:
             return await states(notify, envelope.event_id) == {"sms": ("sent", 3)}
-        await until(sent, what="the SMS sent on the third try")
+        await eventually(sent, what="the SMS sent on the third try")
         assert len(notify.sms.to("+4791110002")) == 1
         assert notify.sms.requests == 3
         tries = await notify.fetch(
@@ -92,11 +93,11 @@ async def test_a_provider_that_never_accepts_ends_failed_with_a_dead_letter_and_
 
         async def failed() -> bool:
             return await states(notify, doomed.event_id) == {"sms": ("failed", 3)}
-        await until(failed, what="the delivery given up after 3 tries")
+        await eventually(failed, what="the delivery given up after 3 tries")
         [dead] = await notify.fetch("SELECT * FROM undeliverable")
         assert (dead["event_id"], dead["event_type"], dead["channel"], dead["attempts"], dead["error"]) == (
             doomed.event_id, "EConsultAnswered", "sms", 3, "sms: HTTP 503")
-        await until(lambda: notify.sms.to("+4791110004"), what="the next event's SMS")
+        await eventually(lambda: notify.sms.to("+4791110004"), what="the next event's SMS")
         assert await states(notify, fine.event_id) == {"sms": ("sent", 1)}
         assert notify.sms.to("+4791110003") == []
 
@@ -109,13 +110,13 @@ async def test_a_login_code_goes_at_once_and_is_kept_nowhere_after(
         code = LoginCodeRequested(challenge_id=uuid.uuid4(), mobile="+4791110005", code="604211",
                                   expires_at=now + timedelta(minutes=5))
         envelope = await notify.publish(code, times=2)
-        [sms] = await until(lambda: notify.sms.to("+4791110005"), what="the login code SMS")
+        [sms] = await eventually(lambda: notify.sms.to("+4791110005"), what="the login code SMS")
         assert "604211" in sms["text"].split()
         assert notify.mail.to("kari@example.no") == []  # a code goes by SMS only
 
         async def final() -> bool:
             return await states(notify, envelope.event_id) == {"sms": ("sent", 1)}
-        await until(final, what="the code's delivery recorded")
+        await eventually(final, what="the code's delivery recorded")
         [row] = await notify.deliveries(envelope.event_id)
         assert row["body"] is None  # the code is not kept once sent
         assert row["patient_id"] == patient  # staff see it in the patient's list, without the code
@@ -136,7 +137,7 @@ async def test_the_sms_and_the_login_code_come_in_the_patients_language(stack_en
         now = SystemClock().now()
         await notify.publish(LoginCodeRequested(challenge_id=uuid.uuid4(), mobile="+4791110077", code="482913",
                                                 expires_at=now + timedelta(minutes=5)))
-        await until(lambda: notify.sms.to("+4791110078") and notify.sms.to("+4791110077"), what="both SMS sent")
+        await eventually(lambda: notify.sms.to("+4791110078") and notify.sms.to("+4791110077"), what="both SMS sent")
         english = [m["text"] for m in notify.sms.to("+4791110078")]
         assert english == ["You have a reply from your doctor in the ePortal."]
         assert notify.sms.to("+4791110077")[0]["text"].startswith("Eingongskoden din til ePortalen: 482913")

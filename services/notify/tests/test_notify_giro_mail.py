@@ -13,7 +13,8 @@ from fastapi import FastAPI, Response
 
 from contracts.events import InvoiceIssued
 from notify.adapters.sinks import HttpServer, MailSink
-from services.notify.tests.notify_support import notify_service, until
+from services.notify.tests.notify_support import notify_service
+from tests.support.eventually import eventually
 from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
@@ -48,17 +49,17 @@ async def test_the_invoice_email_waits_for_billing_and_carries_the_giro(stack_en
                 invoice_id=invoice_id, patient_id=patient, kid="0000000018", econsult_id=uuid.uuid4(),
                 account_number="15030540007", copayment_ore=20400, fee_ore=5500, amount_ore=25900,
                 issued_on=date(2026, 3, 3), due_date=date(2026, 3, 17)))
-            [sms] = await until(lambda: notify.sms.to("+4791330001"), what="the invoice SMS")
+            [sms] = await eventually(lambda: notify.sms.to("+4791330001"), what="the invoice SMS")
             assert sms["text"] == ("Du har fått en faktura fra legekontoret på 259,00 kr med forfall 17.03.2026. "
                                    "Giroen finner du i ePortalen.")
-            await until(lambda: len(billing.asked) >= 4, what="notify asking billing again and again")
+            await eventually(lambda: len(billing.asked) >= 4, what="notify asking billing again and again")
             assert notify.mail.to("kari.giro@example.no") == []
             [email] = [r for r in await notify.deliveries(issued.event_id) if r["channel"] == "email"]
             assert (email["state"], email["attempts"]) == ("queued", 0)  # waiting is not a failed try
             assert email["deferrals"] >= 3
 
             billing.up = True
-            [mail] = await until(lambda: notify.mail.to("kari.giro@example.no"), what="the invoice e-mail")
+            [mail] = await eventually(lambda: notify.mail.to("kari.giro@example.no"), what="the invoice e-mail")
             assert mail["subject"] == "Faktura fra legekontoret"
             assert mail["attachments"] == [{"filename": "faktura-0000000018.pdf", "content_type": "application/pdf",
                                             "size": len(PDF)}]

@@ -12,7 +12,8 @@ import pytest
 from contracts.events import AppointmentBooked, LoginCodeRequested
 from kit.clock import SystemClock
 from notify.adapters.sinks import HttpServer, MailSink, SmsSink, SmtpServer
-from services.notify.tests.notify_support import notify_service, until
+from services.notify.tests.notify_support import notify_service
+from tests.support.eventually import eventually
 from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
@@ -34,7 +35,7 @@ async def test_staff_see_what_was_sent_when_and_how_it_went_without_the_text(
             response = await notify.client.get(f"/internal/patients/{patient}/deliveries")
             items: list[dict[str, object]] = response.json()["items"]
             return items if len(items) == 3 and all(i["state"] == "sent" for i in items) else None
-        items = await until(all_sent, what="three deliveries sent")
+        items = await eventually(all_sent, what="three deliveries sent")
         by = {(i["kind"], i["channel"]): i for i in items}
         assert set(by) == {("appointment_booked", "sms"), ("appointment_booked", "email"), ("login_code", "sms")}
         first_sms = [i for i in items if i["channel"] == "sms" and i["attempts"] == 2]

@@ -17,7 +17,8 @@ from contracts.events import (
     PatientRegistered,
 )
 from kit.clock import OSLO, FixedClock
-from services.notify.tests.notify_support import notify_service, until
+from services.notify.tests.notify_support import notify_service
+from tests.support.eventually import eventually
 from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
@@ -35,10 +36,10 @@ async def test_a_reminder_due_at_night_waits_for_eight_while_a_login_code_goes_a
         reminder = await notify.publish(AppointmentReminderDue(
             appointment_id=uuid.uuid4(), patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
             patient_may_cancel_until=APPOINTMENT_AT - timedelta(hours=24)))
-        await until(lambda: notify.deliveries(reminder.event_id), what="the reminder queued")
+        await eventually(lambda: notify.deliveries(reminder.event_id), what="the reminder queued")
         await notify.publish(LoginCodeRequested(challenge_id=uuid.uuid4(), mobile="+4791220001", code="111222",
                                                 expires_at=EVENING + timedelta(minutes=5)))
-        [code] = await until(lambda: notify.sms.to("+4791220001"), what="the login code at 22:15")
+        [code] = await eventually(lambda: notify.sms.to("+4791220001"), what="the login code at 22:15")
         assert "111222" in code["text"]
         rows = await notify.deliveries(reminder.event_id)
         assert {(r["channel"], r["state"], r["attempts"]) for r in rows} == {("sms", "queued", 0),
@@ -50,10 +51,10 @@ async def test_a_reminder_due_at_night_waits_for_eight_while_a_login_code_goes_a
         assert len(notify.sms.to("+4791220001")) == 1
         clock.set(datetime(2026, 3, 11, 8, 0, tzinfo=OSLO))
         notify.sender.wake()
-        await until(lambda: len(notify.sms.to("+4791220001")) == 2, what="the reminder at 08:00")
+        await eventually(lambda: len(notify.sms.to("+4791220001")) == 2, what="the reminder at 08:00")
         assert notify.sms.to("+4791220001")[0]["text"].startswith("Påminnelse: Du har time hos legekontoret onsdag "
                                                                    "11. mars kl. 13.00.")
-        await until(lambda: notify.mail.to("kari@example.no"), what="the reminder e-mail")
+        await eventually(lambda: notify.mail.to("kari@example.no"), what="the reminder e-mail")
 
 
 async def test_a_reminder_of_a_cancelled_appointment_is_withdrawn(stack_env: StackEnv, scratch_db: str) -> None:
@@ -64,11 +65,11 @@ async def test_a_reminder_of_a_cancelled_appointment_is_withdrawn(stack_env: Sta
         reminder = await notify.publish(AppointmentReminderDue(
             appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
             patient_may_cancel_until=APPOINTMENT_AT - timedelta(hours=24)))
-        await until(lambda: notify.deliveries(reminder.event_id), what="the reminder queued")
+        await eventually(lambda: notify.deliveries(reminder.event_id), what="the reminder queued")
         cancelled = await notify.publish(AppointmentCancelled(
             appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
             cancelled_by="staff"))
-        [sms] = await until(lambda: notify.sms.to("+4791220002"), what="the cancellation SMS")
+        [sms] = await eventually(lambda: notify.sms.to("+4791220002"), what="the cancellation SMS")
         assert sms["text"].startswith("Legekontoret har dessverre måttet avlyse timen din onsdag 11. mars kl. 13.00.")
         assert [(r["state"], r["last_error"]) for r in await notify.deliveries(reminder.event_id)] == [
             ("withdrawn", "appointment cancelled")]
@@ -87,7 +88,7 @@ async def test_an_expired_login_code_is_not_sent(stack_env: StackEnv, scratch_db
         async def given_up() -> bool:
             return [(r["state"], r["last_error"], r["body"]) for r in await notify.deliveries(late.event_id)] == [
                 ("failed", "expired", None)]
-        await until(given_up, what="the expired code given up")
+        await eventually(given_up, what="the expired code given up")
         assert notify.sms.to("+4791220003") == []
 
 
@@ -97,11 +98,11 @@ async def test_an_event_before_the_patients_contact_details_waits_for_them(
         patient = uuid.uuid4()
         declined = await notify.publish(EConsultDeclined(econsult_id=uuid.uuid4(), patient_id=patient,
                                                          doctor_id=DOCTOR))
-        await until(lambda: notify.fetchval("SELECT count(*) FROM awaiting_contact WHERE event_id = $1",
+        await eventually(lambda: notify.fetchval("SELECT count(*) FROM awaiting_contact WHERE event_id = $1",
                                             declined.event_id), what="the event kept for later")
         await notify.publish(PatientRegistered(patient_id=patient, gp_id=DOCTOR, name="Kari Nordmann",
                                                birth_date=date(1970, 1, 1), mobile="+4791220004", email=None,
                                                first_contact_done=True))
-        [sms] = await until(lambda: notify.sms.to("+4791220004"), what="the SMS once the patient is known")
+        [sms] = await eventually(lambda: notify.sms.to("+4791220004"), what="the SMS once the patient is known")
         assert sms["text"] == "Legen har sett på henvendelsen din og ber deg bestille time. Les mer i ePortalen."
         assert await notify.fetchval("SELECT count(*) FROM awaiting_contact") == 0

@@ -1,4 +1,5 @@
-"""prescription's units of work: each opens one transaction, applies the rule, writes state and events."""
+"""prescription's units of work: each opens one (adapters/unit_of_work.py), applies the rule, writes state and
+events."""
 
 from __future__ import annotations
 
@@ -12,19 +13,19 @@ import asyncpg
 
 from contracts.envelope import Envelope
 from contracts.events import PatientGpChanged, PrescriptionSent
-from kit.clinic_calendar import working_days
+from kit.backoff import exponential_backoff
 from kit.clock import OSLO
 from kit.db import transaction
-from kit.errors import NotFound
 from kit.logging import get_logger
 from kit.metrics import INBOX_PAST_DUE
 from kit.runtime import ServiceRuntime
 from kit.telemetry import continued
+from kit.unit_of_work import PatientReader
 from kit.working_days import WorkingDays
 from prescription.adapters.dispatches import Dispatches
 from prescription.adapters.intermediary import PrescriptionIntermediary
-from prescription.adapters.medicine_lists import MedicineLists, patient_gp
 from prescription.adapters.renewals import Renewals
+from prescription.adapters.unit_of_work import prescription_unit
 from prescription.domain import renewal
 from prescription.domain.errors import (
     MedicationNotFound,
@@ -40,30 +41,23 @@ from prescription.settings import PrescriptionSettings
 log = get_logger(__name__)
 
 
-class PatientUnknown(NotFound):
-    title = "Fant ikke pasienten."
-
-
-async def ensure_own_patient(conn: asyncpg.Connection, patient_id: uuid.UUID, doctor_id: uuid.UUID) -> None:
+async def ensure_own_patient(patients: PatientReader, patient_id: uuid.UUID, doctor_id: uuid.UUID) -> None:
     """A doctor acts only for patients on their own list (the directory's gp_id)."""
-    known, gp_id, _ = await patient_gp(conn, patient_id)
-    if not known:
-        raise PatientUnknown()
-    if gp_id != doctor_id:
+    if (await patients.get(patient_id)).gp_id != doctor_id:
         raise NotYourPatient()
 
 
 async def add_medication(runtime: ServiceRuntime, medicine: Medication, doctor_id: uuid.UUID) -> Medication:
-    async with transaction(runtime.pool) as conn:
-        await ensure_own_patient(conn, medicine.patient_id, doctor_id)
-        return await MedicineLists(conn).add(medicine, doctor_id)
+    async with prescription_unit(runtime) as uow:
+        await ensure_own_patient(uow.patients, medicine.patient_id, doctor_id)
+        return await uow.medicine_lists.add(medicine, doctor_id)
 
 
 async def change_medication(runtime: ServiceRuntime, *, patient_id: uuid.UUID, medication_id: uuid.UUID,
                             doctor_id: uuid.UUID, changes: dict[str, Any]) -> Medication:
-    async with transaction(runtime.pool) as conn:
-        await ensure_own_patient(conn, patient_id, doctor_id)
-        lists = MedicineLists(conn)
+    async with prescription_unit(runtime) as uow:
+        await ensure_own_patient(uow.patients, patient_id, doctor_id)
+        lists = uow.medicine_lists
         found = await lists.get(medication_id)
         if found is None or found.patient_id != patient_id:
             raise MedicationNotFound()
@@ -78,9 +72,9 @@ async def change_medication(runtime: ServiceRuntime, *, patient_id: uuid.UUID, m
 
 async def set_b_agreement(runtime: ServiceRuntime, *, patient_id: uuid.UUID, medication_id: uuid.UUID,
                           doctor_id: uuid.UUID, active: bool) -> Medication:
-    async with transaction(runtime.pool) as conn:
-        await ensure_own_patient(conn, patient_id, doctor_id)
-        lists = MedicineLists(conn)
+    async with prescription_unit(runtime) as uow:
+        await ensure_own_patient(uow.patients, patient_id, doctor_id)
+        lists = uow.medicine_lists
         found = await lists.get(medication_id)
         if found is None or found.patient_id != patient_id:
             raise MedicationNotFound()
@@ -94,20 +88,17 @@ async def request(runtime: ServiceRuntime, *, patient_id: uuid.UUID, medication_
                   channel: Channel, message: str | None, registered_by: uuid.UUID | None = None) -> RenewalRequest:
     """A renewal request from the portal or, by reception, from the phone: the same rules for both."""
     try:
-        async with transaction(runtime.pool) as conn:
-            known, gp_id, _ = await patient_gp(conn, patient_id)
-            if not known:
-                raise PatientUnknown()
-            renewals = Renewals(conn)
-            if await renewals.has_open(patient_id):
+        async with prescription_unit(runtime) as uow:
+            gp_id = (await uow.patients.get(patient_id)).gp_id
+            if await uow.renewals.has_open(patient_id):
                 raise RequestAlreadyOpen()
-            medicines = {m.id: m for m in await MedicineLists(conn).of_patient(patient_id)}
+            medicines = {m.id: m for m in await uow.medicine_lists.of_patient(patient_id)}
             asked = request_renewal(patient_id=patient_id, gp_id=gp_id, medication_ids=medication_ids,
                                     medicine_list=medicines, channel=channel, message=message,
                                     registered_by=registered_by, now=runtime.clock.now(),
-                                    working_days=await working_days(conn))
-            await renewals.add(asked)
-            await runtime.outbox.add(conn, asked.requested_event())
+                                    working_days=await uow.working_days())
+            await uow.renewals.add(asked)
+            await uow.publish(asked.requested_event())
     except asyncpg.UniqueViolationError as exc:  # a second request raced past has_open: the index holds
         if exc.constraint_name == "renewals_one_open_per_patient":
             raise RequestAlreadyOpen() from exc
@@ -119,22 +110,21 @@ async def decide(runtime: ServiceRuntime, *, renewal_id: uuid.UUID, doctor_id: u
                  decisions: Sequence[tuple[uuid.UUID, bool, str | None]]) -> RenewalRequest:
     """The doctor's decision per medicine. Approved ones are queued to send in the same transaction, so a
     crash after this commit loses nothing; the sender delivers them and then announces PrescriptionSent."""
-    async with transaction(runtime.pool) as conn:
-        renewals = Renewals(conn)
-        found = await renewals.get(renewal_id, for_update=True)  # two decisions at once are taken in turn
+    async with prescription_unit(runtime) as uow:
+        found = await uow.renewals.get(renewal_id, for_update=True)  # two decisions at once are taken in turn
         if found is None:
             raise RenewalNotFound()
-        await ensure_own_patient(conn, found.patient_id, doctor_id)
+        await ensure_own_patient(uow.patients, found.patient_id, doctor_id)
         now = runtime.clock.now()
         decided, approved, rejected = found.decide(decisions, doctor_id, now)
-        await renewals.save_decision(decided)
+        await uow.renewals.save_decision(decided)
         if approved:
-            lists = MedicineLists(conn)
+            lists = uow.medicine_lists
             medicines = [m for i in approved if (m := await lists.get(i.medication_id)) is not None]
-            await Dispatches(conn).add(renewal_id=renewal_id, patient_id=found.patient_id, doctor_id=doctor_id,
-                                       medicines=medicines, at=now)
+            await uow.dispatches.add(renewal_id=renewal_id, patient_id=found.patient_id, doctor_id=doctor_id,
+                                     medicines=medicines, at=now)
         if rejected is not None:
-            await runtime.outbox.add(conn, rejected)
+            await uow.publish(rejected)
     return decided
 
 
@@ -183,7 +173,8 @@ async def send_due_prescriptions(runtime: ServiceRuntime, intermediary: Prescrip
                         await intermediary.send(prescription)
                         await dispatches.mark_sent(prescription.prescription_id, runtime.clock.now())
                 except Exception as exc:  # any failure: the prescription is not known to be there
-                    wait = min(settings.send_retry_seconds * 2 ** due.attempts, settings.send_retry_max_seconds)
+                    wait = exponential_backoff(settings.send_retry_seconds, due.attempts,
+                                               most=settings.send_retry_max_seconds)
                     await dispatches.failed(due.id, f"{type(exc).__name__}: {exc}",
                                             runtime.clock.now() + timedelta(seconds=wait))
                     log.warning("e-prescription not delivered; will retry", dispatch_id=str(due.id),

@@ -13,7 +13,8 @@ from contracts.envelope import Envelope, Event
 from contracts.events import ClinicDayClosed, ClinicDayReopened, PatientGpChanged
 from kit.clock import OSLO
 from services.prescription.tests.conftest import METFORMIN, Rx
-from tests.support.kafka import produce, wait_for
+from tests.support.eventually import eventually
+from tests.support.kafka import produce
 from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
@@ -50,13 +51,13 @@ async def test_a_closed_day_moves_an_open_renewal_and_reopening_moves_it_back(rx
 
     async def moved() -> bool:
         return (await renewal_of(rx, renewal_id, patient_id=patient))["due_date"] == "2031-05-13"
-    await wait_for(moved, what="the open renewal's due date past the closed Friday")
+    await eventually(moved, what="the open renewal's due date past the closed Friday")
 
     await publish(stack_env, ClinicDayReopened(day=FRIDAY), at=MONDAY + timedelta(hours=2))
 
     async def back() -> bool:
         return (await renewal_of(rx, renewal_id, patient_id=patient))["due_date"] == "2031-05-12"
-    await wait_for(back, what="the due date back after the day was reopened")
+    await eventually(back, what="the due date back after the day was reopened")
 
 
 async def test_a_change_of_gp_moves_the_open_renewal_to_the_new_gp(rx: Rx, stack_env: StackEnv) -> None:
@@ -75,7 +76,7 @@ async def test_a_change_of_gp_moves_the_open_renewal_to_the_new_gp(rx: Rx, stack
 
     async def moved() -> bool:
         return (await renewal_of(rx, renewal_id, patient_id=patient))["doctor_id"] == str(new)
-    await wait_for(moved, what="the open renewal moved to the new GP")
+    await eventually(moved, what="the open renewal moved to the new GP")
     assert [i["id"] for i in await rx.inbox(new)] == [renewal_id]
     assert await rx.inbox(old) == []
     refused = await rx.decide(renewal_id, old, [{"medication_id": medicine, "approve": True}])

@@ -4,12 +4,12 @@ transaction; they return domain objects or plain rows, never asyncpg internals t
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 
-from billing.domain.invoice import Invoice, ShownStatus
+from billing.domain.invoice import SETTLED, Invoice, ShownStatus
 from billing.domain.tariff import Tariff
 
 _INVOICE_COLUMNS = """id, econsult_id, patient_id, kid, account_number, copayment_ore, fee_ore, amount_ore,
@@ -29,11 +29,6 @@ async def tariff_on(conn: asyncpg.Connection, on: date, service: str = "econsult
            WHERE service = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)
            ORDER BY valid_from DESC LIMIT 1""", service, on)
     return Tariff(**dict(row)) if row else None
-
-
-async def patient(conn: asyncpg.Connection, patient_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT patient_id, name, birth_date FROM patient_directory WHERE patient_id = $1",
-                               patient_id)
 
 
 async def frikort_card(conn: asyncpg.Connection, patient_id: uuid.UUID, year: int) -> str | None:
@@ -80,6 +75,78 @@ async def insert_invoice(conn: asyncpg.Connection, invoice: Invoice, doctor_id: 
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
         invoice.id, invoice.econsult_id, invoice.patient_id, doctor_id, invoice.kid, invoice.account_number,
         invoice.copayment_ore, invoice.fee_ore, invoice.amount_ore, invoice.issued_on, invoice.due_date, at)
+
+
+async def mark_overdue(conn: asyncpg.Connection, invoice_id: uuid.UUID, today: date) -> Invoice | None:
+    """Mark one invoice overdue if it is unpaid after its due date and not marked before. None: it was not."""
+    row = await conn.fetchrow(
+        f"""UPDATE invoices SET overdue_on = $2
+            WHERE id = $1 AND overdue_on IS NULL AND status IN ('open', 'part_paid') AND due_date < $2
+            RETURNING {_INVOICE_COLUMNS}""", invoice_id, today)
+    return _invoice(row) if row else None
+
+
+async def mark_overdue_batch(conn: asyncpg.Connection, today: date, limit: int) -> list[Invoice]:
+    """Mark up to `limit` invoices unpaid after their due date overdue, oldest due first; skips what another
+    transaction holds (it is marked on the next run)."""
+    rows = await conn.fetch(
+        f"""UPDATE invoices SET overdue_on = $1
+            WHERE id IN (SELECT id FROM invoices
+                         WHERE overdue_on IS NULL AND status IN ('open', 'part_paid') AND due_date < $1
+                         ORDER BY due_date, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+            RETURNING {_INVOICE_COLUMNS}""",
+        today, limit)
+    return [_invoice(row) for row in rows]
+
+
+async def lock_claims_of(conn: asyncpg.Connection, patient_id: uuid.UUID) -> None:
+    """One patient at a time: a payment and the overdue job must not both decide from stale reads."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 5))", patient_id)
+
+
+async def has_unsettled_claims(conn: asyncpg.Connection, patient_id: uuid.UUID) -> bool:
+    """Whether the patient has an overdue invoice not settled."""
+    has_claims: bool = await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM invoices WHERE patient_id = $1 AND overdue_on IS NOT NULL
+                          AND NOT status = ANY($2::text[]))""", patient_id, list(SETTLED))
+    return has_claims
+
+
+async def claims_told(conn: asyncpg.Connection, patient_id: uuid.UUID) -> bool:
+    """What identity was last told of the patient's unsettled claims (nothing told: none)."""
+    return bool(await conn.fetchval("SELECT has_unsettled_claims FROM patient_claims WHERE patient_id = $1",
+                                    patient_id))
+
+
+async def record_claims_told(conn: asyncpg.Connection, patient_id: uuid.UUID, has_claims: bool,
+                             at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO patient_claims (patient_id, has_unsettled_claims, changed_at) VALUES ($1, $2, $3)
+           ON CONFLICT (patient_id) DO UPDATE SET has_unsettled_claims = $2, changed_at = $3""",
+        patient_id, has_claims, at)
+
+
+async def start_ocr_import(conn: asyncpg.Connection, *, import_id: uuid.UUID, file_sha256: str,
+                           data_transmitter: str, transmission_number: str, imported_by: uuid.UUID,
+                           at: datetime) -> bool:
+    """Record an OCR file's import. False: the same file was imported before."""
+    first = await conn.fetchval(
+        """INSERT INTO ocr_imports (id, file_sha256, data_transmitter, transmission_number, imported_by,
+                                    imported_at, report)
+           VALUES ($1, $2, $3, $4, $5, $6, '{}'::jsonb) ON CONFLICT (file_sha256) DO NOTHING RETURNING true""",
+        import_id, file_sha256, data_transmitter, transmission_number, imported_by, at)
+    return first is True
+
+
+async def ocr_import_report(conn: asyncpg.Connection, file_sha256: str) -> dict[str, Any]:
+    """The report kept with the first import of this file."""
+    report: dict[str, Any] = await conn.fetchval("SELECT report FROM ocr_imports WHERE file_sha256 = $1",
+                                                 file_sha256)
+    return report
+
+
+async def keep_ocr_import_report(conn: asyncpg.Connection, import_id: uuid.UUID, report: dict[str, Any]) -> None:
+    await conn.execute("UPDATE ocr_imports SET report = $2 WHERE id = $1", import_id, report)
 
 
 async def invoice(conn: asyncpg.Connection, invoice_id: uuid.UUID) -> Invoice | None:

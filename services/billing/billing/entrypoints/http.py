@@ -13,11 +13,13 @@ from billing.adapters import repository as repo
 from billing.adapters.giro_pdf import Payer, render_giro
 from billing.domain.kid import is_valid_kid
 from billing.domain.money import format_nok
-from billing.handlers.invoicing import copayment_report, econsult_price, register_frikort
+from billing.domain.payment import AppliedPayment
+from billing.handlers.invoicing import econsult_price, register_frikort
 from billing.handlers.payments import import_ocr_file, place_payment, register_payment
 from billing.settings import invoice_terms
 from kit.errors import DomainError, NotFound
 from kit.http import body_limit
+from kit.patient_directory import PatientDirectory
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
@@ -49,7 +51,7 @@ class PaymentIn(Strict):
 
 @router.get("/prices/econsultation")
 async def price(request: Request, patient_id: uuid.UUID, on: date) -> dict[str, Any]:
-    return (await econsult_price(_rt(request).pool, patient_id, on)).as_json()
+    return (await econsult_price(_rt(request), patient_id, on)).as_json()
 
 
 @router.get("/invoices")
@@ -83,10 +85,10 @@ async def invoice_pdf(request: Request, invoice_id: uuid.UUID) -> Response:
     runtime = _rt(request)
     async with runtime.pool.acquire() as conn:
         invoice = await repo.invoice(conn, invoice_id)
-        patient = await repo.patient(conn, invoice.patient_id) if invoice else None
+        patient = await PatientDirectory(conn).find(invoice.patient_id) if invoice else None
     if invoice is None:
         raise NotFound("Fant ikke fakturaen.")
-    pdf = render_giro(invoice, Payer(patient["name"] if patient else ""), invoice_terms(runtime.settings))
+    pdf = render_giro(invoice, Payer(patient.name if patient else ""), invoice_terms(runtime.settings))
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="faktura-{invoice.kid}.pdf"'})
 
@@ -96,18 +98,16 @@ async def upload_ocr(request: Request, imported_by: uuid.UUID) -> dict[str, Any]
     content = await request.body()
     if not content:
         raise DomainError("Filen er tom.", code="validation.ocr_file", status=422)
-    rt = _rt(request)
-    return await import_ocr_file(rt.pool, rt.outbox, rt.clock, invoice_terms(rt.settings), content=content,
-                                 imported_by=imported_by)
+    return await import_ocr_file(_rt(request), content=content, imported_by=imported_by)
 
 
 @router.post("/payments", status_code=201)
 async def manual_payment(request: Request, body: PaymentIn) -> dict[str, Any]:
     if not is_valid_kid(body.kid):
         raise DomainError("KID-en har feil kontrollsiffer.", code="validation.kid", status=422)
-    rt = _rt(request)
-    return await register_payment(rt.pool, rt.outbox, rt.clock, kid=body.kid, amount_ore=body.amount_ore,
-                                  paid_on=body.paid_on, registered_by=body.registered_by)
+    applied = await register_payment(_rt(request), kid=body.kid, amount_ore=body.amount_ore, paid_on=body.paid_on,
+                                     registered_by=body.registered_by)
+    return applied.as_json()
 
 
 class PlaceIn(Strict):
@@ -116,8 +116,13 @@ class PlaceIn(Strict):
 
 @router.post("/payments/{payment_id}/settle")
 async def settle_against_invoice(request: Request, payment_id: uuid.UUID, body: PlaceIn) -> dict[str, Any]:
-    rt = _rt(request)
-    return await place_payment(rt.pool, rt.outbox, rt.clock, payment_id=payment_id, invoice_id=body.invoice_id)
+    return _placed(await place_payment(_rt(request), payment_id=payment_id, invoice_id=body.invoice_id))
+
+
+def _placed(p: AppliedPayment) -> dict[str, Any]:
+    return {"payment_id": str(p.payment_id), "invoice_id": str(p.invoice_id), "patient_id": str(p.patient_id),
+            "kid": p.kid, "amount_ore": p.amount_ore, "amount_nok": format_nok(p.amount_ore), "outcome": p.outcome,
+            "outstanding_ore": p.outstanding_ore, "invoice_status": p.invoice_status}
 
 
 @router.get("/payments")
@@ -135,11 +140,19 @@ async def list_payments(request: Request, unmatched: bool = False, limit: int = 
 
 @router.put("/patients/{patient_id}/frikort")
 async def put_frikort(request: Request, patient_id: uuid.UUID, body: FrikortIn) -> dict[str, Any]:
-    rt = _rt(request)
-    return await register_frikort(rt.pool, rt.clock, patient_id=patient_id, year=body.year,
-                                  card_number=body.card_number, registered_by=body.registered_by)
+    row = await register_frikort(_rt(request), patient_id=patient_id, year=body.year, card_number=body.card_number,
+                                 registered_by=body.registered_by)
+    return {"patient_id": str(row["patient_id"]), "year": row["year"], "card_number": row["card_number"],
+            "registered_at": row["registered_at"].isoformat()}
 
 
 @router.get("/reports/copayments")
 async def copayments(request: Request, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
-    return await copayment_report(_rt(request).pool, year)
+    """What each patient was billed in co-payments in a year, toward their frikort; the fee does not count."""
+    async with _rt(request).pool.acquire() as conn:
+        rows = await repo.copayments_in_year(conn, year)
+    return {"year": year, "patients": [
+        {"patient_id": str(r["patient_id"]), "name": r["name"],
+         "birth_date": r["birth_date"].isoformat() if r["birth_date"] else None, "invoices": r["invoices"],
+         "copayment_ore": r["copayment_ore"], "copayment_nok": format_nok(r["copayment_ore"]),
+         "frikort_card": r["frikort_card"]} for r in rows]}

@@ -11,6 +11,7 @@ import asyncpg
 
 from booking.domain.appointments import Appointment
 from booking.domain.errors import NotListed, SlotTaken
+from kit.patient_directory import PatientDirectory
 
 ONE_PER_SLOT = "appointments_one_per_slot"
 
@@ -22,12 +23,10 @@ class AppointmentRepository:
     async def lock_patient(self, patient_id: uuid.UUID) -> uuid.UUID | None:
         """Lock the patient's directory row and return their GP. Two bookings by one patient take turns
         here, so the check for a future appointment that follows cannot race another insert."""
-        row = await self._conn.fetchrow(
-            "SELECT gp_id FROM patient_directory WHERE patient_id = $1 FOR NO KEY UPDATE", patient_id)
-        if row is None:
+        patient = await PatientDirectory(self._conn).find(patient_id, lock="no key update")
+        if patient is None:
             raise NotListed()
-        gp_id: uuid.UUID | None = row["gp_id"]
-        return gp_id
+        return patient.gp_id
 
     async def has_future_appointment(self, patient_id: uuid.UUID, now: datetime) -> bool:
         return bool(await self._conn.fetchval(

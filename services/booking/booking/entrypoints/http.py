@@ -30,6 +30,7 @@ from booking.entrypoints.schemas import (
 from booking.settings import BookingSettings
 from kit.clock import oslo
 from kit.errors import DomainError
+from kit.patient_directory import PatientDirectory
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
@@ -90,7 +91,8 @@ async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[s
     lo, hi = _range(request, start, end)
     lo = max(lo, runtime.clock.now())
     async with runtime.pool.acquire() as conn:
-        gp_id = await conn.fetchval("SELECT gp_id FROM patient_directory WHERE patient_id = $1", patient_id)
+        patient = await PatientDirectory(conn).find(patient_id)
+        gp_id = patient.gp_id if patient else None
         if gp_id is None:
             raise NotListed()
         clinic = await _clinic_on(conn, runtime)

@@ -114,12 +114,3 @@ class Availability:
                ON CONFLICT (doctor_id) DO UPDATE SET open = EXCLUDED.open, changed_at = EXCLUDED.changed_at""",
             doctor_id, open_, at)
         return previous is not None or open_
-
-
-async def patient_gp(conn: asyncpg.Connection, patient_id: uuid.UUID, *,
-                     lock: bool = False) -> tuple[bool, uuid.UUID | None]:
-    """(known, gp_id) from the patient directory kept from identity's events. `lock`: FOR SHARE, so a change
-    of GP waits for a question being sent, and then moves it along with the patient's other open ones."""
-    suffix = " FOR SHARE" if lock else ""
-    row = await conn.fetchrow(f"SELECT gp_id FROM patient_directory WHERE patient_id = $1{suffix}", patient_id)
-    return (row is not None, row["gp_id"] if row else None)

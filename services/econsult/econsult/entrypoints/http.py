@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from econsult import handlers
-from econsult.adapters.econsultations import Availability, EConsultations, patient_gp
+from econsult.adapters.econsultations import Availability, EConsultations
 from econsult.domain.econsultation import BOOK_ADVICE, EConsultation
 from econsult.domain.errors import EConsultationNotFound
 from econsult.domain.guidance import guidance
@@ -22,6 +22,7 @@ from econsult.domain.renewal_hint import MESSAGE as RENEWAL_MESSAGE
 from econsult.domain.renewal_hint import renewal_hint
 from econsult.domain.text import normalised, preview
 from kit.errors import DomainError
+from kit.patient_directory import PatientDirectory
 from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
@@ -100,7 +101,8 @@ def _out(c: EConsultation, now: datetime) -> EConsultationOut:
 async def get_guidance(request: Request, patient_id: uuid.UUID) -> dict[str, Any]:
     """What the patient sees before sending, and whether their GP takes eConsultations now."""
     async with _runtime(request).pool.acquire() as conn:
-        _, gp_id = await patient_gp(conn, patient_id)
+        patient = await PatientDirectory(conn).find(patient_id)
+        gp_id = patient.gp_id if patient else None
         gp_open = gp_id is not None and await Availability(conn).is_open(gp_id)
     return {**guidance(), "gp_id": gp_id, "open": gp_open}
 

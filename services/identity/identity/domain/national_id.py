@@ -12,8 +12,7 @@ import calendar
 from dataclasses import dataclass
 from enum import StrEnum
 
-_K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-_K2_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+from kit.mod11 import NATIONAL_ID_K1_WEIGHTS, NATIONAL_ID_K2_WEIGHTS, mod11_check_digit
 
 
 class IdKind(StrEnum):
@@ -42,27 +41,16 @@ class NationalId:
         return self.kind in (IdKind.SYNTHETIC_NAV, IdKind.SYNTHETIC_SKATTEETATEN)
 
 
-def _weighted(digits: list[int], weights: tuple[int, ...]) -> int:
-    return sum(d * w for d, w in zip(digits, weights, strict=False))
-
-
-def _classic_check(total: int) -> int | None:
-    k = 11 - total % 11
-    if k == 11:
-        return 0
-    return None if k == 10 else k
-
-
 def check_digits_valid(number: str) -> bool:
-    digits = [int(c) for c in number]
-    k2 = _classic_check(_weighted(digits[:10], _K2_WEIGHTS))
-    if k2 is None or k2 != digits[10]:
+    k2 = mod11_check_digit(number[:10], NATIONAL_ID_K2_WEIGHTS)
+    if k2 is None or k2 != int(number[10]):
         return False
-    classic_k1 = _classic_check(_weighted(digits[:9], _K1_WEIGHTS))
-    if classic_k1 is not None and classic_k1 == digits[9]:
+    classic_k1 = mod11_check_digit(number[:9], NATIONAL_ID_K1_WEIGHTS)
+    if classic_k1 is not None and classic_k1 == int(number[9]):
         return True
     # The 2032 rule: the weighted sum over the first ten digits (k1 included, weight 1) mod 11 is 0-3.
-    return _weighted(digits[:10], (*_K1_WEIGHTS, 1)) % 11 in (0, 1, 2, 3)
+    weighted = sum(int(d) * w for d, w in zip(number[:10], (*NATIONAL_ID_K1_WEIGHTS, 1), strict=True))
+    return weighted % 11 in (0, 1, 2, 3)
 
 
 def parse_national_id(raw: str, *, allow_test_identities: bool) -> NationalId:

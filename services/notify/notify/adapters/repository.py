@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from kit.patient_directory import PatientDirectory
 from kit.telemetry import trace_context
 from notify.domain.rules import Contact, Planned
 
@@ -15,9 +16,8 @@ WAKE_CHANNEL = "notify_deliveries"
 
 
 async def contact(conn: asyncpg.Connection, patient_id: uuid.UUID) -> Contact | None:
-    row = await conn.fetchrow("SELECT mobile, email, language FROM patient_directory WHERE patient_id = $1",
-                              patient_id)
-    return Contact(patient_id, row["mobile"], row["email"], row["language"]) if row else None
+    patient = await PatientDirectory(conn).find(patient_id)
+    return Contact(patient_id, patient.mobile, patient.email, patient.language) if patient else None
 
 
 async def login_code_contact(conn: asyncpg.Connection, mobile: str) -> Contact:
@@ -139,11 +139,6 @@ async def _attempt(conn: asyncpg.Connection, row: asyncpg.Record, now: datetime,
 
 
 # --- staff's view ---------------------------------------------------------------------------------
-
-async def gp_of(conn: asyncpg.Connection, patient_id: uuid.UUID) -> tuple[bool, uuid.UUID | None]:
-    row = await conn.fetchrow("SELECT gp_id FROM patient_directory WHERE patient_id = $1", patient_id)
-    return (row is not None, row["gp_id"] if row else None)
-
 
 async def deliveries_of(conn: asyncpg.Connection, patient_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
     """A patient's deliveries, newest first, with their tries. Never the body: no code, no text."""

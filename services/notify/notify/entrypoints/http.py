@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from kit.errors import Forbidden, NotFound
+from kit.patient_directory import PatientDirectory
 from kit.runtime import ServiceRuntime
 from notify.adapters import repository as repo
 from notify.adapters.sinks import MailSink, SmsSink
@@ -49,10 +50,10 @@ async def patient_deliveries(request: Request, patient_id: uuid.UUID, doctor_id:
     """What was sent to a patient, when, on which channel, with which outcome. `doctor_id`: the caller is
     that doctor, who sees only patients on their own list."""
     async with _rt(request).pool.acquire() as conn:
-        known, gp_id = await repo.gp_of(conn, patient_id)
-        if doctor_id is not None and gp_id != doctor_id:
+        patient = await PatientDirectory(conn).find(patient_id)
+        if doctor_id is not None and (patient.gp_id if patient else None) != doctor_id:
             raise Forbidden("Pasienten står ikke på listen din.")
         rows = await repo.deliveries_of(conn, patient_id, limit)
-    if not known and not rows:
+    if patient is None and not rows:
         raise NotFound("Fant ikke pasienten.")
     return {"items": [{**row, "label": TEMPLATES[row["kind"]].label} for row in rows]}

@@ -72,9 +72,3 @@ class MedicineLists:
                    ON CONFLICT (medication_id) DO NOTHING""", medication_id, doctor_id, at)
         else:
             await self._conn.execute("DELETE FROM b_agreements WHERE medication_id = $1", medication_id)
-
-
-async def patient_gp(conn: asyncpg.Connection, patient_id: uuid.UUID) -> tuple[bool, uuid.UUID | None, str | None]:
-    """(known, gp_id, name) from the patient directory kept from identity's events."""
-    row = await conn.fetchrow("SELECT gp_id, name FROM patient_directory WHERE patient_id = $1", patient_id)
-    return (row is not None, row["gp_id"] if row else None, row["name"] if row else None)

@@ -13,10 +13,11 @@ from fastapi import APIRouter, Query, Request, status
 
 from kit.db import transaction
 from kit.errors import DomainError
+from kit.patient_directory import PatientDirectory
 from kit.runtime import ServiceRuntime
 from prescription import handlers
 from prescription.adapters.dispatches import Dispatches
-from prescription.adapters.medicine_lists import MedicineLists, patient_gp
+from prescription.adapters.medicine_lists import MedicineLists
 from prescription.adapters.records_csv import parse_export
 from prescription.adapters.renewals import Renewals
 from prescription.domain.errors import RenewalNotFound
@@ -56,7 +57,7 @@ async def medicine_list(patient_id: uuid.UUID, request: Request,
     With `doctor_id`, only for a patient on that doctor's list."""
     async with _runtime(request).pool.acquire() as conn:
         if doctor_id is not None:
-            await handlers.ensure_own_patient(conn, patient_id, doctor_id)
+            await handlers.ensure_own_patient(PatientDirectory(conn), patient_id, doctor_id)
         found = await MedicineLists(conn).of_patient(patient_id)
     return {"items": [MedicationOut.of(m) for m in found]}
 
@@ -135,9 +136,9 @@ async def one(renewal_id: uuid.UUID, request: Request, doctor_id: uuid.UUID | No
         if found is None or (patient_id is not None and found.patient_id != patient_id):
             raise RenewalNotFound()
         if doctor_id is not None:
-            await handlers.ensure_own_patient(conn, found.patient_id, doctor_id)
-        _, _, name = await patient_gp(conn, found.patient_id)
-    return (await _out(runtime, [found], {found.id: name}))[0]
+            await handlers.ensure_own_patient(PatientDirectory(conn), found.patient_id, doctor_id)
+        patient = await PatientDirectory(conn).find(found.patient_id)
+    return (await _out(runtime, [found], {found.id: patient.name if patient else None}))[0]
 
 
 @router.post("/renewals/{renewal_id}/decision")

@@ -1,5 +1,5 @@
 """Writing an OCR giro file in the bank's format: the inverse of `ocr.parse`, for tests that need real-format
-files (a file the parser reads back to the same transactions). No service code writes one."""
+files (a file the parser reads back to the same transactions). Billing itself only reads them."""
 
 from __future__ import annotations
 

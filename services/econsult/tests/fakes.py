@@ -1,0 +1,81 @@
+"""econsult's repositories in memory (tests/support/fakes.py): what the handler tests run on."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from econsult.domain.econsultation import EConsultation
+from kit.clock import oslo
+from tests.support.fakes import InMemoryUnitOfWork, Store
+
+
+class FakeEConsultations:
+    def __init__(self, items: dict[uuid.UUID, EConsultation]) -> None:
+        self._items = items
+
+    async def add(self, c: EConsultation) -> None:
+        assert c.id not in self._items, "the primary key would refuse it"
+        self._items[c.id] = c
+
+    async def get(self, econsult_id: uuid.UUID, *, for_update: bool = False) -> EConsultation | None:
+        return self._items.get(econsult_id)
+
+    async def save_handled(self, c: EConsultation) -> None:
+        stored = self._items.get(c.id)
+        if stored is not None and stored.status == "open":
+            self._items[c.id] = replace(stored, status=c.status, reply=c.reply, handled_at=c.handled_at)
+
+    async def mark_opened(self, econsult_id: uuid.UUID, at: datetime) -> None:
+        stored = self._items.get(econsult_id)
+        if stored is not None and stored.opened_at is None and stored.status == "open":
+            self._items[econsult_id] = replace(stored, opened_at=at)
+
+    async def move_open_to_gp(self, patient_id: uuid.UUID, gp_id: uuid.UUID) -> int:
+        moving = [c for c in self._items.values()
+                  if c.patient_id == patient_id and c.status == "open" and c.doctor_id != gp_id]
+        for c in moving:
+            self._items[c.id] = replace(c, doctor_id=gp_id)
+        return len(moving)
+
+    async def open_submitted_before(self, day: date) -> list[EConsultation]:
+        return [c for c in self._items.values()
+                if c.status == "open" and c.due_date >= day and oslo(c.submitted_at).date() < day]
+
+    async def set_due_date(self, econsult_id: uuid.UUID, due: date) -> None:
+        self._items[econsult_id] = replace(self._items[econsult_id], due_date=due)
+
+    async def of_patient(self, patient_id: uuid.UUID) -> list[EConsultation]:
+        return sorted((c for c in self._items.values() if c.patient_id == patient_id),
+                      key=lambda c: c.submitted_at, reverse=True)
+
+
+class FakeAvailability:
+    def __init__(self, open_: dict[uuid.UUID, bool]) -> None:
+        self._open = open_
+
+    async def is_open(self, doctor_id: uuid.UUID, *, lock: bool = False) -> bool:
+        return self._open.get(doctor_id, False)
+
+    async def set(self, doctor_id: uuid.UUID, open_: bool, at: datetime) -> bool:
+        previous = self._open.get(doctor_id)
+        if previous is not None and previous == open_:
+            return False
+        self._open[doctor_id] = open_
+        return previous is not None or open_
+
+
+@dataclass
+class EConsultStore(Store):
+    econsultations: dict[uuid.UUID, EConsultation] = field(default_factory=dict)
+    availability: dict[uuid.UUID, bool] = field(default_factory=dict)
+
+    def __call__(self) -> FakeEConsultUnitOfWork:
+        return FakeEConsultUnitOfWork(self)
+
+
+class FakeEConsultUnitOfWork(InMemoryUnitOfWork):
+    def repositories(self, store: EConsultStore) -> None:
+        self.econsultations = FakeEConsultations(store.econsultations)
+        self.availability = FakeAvailability(store.availability)
