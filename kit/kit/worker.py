@@ -29,22 +29,72 @@ log = get_logger(__name__)
 Work = Callable[[], Awaitable[int]]
 
 
+class Listening:
+    """A pool connection that LISTENs on one channel, and knows when the database has dropped it (a restart): from
+    then on notices may be missed, and its owner decides what that means (run now, trust no cache)."""
+
+    def __init__(self, pool: asyncpg.Pool, channel: str, on_notice: Callable[[str], None],
+                 on_lost: Callable[[], None]) -> None:
+        self._pool = pool
+        self._channel = channel
+        self._on_notice = on_notice
+        self._on_lost = on_lost
+        self._connection: asyncpg.pool.PoolConnectionProxy | None = None
+        self._lost = False  # the connection died: the pool has taken it back already
+
+    @property
+    def alive(self) -> bool:
+        return self._connection is not None and not self._lost
+
+    def _notice(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        self._on_notice(payload)
+
+    def _dropped(self, *_: Any) -> None:
+        self._lost = True
+        self._on_lost()
+
+    async def start(self) -> None:
+        connection = await self._pool.acquire()
+        self._lost = False
+        try:
+            await connection.add_listener(self._channel, self._notice)
+            connection.add_termination_listener(self._dropped)
+        except BaseException:
+            await self._pool.release(connection)
+            raise
+        self._connection = connection
+
+    async def stop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        with contextlib.suppress(Exception):
+            connection.remove_termination_listener(self._dropped)
+            await connection.remove_listener(self._channel, self._notice)
+        with contextlib.suppress(Exception):
+            await self._pool.release(connection)
+
+    async def again(self) -> None:
+        """Listen on a new connection if the database dropped this one."""
+        if not self.alive:
+            await self.stop()
+            await self.start()
+
+
 class NotifiedWorker:
     def __init__(self, name: str, pool: asyncpg.Pool, channel: str, work: Work, *, idle_seconds: float,
                  retry_seconds: float = 1.0) -> None:
         self.name = name
-        self._pool = pool
-        self._channel = channel
         self._work = work
         self._idle = idle_seconds
         self._retry = retry_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._listener: asyncpg.pool.PoolConnectionProxy | None = None
-        self._lost = False  # the listening connection died: the pool has taken it back already
+        # A lost connection wakes the worker too: whatever was written meanwhile is found by the run.
+        self._listening = Listening(pool, channel, lambda _: self._wake.set(), self._wake.set)
 
     async def start(self) -> None:
-        await self._listen()
+        await self._listening.start()
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
@@ -53,51 +103,17 @@ class NotifiedWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self._unlisten()
+        await self._listening.stop()
 
     def wake(self) -> None:
         self._wake.set()
-
-    def _on_notify(self, *_: Any) -> None:
-        self._wake.set()
-
-    def _on_lost(self, *_: Any) -> None:
-        self._lost = True
-        self._wake.set()  # run now: whatever was written while the connection died is found by the run
-
-    async def _listen(self) -> None:
-        listener = await self._pool.acquire()
-        self._lost = False
-        try:
-            await listener.add_listener(self._channel, self._on_notify)
-            listener.add_termination_listener(self._on_lost)
-        except BaseException:
-            await self._pool.release(listener)
-            raise
-        self._listener = listener
-
-    async def _unlisten(self) -> None:
-        listener, self._listener = self._listener, None
-        if listener is None:
-            return
-        with contextlib.suppress(Exception):
-            listener.remove_termination_listener(self._on_lost)
-            await listener.remove_listener(self._channel, self._on_notify)
-        with contextlib.suppress(Exception):
-            await self._pool.release(listener)
-
-    async def _ensure_listening(self) -> None:
-        if self._listener is not None and not self._lost:
-            return
-        await self._unlisten()
-        await self._listen()
 
     async def _run(self) -> None:
         while True:
             # Cleared before the run: a notification that arrives during it makes the next run start at once.
             self._wake.clear()
             try:
-                await self._ensure_listening()
+                await self._listening.again()
                 while await self._work() > 0:
                     pass
             except asyncio.CancelledError:

@@ -31,12 +31,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import asyncpg
 
 from booking.domain.clinic import ClinicCalendar
 from kit.logging import get_logger
+from kit.worker import Listening
 
 log = get_logger(__name__)
 
@@ -59,46 +59,32 @@ class _Entry:
 
 class SlotSearchCache:
     def __init__(self, pool: asyncpg.Pool, *, max_age_seconds: float) -> None:
-        self._pool = pool
         self._max_age = max_age_seconds
         self._every = 0  # bumped by a closed or reopened day, and when the listener is lost
         self._versions: dict[uuid.UUID, int] = {}
         self._entries: dict[uuid.UUID, _Entry] = {}
         self._filling: dict[uuid.UUID, tuple[tuple[int, int], asyncio.Future[_Entry]]] = {}
         self._calendar: tuple[int, date, ClinicCalendar] | None = None
-        self._listener: asyncpg.pool.PoolConnectionProxy | None = None
+        self._listening = Listening(pool, CHANNEL, self._on_notice, self._on_lost)
         self._reconnecting: asyncio.Task[None] | None = None
         self.hits = 0
         self.fills = 0
 
     @property
     def listening(self) -> bool:
-        return self._listener is not None
+        return self._listening.alive
 
     async def start(self) -> None:
-        listener = await self._pool.acquire()
-        try:
-            await listener.add_listener(CHANNEL, self._on_notice)
-            listener.add_termination_listener(self._on_lost)
-        except BaseException:
-            await self._pool.release(listener)
-            raise
-        self._listener = listener
+        await self._listening.start()
 
     async def stop(self) -> None:
         if self._reconnecting is not None:
             self._reconnecting.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reconnecting
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            with contextlib.suppress(Exception):
-                listener.remove_termination_listener(self._on_lost)
-                await listener.remove_listener(CHANNEL, self._on_notice)
-            with contextlib.suppress(Exception):
-                await self._pool.release(listener)
+        await self._listening.stop()
 
-    def _on_notice(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notice(self, payload: str) -> None:
         if payload == EVERY_DOCTOR:
             self._every += 1
             self._entries.clear()
@@ -111,22 +97,21 @@ class SlotSearchCache:
 
     def changed(self, doctor_id: uuid.UUID) -> None:
         """A change this process committed: its own next search does not wait for the notice."""
-        self._on_notice(None, 0, CHANNEL, str(doctor_id))
+        self._on_notice(str(doctor_id))
 
     async def clinic(self, today: date, load: Callable[[], Awaitable[ClinicCalendar]]) -> ClinicCalendar:
         """The clinic's calendar around `today` (its closed days), from memory until a day is closed or reopened."""
         kept = self._calendar
-        if kept is not None and self._listener is not None and kept[:2] == (self._every, today):
+        if kept is not None and self._listening.alive and kept[:2] == (self._every, today):
             return kept[2]
         every = self._every
         calendar = await load()
-        if self._every == every and self._listener is not None:
+        if self._every == every and self._listening.alive:
             self._calendar = (every, today, calendar)
         return calendar
 
-    def _on_lost(self, *_: Any) -> None:
+    def _on_lost(self) -> None:
         # Notices may be missed from now on: nothing from memory until a new listener is in place.
-        self._listener = None
         self._every += 1
         self._entries.clear()
         self._calendar = None
@@ -138,7 +123,7 @@ class SlotSearchCache:
                      window: tuple[datetime, datetime], load: Load) -> list[str]:
         """The free slots starting in [lo, hi), the first `limit`: from memory when [lo, hi) lies in `window`
         and the doctor's entry is current, else from `load` (PostgreSQL)."""
-        if self._listener is None:
+        if not self._listening.alive:
             self._listen_again()
             return _cut(await load(lo, hi), lo, hi, limit)
         if lo < window[0] or hi > window[1]:
@@ -165,7 +150,7 @@ class SlotSearchCache:
             starts, slots = await load(*window)
             entry = _Entry(version, window[0], time.monotonic(), starts, slots)
             self.fills += 1
-            if self._version(doctor_id) == version and self._listener is not None:
+            if self._version(doctor_id) == version and self._listening.alive:
                 self._entries[doctor_id] = entry
             future.set_result(entry)
             return entry
@@ -183,7 +168,7 @@ class SlotSearchCache:
 
         async def reconnect() -> None:
             try:
-                await self.start()
+                await self._listening.again()
                 log.info("slot search cache listening again")
             except Exception as exc:  # the database is still away: the next search tries again
                 log.warning("slot search cache not listening", error=type(exc).__name__)
