@@ -47,8 +47,15 @@ class Sessions:
                LEFT JOIN patient_claims c ON live.kind = 'patient' AND c.patient_id = live.subject_id""",
             token_digest, now, idle, TOUCH_AFTER)
 
-    async def end(self, token_digest: bytes, at: datetime) -> bool:
-        ended = await self._conn.fetchval(
-            "UPDATE sessions SET ended_at = $2 WHERE token_digest = $1 AND ended_at IS NULL RETURNING id",
+    async def end_all_of(self, subject_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
+        """End every live session of one patient or staff member; the ids of those ended now."""
+        rows = await self._conn.fetch(
+            "UPDATE sessions SET ended_at = $2 WHERE subject_id = $1 AND ended_at IS NULL RETURNING id", subject_id, at)
+        return [row["id"] for row in rows]
+
+    async def end(self, token_digest: bytes, at: datetime) -> asyncpg.Record | None:
+        """The session ended now (its id and subject), or None if it had ended already or never was."""
+        ended: asyncpg.Record | None = await self._conn.fetchrow(
+            "UPDATE sessions SET ended_at = $2 WHERE token_digest = $1 AND ended_at IS NULL RETURNING id, subject_id",
             token_digest, at)
-        return ended is not None
+        return ended

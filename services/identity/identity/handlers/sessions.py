@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from contracts import events
 from identity.adapters.sessions import Sessions
 from identity.domain.access import restrictions
 from identity.domain.session import token_digest
@@ -60,15 +61,23 @@ async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
 
 
 async def end_session(runtime: ServiceRuntime, token: str) -> bool:
-    """Logout: the token is dead on the server at once, whoever still holds it."""
+    """Logout: the token is dead on the server at once, whoever still holds it; SessionEnded tells every gateway
+    to forget it (each keeps a session it checked for a few seconds)."""
+    now = runtime.clock.now()
     async with transaction(runtime.pool) as conn:
-        return await Sessions(conn).end(token_digest(token), runtime.clock.now())
+        ended = await Sessions(conn).end(token_digest(token), now)
+        if ended is not None:
+            await runtime.outbox.add(conn, events.SessionEnded(
+                session_id=ended["id"], subject_id=ended["subject_id"], ended_at=now))
+    return ended is not None
 
 
 async def end_sessions_of(runtime: ServiceRuntime, subject_id: uuid.UUID) -> int:
     """Every session of a patient or staff member (an account closed, a phone lost)."""
+    now = runtime.clock.now()
     async with transaction(runtime.pool) as conn:
-        ended: int = await conn.fetchval(
-            """WITH ended AS (UPDATE sessions SET ended_at = $2 WHERE subject_id = $1 AND ended_at IS NULL
-                              RETURNING 1) SELECT count(*) FROM ended""", subject_id, runtime.clock.now())
-    return ended
+        ended = await Sessions(conn).end_all_of(subject_id, now)
+        if ended:
+            await runtime.outbox.add_many(conn, [events.SessionEnded(session_id=session_id, subject_id=subject_id,
+                                                                     ended_at=now) for session_id in ended])
+    return len(ended)
