@@ -42,6 +42,7 @@ log = get_logger(__name__)
 
 CHANNEL = "booking_schedule"
 EVERY_DOCTOR = "*"
+MAX_DEADLINES = 100_000
 
 # The free slots of a window, in start order: each slot's start and its JSON object (as the API writes it).
 Slots = tuple[list[datetime], list[str]]
@@ -65,6 +66,8 @@ class SlotSearchCache:
         self._entries: dict[uuid.UUID, _Entry] = {}
         self._filling: dict[uuid.UUID, tuple[tuple[int, int], asyncio.Future[_Entry]]] = {}
         self._calendar: tuple[int, date, ClinicCalendar] | None = None
+        self._deadlines: dict[datetime, datetime] = {}
+        self._deadlines_of: ClinicCalendar | None = None
         self._listening = Listening(pool, CHANNEL, self._on_notice, self._on_lost)
         self._reconnecting: asyncio.Task[None] | None = None
         self.hits = 0
@@ -109,6 +112,22 @@ class SlotSearchCache:
         if self._every == every and self._listening.alive:
             self._calendar = (every, today, calendar)
         return calendar
+
+    def deadlines(self, calendar: ClinicCalendar, compute: Callable[[datetime], datetime]
+                  ) -> Callable[[datetime], datetime]:
+        """`compute` (a slot's cancel deadline under `calendar`) remembered per start while the calendar kept by
+        `clinic` is the same object (until a day is closed or reopened): the deadline depends on nothing else, and
+        a fill after each booking would otherwise count back from hundreds of starts again."""
+        if self._deadlines_of is not calendar or len(self._deadlines) > MAX_DEADLINES:
+            self._deadlines, self._deadlines_of = {}, calendar
+        memo = self._deadlines
+
+        def deadline(starts_at: datetime) -> datetime:
+            found = memo.get(starts_at)
+            if found is None:
+                found = memo[starts_at] = compute(starts_at)
+            return found
+        return deadline
 
     def _on_lost(self) -> None:
         # Notices may be missed from now on: nothing from memory until a new listener is in place.

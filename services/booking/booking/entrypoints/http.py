@@ -111,13 +111,17 @@ async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[s
     if gp_id is None:
         raise NotListed()
 
+    cache = _slot_cache(runtime)
+
     async def load(first: datetime, last: datetime) -> tuple[list[datetime], list[str]]:
         clinic = await _clinic(runtime)
-        async with runtime.pool.acquire() as conn:
-            return await ScheduleRepository(conn).free_slot_objects(
-                gp_id, first, last, LOAD_LIMIT, cancel_until=lambda at: cancel_deadline(at, clinic.is_working_day))
 
-    cache = _slot_cache(runtime)
+        def deadline(at: datetime) -> datetime:
+            return cancel_deadline(at, clinic.is_working_day)
+        cancel_until = deadline if cache is None else cache.deadlines(clinic, deadline)
+        async with runtime.pool.acquire() as conn:
+            return await ScheduleRepository(conn).free_slot_objects(gp_id, first, last, LOAD_LIMIT, cancel_until)
+
     if cache is None:
         slots = (await load(lo, max(hi, lo)))[1][:limit]
     else:
