@@ -23,7 +23,8 @@ from typing import Any
 
 from bench import report
 from bench.load import run_load
-from bench.run import Bench, cpu_per_request, cpu_snapshot, scaled
+from bench.probes import cpu_per_request, cpu_snapshot
+from bench.scenarios import Bench, scaled
 from kit.clock import OSLO
 from tests.support.infra import LocalProcesses
 from tests.support.system import start_system, stop_system

@@ -100,6 +100,23 @@ class LoginCodeRequested(Event):
         return str(self.challenge_id)
 
 
+class SessionEnded(Event):
+    event_type: ClassVar[str] = "SessionEnded"
+    topic: ClassVar[str] = topics.SESSIONS.name
+    description: ClassVar[str] = (
+        "A session ended before its time (a logout, or every session of an account). The gateways keep a session "
+        "they checked for a few seconds (EPORTAL_SESSION_CACHE_SECONDS); this tells every one of them to forget "
+        "it at once. The session's id only: never its token."
+    )
+
+    session_id: uuid.UUID
+    subject_id: uuid.UUID = Field(description="The patient or staff member whose session it was.")
+    ended_at: AwareDatetime
+
+    def aggregate_id(self) -> str:
+        return str(self.subject_id)
+
+
 # --- booking ----------------------------------------------------------------------------------
 
 
@@ -361,7 +378,7 @@ class ClaimsStatusChanged(Event):
 
 
 ALL_EVENTS: tuple[type[Event], ...] = (
-    PatientRegistered, PatientUpdated, PatientGpChanged, StaffMemberRegistered, LoginCodeRequested,
+    PatientRegistered, PatientUpdated, PatientGpChanged, StaffMemberRegistered, LoginCodeRequested, SessionEnded,
     AppointmentBooked, AppointmentCancelled, AppointmentReminderDue, ClinicDayClosed, ClinicDayReopened,
     RenewalRequested, PrescriptionSent, RenewalRejected,
     EConsultSubmitted, EConsultAnswered, EConsultDeclined, EConsultWithdrawn, EConsultAvailabilityChanged,

@@ -41,10 +41,16 @@ INVOICES = TopicSpec(
     "Giro invoices issued, paid and overdue (billing). A published contract for the billing office.",
 )
 CLAIMS = TopicSpec("claims", "Whether a patient has unsettled claims (billing).")
+SESSIONS = TopicSpec(
+    "sessions",
+    "Sessions ended before their time: a logout, every session of an account (identity). Every gateway reads "
+    "every message (no consumer group) and forgets the session at once; kept an hour.",
+    retention_ms=60 * 60 * 1000,
+)
 
 ALL: tuple[TopicSpec, ...] = (
     PATIENTS, STAFF, LOGIN_CODES, CLINIC_CALENDAR, APPOINTMENTS, RENEWALS, ECONSULTATIONS, AVAILABILITY,
-    INVOICES, CLAIMS,
+    INVOICES, CLAIMS, SESSIONS,
 )
 
 

@@ -9,7 +9,6 @@ again and the consumers' inboxes absorb the duplicate.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any, Protocol
 
 import asyncpg
@@ -21,6 +20,7 @@ from kit.clock import Clock
 from kit.logging import current_correlation_id, get_logger
 from kit.telemetry import continued, trace_context
 from kit.telemetry import tracer as make_tracer
+from kit.worker import NotifiedWorker
 
 log = get_logger(__name__)
 
@@ -34,6 +34,12 @@ BACKLOG = Gauge("eportal_outbox_backlog", "Outbox events not yet published")
 OLDEST = Gauge("eportal_outbox_oldest_unpublished_seconds", "Age of the oldest event not yet published (0: none)")
 
 
+_ADD_AND_NOTIFY = """
+    WITH added AS (INSERT INTO outbox (event_id, topic, message_key, envelope, correlation_id, trace_context)
+                   VALUES ($1, $2, $3, $4, $5, $6))
+    SELECT pg_notify($7, '')"""
+
+
 class Outbox:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
@@ -44,13 +50,10 @@ class Outbox:
             raise RuntimeError("Outbox.add must run inside the transaction of the state change")
         envelope = Envelope.wrap(event, occurred_at=self._clock.now(),
                                  correlation_id=correlation_id or current_correlation_id())
-        await conn.execute(
-            """INSERT INTO outbox (event_id, topic, message_key, envelope, correlation_id, trace_context)
-               VALUES ($1, $2, $3, $4, $5, $6)""",
-            envelope.event_id, event.topic, envelope.aggregate_id, envelope.model_dump(mode="json"),
-            envelope.correlation_id, trace_context())
-        # Delivered at commit, never for a rolled-back transaction.
-        await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+        # The row and the relay's wake-up in one round trip; the notification is delivered at commit, never for
+        # a rolled-back transaction.
+        await conn.execute(_ADD_AND_NOTIFY, envelope.event_id, event.topic, envelope.aggregate_id,
+                           envelope.model_dump(mode="json"), envelope.correlation_id, trace_context(), NOTIFY_CHANNEL)
         return envelope
 
     async def add_many(self, conn: asyncpg.Connection, events: list[Event], *,
@@ -78,49 +81,32 @@ class Publisher(Protocol):
 
 
 class OutboxRelay:
+    """Publishes the outbox when a commit notifies it (kit/worker.py), in batches; asks nothing while idle.
+
+    `idle_seconds` is the safety net only (a notification sent while the listening connection was away);
+    a failed publish is tried again after `retry_seconds`."""
+
     def __init__(self, pool: asyncpg.Pool, publisher: Publisher, *, topic_prefix: str = "",
-                 poll_seconds: float = 1.0, batch_size: int = 200, tracer: Tracer | None = None) -> None:
+                 idle_seconds: float = 30.0, retry_seconds: float = 1.0, batch_size: int = 200,
+                 tracer: Tracer | None = None) -> None:
         self._pool = pool
         self._tracer = tracer or make_tracer(None)
         self._publisher = publisher
         self._prefix = topic_prefix
-        self._poll = poll_seconds
         self._batch = batch_size
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._listener: asyncpg.Connection | None = None
+        self._worker = NotifiedWorker("outbox-relay", pool, NOTIFY_CHANNEL, self._publish_some,
+                                      idle_seconds=idle_seconds, retry_seconds=retry_seconds)
 
     async def start(self) -> None:
-        self._listener = await self._pool.acquire()
-        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        await self._worker.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-            await self._pool.release(self._listener)
-            self._listener = None
+        await self._worker.stop()
 
-    def _on_notify(self, *_: Any) -> None:
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.drain()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the broker or database is away: keep the rows, try again
-                log.warning("outbox relay failed; will retry", error=type(exc).__name__, detail=str(exc)[:200])
-                await asyncio.sleep(self._poll)
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+    async def _publish_some(self) -> int:
+        # A short batch was all there was: no second round to find nothing (a commit meanwhile wakes us again).
+        sent = await self.publish_batch()
+        return sent if sent == self._batch else 0
 
     async def drain(self) -> int:
         """Publish until nothing is left. Returns how many events went out."""
@@ -131,14 +117,13 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
-                return 0
+            # The lock (an InitPlan, taken once) and the rows in one statement: only the relay holding it reads rows.
             rows = await conn.fetch(
                 """SELECT id, topic, message_key, envelope::text AS envelope, correlation_id, trace_context
-                   FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
-                self._batch)
+                   FROM outbox WHERE published_at IS NULL AND (SELECT pg_try_advisory_xact_lock($2))
+                   ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
+                self._batch, _RELAY_LOCK)
             if not rows:
-                BACKLOG.set(0)
                 return 0
             # Sent together so the producer batches them; the idempotent producer keeps their order.
             pending = []
@@ -156,7 +141,7 @@ class OutboxRelay:
                                [row["id"] for row in rows])
             for row in rows:
                 PUBLISHED.labels(row["topic"]).inc()
-            BACKLOG.set(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+            # The backlog gauges are measured apart (measure_backlog, on the gauges' interval), not per batch.
             return len(rows)
 
 

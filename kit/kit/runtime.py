@@ -142,7 +142,8 @@ class ServiceRuntime:
         await _retry("kafka", self.broker.start)
         if self._start_relay:
             self._relay = OutboxRelay(self._pool, self.broker, topic_prefix=s.topic_prefix,
-                                      poll_seconds=s.outbox_poll_seconds, tracer=self.tracer)
+                                      idle_seconds=s.outbox_idle_seconds, retry_seconds=s.outbox_retry_seconds,
+                                      tracer=self.tracer)
             await self._relay.start()
         for hook in self._on_start:
             await hook(self)

@@ -30,8 +30,11 @@ class ServiceSettings(BaseSettings):
     topic_replication: int = 1
     topic_min_insync_replicas: int = 1
 
-    # Outbox relay: NOTIFY wakes it; the poll is the fallback when a notification is missed.
-    outbox_poll_seconds: float = 1.0
+    # Outbox relay (kit/worker.py): a commit's NOTIFY wakes it; with nothing to do it asks the database nothing
+    # for `outbox_idle_seconds` (the safety net for a notification sent while its listener was reconnecting).
+    # A failed publish (broker or database away) is tried again after `outbox_retry_seconds`.
+    outbox_idle_seconds: float = 30.0
+    outbox_retry_seconds: float = 1.0
     # Idempotent consumer: tries before the dead-letter topic, and the first backoff.
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2

@@ -28,7 +28,7 @@ def migrations(tmp_path: Path) -> Path:
 def kit_settings(stack_env: StackEnv, scratch_db: str) -> ServiceSettings:
     return ServiceSettings(env="test", service_name="kittest", database_url=scratch_db,
                            kafka_bootstrap=stack_env.infra.kafka_bootstrap, topic_prefix=stack_env.fresh_prefix(),
-                           consumer_backoff_seconds=0.01, consumer_max_attempts=3, outbox_poll_seconds=0.3)
+                           consumer_backoff_seconds=0.01, consumer_max_attempts=3, outbox_retry_seconds=0.3)
 
 
 @pytest.fixture

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 import bench.run as bench_run
+from bench import report, scenarios
 
 pytestmark = pytest.mark.stack
 
 
 async def test_every_scenario_runs_and_the_rush_books_each_slot_once(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bench_run, "SCALE", 0.02)
+    monkeypatch.setattr(scenarios, "SCALE", 0.02)
     results = await bench_run.bench(1.0, [1, 2], tmp_path, instance="test")
     assert [t["concurrency"] for t in results["traffic"]] == [1, 2]
     assert all(t["cpu"]["ms_per_request"]["gateway"] > 0 for t in results["traffic"])
@@ -32,4 +33,4 @@ async def test_every_scenario_runs_and_the_rush_books_each_slot_once(tmp_path: P
     big = results["big_bodies"]
     assert big["me_while_big_bodies"]["samples"] == big["me_idle"]["samples"] > 0
     assert set(big["big_body_answers"]) == {413}
-    assert "Booking rush" in bench_run.markdown(results)
+    assert "Booking rush" in report.markdown(results)

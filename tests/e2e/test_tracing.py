@@ -55,7 +55,7 @@ async def traced_clinic(stack_env: StackEnv, exporter: InMemorySpanExporter,
     urls = {s: f"http://127.0.0.1:{p}" for s, p in ports.items()}
 
     def settings(service: str, **extra: Any) -> Any:
-        return stack_env.settings(service, topic_prefix=prefix, http_port=ports[service], outbox_poll_seconds=0.3,
+        return stack_env.settings(service, topic_prefix=prefix, http_port=ports[service], outbox_retry_seconds=0.3,
                                   **extra)
 
     apps = {

@@ -48,7 +48,7 @@ class StackEnv:
     def settings(self, service: str, **overrides: Any) -> Any:
         values: dict[str, Any] = {
             "env": "test", "database_url": self.dsns[service], "kafka_bootstrap": self.infra.kafka_bootstrap,
-            "topic_prefix": self.topic_prefix, "consumer_backoff_seconds": 0.05, "outbox_poll_seconds": 0.5,
+            "topic_prefix": self.topic_prefix, "consumer_backoff_seconds": 0.05, "outbox_retry_seconds": 0.5,
             "topic_partitions": 1,  # tests make hundreds of topics: one partition each keeps the broker light
             "log_json": True, **self.defaults, **overrides,
         }

@@ -181,7 +181,7 @@ def start_system(infra: Infrastructure, workdir: Path, extra_env: dict[str, dict
     base = {k: v for k, v in os.environ.items() if not k.startswith(("EPORTAL_", "OTEL_"))}
     base.update({"EPORTAL_ENV": "test", "EPORTAL_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
                  "EPORTAL_TOPIC_PREFIX": prefix, "EPORTAL_CLOCK_OFFSET_FILE": str(clock_file),
-                 "EPORTAL_LOG_JSON": "true", "EPORTAL_OUTBOX_POLL_SECONDS": "0.5",
+                 "EPORTAL_LOG_JSON": "true", "EPORTAL_OUTBOX_RETRY_SECONDS": "0.5",
                  "EPORTAL_TOPIC_PARTITIONS": "2", "PYTHONUNBUFFERED": "1"})
     extra_ports: dict[str, dict[str, int]] = {}
     envs: dict[str, dict[str, str]] = {}

@@ -172,14 +172,13 @@ async def book_appointment(runtime: ServiceRuntime, patient_id: uuid.UUID, slot_
     now = runtime.clock.now()
     try:
         async with transaction(runtime.pool) as conn:
+            # Three statements between BEGIN and COMMIT: the locks and what the rules read, the insert, the event.
             appointments = AppointmentRepository(conn)
-            gp_id = await appointments.lock_patient(patient_id)
-            slot = await ScheduleRepository(conn).slot_for_booking(slot_id)
+            gp_id, slot, closed = await appointments.lock_for_booking(patient_id, slot_id, now)
             appointment = rules.book(slot, patient_id=patient_id, gp_id=gp_id, reason=reason, now=now)
-            if await appointments.has_future_appointment(patient_id, now):
+            if not await appointments.add_unless_future(appointment, now):
                 raise OneFutureAppointment()
-            await appointments.add(appointment)  # SlotTaken if another patient's booking got there first
-            clinic = await _clinic_around(ScheduleRepository(conn), now, appointment.starts_at)
+            clinic = ClinicCalendar(closed)
             await runtime.outbox.add(conn, AppointmentBooked(
                 appointment_id=appointment.id, patient_id=patient_id, doctor_id=appointment.doctor_id,
                 starts_at=appointment.starts_at, ends_at=appointment.ends_at,

@@ -13,3 +13,6 @@ class BookingSettings(ServiceSettings):
     reminder_poll_seconds: float = 30.0
     # The longest range one free-slot or calendar listing may cover.
     max_listing_days: int = 400
+    # The slot search cache (booking/adapters/slot_cache.py): kept by the schedule's change notices, each entry
+    # used at most this long (the safety net); 0 turns it off.
+    slot_cache_seconds: float = 60.0

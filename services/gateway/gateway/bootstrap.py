@@ -14,6 +14,7 @@ from gateway.adapters.session_cache import SessionCache
 from gateway.dependencies import Gateway, audit_refusal
 from gateway.entrypoints import ROUTERS
 from gateway.entrypoints.idporten import forget_expired_logins
+from gateway.entrypoints.sessions_ended import forget_ended_sessions
 from gateway.settings import GatewaySettings
 from kit.clock import Clock
 from kit.http import REQUEST_ID, create_app
@@ -97,6 +98,7 @@ def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -
                      openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,  # docs: api_docs.py
                      description="Pasientportalen til legekontoret: offentlig API for nett- og mobilklienter.")
     app.state.gateway = state
+    forget_ended_sessions(runtime, state.session_cache)
     app.add_middleware(AuditRefusals)
     app.add_middleware(ApiHeaders, session_cookie=settings.session_cookie)
     return app

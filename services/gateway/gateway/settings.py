@@ -37,10 +37,11 @@ class GatewaySettings(ServiceSettings):
     # client could otherwise forge to escape the limit.
     trusted_proxy_hops: int = 0
     # How long this gateway may trust identity's answer for a session token before asking again (never past
-    # the session's own end). A logout through this gateway takes effect at once; a logout through another
-    # replica, or a restriction lifted or imposed by an event, reach it within this many seconds. Off (0,
-    # identity asked on every request) until the trade is measured and chosen: see docs/benchmarks.md.
-    session_cache_seconds: float = 0.0
+    # the session's own end). A logout takes effect at once on the gateway that served it, and on every other
+    # by identity's SessionEnded (entrypoints/sessions_ended.py: tens of milliseconds; this many seconds at
+    # worst, with the broker away). A restriction lifted or imposed by an event reaches it within this many
+    # seconds. 0: identity asked on every request (2 ms of CPU and a statement each: docs/benchmarks.md).
+    session_cache_seconds: float = 10.0
     # Cookies: `__Host-` (Secure, Path=/, no Domain) for the session, HttpOnly and SameSite=Strict; the CSRF
     # token's cookie is readable by the web client, which echoes it in the X-CSRF-Token header.
     session_cookie: str = "__Host-eportal_session"

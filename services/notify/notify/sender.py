@@ -12,7 +12,6 @@ absorbs that second try; SMTP has none, so an e-mail may then arrive twice (with
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -26,6 +25,7 @@ from kit.clock import Clock
 from kit.logging import get_logger
 from kit.telemetry import continued
 from kit.telemetry import tracer as make_tracer
+from kit.worker import NotifiedWorker
 from notify.adapters import repository as repo
 from notify.adapters.errors import DeliveryFailed, GiroUnavailable
 from notify.adapters.mail import Attachment
@@ -66,49 +66,23 @@ class Sender:
         self._sms = sms
         self._mail = mail
         self._giros = giros
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._listener: asyncpg.Connection | None = None
+        self._worker = NotifiedWorker("notify-sender", pool, repo.WAKE_CHANNEL, self.send_due,
+                                      idle_seconds=settings.sender_poll_seconds,
+                                      retry_seconds=settings.sender_poll_seconds)
 
     async def start(self) -> None:
-        self._listener = await self._pool.acquire()
-        await self._listener.add_listener(repo.WAKE_CHANNEL, self._on_notify)
-        self._task = asyncio.create_task(self._run(), name="notify-sender")
+        await self._worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(repo.WAKE_CHANNEL, self._on_notify)
-            await self._pool.release(self._listener)
-            self._listener = None
+        await self._worker.stop()
 
     def wake(self) -> None:
-        self._wake.set()
-
-    def _on_notify(self, *_: Any) -> None:
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                while await self.send_due():
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database is away: the deliveries wait in their table
-                log.warning("sender failed; will retry", error=type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._settings.sender_poll_seconds)
+        self._worker.wake()
 
     async def send_due(self) -> int:
         """Claim what is due and send it. Returns how many were claimed."""
         now = self._clock.now()
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire() as conn:  # one statement: no BEGIN/COMMIT around it
             rows = await repo.claim_due(conn, now, self._settings.sender_batch,
                                         timedelta(seconds=self._settings.sender_lease_seconds))
         # Each delivery on its own: one slow or failing message never holds up the others.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -12,16 +10,16 @@ from contracts.events import PatientGpChanged
 from kit.clinic_calendar import keep_clinic_calendar
 from kit.clock import Clock
 from kit.http import create_app
-from kit.logging import get_logger
 from kit.patient_directory import keep_patient_directory
 from kit.runtime import ServiceRuntime
+from kit.worker import NotifiedWorker
 from prescription import handlers
+from prescription.adapters.dispatches import WAKE_CHANNEL
 from prescription.adapters.intermediary import PrescriptionIntermediary, SimulatedIntermediary
 from prescription.entrypoints import dev, http
 from prescription.settings import PrescriptionSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-log = get_logger(__name__)
 
 
 def build(settings: PrescriptionSettings | None = None, clock: Clock | None = None,
@@ -48,31 +46,22 @@ def build(settings: PrescriptionSettings | None = None, clock: Clock | None = No
 
 
 def _keep_sending(runtime: ServiceRuntime, settings: PrescriptionSettings) -> None:
-    """The sender: woken by each approval, and on a timer for retries and for whatever a crash left."""
-    wake = asyncio.Event()
-    tasks: list[asyncio.Task[None]] = []
-    runtime.state["wake_sender"] = wake.set
+    """The sender (kit/worker.py): woken by each approval's commit, and on its poll for retries that came due."""
+    workers: list[NotifiedWorker] = []
 
-    async def loop() -> None:
-        while True:
-            wake.clear()
-            try:
-                await handlers.send_due_prescriptions(runtime, runtime.state["intermediary"])
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("e-prescription sender failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=settings.send_poll_seconds)
+    async def send() -> int:
+        await handlers.send_due_prescriptions(runtime, runtime.state["intermediary"])
+        return 0  # it sends until nothing is due (or a send fails and waits for its backoff)
 
     @runtime.on_start
-    async def start(_: ServiceRuntime) -> None:
-        tasks.append(asyncio.create_task(loop(), name="e-prescription-sender"))
+    async def start(rt: ServiceRuntime) -> None:
+        worker = NotifiedWorker("e-prescription-sender", rt.pool, WAKE_CHANNEL, send,
+                                idle_seconds=settings.send_poll_seconds)
+        await worker.start()
+        workers.append(worker)
 
     @runtime.on_stop
     async def stop(_: ServiceRuntime) -> None:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        tasks.clear()
+        for worker in workers:
+            await worker.stop()
+        workers.clear()

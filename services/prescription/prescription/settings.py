@@ -6,7 +6,7 @@ from kit.settings import ServiceSettings
 class PrescriptionSettings(ServiceSettings):
     service_name: str = "prescription"
     http_port: int = 8103
-    # The e-prescription sender: how often it looks for approved prescriptions not yet at the intermediary,
+    # The e-prescription sender: an approval's commit wakes it (NOTIFY); the poll finds the retries that came due,
     # and how long it waits after a failed send (doubling per try, capped). Off only in tests that drive it.
     send_poll_seconds: float = 1.0
     send_retry_seconds: float = 5.0

@@ -5,13 +5,12 @@ length of the booking transaction)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
-from booking.domain.appointments import Appointment
+from booking.domain.appointments import Appointment, Slot
 from booking.domain.errors import NotListed, SlotTaken
-from kit.patient_directory import PatientDirectory
 
 ONE_PER_SLOT = "appointments_one_per_slot"
 
@@ -20,33 +19,48 @@ class AppointmentRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def lock_patient(self, patient_id: uuid.UUID) -> uuid.UUID | None:
-        """Lock the patient's directory row and return their GP. Two bookings by one patient take turns
-        here, so the check for a future appointment that follows cannot race another insert."""
-        patient = await PatientDirectory(self._conn).find(patient_id, lock="no key update")
-        if patient is None:
+    async def lock_for_booking(self, patient_id: uuid.UUID, slot_id: uuid.UUID, now: datetime
+                               ) -> tuple[uuid.UUID | None, Slot | None, set[date]]:
+        """One round trip: the patient's directory row locked (two bookings by one patient take turns here, so
+        the check for a future appointment in `add_unless_future` cannot race another insert), the slot
+        share-locked (closing its day waits for this booking), and the closed days from now to the slot's day
+        (for its cancel deadline). Returns the patient's GP, the slot (None: no such slot) and those days."""
+        row = await self._conn.fetchrow(
+            """SELECT p.gp_id, s.id, s.doctor_id, s.starts_at, s.ends_at, s.online, s.withdrawn_at,
+                      ARRAY(SELECT c.day FROM closed_days c
+                            WHERE c.day BETWEEN (least($3, s.starts_at) AT TIME ZONE 'Europe/Oslo')::date
+                                            AND (greatest($3, s.starts_at) AT TIME ZONE 'Europe/Oslo')::date) AS closed
+               FROM patient_directory p
+               LEFT JOIN LATERAL (SELECT * FROM slots WHERE id = $2 FOR SHARE) s ON true
+               WHERE p.patient_id = $1
+               FOR NO KEY UPDATE OF p""", patient_id, slot_id, now)
+        if row is None:
             raise NotListed()
-        return patient.gp_id
+        slot = Slot(row["id"], row["doctor_id"], row["starts_at"], row["ends_at"], row["online"],
+                    row["withdrawn_at"] is not None) if row["id"] is not None else None
+        return row["gp_id"], slot, set(row["closed"])
 
-    async def has_future_appointment(self, patient_id: uuid.UUID, now: datetime) -> bool:
-        return bool(await self._conn.fetchval(
-            """SELECT EXISTS (SELECT 1 FROM appointments
-                              WHERE patient_id = $1 AND cancelled_at IS NULL AND starts_at > $2)""",
-            patient_id, now))
-
-    async def add(self, appointment: Appointment) -> None:
+    async def add_unless_future(self, appointment: Appointment, now: datetime) -> bool:
+        """Insert the appointment unless the patient already has a future one (False then). A statement of its
+        own after `lock_for_booking`: its snapshot is taken after the patient's lock, so it sees the other
+        booking of the same patient that held the lock before. SlotTaken if another patient's booking of the
+        slot got there first (the partial unique index)."""
         a = appointment
         try:
-            await self._conn.execute(
+            added = await self._conn.fetchval(
                 """INSERT INTO appointments (id, slot_id, patient_id, doctor_id, starts_at, ends_at, reason,
                                              booked_at, reminder_due_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+                   SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+                   WHERE NOT EXISTS (SELECT 1 FROM appointments
+                                     WHERE patient_id = $3 AND cancelled_at IS NULL AND starts_at > $10)
+                   RETURNING true""",
                 a.id, a.slot_id, a.patient_id, a.doctor_id, a.starts_at, a.ends_at, a.reason, a.booked_at,
-                a.reminder_due_at)
+                a.reminder_due_at, now)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == ONE_PER_SLOT:
                 raise SlotTaken() from exc
             raise
+        return bool(added)
 
     async def get(self, appointment_id: uuid.UUID, *, for_update: bool = False) -> Appointment | None:
         lock = " FOR UPDATE" if for_update else ""

@@ -37,6 +37,11 @@ FREE_SLOTS_JSON = f"""
           FROM ({FREE_SLOTS}) s) f"""
 
 
+def free_slots_document(doctor_id: uuid.UUID, slots: list[str]) -> str:
+    """The search's answer (FreeSlotsOut) around the slots' JSON objects."""
+    return f'{{"doctor_id":"{doctor_id}","slots":[{",".join(slots)}]}}'
+
+
 class ScheduleRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
@@ -183,14 +188,20 @@ class ScheduleRepository:
         rows = await self._conn.fetch(FREE_SLOTS, doctor_id, start, end, limit)
         return [_slot(r) for r in rows]
 
+    async def free_slot_objects(self, doctor_id: uuid.UUID, start: datetime, end: datetime, limit: int,
+                                cancel_until: Callable[[datetime], datetime]) -> tuple[list[datetime], list[str]]:
+        """free_slots as the API writes them: each slot's start and its JSON object as PostgreSQL writes it, with
+        `patient_may_cancel_until` from `cancel_until` (the domain's rule) added."""
+        row = await self._conn.fetchrow(FREE_SLOTS_JSON, doctor_id, start, end, limit)
+        starts: list[datetime] = list(row["starts"])
+        return starts, [f'{text[:-1]},"patient_may_cancel_until":"{oslo(cancel_until(at)).isoformat()}"}}'
+                        for text, at in zip(row["slots"], starts, strict=True)]
+
     async def free_slots_json(self, doctor_id: uuid.UUID, start: datetime, end: datetime, limit: int,
                               cancel_until: Callable[[datetime], datetime]) -> str:
-        """free_slots as the API's JSON answer: each slot as PostgreSQL writes it, with `patient_may_cancel_until`
-        from `cancel_until` (the domain's rule) added to its object."""
-        row = await self._conn.fetchrow(FREE_SLOTS_JSON, doctor_id, start, end, limit)
-        slots = ",".join(f'{text[:-1]},"patient_may_cancel_until":"{oslo(cancel_until(at)).isoformat()}"}}'
-                         for text, at in zip(row["slots"], row["starts"], strict=True))
-        return f'{{"doctor_id":"{doctor_id}","slots":[{slots}]}}'
+        """free_slots as the API's JSON answer (FreeSlotsOut)."""
+        _, slots = await self.free_slot_objects(doctor_id, start, end, limit, cancel_until)
+        return free_slots_document(doctor_id, slots)
 
 
     async def calendar(self, doctor_id: uuid.UUID, start: datetime, end: datetime) -> list[asyncpg.Record]:

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from booking import handlers
 from booking.adapters.appointments import AppointmentRepository
-from booking.adapters.schedules import ScheduleRepository
+from booking.adapters.schedules import ScheduleRepository, free_slots_document
+from booking.adapters.slot_cache import SlotSearchCache
 from booking.domain.appointments import cancel_deadline
 from booking.domain.clinic import ClinicCalendar
 from booking.domain.errors import AppointmentNotFound, NotListed
@@ -35,16 +36,31 @@ from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
 
+# The slot search cache's window: today and the four weeks a default search covers (from now), whole days.
+CACHED_DAYS = 30
+# The most slots one search reads from PostgreSQL (a listing's `limit` is at most 2,000; a window of ten-minute
+# slots of one doctor is under 5,000).
+LOAD_LIMIT = 10_000
+
 
 def _runtime(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 
 
+def _slot_cache(runtime: ServiceRuntime) -> SlotSearchCache | None:
+    cache: SlotSearchCache | None = runtime.state.get("slot_cache")
+    return cache
+
+
 async def _clinic(runtime: ServiceRuntime) -> ClinicCalendar:
-    """The clinic's calendar with its own closed days from a year back to a year ahead."""
-    async with runtime.pool.acquire() as conn:
-        return await _clinic_on(conn, runtime)
+    """The clinic's calendar with its own closed days from a year back to a year ahead (kept by the slot
+    search cache until a day is closed or reopened)."""
+    async def load() -> ClinicCalendar:
+        async with runtime.pool.acquire() as conn:
+            return await _clinic_on(conn, runtime)
+    cache = _slot_cache(runtime)
+    return await load() if cache is None else await cache.clinic(oslo(runtime.clock.now()).date(), load)
 
 
 async def _clinic_on(conn: asyncpg.Connection, runtime: ServiceRuntime) -> ClinicCalendar:
@@ -89,22 +105,40 @@ async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[s
     in Python was most of the request's CPU)."""
     runtime = _runtime(request)
     lo, hi = _range(request, start, end)
-    lo = max(lo, runtime.clock.now())
+    now = runtime.clock.now()
+    lo = max(lo, now)
     async with runtime.pool.acquire() as conn:
         patient = await PatientDirectory(conn).find(patient_id)
-        gp_id = patient.gp_id if patient else None
-        if gp_id is None:
-            raise NotListed()
-        clinic = await _clinic_on(conn, runtime)
-        document = await ScheduleRepository(conn).free_slots_json(
-            gp_id, lo, max(hi, lo), limit=limit, cancel_until=lambda at: cancel_deadline(at, clinic.is_working_day))
-    return Response(document, media_type="application/json")
+    gp_id = patient.gp_id if patient else None
+    if gp_id is None:
+        raise NotListed()
+
+    cache = _slot_cache(runtime)
+
+    async def load(first: datetime, last: datetime) -> tuple[list[datetime], list[str]]:
+        clinic = await _clinic(runtime)
+
+        def deadline(at: datetime) -> datetime:
+            return cancel_deadline(at, clinic.is_working_day)
+        cancel_until = deadline if cache is None else cache.deadlines(clinic, deadline)
+        async with runtime.pool.acquire() as conn:
+            return await ScheduleRepository(conn).free_slot_objects(gp_id, first, last, LOAD_LIMIT, cancel_until)
+
+    if cache is None:
+        slots = (await load(lo, max(hi, lo)))[1][:limit]
+    else:
+        today = local_day_bounds(oslo(now).date())[0]
+        slots = await cache.search(gp_id, lo, max(hi, lo), limit, load=load,
+                                   window=(today, today + timedelta(days=CACHED_DAYS)))
+    return Response(free_slots_document(gp_id, slots), media_type="application/json")
 
 
 @router.post("/appointments", status_code=status.HTTP_201_CREATED)
 async def book(body: BookIn, request: Request) -> AppointmentOut:
     runtime = _runtime(request)
     appointment = await handlers.book_appointment(runtime, body.patient_id, body.slot_id, body.reason)
+    if (cache := _slot_cache(runtime)) is not None:
+        cache.changed(appointment.doctor_id)
     return AppointmentOut.of(appointment, await _clinic(runtime), runtime.clock.now())
 
 
@@ -132,8 +166,10 @@ async def appointment(appointment_id: uuid.UUID, request: Request) -> Appointmen
 async def cancel(appointment_id: uuid.UUID, body: CancelIn, request: Request) -> AppointmentOut:
     if body.by == "patient" and body.patient_id is None:
         raise DomainError("patient_id mangler.", code="validation.invalid", status=422)
-    cancelled = await handlers.cancel_appointment(_runtime(request), appointment_id, by=body.by,
-                                                  patient_id=body.patient_id)
+    runtime = _runtime(request)
+    cancelled = await handlers.cancel_appointment(runtime, appointment_id, by=body.by, patient_id=body.patient_id)
+    if (cache := _slot_cache(runtime)) is not None:
+        cache.changed(cancelled.doctor_id)
     return AppointmentOut.of(cancelled, ClinicCalendar())
 
 

@@ -48,6 +48,11 @@ class SessionCache:
     def forget(self, token: str) -> None:
         self._items.pop(self.key(token), None)
 
+    def forget_session(self, session_id: str) -> None:
+        """An ended session (identity's SessionEnded, from a logout through any gateway)."""
+        for key in [k for k, (p, _, _) in self._items.items() if p.session_id == session_id]:
+            del self._items[key]
+
     def forget_subject(self, subject_id: uuid.UUID) -> None:
         """Every cached session of one patient or staff member: what this gateway just changed about them
         (reception marking the first contact, say) shows on their very next request."""

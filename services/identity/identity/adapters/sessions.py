@@ -50,12 +50,21 @@ class Sessions:
                LEFT JOIN patient_claims c ON live.kind = 'patient' AND c.patient_id = live.subject_id""",
             token_digest, now, idle, TOUCH_AFTER)
 
+    async def end_all_of(self, subject_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
+        """End every live session of one patient or staff member (their ID tokens cleared with them); the ids of
+        those ended now."""
+        rows = await self._conn.fetch(
+            """UPDATE sessions SET ended_at = $2, id_token_hint = NULL
+               WHERE subject_id = $1 AND ended_at IS NULL RETURNING id""", subject_id, at)
+        return [row["id"] for row in rows]
+
     async def end(self, token_digest: bytes, at: datetime) -> asyncpg.Record | None:
-        """End a live session: its method and, for an ID-porten login, the ID token kept for the provider's
-        logout (cleared here in the same statement). None when there was no live session."""
-        return await self._conn.fetchrow(
-            """WITH live AS (SELECT token_digest, method, id_token_hint FROM sessions
+        """End a live session: its id, subject and method and, for an ID-porten login, the ID token kept for the
+        provider's logout (cleared here in the same statement). None when there was no live session."""
+        ended: asyncpg.Record | None = await self._conn.fetchrow(
+            """WITH live AS (SELECT token_digest, id, subject_id, method, id_token_hint FROM sessions
                              WHERE token_digest = $1 AND ended_at IS NULL FOR UPDATE)
                UPDATE sessions s SET ended_at = $2, id_token_hint = NULL FROM live
                WHERE s.token_digest = live.token_digest
-               RETURNING live.method, live.id_token_hint""", token_digest, at)
+               RETURNING live.id, live.subject_id, live.method, live.id_token_hint""", token_digest, at)
+        return ended

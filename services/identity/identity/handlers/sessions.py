@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from contracts import events
 from identity.adapters.sessions import Sessions
 from identity.domain.access import restrictions
 from identity.domain.errors import SessionEnded
@@ -66,11 +67,16 @@ class EndedSession:
 
 
 async def end_session(runtime: ServiceRuntime, token: str) -> EndedSession:
-    """Logout: the token is dead on the server at once, whoever still holds it. A session from ID-porten also
-    says where to send the browser to log out of ID-porten (domain-rules: "ends our session and then
-    ID-porten's"); the ID token kept for it is cleared in the same statement."""
+    """Logout: the token is dead on the server at once, whoever still holds it; SessionEnded tells every gateway
+    to forget it (each keeps a session it checked for a few seconds). A session from ID-porten also says where to
+    send the browser to log out of ID-porten (domain-rules: "ends our session and then ID-porten's"); the ID
+    token kept for it is cleared in the same statement."""
+    now = runtime.clock.now()
     async with transaction(runtime.pool) as conn:
-        ended = await Sessions(conn).end(token_digest(token), runtime.clock.now())
+        ended = await Sessions(conn).end(token_digest(token), now)
+        if ended is not None:
+            await runtime.outbox.add(conn, events.SessionEnded(
+                session_id=ended["id"], subject_id=ended["subject_id"], ended_at=now))
     if ended is None:
         return EndedSession(None, None)
     hint = ended["id_token_hint"]
@@ -80,9 +86,10 @@ async def end_session(runtime: ServiceRuntime, token: str) -> EndedSession:
 
 async def end_sessions_of(runtime: ServiceRuntime, subject_id: uuid.UUID) -> int:
     """Every session of a patient or staff member (an account closed, a phone lost)."""
+    now = runtime.clock.now()
     async with transaction(runtime.pool) as conn:
-        ended: int = await conn.fetchval(
-            """WITH ended AS (UPDATE sessions SET ended_at = $2, id_token_hint = NULL
-                              WHERE subject_id = $1 AND ended_at IS NULL RETURNING 1)
-               SELECT count(*) FROM ended""", subject_id, runtime.clock.now())
-    return ended
+        ended = await Sessions(conn).end_all_of(subject_id, now)
+        if ended:
+            await runtime.outbox.add_many(conn, [events.SessionEnded(session_id=session_id, subject_id=subject_id,
+                                                                     ended_at=now) for session_id in ended])
+    return len(ended)

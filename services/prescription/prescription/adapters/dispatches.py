@@ -17,6 +17,8 @@ from kit.telemetry import trace_context
 from prescription.adapters.intermediary import EPrescription
 from prescription.domain.medicines import Medication
 
+WAKE_CHANNEL = "prescription_dispatches"
+
 
 @dataclass(frozen=True)
 class Dispatch:
@@ -35,11 +37,13 @@ class Dispatches:
     async def add(self, *, renewal_id: uuid.UUID, patient_id: uuid.UUID, doctor_id: uuid.UUID,
                   medicines: list[Medication], at: datetime) -> uuid.UUID:
         dispatch_id = uuid.uuid4()
+        # The row and the sender's wake-up (delivered at commit, to whichever replica listens) in one round trip.
         await self._conn.execute(
-            """INSERT INTO dispatches (id, renewal_id, patient_id, doctor_id, created_at, next_attempt_at,
-                                       trace_context)
-               VALUES ($1, $2, $3, $4, $5, $5, $6)""",
-            dispatch_id, renewal_id, patient_id, doctor_id, at, trace_context())
+            """WITH added AS (INSERT INTO dispatches (id, renewal_id, patient_id, doctor_id, created_at,
+                                                    next_attempt_at, trace_context)
+                              VALUES ($1, $2, $3, $4, $5, $5, $6))
+               SELECT pg_notify($7, '')""",
+            dispatch_id, renewal_id, patient_id, doctor_id, at, trace_context(), WAKE_CHANNEL)
         await self._conn.executemany(
             """INSERT INTO prescriptions (id, dispatch_id, renewal_id, medication_id, patient_id, doctor_id, name,
                                           strength, atc_code, reseptgruppe, created_at)

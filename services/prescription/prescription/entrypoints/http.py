@@ -146,9 +146,6 @@ async def decide(renewal_id: uuid.UUID, body: DecisionIn, request: Request) -> R
     runtime = _runtime(request)
     decided = await handlers.decide(runtime, renewal_id=renewal_id, doctor_id=body.doctor_id,
                                     decisions=[(i.medication_id, i.approve, i.reason) for i in body.items])
-    wake = runtime.state.get("wake_sender")
-    if wake is not None:
-        wake()
     return (await _out(runtime, [decided]))[0]
 
 

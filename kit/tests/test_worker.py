@@ -1,0 +1,73 @@
+"""kit's NotifiedWorker on real PostgreSQL: a commit's NOTIFY wakes it with no poll to fall back on (its idle
+interval is an hour here), and it listens again after its listening connection is killed."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from kit.db import create_pool
+from kit.settings import ServiceSettings
+from kit.worker import NotifiedWorker
+from tests.support.kafka import wait_for
+
+pytestmark = pytest.mark.stack
+
+CHANNEL = "kit_worker_test"
+AN_HOUR = 3600.0
+
+
+class Counting:
+    def __init__(self) -> None:
+        self.runs = 0
+
+    async def __call__(self) -> int:
+        self.runs += 1
+        return 0
+
+
+async def _notify_in_a_commit(conn: asyncpg.Connection) -> None:
+    async with conn.transaction():
+        await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+async def test_a_commits_notify_wakes_the_worker_and_a_killed_listener_is_replaced(
+        kit_settings: ServiceSettings, kit_db: asyncpg.Connection) -> None:
+    pool = await create_pool(kit_settings.database_url.get_secret_value(), min_size=1, max_size=3)
+    work = Counting()
+    worker = NotifiedWorker("test-worker", pool, CHANNEL, work, idle_seconds=AN_HOUR, retry_seconds=0.05)
+    try:
+        await worker.start()
+        await wait_for(lambda: _at_least(work, 1), what="the first run at start")
+
+        await _notify_in_a_commit(kit_db)
+        await wait_for(lambda: _at_least(work, 2), what="a run woken by the commit's NOTIFY")
+
+        # The database drops the listening connection (a restart, an administrator): the worker runs at once
+        # (what was written meanwhile is found by the run) and listens on a new connection.
+        listening = await kit_db.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'")
+        assert len(listening) == 1
+        await kit_db.execute("SELECT pg_terminate_backend($1)", listening[0]["pid"])
+        await wait_for(lambda: _at_least(work, 3), what="a run after the listener was lost")
+        await wait_for(lambda: _listening_again(kit_db, listening[0]["pid"]), what="a new listener")
+
+        runs = work.runs
+        await _notify_in_a_commit(kit_db)
+        await wait_for(lambda: _at_least(work, runs + 1), what="a run woken through the new listener")
+    finally:
+        await worker.stop()
+        await pool.close()
+
+
+async def _at_least(work: Counting, runs: int) -> bool:
+    await asyncio.sleep(0)
+    return work.runs >= runs
+
+
+async def _listening_again(conn: asyncpg.Connection, old_pid: int) -> bool:
+    pids = [r["pid"] for r in await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'")]
+    return len(pids) == 1 and pids[0] != old_pid

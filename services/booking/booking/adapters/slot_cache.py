@@ -1,0 +1,202 @@
+"""The free-slot search served from memory while a doctor's schedule stands still.
+
+A patient's search returns the same few hundred slots as everyone else's of the same GP (the booking rush:
+2,000 searches of one list). Each booking process keeps, per doctor, the free slots of a window (today and
+the weeks a default search covers) as PostgreSQL wrote them, each with its cancel deadline, and answers any
+search inside the window by cutting that list at the asked range (and at now: past slots drop out).
+
+Kept true by a version per doctor: every change to what the search answers (a slot made, withdrawn or put
+online or offline, an appointment booked or cancelled, a day closed or reopened) NOTIFYs `booking_schedule`
+at commit (migration 0003's triggers), from whichever replica made it; the notice bumps the doctor's version
+(a closed day: every doctor's) and the entry made under an older version is not used again. An entry is
+filled once at a time per doctor (the searches that arrive meanwhile wait for that fill, if no change came
+since it began) and lives at most `max_age_seconds`. While the listening connection is away (a database
+restart) nothing is served from memory: every search asks PostgreSQL until it listens again.
+
+What a stale answer could cost is bounded anyway: between a commit and its notice (milliseconds), a search may
+show a slot just taken; booking it is refused with `slot_taken` by the database's unique index, as when two
+patients choose the same slot.
+
+The clinic's calendar (its closed days, for every cancel deadline) is kept the same way, until a day is closed
+or reopened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+
+from booking.domain.clinic import ClinicCalendar
+from kit.logging import get_logger
+from kit.worker import Listening
+
+log = get_logger(__name__)
+
+CHANNEL = "booking_schedule"
+EVERY_DOCTOR = "*"
+MAX_DEADLINES = 100_000
+
+# The free slots of a window, in start order: each slot's start and its JSON object (as the API writes it).
+Slots = tuple[list[datetime], list[str]]
+Load = Callable[[datetime, datetime], Awaitable[Slots]]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    version: tuple[int, int]
+    window_start: datetime
+    made: float
+    starts: list[datetime]
+    slots: list[str]
+
+
+class SlotSearchCache:
+    def __init__(self, pool: asyncpg.Pool, *, max_age_seconds: float) -> None:
+        self._max_age = max_age_seconds
+        self._every = 0  # bumped by a closed or reopened day, and when the listener is lost
+        self._versions: dict[uuid.UUID, int] = {}
+        self._entries: dict[uuid.UUID, _Entry] = {}
+        self._filling: dict[uuid.UUID, tuple[tuple[int, int], asyncio.Future[_Entry]]] = {}
+        self._calendar: tuple[int, date, ClinicCalendar] | None = None
+        self._deadlines: dict[datetime, datetime] = {}
+        self._deadlines_of: ClinicCalendar | None = None
+        self._listening = Listening(pool, CHANNEL, self._on_notice, self._on_lost)
+        self._reconnecting: asyncio.Task[None] | None = None
+        self.hits = 0
+        self.fills = 0
+
+    @property
+    def listening(self) -> bool:
+        return self._listening.alive
+
+    async def start(self) -> None:
+        await self._listening.start()
+
+    async def stop(self) -> None:
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reconnecting
+        await self._listening.stop()
+
+    def _on_notice(self, payload: str) -> None:
+        if payload == EVERY_DOCTOR:
+            self._every += 1
+            self._entries.clear()
+            self._calendar = None
+            return
+        with contextlib.suppress(ValueError):
+            doctor = uuid.UUID(payload)
+            self._versions[doctor] = self._versions.get(doctor, 0) + 1
+            self._entries.pop(doctor, None)
+
+    def changed(self, doctor_id: uuid.UUID) -> None:
+        """A change this process committed: its own next search does not wait for the notice."""
+        self._on_notice(str(doctor_id))
+
+    async def clinic(self, today: date, load: Callable[[], Awaitable[ClinicCalendar]]) -> ClinicCalendar:
+        """The clinic's calendar around `today` (its closed days), from memory until a day is closed or reopened."""
+        kept = self._calendar
+        if kept is not None and self._listening.alive and kept[:2] == (self._every, today):
+            return kept[2]
+        every = self._every
+        calendar = await load()
+        if self._every == every and self._listening.alive:
+            self._calendar = (every, today, calendar)
+        return calendar
+
+    def deadlines(self, calendar: ClinicCalendar, compute: Callable[[datetime], datetime]
+                  ) -> Callable[[datetime], datetime]:
+        """`compute` (a slot's cancel deadline under `calendar`) remembered per start while the calendar kept by
+        `clinic` is the same object (until a day is closed or reopened): the deadline depends on nothing else, and
+        a fill after each booking would otherwise count back from hundreds of starts again."""
+        if self._deadlines_of is not calendar or len(self._deadlines) > MAX_DEADLINES:
+            self._deadlines, self._deadlines_of = {}, calendar
+        memo = self._deadlines
+
+        def deadline(starts_at: datetime) -> datetime:
+            found = memo.get(starts_at)
+            if found is None:
+                found = memo[starts_at] = compute(starts_at)
+            return found
+        return deadline
+
+    def _on_lost(self) -> None:
+        # Notices may be missed from now on: nothing from memory until a new listener is in place.
+        self._every += 1
+        self._entries.clear()
+        self._calendar = None
+
+    def _version(self, doctor_id: uuid.UUID) -> tuple[int, int]:
+        return self._every, self._versions.get(doctor_id, 0)
+
+    async def search(self, doctor_id: uuid.UUID, lo: datetime, hi: datetime, limit: int, *,
+                     window: tuple[datetime, datetime], load: Load) -> list[str]:
+        """The free slots starting in [lo, hi), the first `limit`: from memory when [lo, hi) lies in `window`
+        and the doctor's entry is current, else from `load` (PostgreSQL)."""
+        if not self._listening.alive:
+            self._listen_again()
+            return _cut(await load(lo, hi), lo, hi, limit)
+        if lo < window[0] or hi > window[1]:
+            return _cut(await load(lo, hi), lo, hi, limit)
+        version = self._version(doctor_id)
+        entry = self._entries.get(doctor_id)
+        if (entry is not None and entry.version == version and entry.window_start == window[0]
+                and time.monotonic() - entry.made < self._max_age):
+            self.hits += 1
+            return _cut((entry.starts, entry.slots), lo, hi, limit)
+        entry = await self._fill(doctor_id, version, window, load)
+        return _cut((entry.starts, entry.slots), lo, hi, limit)
+
+    async def _fill(self, doctor_id: uuid.UUID, version: tuple[int, int], window: tuple[datetime, datetime],
+                    load: Load) -> _Entry:
+        filling = self._filling.get(doctor_id)
+        if filling is not None and filling[0] == version:
+            return await asyncio.shield(filling[1])
+        future: asyncio.Future[_Entry] = asyncio.get_running_loop().create_future()
+        self._filling[doctor_id] = (version, future)
+        try:
+            # The version is read before the load: a change committed after it bumps the version, so this entry
+            # is not used after that notice.
+            starts, slots = await load(*window)
+            entry = _Entry(version, window[0], time.monotonic(), starts, slots)
+            self.fills += 1
+            if self._version(doctor_id) == version and self._listening.alive:
+                self._entries[doctor_id] = entry
+            future.set_result(entry)
+            return entry
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: the waiters (if any) get it raised
+            raise
+        finally:
+            if self._filling.get(doctor_id, (None, None))[1] is future:
+                del self._filling[doctor_id]
+
+    def _listen_again(self) -> None:
+        if self._reconnecting is not None and not self._reconnecting.done():
+            return
+
+        async def reconnect() -> None:
+            try:
+                await self._listening.again()
+                log.info("slot search cache listening again")
+            except Exception as exc:  # the database is still away: the next search tries again
+                log.warning("slot search cache not listening", error=type(exc).__name__)
+
+        self._reconnecting = asyncio.create_task(reconnect(), name="slot-cache-listen")
+
+
+def _cut(found: Slots, lo: datetime, hi: datetime, limit: int) -> list[str]:
+    starts, slots = found
+    first = bisect.bisect_left(starts, lo)
+    last = bisect.bisect_left(starts, hi, lo=first)
+    return slots[first:min(last, first + limit)]

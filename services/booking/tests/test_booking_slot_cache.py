@@ -1,0 +1,90 @@
+"""The slot search from memory (booking/adapters/slot_cache.py): the same answer as PostgreSQL's, served without
+it while the doctor's schedule stands still, and never older than the last change: a booking through this
+process at once, a change another replica commits by its NOTIFY, and nothing from memory while the listener
+is away."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from booking.adapters.slot_cache import SlotSearchCache
+from services.booking.tests.conftest import Booking
+from tests.support.portal import eventually
+
+pytestmark = pytest.mark.stack
+
+FROM, TO = "2026-03-03", "2026-03-06"  # inside the cache's window (the fixture's clock: 2 March 2026)
+
+
+async def test_searches_come_from_memory_until_the_doctors_schedule_changes(booking_service: Booking) -> None:
+    svc = booking_service
+    cache: SlotSearchCache = svc.runtime.state["slot_cache"]
+    gp = uuid.uuid4()
+    kari, ola = await svc.listed(gp, 2)
+    await svc.template(gp, day_starts="09:00", day_ends="10:00")  # three slots a working day
+    first = await svc.free(kari, FROM, TO)
+    assert len(first) == 12
+
+    fills, hits = cache.fills, cache.hits
+    assert await svc.free(ola, FROM, TO) == first
+    assert (cache.fills, cache.hits) == (fills, hits + 1), "the second search of the same GP came from memory"
+
+    # A booking through this process: the next search leaves its slot out at once.
+    booked = await svc.client.post("/internal/appointments", json={"patient_id": str(kari),
+                                                                    "slot_id": first[0]["id"]})
+    assert booked.status_code == 201, booked.text
+    assert await svc.free(ola, FROM, TO) == first[1:]
+
+    # A change committed elsewhere (another replica; here SQL straight into the database) reaches the cache by
+    # the schedule's change notice.
+    conn = await svc.db()
+    try:
+        await conn.execute("UPDATE slots SET online = false WHERE id = $1", uuid.UUID(first[1]["id"]))
+    finally:
+        await conn.close()
+
+    async def second_gone() -> bool:
+        return await svc.free(ola, FROM, TO) == first[2:]
+    await eventually(second_gone, "the slot taken offline elsewhere to leave the search")
+
+    # The cancelled appointment's slot is free again at once.
+    cancelled = await svc.client.post(f"/internal/appointments/{booked.json()['id']}/cancel",
+                                      json={"by": "staff"})
+    assert cancelled.status_code == 200, cancelled.text
+    assert await svc.free(ola, FROM, TO) == [first[0], *first[2:]]
+
+
+async def test_nothing_comes_from_memory_while_the_listener_is_away(booking_service: Booking) -> None:
+    svc = booking_service
+    cache: SlotSearchCache = svc.runtime.state["slot_cache"]
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp, day_starts="09:00", day_ends="09:40")
+    first = await svc.free(kari, FROM, TO)
+    assert len(first) == 8
+
+    conn = await svc.db()
+    try:
+        # The database drops the listening connection (a restart): notices may be missed from now on.
+        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND query = 'LISTEN \"booking_schedule\"'")
+
+        async def lost() -> bool:
+            return not cache.listening
+        await eventually(lost, "the cache to notice its listener is gone")
+        # A change it cannot hear of while away, made before the next search: that search asks PostgreSQL.
+        await conn.execute("UPDATE slots SET online = false WHERE id = $1", uuid.UUID(first[0]["id"]))
+        assert await svc.free(kari, FROM, TO) == first[1:]
+
+        async def listening() -> bool:
+            return cache.listening
+        await eventually(listening, "the cache to listen again")
+        await conn.execute("UPDATE slots SET online = true WHERE id = $1", uuid.UUID(first[0]["id"]))
+
+        async def back() -> bool:
+            return await svc.free(kari, FROM, TO) == first
+        await eventually(back, "the slot put online again to come back")
+    finally:
+        await conn.close()
