@@ -70,6 +70,35 @@ class PatientGpChanged(Event):
         return str(self.patient_id)
 
 
+class _GuardianEvent(Event):
+    """On the child's key in the patients topic: a consumer sees the child registered before its guardians."""
+
+    topic: ClassVar[str] = topics.PATIENTS.name
+
+    child_id: uuid.UUID = Field(description="The child patient the guardian acts for.")
+    guardian_id: uuid.UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.child_id)
+
+
+class GuardianRegistered(_GuardianEvent):
+    event_type: ClassVar[str] = "GuardianRegistered"
+    description: ClassVar[str] = (
+        "Reception registered a guardian (foreldreansvar) of a child patient from the national registry. The "
+        "guardian may act for the child by the child's age; SMS about requests the guardian makes for the child "
+        "go to this mobile."
+    )
+
+    name: str = Field(description="The guardian's name, as the child's access log shows it.")
+    mobile: str = Field(description="E.164, Norwegian mobile: where SMS about the guardian's requests go.")
+
+
+class GuardianRemoved(_GuardianEvent):
+    event_type: ClassVar[str] = "GuardianRemoved"
+    description: ClassVar[str] = "Reception removed a guardian of a child patient: their access ends at once."
+
+
 class StaffMemberRegistered(Event):
     event_type: ClassVar[str] = "StaffMemberRegistered"
     topic: ClassVar[str] = topics.STAFF.name
@@ -361,7 +390,8 @@ class ClaimsStatusChanged(Event):
 
 
 ALL_EVENTS: tuple[type[Event], ...] = (
-    PatientRegistered, PatientUpdated, PatientGpChanged, StaffMemberRegistered, LoginCodeRequested,
+    PatientRegistered, PatientUpdated, PatientGpChanged, GuardianRegistered, GuardianRemoved, StaffMemberRegistered,
+    LoginCodeRequested,
     AppointmentBooked, AppointmentCancelled, AppointmentReminderDue, ClinicDayClosed, ClinicDayReopened,
     RenewalRequested, PrescriptionSent, RenewalRejected,
     EConsultSubmitted, EConsultAnswered, EConsultDeclined, EConsultWithdrawn, EConsultAvailabilityChanged,

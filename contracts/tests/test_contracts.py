@@ -128,3 +128,16 @@ def test_the_clinic_calendar_is_keyed_by_day_on_a_compacted_topic() -> None:
     assert topics.CLINIC_CALENDAR.cleanup_policy == "compact"
     day = date(2026, 12, 4)
     assert ClinicDayClosed(day=day).aggregate_id() == ClinicDayReopened(day=day).aggregate_id() == "2026-12-04"
+
+
+def test_guardian_events_ride_on_the_childs_key_in_the_patients_topic() -> None:
+    from contracts import topics
+    from contracts.events import GuardianRegistered, GuardianRemoved
+
+    child, guardian = uuid.uuid4(), uuid.uuid4()
+    registered = GuardianRegistered(child_id=child, guardian_id=guardian, name="Kari Nordmann", mobile="+4791234567")
+    removed = GuardianRemoved(child_id=child, guardian_id=guardian)
+    assert registered.topic == removed.topic == topics.PATIENTS.name
+    assert registered.aggregate_id() == removed.aggregate_id() == str(child)
+    schemas = document()["components"]["schemas"]
+    assert set(schemas["GuardianRegistered"]["properties"]) == {"child_id", "guardian_id", "name", "mobile"}
