@@ -204,7 +204,7 @@ async def test_a_removed_guardian_loses_the_access_at_once(identity_service: Ide
 
 async def test_id_porten_logs_a_guardian_in_and_refuses_a_child_under_12(with_idporten: WithIdPorten) -> None:
     w = with_idporten
-    national_id, guardian_id, child_id = await guardian_with_child(w.identity, child_born=born_years_ago(7))
+    national_id, guardian_id, _ = await guardian_with_child(w.identity, child_born=born_years_ago(7))
     session = await _log_in(w, national_id)
     assert session.status_code == 200, session.text
     assert (session.json()["kind"], session.json()["subject_id"]) == ("guardian", str(guardian_id))
