@@ -139,6 +139,10 @@ class _AppointmentEvent(Event):
     patient_id: uuid.UUID
     doctor_id: uuid.UUID
     starts_at: AwareDatetime
+    # Since AppointmentBooked v3, AppointmentCancelled v2, AppointmentReminderDue v3 (issue 19).
+    booked_by_guardian_id: uuid.UUID | None = Field(
+        default=None, description="The guardian who booked for the child (null: the patient did): SMS about the "
+                                  "appointment go to this guardian, without the child's full name.")
 
     def aggregate_id(self) -> str:
         return str(self.appointment_id)
@@ -151,8 +155,10 @@ _CANCEL_UNTIL = ("The last moment the patient may cancel online (on a working da
 class AppointmentBooked(_AppointmentEvent):
     event_type: ClassVar[str] = "AppointmentBooked"
     # v2: the patient's cancel deadline, so that no message promises an online cancel that is too late.
-    schema_version: ClassVar[int] = 2
-    description: ClassVar[str] = "A patient booked a slot. The reason for the visit is not carried."
+    # v3: the guardian who booked for a child.
+    schema_version: ClassVar[int] = 3
+    description: ClassVar[str] = ("A patient, or a guardian for a child, booked a slot. The reason for the visit is "
+                                  "not carried.")
 
     ends_at: AwareDatetime
     patient_may_cancel_until: AwareDatetime | None = Field(description=_CANCEL_UNTIL)
@@ -160,6 +166,7 @@ class AppointmentBooked(_AppointmentEvent):
 
 class AppointmentCancelled(_AppointmentEvent):
     event_type: ClassVar[str] = "AppointmentCancelled"
+    schema_version: ClassVar[int] = 2  # v2: the guardian who booked for a child
     description: ClassVar[str] = (
         "An appointment was cancelled, by the patient or by the clinic (`staff`, at any time: tell the "
         "patient). The slot is bookable again."
@@ -170,7 +177,8 @@ class AppointmentCancelled(_AppointmentEvent):
 
 class AppointmentReminderDue(_AppointmentEvent):
     event_type: ClassVar[str] = "AppointmentReminderDue"
-    schema_version: ClassVar[int] = 2  # v2: the patient's cancel deadline, as in AppointmentBooked v2
+    # v2: the patient's cancel deadline, as in AppointmentBooked v2; v3: the guardian who booked for a child.
+    schema_version: ClassVar[int] = 3
     description: ClassVar[str] = (
         "The day before an appointment (from 10:00 Oslo time): time to remind the patient. Emitted once per "
         "appointment, and not for one booked the day before or later (the confirmation serves)."
