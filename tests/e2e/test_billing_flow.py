@@ -29,12 +29,11 @@ from billing.domain.ocr import OcrAssignment, OcrTransaction, OcrTransmission
 from billing.domain.ocr_writer import render
 from contracts.envelope import Envelope
 from gateway import auth
-from gateway.auth import Principal
-from gateway.entrypoints import billing as billing_routes
-from gateway.entrypoints import econsult as econsult_routes
+from gateway.domain.principal import Principal
 from gateway.settings import GatewaySettings
 from kit.clock import OSLO, FixedClock
 from kit.demo import synthetic_national_id
+from tests.support.gateway import record_audits
 from tests.support.kafka import committed_everything, read_topic, wait_for
 from tests.support.services import InProcessServices, StackEnv, running
 
@@ -69,12 +68,7 @@ async def clinic(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch) -> AsyncI
     async def session(request: Any) -> Principal:
         return who["principal"]
 
-    async def no_audit(request: Any, principal: Principal, **entry: Any) -> None:
-        return None  # the gateway tests check the audit records; here the flow
-
     monkeypatch.setattr(auth, "current_principal", session)
-    monkeypatch.setattr(econsult_routes, "audit", no_audit)
-    monkeypatch.setattr(billing_routes, "audit", no_audit)
     async with AsyncExitStack() as stack:
         clients = {}
         for service in ("identity", "econsult", "billing"):
@@ -84,7 +78,8 @@ async def clinic(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch) -> AsyncI
             clients[service] = await stack.enter_async_context(running(app, base_url=f"http://{service}"))
         from gateway.bootstrap import build as build_gateway
         gateway_app = build_gateway(GatewaySettings(env="test", database_url=stack_env.dsns["gateway"]), clock=clock)
-        gateway_app.state.runtime.state["services"] = InProcessServices(clients)
+        gateway_app.state.gateway.services = InProcessServices(clients)
+        record_audits(gateway_app)  # the gateway tests check the audit records; here the flow
         gateway = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway_app), base_url="http://gateway"))
         yield Clinic(gateway, clients, stack_env.settings("billing", topic_prefix=prefix), clock,

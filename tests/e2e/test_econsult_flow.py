@@ -22,11 +22,11 @@ import pytest
 
 from contracts.envelope import Envelope
 from gateway import auth
-from gateway.auth import Principal
-from gateway.entrypoints import econsult as econsult_routes
+from gateway.domain.principal import Principal
 from gateway.settings import GatewaySettings
 from kit.clock import OSLO, FixedClock
 from kit.demo import synthetic_national_id
+from tests.support.gateway import record_audits
 from tests.support.kafka import read_topic, wait_for
 from tests.support.services import InProcessServices, StackEnv, running
 
@@ -55,17 +55,12 @@ class Clinic:
 async def clinic(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Clinic]:
     prefix = stack_env.fresh_prefix()
     clock = FixedClock(START)
-    audits: list[dict[str, Any]] = []
     who: dict[str, Principal] = {}
 
     async def session(request: Any) -> Principal:
         return who["principal"]
 
-    async def record(request: Any, principal: Principal, **entry: Any) -> None:
-        audits.append({"by": principal.subject_id, **entry})
-
     monkeypatch.setattr(auth, "current_principal", session)
-    monkeypatch.setattr(econsult_routes, "audit", record)
     async with AsyncExitStack() as stack:
         clients = {}
         for service in ("identity", "econsult", "billing"):
@@ -74,7 +69,8 @@ async def clinic(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch) -> AsyncI
             clients[service] = await stack.enter_async_context(running(app, base_url=f"http://{service}"))
         from gateway.bootstrap import build as build_gateway
         gateway_app = build_gateway(GatewaySettings(env="test", database_url=stack_env.dsns["gateway"]), clock=clock)
-        gateway_app.state.runtime.state["services"] = InProcessServices(clients)
+        gateway_app.state.gateway.services = InProcessServices(clients)
+        audits = record_audits(gateway_app)
         gateway = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway_app), base_url="http://gateway"))
         yield Clinic(gateway, clients, stack_env.settings("econsult", topic_prefix=prefix), clock, audits, who)

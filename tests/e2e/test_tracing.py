@@ -13,9 +13,9 @@ the patient's name, the renewal's message, the staff password or a session token
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 

@@ -8,8 +8,10 @@ from fastapi import FastAPI, Request
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.adapters.audit_log import AuditLog
 from gateway.adapters.services import Services
-from gateway.auth import audit_refusal
+from gateway.adapters.session_cache import SessionCache
+from gateway.dependencies import Gateway, audit_refusal
 from gateway.entrypoints import ROUTERS
 from gateway.entrypoints.idporten import forget_expired_logins
 from gateway.settings import GatewaySettings
@@ -79,21 +81,22 @@ class ApiHeaders:
 def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
-
-    @runtime.on_start
-    async def open_clients(rt: ServiceRuntime) -> None:
-        rt.state["services"] = Services(settings.service_urls(), settings.upstream_timeout_seconds, rt.tracer_provider)
+    # The services' client opens its connections on first use, inside the running loop.
+    state = Gateway(runtime=runtime, settings=settings,
+                    services=Services(settings.service_urls(), settings.upstream_timeout_seconds,
+                                      runtime.tracer_provider),
+                    session_cache=SessionCache(settings.session_cache_seconds), audit_log=AuditLog(runtime))
 
     @runtime.on_stop
     async def close_clients(rt: ServiceRuntime) -> None:
-        await rt.state["services"].close()
+        await state.services.close()
 
     runtime.every(300, forget_expired_logins, name="forget_expired_idporten_logins")
 
     app = create_app(runtime, title="eportal", version="1", routers=ROUTERS,
                      openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,  # docs: api_docs.py
                      description="Pasientportalen til legekontoret: offentlig API for nett- og mobilklienter.")
-
+    app.state.gateway = state
     app.add_middleware(AuditRefusals)
     app.add_middleware(ApiHeaders, session_cookie=settings.session_cookie)
     return app

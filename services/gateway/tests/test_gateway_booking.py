@@ -15,11 +15,13 @@ import httpx
 import pytest
 from fastapi import Response
 
-from gateway.auth import Principal, patient
+from gateway.auth import patient
 from gateway.bootstrap import build
+from gateway.domain.principal import Principal
 from gateway.entrypoints import booking as routes
 from gateway.settings import GatewaySettings
 from kit.errors import DomainError
+from tests.support.gateway import record_audits
 
 PATIENT = uuid.uuid4()
 DOCTOR = uuid.uuid4()
@@ -89,14 +91,10 @@ def a_staff(role: str, staff_id: uuid.UUID = DOCTOR) -> Principal:
 async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Gateway]:
     app = build(GatewaySettings(env="test", database_url="postgresql://nobody@127.0.0.1:1/none"))
     fake = FakeBooking()
-    app.state.runtime.state["services"] = fake
-    audits: list[dict[str, Any]] = []
+    app.state.gateway.services = fake
+    audits = record_audits(app)
     who: dict[str, Principal] = {"principal": a_patient()}
 
-    async def fake_audit(request: Any, principal: Principal, **record: Any) -> None:
-        audits.append({"by": principal.subject_id, **record})
-
-    monkeypatch.setattr(routes, "audit", fake_audit)
 
     def current() -> Principal:
         return who["principal"]
@@ -139,7 +137,7 @@ async def test_booking_uses_the_session_patient_and_is_audited(gateway: Gateway)
     (_, _, kwargs), = gateway.booking.calls
     assert kwargs["json"] == {"patient_id": str(PATIENT), "slot_id": str(slot), "reason": "Hoste"}
     assert gateway.audits == [{"by": PATIENT, "patient_id": PATIENT, "object_type": "appointment",
-                               "object_id": None, "action": "create"}]
+                               "object_id": str(APPOINTMENT), "action": "create"}]
 
 
 async def test_a_patient_id_in_the_body_is_refused(gateway: Gateway) -> None:

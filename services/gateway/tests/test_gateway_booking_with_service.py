@@ -18,10 +18,12 @@ import pytest
 from fastapi import Request
 
 from booking.bootstrap import build as build_booking
-from gateway.auth import Principal, patient
+from gateway.auth import patient
 from gateway.bootstrap import build as build_gateway
+from gateway.domain.principal import Principal
 from gateway.entrypoints import booking as routes
 from kit.clock import OSLO, FixedClock
+from tests.support.gateway import record_audits
 from tests.support.services import InProcessServices, StackEnv, running
 
 pytestmark = pytest.mark.stack
@@ -75,14 +77,11 @@ async def clinic(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch) -> AsyncI
         assert found.kind == "staff"
         return found
 
-    async def record(request: Any, who: Principal, **entry: Any) -> None:
-        audits.append({"by": who.subject_id, **entry})
-
     gateway_app.dependency_overrides[patient] = principal
     gateway_app.dependency_overrides[routes.clinic_staff] = staff_member
-    monkeypatch.setattr(routes, "audit", record)
+    audits = record_audits(gateway_app)
     async with running(booking_app) as booking_client, running(gateway_app) as gateway_client:
-        gateway_app.state.runtime.state["services"] = InProcessServices({"booking": booking_client})
+        gateway_app.state.gateway.services = InProcessServices({"booking": booking_client})
         yield Clinic(gateway_client, booking_client, clock, audits)
 
 

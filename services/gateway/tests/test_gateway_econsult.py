@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 from gateway import auth
-from gateway.auth import Principal
 from gateway.bootstrap import build
-from gateway.entrypoints import econsult as routes
+from gateway.domain.principal import Principal
 from gateway.settings import GatewaySettings
 from kit.errors import DomainError
+from tests.support.gateway import record_audits
 
 PATIENT = uuid.uuid4()
 DOCTOR = uuid.uuid4()
@@ -71,17 +71,13 @@ async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Gateway]:
     app = build(GatewaySettings(env="test", database_url="postgresql://nobody@127.0.0.1:1/none"))
     fake = FakeServices()
     fake.answers[("GET", "/internal/prices/econsultation")] = PRICE
-    app.state.runtime.state["services"] = fake
-    audits: list[dict[str, Any]] = []
+    app.state.gateway.services = fake
+    audits = record_audits(app)
     who: dict[str, Principal] = {"principal": a_patient()}
-
-    async def fake_audit(request: Any, principal: Principal, **record: Any) -> None:
-        audits.append({"by": principal.subject_id, **record})
 
     async def session(request: Any) -> Principal:
         return who["principal"]
 
-    monkeypatch.setattr(routes, "audit", fake_audit)
     monkeypatch.setattr(auth, "current_principal", session)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
         yield Gateway(client, fake, audits, who)

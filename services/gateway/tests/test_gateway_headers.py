@@ -26,7 +26,7 @@ class Identity:
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     app = build(GatewaySettings(env="test", database_url="postgresql://nobody@127.0.0.1:1/none"))
-    app.state.runtime.state["services"] = Identity()
+    app.state.gateway.services = Identity()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http:
         yield http
 

@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 from gateway import auth
-from gateway.auth import Principal
 from gateway.bootstrap import build
-from gateway.entrypoints import notifications as routes
+from gateway.domain.principal import Principal
 from gateway.settings import GatewaySettings
 from kit.errors import DomainError
+from tests.support.gateway import record_audits
 
 PATIENT = uuid.uuid4()
 STAFF_ID = uuid.uuid4()
@@ -63,17 +63,13 @@ def a_staff(role: str) -> Principal:
 async def gateway_with(monkeypatch: pytest.MonkeyPatch, **settings: Any) -> tuple[Any, Gateway]:
     app = build(GatewaySettings(database_url="postgresql://nobody@127.0.0.1:1/none", **settings))
     fake = FakeNotify()
-    app.state.runtime.state["services"] = fake
-    audits: list[dict[str, Any]] = []
+    app.state.gateway.services = fake
+    audits = record_audits(app)
     who: dict[str, Principal] = {"principal": a_staff("reception")}
-
-    async def fake_audit(request: Any, principal: Principal, **record: Any) -> None:
-        audits.append({"by": principal.subject_id, **record})
 
     async def session(request: Any) -> Principal:
         return who["principal"]
 
-    monkeypatch.setattr(routes, "audit", fake_audit)
     monkeypatch.setattr(auth, "current_principal", session)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
     return client, Gateway(client, fake, audits, who)

@@ -15,12 +15,11 @@ import httpx
 import pytest
 
 from gateway import auth
-from gateway.auth import Principal
 from gateway.bootstrap import build
-from gateway.entrypoints import inbox as inbox_routes
-from gateway.entrypoints import renewals as routes
+from gateway.domain.principal import Principal
 from gateway.settings import GatewaySettings
 from kit.errors import DomainError
+from tests.support.gateway import record_audits
 
 PATIENT, DOCTOR, RECEPTION = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 RENEWAL, METFORMIN, LEVAXIN = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -73,18 +72,13 @@ def a_staff(role: str, staff_id: uuid.UUID = DOCTOR) -> Principal:
 async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Gateway]:
     app = build(GatewaySettings(env="test", database_url="postgresql://nobody@127.0.0.1:1/none"))
     fake = FakeServices()
-    app.state.runtime.state["services"] = fake
-    audits: list[dict[str, Any]] = []
+    app.state.gateway.services = fake
+    audits = record_audits(app)
     who: dict[str, Principal] = {"principal": a_patient()}
-
-    async def fake_audit(request: Any, principal: Principal, **record: Any) -> None:
-        audits.append({"by": principal.subject_id, **record})
 
     async def session(request: Any) -> Principal:
         return who["principal"]
 
-    monkeypatch.setattr(routes, "audit", fake_audit)
-    monkeypatch.setattr(inbox_routes, "audit", fake_audit)
     monkeypatch.setattr(auth, "current_principal", session)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
         yield Gateway(client, fake, audits, who)

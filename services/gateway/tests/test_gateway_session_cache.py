@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateway.auth import Principal, SessionCache
+from gateway.adapters.session_cache import SessionCache
+from gateway.domain.principal import Principal
 
 
 def principal(subject: uuid.UUID | None = None) -> Principal:

@@ -10,16 +10,18 @@ of an eConsultation.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from gateway.adapters.services import Services, upstream_problem
-from gateway.auth import Principal, audit, patient, staff
-from kit.errors import DomainError, NotFound
+from gateway.adapters.services import upstream_problem
+from gateway.auth import patient, staff
+from gateway.dependencies import Strict, audit, audited, services
+from gateway.domain.principal import Principal
+from kit.errors import NotFound
 from kit.http import body_limit
 
 router = APIRouter(prefix="/api/v1", tags=["faktura"])
@@ -34,10 +36,6 @@ MAX_OCR_BYTES = 10 * 1024 * 1024  # the whole upload; a day's OCR file is a few 
 InvoiceStatus = Literal["open", "part_paid", "paid", "over_paid", "overdue"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class PaymentIn(Strict):
     kid: str = Field(pattern=r"^[0-9]{2,25}$", description="KID fra giroen.")
     amount_ore: int = Field(gt=0, le=100_000_000, description="Innbetalt beløp i øre.")
@@ -49,11 +47,6 @@ class FrikortIn(Strict):
     card_number: str = Field(pattern=r"^[0-9A-Za-z-]{4,30}$", description="Frikortnummeret.")
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.runtime.state["services"]
-    return services
-
-
 async def _audit_each(request: Request, principal: Principal, patient_ids: Iterable[Any], object_type: str,
                       action: str) -> None:
     """One record per patient whose data was shown: a list of many patients is many reads."""
@@ -62,26 +55,13 @@ async def _audit_each(request: Request, principal: Principal, patient_ids: Itera
                     action=action)
 
 
-async def _audited(request: Request, principal: Principal, patient_id: uuid.UUID, object_type: str,
-                   object_id: str | None, action: str, call: Callable[[], Awaitable[Any]]) -> Any:
-    try:
-        result = await call()
-    except DomainError as exc:
-        await audit(request, principal, patient_id=patient_id, object_type=object_type, object_id=object_id,
-                    action=action, outcome=f"refused:{exc.code}")
-        raise
-    await audit(request, principal, patient_id=patient_id, object_type=object_type, object_id=object_id,
-                action=action)
-    return result
-
-
 def _for_patient(invoice: dict[str, Any]) -> dict[str, Any]:
     shown = {k: v for k, v in invoice.items() if k not in {"patient_id", "patient_name"}}
     return {**shown, "pdf_url": f"/api/v1/invoices/{invoice['id']}/pdf"}
 
 
 async def _pdf(request: Request, invoice_id: uuid.UUID) -> Response:
-    upstream = await _services(request).request("billing", "GET", f"/internal/invoices/{invoice_id}/pdf")
+    upstream = await services(request).request("billing", "GET", f"/internal/invoices/{invoice_id}/pdf")
     if upstream.status_code >= 400:
         raise upstream_problem(upstream)
     return Response(upstream.content, media_type="application/pdf", headers={
@@ -98,10 +78,10 @@ async def my_invoices(request: Request, principal: Principal = Depends(patient))
     `paid_ore` is the sum of the payments kept, a bank reversal counting negative; `outstanding_ore` is what is
     still owed, and what the giro asks for. A reversal opens a paid invoice again (overdue if past due)."""
     async def call() -> Any:
-        found = await _services(request).call("billing", "GET", "/internal/invoices",
-                                              params={"patient_id": str(principal.patient_id)})
+        found = await services(request).call("billing", "GET", "/internal/invoices",
+                                             params={"patient_id": str(principal.patient_id)})
         return {"items": [_for_patient(i) for i in found["items"]]}
-    return await _audited(request, principal, principal.patient_id, INVOICE, None, "list", call)
+    return await audited(request, principal, principal.patient_id, INVOICE, None, "list", call)
 
 
 @router.get("/invoices/{invoice_id}/pdf", response_class=Response,
@@ -109,12 +89,12 @@ async def my_invoices(request: Request, principal: Principal = Depends(patient))
 async def my_giro(invoice_id: uuid.UUID, request: Request, principal: Principal = Depends(patient)) -> Response:
     """The giro as a PDF, asking for what is still owed (after a part payment: the rest)."""
     async def call() -> Response:
-        invoice = await _services(request).call("billing", "GET", f"/internal/invoices/{invoice_id}")
+        invoice = await services(request).call("billing", "GET", f"/internal/invoices/{invoice_id}")
         if invoice["patient_id"] != str(principal.patient_id):
             raise NotFound("Fant ikke fakturaen.")  # another patient's invoice: as if it did not exist
         return await _pdf(request, invoice_id)
-    result: Response = await _audited(request, principal, principal.patient_id, INVOICE, str(invoice_id), "read",
-                                      call)
+    result: Response = await audited(request, principal, principal.patient_id, INVOICE, str(invoice_id), "read",
+                                     call)
     return result
 
 
@@ -134,7 +114,7 @@ async def invoices(request: Request, status_: InvoiceStatus | None = Query(None,
         params["status"] = status_
     if query and query.strip():
         params["query"] = query.strip()
-    found = await _services(request).call("billing", "GET", "/internal/invoices", params=params)
+    found = await services(request).call("billing", "GET", "/internal/invoices", params=params)
     await _audit_each(request, principal, (i["patient_id"] for i in found["items"]), INVOICE, "list")
     return found
 
@@ -142,9 +122,9 @@ async def invoices(request: Request, status_: InvoiceStatus | None = Query(None,
 @router.get("/staff/invoices/{invoice_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "Giroen som PDF."}})
 async def giro(invoice_id: uuid.UUID, request: Request, principal: Principal = Depends(billing_office)) -> Response:
-    invoice = await _services(request).call("billing", "GET", f"/internal/invoices/{invoice_id}")
-    result: Response = await _audited(request, principal, uuid.UUID(invoice["patient_id"]), INVOICE,
-                                      str(invoice_id), "read", lambda: _pdf(request, invoice_id))
+    invoice = await services(request).call("billing", "GET", f"/internal/invoices/{invoice_id}")
+    result: Response = await audited(request, principal, uuid.UUID(invoice["patient_id"]), INVOICE,
+                                     str(invoice_id), "read", lambda: _pdf(request, invoice_id))
     return result
 
 
@@ -156,7 +136,7 @@ async def import_ocr(file: UploadFile, request: Request, principal: Principal = 
     counts negative on its invoice, which is open again if less than its amount is paid (`invoice_status`).
     Anything that is not an OCR file is refused whole: 422 `validation.ocr_file`."""
     content = await file.read()
-    report = await _services(request).call(
+    report = await services(request).call(
         "billing", "POST", "/internal/payments/ocr", params={"imported_by": str(principal.subject_id)},
         content=content, headers={"Content-Type": "application/octet-stream"})
     if not report.get("already_imported"):
@@ -169,9 +149,9 @@ async def import_ocr(file: UploadFile, request: Request, principal: Principal = 
 
 @router.post("/staff/payments", status_code=status.HTTP_201_CREATED)
 async def register_payment(body: PaymentIn, request: Request, principal: Principal = Depends(billing_office)) -> Any:
-    payment = await _services(request).call("billing", "POST", "/internal/payments",
-                                            json={**body.model_dump(mode="json"),
-                                                  "registered_by": str(principal.subject_id)})
+    payment = await services(request).call("billing", "POST", "/internal/payments",
+                                           json={**body.model_dump(mode="json"),
+                                                 "registered_by": str(principal.subject_id)})
     await audit(request, principal, patient_id=uuid.UUID(payment["patient_id"]), object_type=PAYMENT,
                 object_id=payment["payment_id"], action="create")
     return payment
@@ -186,8 +166,8 @@ async def settle_against_invoice(payment_id: uuid.UUID, body: SettleIn, request:
                                  principal: Principal = Depends(billing_office)) -> Any:
     """Put a payment the bank's KID did not match (`unknown_kid`) on the invoice it was meant for; it then counts
     there like any payment (409 `billing.payment_already_placed` if it is on an invoice already)."""
-    placed = await _services(request).call("billing", "POST", f"/internal/payments/{payment_id}/settle",
-                                           json={"invoice_id": str(body.invoice_id)})
+    placed = await services(request).call("billing", "POST", f"/internal/payments/{payment_id}/settle",
+                                          json={"invoice_id": str(body.invoice_id)})
     await audit(request, principal, patient_id=uuid.UUID(placed["patient_id"]), object_type=PAYMENT,
                 object_id=str(payment_id), action="settle")
     return placed
@@ -196,9 +176,9 @@ async def settle_against_invoice(payment_id: uuid.UUID, body: SettleIn, request:
 @router.get("/staff/payments")
 async def payments(request: Request, unmatched: bool = False, limit: int = Query(100, ge=1, le=500),
                    offset: int = Query(0, ge=0), principal: Principal = Depends(billing_office)) -> Any:
-    found = await _services(request).call("billing", "GET", "/internal/payments",
-                                          params={"unmatched": str(unmatched).lower(), "limit": limit,
-                                                  "offset": offset})
+    found = await services(request).call("billing", "GET", "/internal/payments",
+                                         params={"unmatched": str(unmatched).lower(), "limit": limit,
+                                                 "offset": offset})
     await _audit_each(request, principal, (p["patient_id"] for p in found["items"]), PAYMENT, "list")
     return found
 
@@ -208,7 +188,7 @@ async def copayment_report(request: Request, year: int = Query(ge=2000, le=2100)
                            principal: Principal = Depends(copayment_readers)) -> Any:
     """Co-payments billed per patient in a year: what counts toward the frikort (the fee does not). The billing
     office and the administrator only: how many eConsultations were billed tells who consulted."""
-    report = await _services(request).call("billing", "GET", "/internal/reports/copayments", params={"year": year})
+    report = await services(request).call("billing", "GET", "/internal/reports/copayments", params={"year": year})
     await _audit_each(request, principal, (p["patient_id"] for p in report["patients"]), INVOICE, "report")
     return report
 
@@ -220,6 +200,6 @@ async def copayment_report(request: Request, year: int = Query(ge=2000, le=2100)
 async def register_frikort(patient_id: uuid.UUID, body: FrikortIn, request: Request,
                            principal: Principal = Depends(frikort_staff)) -> Any:
     async def call() -> Any:
-        return await _services(request).call("billing", "PUT", f"/internal/patients/{patient_id}/frikort",
-                                             json={**body.model_dump(), "registered_by": str(principal.subject_id)})
-    return await _audited(request, principal, patient_id, FRIKORT, str(body.year), "update", call)
+        return await services(request).call("billing", "PUT", f"/internal/patients/{patient_id}/frikort",
+                                            json={**body.model_dump(), "registered_by": str(principal.subject_id)})
+    return await audited(request, principal, patient_id, FRIKORT, str(body.year), "update", call)

@@ -8,15 +8,16 @@ especially): every read or change is audited, and reception never sees the reaso
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
-from gateway.adapters.services import Services
-from gateway.auth import Principal, audit, ensure_may_make_requests, patient, staff
+from gateway.auth import patient, staff
+from gateway.dependencies import Strict, audit, audited, services
+from gateway.domain.errors import UnknownDoctor
+from gateway.domain.principal import Principal, ensure_may_make_requests
 from gateway.entrypoints.patients import readable_patient
 from kit.errors import DomainError, Forbidden
 
@@ -26,28 +27,6 @@ clinic_staff = staff("doctor", "reception")
 front_desk = staff("reception", "admin")
 
 OBJECT = "appointment"
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.runtime.state["services"]
-    return services
-
-
-async def _audited(request: Request, principal: Principal, patient_id: uuid.UUID, object_id: str | None,
-                   action: str, call: Callable[[], Awaitable[Any]]) -> Any:
-    """Run `call` and record it, refused or not: a refused attempt on health data is worth knowing too."""
-    try:
-        result = await call()
-    except DomainError as exc:
-        await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=object_id,
-                    action=action, outcome=f"refused:{exc.code}")
-        raise
-    await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=object_id, action=action)
-    return result
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class BookIn(Strict):
@@ -162,15 +141,11 @@ class ClosedDayOut(BaseModel):
         description="Timer som fortsatt står den dagen: avbestill dem (pasienten får beskjed).")
 
 
-class UnknownDoctor(DomainError):
-    code, status, title = "booking.unknown_doctor", 422, "Legen finnes ikke hos oss."
-
-
 async def _ensure_doctor(request: Request, doctor_id: uuid.UUID) -> None:
     """Slots are opened only in one of the clinic's doctors' schedules. identity keeps the staff and answers who
     is a doctor (booking has no register of staff), so reception's made-up or non-doctor id is refused here."""
     try:
-        member = await _services(request).call("identity", "GET", f"/internal/staff/{doctor_id}")
+        member = await services(request).call("identity", "GET", f"/internal/staff/{doctor_id}")
     except DomainError as exc:
         if exc.status == 404:
             raise UnknownDoctor() from None
@@ -212,13 +187,13 @@ async def free_slots(request: Request, principal: Principal = Depends(patient),
         params["limit"] = str(limit)
     # Passed on as booking wrote it (FreeSlotsOut documents it): hundreds of slots, parsed and written again,
     # were the largest share of the gateway's CPU in make profile.
-    return await _services(request).forward("booking", "GET", "/internal/slots", params=params)
+    return await services(request).forward("booking", "GET", "/internal/slots", params=params)
 
 
 @router.get("/appointments", summary="Timene mine", response_model=AppointmentsOut)
 async def my_appointments(request: Request, principal: Principal = Depends(patient)) -> Any:
     pid = principal.patient_id
-    return await _audited(request, principal, pid, None, "read", lambda: _services(request).call(
+    return await audited(request, principal, pid, OBJECT, None, "read", lambda: services(request).call(
         "booking", "GET", "/internal/appointments", params={"patient_id": str(pid)}))
 
 
@@ -228,7 +203,7 @@ async def book(body: BookIn, request: Request, principal: Principal = Depends(pa
     ensure_may_make_requests(principal)
     pid = principal.patient_id
     payload = {"patient_id": str(pid), "slot_id": str(body.slot_id), "reason": body.reason}
-    appointment = await _audited(request, principal, pid, None, "create", lambda: _services(request).call(
+    appointment = await audited(request, principal, pid, OBJECT, None, "create", lambda: services(request).call(
         "booking", "POST", "/internal/appointments", json=payload))
     return appointment
 
@@ -236,7 +211,7 @@ async def book(body: BookIn, request: Request, principal: Principal = Depends(pa
 @router.delete("/appointments/{appointment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Avbestill time")
 async def cancel(appointment_id: uuid.UUID, request: Request, principal: Principal = Depends(patient)) -> Response:
     pid = principal.patient_id
-    await _audited(request, principal, pid, str(appointment_id), "cancel", lambda: _services(request).call(
+    await audited(request, principal, pid, OBJECT, str(appointment_id), "cancel", lambda: services(request).call(
         "booking", "POST", f"/internal/appointments/{appointment_id}/cancel",
         json={"by": "patient", "patient_id": str(pid)}))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -253,9 +228,9 @@ async def open_slots(body: SingleSlotIn | WeeklyTemplateIn, request: Request,
     if principal.role != "doctor":
         await _ensure_doctor(request, uuid.UUID(doctor_id))
     if isinstance(body, SingleSlotIn):
-        return await _services(request).call("booking", "POST", "/internal/slots", json={
+        return await services(request).call("booking", "POST", "/internal/slots", json={
             "doctor_id": doctor_id, "start": body.start.isoformat(), "minutes": body.minutes, "online": body.online})
-    made = await _services(request).call("booking", "POST", "/internal/templates", json={
+    made = await services(request).call("booking", "POST", "/internal/templates", json={
         "doctor_id": doctor_id, **body.weekly.model_dump(mode="json")})
     return {"kind": "weekly", **made}
 
@@ -268,7 +243,7 @@ async def change_slot(slot_id: uuid.UUID, body: SlotOnlineIn, request: Request,
     payload: dict[str, Any] = {"online": body.online}
     if principal.role == "doctor":
         payload["doctor_id"] = str(principal.subject_id)
-    return await _services(request).call("booking", "PATCH", f"/internal/slots/{slot_id}", json=payload)
+    return await services(request).call("booking", "PATCH", f"/internal/slots/{slot_id}", json=payload)
 
 
 @router.post("/staff/closed-days", status_code=status.HTTP_201_CREATED, summary="Stengt dag på legekontoret",
@@ -277,14 +252,14 @@ async def close_day(body: ClosedDayIn, request: Request, principal: Principal = 
     """Close a day for the whole clinic (Christmas Eve, a staff day). From now on it is no working day anywhere:
     the patients' cancel deadlines, and the due dates of renewals and eConsultations, new and open, skip it.
     Its free slots are withdrawn; booked appointments stay for staff to cancel (the patient is told)."""
-    return await _services(request).call("booking", "POST", "/internal/closed-days", json=body.model_dump(mode="json"))
+    return await services(request).call("booking", "POST", "/internal/closed-days", json=body.model_dump(mode="json"))
 
 
 @router.delete("/staff/closed-days/{day}", summary="Åpne en stengt dag igjen", response_model=ReopenedDayOut)
 async def reopen_day(day: date, request: Request, principal: Principal = Depends(front_desk)) -> Any:
     """Open a closed day again: a working day once more (unless a weekend or public holiday), open requests' due
     dates computed again, and the day's slots back. 404 `not_found` when the day is not closed."""
-    return await _services(request).call("booking", "DELETE", f"/internal/closed-days/{day.isoformat()}")
+    return await services(request).call("booking", "DELETE", f"/internal/closed-days/{day.isoformat()}")
 
 
 @router.get("/staff/appointments", summary="Timeboken (kalender)", response_model=CalendarOut,
@@ -297,7 +272,7 @@ async def calendar(request: Request, principal: Principal = Depends(clinic_staff
     doctor = _doctor_for(principal, doctor_id)
     params = {"doctor_id": str(doctor)}
     params.update({k: v for k, v in (("from", start), ("to", end)) if v})
-    found = await _services(request).call("booking", "GET", "/internal/calendar", params=params)
+    found = await services(request).call("booking", "GET", "/internal/calendar", params=params)
     for item in found["items"]:
         appointment = item["appointment"]
         if appointment is None:
@@ -317,7 +292,7 @@ async def patients_appointments(patient_id: uuid.UUID, request: Request,
     or for their own GP (a doctor reads only patients on their own list)."""
     if principal.role == "doctor":
         await readable_patient(request, principal, patient_id)
-    found = await _audited(request, principal, patient_id, None, "list", lambda: _services(request).call(
+    found = await audited(request, principal, patient_id, OBJECT, None, "list", lambda: services(request).call(
         "booking", "GET", "/internal/appointments", params={"patient_id": str(patient_id)}))
     if principal.role != "doctor":
         for appointment in found["items"]:
@@ -329,12 +304,12 @@ async def patients_appointments(patient_id: uuid.UUID, request: Request,
                summary="Avbestill en time når som helst (pasienten får beskjed)")
 async def staff_cancel(appointment_id: uuid.UUID, request: Request,
                        principal: Principal = Depends(clinic_staff)) -> Response:
-    services = _services(request)
-    found = await services.call("booking", "GET", f"/internal/appointments/{appointment_id}")
+    client = services(request)
+    found = await client.call("booking", "GET", f"/internal/appointments/{appointment_id}")
     if principal.role == "doctor" and found["doctor_id"] != str(principal.subject_id):
         raise Forbidden("Du kan bare avbestille timer i din egen timebok.")
     by: Literal["staff"] = "staff"
-    await _audited(request, principal, uuid.UUID(found["patient_id"]), str(appointment_id), "cancel",
-                   lambda: services.call("booking", "POST", f"/internal/appointments/{appointment_id}/cancel",
-                                         json={"by": by}))
+    await audited(request, principal, uuid.UUID(found["patient_id"]), OBJECT, str(appointment_id), "cancel",
+                  lambda: client.call("booking", "POST", f"/internal/appointments/{appointment_id}/cancel",
+                                      json={"by": by}))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from gateway.settings import GatewaySettings, OpeningHours
+from gateway.dependencies import gateway
+from gateway.settings import OpeningHours
 
 router = APIRouter(prefix="/api/v1", tags=["legekontoret"])
 
@@ -21,7 +22,7 @@ class ClinicOut(BaseModel):
 
 @router.get("/clinic", response_model=ClinicOut, summary="Legekontoret: navn, adresse, telefon, åpningstider")
 async def clinic(request: Request, response: Response) -> ClinicOut:
-    settings: GatewaySettings = request.app.state.runtime.settings
+    settings = gateway(request).settings
     response.headers["Cache-Control"] = "public, max-age=300"
     return ClinicOut(name=settings.clinic_name, address=settings.clinic_address, phone=settings.clinic_phone,
                      opening_hours=settings.clinic_opening_hours, web=str(settings.clinic_web))

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from gateway.settings import GatewaySettings
+from gateway.dependencies import Gateway
 from kit.demo import PERSONAS, STAFF
 from kit.errors import NotFound
 
@@ -16,9 +16,8 @@ router = APIRouter(prefix="/dev", tags=["utvikling"], include_in_schema=False)
 
 @router.get("/demo", summary="The demo personas (make run)")
 async def dev_demo(request: Request) -> dict[str, Any]:
-    runtime = getattr(request.app.state, "runtime", None)
-    settings = getattr(runtime, "settings", None)
-    if not (isinstance(settings, GatewaySettings) and settings.serves_dev_routes):
+    found = getattr(request.app.state, "gateway", None)
+    if not (isinstance(found, Gateway) and found.settings.serves_dev_routes):
         raise NotFound()
     return {
         "patients": [{"persona": p.persona, "name": p.name, "national_id": p.national_id, "mobile": p.mobile,

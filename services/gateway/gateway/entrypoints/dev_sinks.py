@@ -9,19 +9,17 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from gateway.adapters.services import Services
-from gateway.settings import GatewaySettings
+from gateway.dependencies import Gateway
 from kit.errors import NotFound
 
 router = APIRouter(prefix="/dev", tags=["utvikling"], include_in_schema=False)
 
 
 def _notify(request: Request) -> Services:
-    runtime = getattr(request.app.state, "runtime", None)  # an app without the gateway's runtime: off
-    settings = getattr(runtime, "settings", None)
-    if runtime is None or not (isinstance(settings, GatewaySettings) and settings.serves_dev_routes):
+    found = getattr(request.app.state, "gateway", None)  # an app without the gateway's state: off
+    if not (isinstance(found, Gateway) and found.settings.serves_dev_routes):
         raise NotFound()
-    services: Services = runtime.state["services"]
-    return services
+    return found.services
 
 
 @router.get("/sms", summary="What the SMS sink received, newest first")

@@ -10,14 +10,15 @@ Every read or change is audited, refused attempts too.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, status
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import Field, StrictBool
 
-from gateway.adapters.services import Services, patient_card
-from gateway.auth import Principal, audit, ensure_may_make_requests, patient, staff
+from gateway.adapters.services import patient_card
+from gateway.auth import patient, staff
+from gateway.dependencies import Strict, audit, audited, gateway, services
+from gateway.domain.principal import Principal, ensure_may_make_requests
 from kit.clock import oslo
 from kit.errors import DomainError
 from kit.logging import get_logger
@@ -30,10 +31,6 @@ doctor = staff("doctor")
 
 OBJECT = "econsultation"
 _MAX_BODY_CHARS = 20_000  # parsing bound only; econsult counts the real limits (500 after NFC)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class SendIn(Strict):
@@ -61,31 +58,11 @@ class AvailabilityIn(Strict):
     open: StrictBool
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.runtime.state["services"]
-    return services
-
-
-async def _audited(request: Request, principal: Principal, patient_id: uuid.UUID, object_id: str | None,
-                   action: str, call: Callable[[], Awaitable[Any]]) -> Any:
-    """Run `call` and record it, refused or not."""
-    try:
-        result = await call()
-    except DomainError as exc:
-        await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=object_id,
-                    action=action, outcome=f"refused:{exc.code}")
-        raise
-    if object_id is None and isinstance(result, dict) and "id" in result:
-        object_id = str(result["id"])
-    await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=object_id, action=action)
-    return result
-
-
 async def _price(request: Request, patient_id: uuid.UUID) -> Any:
     """What this patient pays if the eConsultation is answered today: billing's own figure."""
-    today = oslo(request.app.state.runtime.clock.now()).date()
-    return await _services(request).call("billing", "GET", "/internal/prices/econsultation",
-                                         params={"patient_id": str(patient_id), "on": today.isoformat()})
+    today = oslo(gateway(request).runtime.clock.now()).date()
+    return await services(request).call("billing", "GET", "/internal/prices/econsultation",
+                                        params={"patient_id": str(patient_id), "on": today.isoformat()})
 
 
 def _for_patient(item: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +73,7 @@ async def _medicine_names(request: Request, patient_id: uuid.UUID) -> list[str]:
     """The names on the patient's medicine list, for the renewal hint (a question naming one of them is a renewal
     in disguise). Not to be had (prescription down): the hint goes by its words alone, and the question is sent."""
     try:
-        found = await _services(request).call("prescription", "GET", f"/internal/patients/{patient_id}/medications")
+        found = await services(request).call("prescription", "GET", f"/internal/patients/{patient_id}/medications")
     except DomainError as exc:
         log.warning("medicine names unavailable for the renewal hint", code=exc.code)
         return []
@@ -109,7 +86,7 @@ async def guidance(request: Request, principal: Principal = Depends(patient)) ->
     """What must be read before sending: what may and may not be asked, not for acute matters, the answer
     time (1–5 working days), whether my GP is open, and the price (egenandel + fakturagebyr, or exempt)."""
     pid = principal.patient_id
-    found = await _services(request).call("econsult", "GET", "/internal/guidance", params={"patient_id": str(pid)})
+    found = await services(request).call("econsult", "GET", "/internal/guidance", params={"patient_id": str(pid)})
     return {**found, "price": await _price(request, pid)}
 
 
@@ -119,8 +96,8 @@ async def renewal_hint(body: HintIn, request: Request, principal: Principal = De
     renewal (it mentions resept/fornye or names a medicine on my list), by the same rule the sent question is
     judged by. Answers `{"renewal_hint": {"code": "econsult.renewal_hint", "message"}}` or `{"renewal_hint": null}`.
     Nothing is stored, and no health data is read: the client sends the names it already has."""
-    return await _services(request).call("econsult", "POST", "/internal/renewal-hint",
-                                         json={"text": body.text, "medicine_names": body.medicine_names})
+    return await services(request).call("econsult", "POST", "/internal/renewal-hint",
+                                        json={"text": body.text, "medicine_names": body.medicine_names})
 
 
 @router.post("/econsultations", status_code=status.HTTP_201_CREATED)
@@ -133,7 +110,7 @@ async def send(body: SendIn, request: Request, principal: Principal = Depends(pa
     # The price first: if it cannot be shown, nothing is sent that the patient could be billed for unseen.
     price = await _price(request, pid)
     names = await _medicine_names(request, pid)
-    created = await _audited(request, principal, pid, None, "create", lambda: _services(request).call(
+    created = await audited(request, principal, pid, OBJECT, None, "create", lambda: services(request).call(
         "econsult", "POST", "/internal/econsultations",
         json={"patient_id": str(pid), "text": body.text, "accepted_terms": body.accepted_terms,
               "medicine_names": names}))
@@ -146,15 +123,17 @@ async def withdraw(econsult_id: uuid.UUID, request: Request, principal: Principa
     and never billed. Refused with 409 `econsult.already_opened` once the doctor has read it, 409
     `econsult.already_handled` once answered or declined."""
     pid = principal.patient_id
-    withdrawn = await _audited(request, principal, pid, str(econsult_id), "withdraw", lambda: _services(request).call(
-        "econsult", "POST", f"/internal/econsultations/{econsult_id}/withdraw", json={"patient_id": str(pid)}))
+    withdrawn = await audited(request, principal, pid, OBJECT, str(econsult_id), "withdraw",
+                              lambda: services(request).call("econsult", "POST",
+                                                             f"/internal/econsultations/{econsult_id}/withdraw",
+                                                             json={"patient_id": str(pid)}))
     return _for_patient(withdrawn)
 
 
 @router.get("/econsultations")
 async def mine(request: Request, principal: Principal = Depends(patient)) -> Any:
     pid = principal.patient_id
-    found = await _audited(request, principal, pid, None, "read", lambda: _services(request).call(
+    found = await audited(request, principal, pid, OBJECT, None, "read", lambda: services(request).call(
         "econsult", "GET", "/internal/econsultations", params={"patient_id": str(pid)}))
     return {"items": [_for_patient(item) for item in found["items"]]}
 
@@ -162,7 +141,7 @@ async def mine(request: Request, principal: Principal = Depends(patient)) -> Any
 @router.get("/econsultations/{econsult_id}")
 async def my_one(econsult_id: uuid.UUID, request: Request, principal: Principal = Depends(patient)) -> Any:
     pid = principal.patient_id
-    found = await _audited(request, principal, pid, str(econsult_id), "read", lambda: _services(request).call(
+    found = await audited(request, principal, pid, OBJECT, str(econsult_id), "read", lambda: services(request).call(
         "econsult", "GET", f"/internal/econsultations/{econsult_id}", params={"patient_id": str(pid)}))
     return _for_patient(found)
 
@@ -171,7 +150,7 @@ async def _addressed_to(request: Request, principal: Principal, econsult_id: uui
     """The eConsultation, if it is addressed to this doctor: the patient's current GP (403 for any other doctor,
     also the GP the patient had when asking; 404 for one withdrawn or unknown). Reading it opens it: the patient
     can no longer withdraw it."""
-    found: dict[str, Any] = await _services(request).call(
+    found: dict[str, Any] = await services(request).call(
         "econsult", "GET", f"/internal/econsultations/{econsult_id}", params={"doctor_id": str(principal.subject_id)})
     return found
 
@@ -182,36 +161,36 @@ async def read_as_doctor(econsult_id: uuid.UUID, request: Request, principal: Pr
     found = await _addressed_to(request, principal, econsult_id)
     await audit(request, principal, patient_id=uuid.UUID(found["patient_id"]), object_type=OBJECT,
                 object_id=str(econsult_id), action="read")
-    return {**found, **await patient_card(_services(request), found["patient_id"])}
+    return {**found, **await patient_card(services(request), found["patient_id"])}
 
 
 @router.post("/staff/econsultations/{econsult_id}/answer")
 async def answer(econsult_id: uuid.UUID, body: AnswerIn, request: Request,
                  principal: Principal = Depends(doctor)) -> Any:
     found = await _addressed_to(request, principal, econsult_id)
-    return await _audited(request, principal, uuid.UUID(found["patient_id"]), str(econsult_id), "answer",
-                          lambda: _services(request).call(
-                              "econsult", "POST", f"/internal/econsultations/{econsult_id}/answer",
-                              json={"doctor_id": str(principal.subject_id), "text": body.text}))
+    return await audited(request, principal, uuid.UUID(found["patient_id"]), OBJECT, str(econsult_id), "answer",
+                         lambda: services(request).call(
+                             "econsult", "POST", f"/internal/econsultations/{econsult_id}/answer",
+                             json={"doctor_id": str(principal.subject_id), "text": body.text}))
 
 
 @router.post("/staff/econsultations/{econsult_id}/decline")
 async def decline(econsult_id: uuid.UUID, body: DeclineIn, request: Request,
                   principal: Principal = Depends(doctor)) -> Any:
     found = await _addressed_to(request, principal, econsult_id)
-    return await _audited(request, principal, uuid.UUID(found["patient_id"]), str(econsult_id), "decline",
-                          lambda: _services(request).call(
-                              "econsult", "POST", f"/internal/econsultations/{econsult_id}/decline",
-                              json={"doctor_id": str(principal.subject_id), "reason": body.reason}))
+    return await audited(request, principal, uuid.UUID(found["patient_id"]), OBJECT, str(econsult_id), "decline",
+                         lambda: services(request).call(
+                             "econsult", "POST", f"/internal/econsultations/{econsult_id}/decline",
+                             json={"doctor_id": str(principal.subject_id), "reason": body.reason}))
 
 
 @router.get("/staff/econsult-availability")
 async def my_availability(request: Request, principal: Principal = Depends(doctor)) -> Any:
-    return await _services(request).call("econsult", "GET", f"/internal/availability/{principal.subject_id}")
+    return await services(request).call("econsult", "GET", f"/internal/availability/{principal.subject_id}")
 
 
 @router.put("/staff/econsult-availability")
 async def set_availability(body: AvailabilityIn, request: Request, principal: Principal = Depends(doctor)) -> Any:
     """Open or close eConsultation for my own list (a doctor's own id, from the session)."""
-    return await _services(request).call("econsult", "PUT", f"/internal/availability/{principal.subject_id}",
-                                         json={"open": body.open})
+    return await services(request).call("econsult", "PUT", f"/internal/availability/{principal.subject_id}",
+                                        json={"open": body.open})

@@ -7,18 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from gateway.adapters.services import Services
-from kit.runtime import ServiceRuntime
+from gateway.dependencies import gateway, services
 
 router = APIRouter(prefix="/api")
 
 
 @router.get("/health", tags=["drift"], summary="Readiness of the gateway and every service")
 async def health(request: Request) -> JSONResponse:
-    runtime: ServiceRuntime = request.app.state.runtime
-    services: Services = runtime.state["services"]
-    upstream = await services.readiness()
-    own = await runtime.readiness()
+    upstream = await services(request).readiness()
+    own = await gateway(request).runtime.readiness()
     upstream["gateway"] = {"ready": all(own.values()), "checks": own}
     ok = all(s["ready"] for s in upstream.values())
     body: dict[str, Any] = {"status": "ok" if ok else "degraded", "services": upstream}

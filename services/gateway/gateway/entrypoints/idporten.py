@@ -30,9 +30,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.adapters.idporten_logins import IdPortenLogins, PendingLogin
+from gateway.dependencies import services, settings
 from gateway.domain.login import IdPortenFailed, local_path, same_state
 from gateway.entrypoints.session import PatientSessionOut, complete_login, end_session
-from gateway.settings import GatewaySettings
 from kit.errors import DomainError, problem_response
 from kit.runtime import ServiceRuntime
 
@@ -57,13 +57,8 @@ def _runtime(request: Request) -> ServiceRuntime:
     return runtime
 
 
-def _settings(request: Request) -> GatewaySettings:
-    settings: GatewaySettings = request.app.state.runtime.settings
-    return settings
-
-
 def _forget_cookie(request: Request, response: Response) -> None:
-    response.delete_cookie(_settings(request).idporten_cookie, secure=True, httponly=True, samesite="lax", path="/")
+    response.delete_cookie(settings(request).idporten_cookie, secure=True, httponly=True, samesite="lax", path="/")
 
 
 @router.get("/start", status_code=status.HTTP_302_FOUND, response_class=RedirectResponse,
@@ -74,14 +69,14 @@ async def start(request: Request, return_to: str | None = Query(
     """Log in with ID-porten: the browser goes to ID-porten and comes back to the callback."""
     target = local_path(return_to)
     runtime = _runtime(request)
-    made = await runtime.state["services"].call("identity", "POST", "/internal/idporten/authorization")
+    made = await services(request).call("identity", "POST", "/internal/idporten/authorization")
     handle, now = secrets.token_urlsafe(32), runtime.clock.now()
-    seconds = _settings(request).idporten_login_seconds
+    seconds = settings(request).idporten_login_seconds
     async with runtime.pool.acquire() as conn:
         await IdPortenLogins(conn).add(handle, PendingLogin(made["state"], made["nonce"], made["code_verifier"],
                                                             target), now, now + timedelta(seconds=seconds))
     response = RedirectResponse(made["url"], status_code=status.HTTP_302_FOUND)
-    response.set_cookie(_settings(request).idporten_cookie, handle, max_age=seconds, secure=True, httponly=True,
+    response.set_cookie(settings(request).idporten_cookie, handle, max_age=seconds, secure=True, httponly=True,
                         samesite="lax", path="/")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -115,7 +110,7 @@ async def callback(request: Request,
                    ) -> Response:
     """ID-porten sends the browser back here with the code and the state."""
     runtime = _runtime(request)
-    handle = request.cookies.get(_settings(request).idporten_cookie)
+    handle = request.cookies.get(settings(request).idporten_cookie)
     pending = None
     if handle and len(handle) <= 64:
         async with runtime.pool.acquire() as conn:
@@ -125,7 +120,7 @@ async def callback(request: Request,
             raise IdPortenFailed()  # not started in this browser, started twice, replayed, or too old
         if error or not code:
             raise IdPortenFailed()  # cancelled at ID-porten, or its error
-        issued = await runtime.state["services"].call(
+        issued = await services(request).call(
             "identity", "POST", "/internal/idporten/login",
             json={"code": code, "code_verifier": pending.code_verifier, "nonce": pending.nonce})
     except DomainError as refused:
@@ -142,7 +137,7 @@ async def callback(request: Request,
 async def token(body: IdPortenTokenIn, request: Request, response: Response) -> Any:
     """A mobile app's login: after its own round trip in the system browser (PKCE, state checked by the app),
     the code, verifier and nonce give a session; the app sends its token as `Authorization: Bearer`."""
-    issued = await _runtime(request).state["services"].call(
+    issued = await services(request).call(
         "identity", "POST", "/internal/idporten/login", json=body.model_dump())
     return {**await complete_login(request, response, issued), "patient": issued["patient"]}
 

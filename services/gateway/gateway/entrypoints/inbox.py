@@ -15,7 +15,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from gateway.adapters.services import Services
-from gateway.auth import Principal, audit, staff
+from gateway.auth import staff
+from gateway.dependencies import audit, services
+from gateway.domain.principal import Principal
 from kit.errors import DomainError
 from kit.logging import get_logger
 
@@ -45,8 +47,8 @@ async def _from(services: Services, source: str, doctor_id: uuid.UUID) -> list[d
 async def inbox(request: Request, principal: Principal = Depends(staff("doctor"))) -> dict[str, Any]:
     """My open renewals and eConsultations, ordered by priority (portal before phone), then due date, then
     age; `overdue` marks those past their due date."""
-    services: Services = request.app.state.runtime.state["services"]
-    answers = await asyncio.gather(*(_from(services, s, principal.subject_id) for s in SOURCES))
+    client = services(request)
+    answers = await asyncio.gather(*(_from(client, s, principal.subject_id) for s in SOURCES))
     items = sorted((i for part in answers if part for i in part), key=inbox_order)
     for item in items:
         await audit(request, principal, patient_id=uuid.UUID(item["patient_id"]),

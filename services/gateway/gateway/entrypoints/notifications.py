@@ -11,9 +11,9 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from gateway.adapters.services import Services
-from gateway.auth import Principal, audit, staff
-from kit.errors import DomainError
+from gateway.auth import staff
+from gateway.dependencies import audited, services
+from gateway.domain.principal import Principal
 
 router = APIRouter(prefix="/api/v1/staff", tags=["varsler"])
 
@@ -52,15 +52,9 @@ class Notifications(BaseModel):
 async def patient_notifications(request: Request, patient_id: uuid.UUID,
                                 limit: int = Query(default=100, ge=1, le=500),
                                 principal: Principal = Depends(notification_staff)) -> Notifications:
-    services: Services = request.app.state.runtime.state["services"]
     params: dict[str, str | int] = {"limit": limit}
     if principal.role == "doctor":
         params["doctor_id"] = str(principal.subject_id)  # notify refuses a patient on another list
-    try:
-        body = await services.call("notify", "GET", f"/internal/patients/{patient_id}/deliveries", params=params)
-    except DomainError as exc:
-        await audit(request, principal, patient_id=patient_id, object_type="notifications", object_id=None,
-                    action="read", outcome=f"refused:{exc.code}")
-        raise
-    await audit(request, principal, patient_id=patient_id, object_type="notifications", object_id=None, action="read")
+    body = await audited(request, principal, patient_id, "notifications", None, "read", lambda: services(request).call(
+        "notify", "GET", f"/internal/patients/{patient_id}/deliveries", params=params))
     return Notifications.model_validate(body)

@@ -13,10 +13,12 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import Field, StrictBool
 
-from gateway.adapters.services import Services, upstream_problem
-from gateway.auth import Principal, audit, session_cache, staff
+from gateway.adapters.services import upstream_problem
+from gateway.auth import staff
+from gateway.dependencies import Strict, audit, services, session_cache
+from gateway.domain.principal import Principal
 from kit.errors import DomainError
 from kit.http import body_limit
 
@@ -28,10 +30,6 @@ any_staff = staff()
 OBJECT = "patient"
 MAX_ROSTER_BYTES = 5 * 1024 * 1024  # the whole upload; 10,000 patients are about 1 MB
 DIGITS = re.compile(r"\d{6,}")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class PatientIn(Strict):
@@ -59,11 +57,6 @@ class SearchIn(Strict):
     gp_id: uuid.UUID | None = None
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.runtime.state["services"]
-    return services
-
-
 def _own_list(principal: Principal, gp_id: uuid.UUID | None) -> uuid.UUID | None:
     """A doctor searches only their own list; reception the whole clinic's."""
     return principal.subject_id if principal.role == "doctor" else gp_id
@@ -72,14 +65,14 @@ def _own_list(principal: Principal, gp_id: uuid.UUID | None) -> uuid.UUID | None
 @router.get("/doctors")
 async def doctors(request: Request, principal: Principal = Depends(any_staff)) -> Any:
     """The clinic's GPs (for reception's forms and the calendar)."""
-    return await _services(request).call("identity", "GET", "/internal/staff/doctors")
+    return await services(request).call("identity", "GET", "/internal/staff/doctors")
 
 
 async def _search(request: Request, principal: Principal, query: str | None, gp_id: uuid.UUID | None,
                   limit: int) -> Any:
     own = _own_list(principal, gp_id)
     # In the body, also internally: a national ID must not land in any access log.
-    return await _services(request).call("identity", "POST", "/internal/patients/search", json={
+    return await services(request).call("identity", "POST", "/internal/patients/search", json={
         "query": query, "gp_id": str(own) if own else None, "limit": limit})
 
 
@@ -105,15 +98,15 @@ async def search_patients(body: SearchIn, request: Request,
 async def register_patient(body: PatientIn, request: Request, principal: Principal = Depends(reception)) -> Any:
     """Register a patient on a GP's list. Until the first contact by phone is marked done, the portal tells
     the patient to phone the clinic."""
-    created = await _services(request).call("identity", "POST", "/internal/patients",
-                                            json={**body.model_dump(mode="json"), "check_gp": True})
+    created = await services(request).call("identity", "POST", "/internal/patients",
+                                           json={**body.model_dump(mode="json"), "check_gp": True})
     await audit(request, principal, patient_id=uuid.UUID(created["id"]), object_type=OBJECT,
                 object_id=created["id"], action="create")
     return created
 
 
 async def readable_patient(request: Request, principal: Principal, patient_id: uuid.UUID) -> dict[str, Any]:
-    found: dict[str, Any] = await _services(request).call("identity", "GET", f"/internal/patients/{patient_id}")
+    found: dict[str, Any] = await services(request).call("identity", "GET", f"/internal/patients/{patient_id}")
     if principal.role == "doctor" and found.get("gp_id") != str(principal.subject_id):
         await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=str(patient_id),
                     action="read", outcome="refused:forbidden")
@@ -141,7 +134,7 @@ async def change_patient(patient_id: uuid.UUID, body: PatientChange, request: Re
     leaves booked appointments as they are, and tells the patient by SMS/e-mail (PatientGpChanged)."""
     changes = body.model_dump(mode="json", exclude_unset=True)
     try:
-        changed = await _services(request).call("identity", "PATCH", f"/internal/patients/{patient_id}", json=changes)
+        changed = await services(request).call("identity", "PATCH", f"/internal/patients/{patient_id}", json=changes)
     except DomainError as exc:
         await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=str(patient_id),
                     action="update", outcome=f"refused:{exc.code}")
@@ -160,7 +153,7 @@ async def import_patients(request: Request, file: UploadFile = File(description=
     (bad ID, bad mobile, unknown GP), never with its national ID. A file that is not the list (no header with
     the columns, not CSV) is refused whole: 422 `validation.columns` or `validation.csv`."""
     raw = await file.read()
-    response = await _services(request).request("identity", "POST", "/internal/patients/import", content=raw,
+    response = await services(request).request("identity", "POST", "/internal/patients/import", content=raw,
                                                headers={"Content-Type": "text/csv"})
     if response.status_code >= 400:
         raise upstream_problem(response)

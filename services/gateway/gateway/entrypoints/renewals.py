@@ -10,15 +10,15 @@ attempts too. Renewals are free: nothing here asks billing for a price.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request, status
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import Field, StrictBool
 
-from gateway.adapters.services import Services, patient_card
-from gateway.auth import Principal, audit, ensure_may_make_requests, patient, staff
-from kit.errors import DomainError
+from gateway.adapters.services import patient_card
+from gateway.auth import patient, staff
+from gateway.dependencies import Strict, audit, audited, services
+from gateway.domain.principal import Principal, ensure_may_make_requests
 
 router = APIRouter(prefix="/api/v1", tags=["resept"])
 
@@ -27,10 +27,6 @@ reception = staff("reception")
 doctor_or_reception = staff("doctor", "reception")
 
 ATC_PATTERN = r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RenewIn(Strict):
@@ -74,27 +70,6 @@ class AgreementIn(Strict):
     active: StrictBool = Field(default=True, description="false trekker avtalen tilbake.")
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.runtime.state["services"]
-    return services
-
-
-async def _audited(request: Request, principal: Principal, patient_id: uuid.UUID, object_type: str,
-                   object_id: str | None, action: str, call: Callable[[], Awaitable[Any]]) -> Any:
-    """Run `call` and record it, refused or not."""
-    try:
-        result = await call()
-    except DomainError as exc:
-        await audit(request, principal, patient_id=patient_id, object_type=object_type, object_id=object_id,
-                    action=action, outcome=f"refused:{exc.code}")
-        raise
-    if object_id is None and isinstance(result, dict) and "id" in result:
-        object_id = str(result["id"])
-    await audit(request, principal, patient_id=patient_id, object_type=object_type, object_id=object_id,
-                action=action)
-    return result
-
-
 def _for_patient(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in ("patient_id", "doctor_id", "patient_name")}
 
@@ -111,7 +86,7 @@ def _for_reception(item: dict[str, Any]) -> dict[str, Any]:
 async def my_medications(request: Request, principal: Principal = Depends(patient)) -> Any:
     """My medicine list, each with `renewable` and, when false, the `renewal.*` code (and a sentence) why."""
     pid = principal.patient_id
-    found = await _audited(request, principal, pid, "medication_list", None, "read", lambda: _services(request).call(
+    found = await audited(request, principal, pid, "medication_list", None, "read", lambda: services(request).call(
         "prescription", "GET", f"/internal/patients/{pid}/medications"))
     return {"items": [_for_patient(m) for m in found["items"]]}
 
@@ -121,7 +96,7 @@ async def renew(body: RenewIn, request: Request, principal: Principal = Depends(
     """Ask my GP to renew 1 to 3 fixed medicines: free of charge, handled within 5 working days."""
     ensure_may_make_requests(principal)
     pid = principal.patient_id
-    created = await _audited(request, principal, pid, "renewal", None, "create", lambda: _services(request).call(
+    created = await audited(request, principal, pid, "renewal", None, "create", lambda: services(request).call(
         "prescription", "POST", "/internal/renewals",
         json={"patient_id": str(pid), "medication_ids": [str(m) for m in body.medication_ids],
               "message": body.message, "channel": "portal"}))
@@ -133,7 +108,7 @@ async def my_renewals(request: Request, principal: Principal = Depends(patient))
     """My renewal requests: per medicine approved (and whether it is at the pharmacy yet) or rejected with
     the doctor's reason."""
     pid = principal.patient_id
-    found = await _audited(request, principal, pid, "renewal", None, "read", lambda: _services(request).call(
+    found = await audited(request, principal, pid, "renewal", None, "read", lambda: services(request).call(
         "prescription", "GET", "/internal/renewals", params={"patient_id": str(pid)}))
     return {"items": [_for_patient(r) for r in found["items"]]}
 
@@ -143,7 +118,7 @@ async def my_renewals(request: Request, principal: Principal = Depends(patient))
 
 async def _doctors_renewal(request: Request, principal: Principal, renewal_id: uuid.UUID) -> dict[str, Any]:
     """The request, if its patient is on this doctor's list (403/404 from prescription otherwise)."""
-    found: dict[str, Any] = await _services(request).call(
+    found: dict[str, Any] = await services(request).call(
         "prescription", "GET", f"/internal/renewals/{renewal_id}", params={"doctor_id": str(principal.subject_id)})
     return found
 
@@ -154,7 +129,7 @@ async def read_renewal(renewal_id: uuid.UUID, request: Request, principal: Princ
     found = await _doctors_renewal(request, principal, renewal_id)
     await audit(request, principal, patient_id=uuid.UUID(found["patient_id"]), object_type="renewal",
                 object_id=str(renewal_id), action="read")
-    return {**found, **await patient_card(_services(request), found["patient_id"])}
+    return {**found, **await patient_card(services(request), found["patient_id"])}
 
 
 @router.post("/staff/renewals/{renewal_id}/decision")
@@ -163,24 +138,24 @@ async def decide(renewal_id: uuid.UUID, body: DecisionIn, request: Request,
     """Approve or reject each medicine. An approval sends the e-prescription to the pharmacies; the patient
     is told when it is there. A rejection needs a reason, which the patient reads in the portal."""
     found = await _doctors_renewal(request, principal, renewal_id)
-    return await _audited(request, principal, uuid.UUID(found["patient_id"]), "renewal", str(renewal_id), "decide",
-                          lambda: _services(request).call(
-                              "prescription", "POST", f"/internal/renewals/{renewal_id}/decision",
-                              json={"doctor_id": str(principal.subject_id),
-                                    "items": [i.model_dump(mode="json") for i in body.items]}))
+    return await audited(request, principal, uuid.UUID(found["patient_id"]), "renewal", str(renewal_id), "decide",
+                         lambda: services(request).call(
+                             "prescription", "POST", f"/internal/renewals/{renewal_id}/decision",
+                             json={"doctor_id": str(principal.subject_id),
+                                   "items": [i.model_dump(mode="json") for i in body.items]}))
 
 
 @router.post("/staff/renewals", status_code=status.HTTP_201_CREATED)
 async def renew_by_phone(body: PhoneRenewIn, request: Request, principal: Principal = Depends(reception)) -> Any:
     """Reception registers a renewal the patient asked for by phone (channel `phone`): the same rules, and
     it queues behind the portal's requests."""
-    created = await _audited(request, principal, body.patient_id, "renewal", None, "create",
-                             lambda: _services(request).call(
-                                 "prescription", "POST", "/internal/renewals",
-                                 json={"patient_id": str(body.patient_id),
-                                       "medication_ids": [str(m) for m in body.medication_ids],
-                                       "message": body.message, "channel": "phone",
-                                       "registered_by": str(principal.subject_id)}))
+    created = await audited(request, principal, body.patient_id, "renewal", None, "create",
+                            lambda: services(request).call(
+                                "prescription", "POST", "/internal/renewals",
+                                json={"patient_id": str(body.patient_id),
+                                      "medication_ids": [str(m) for m in body.medication_ids],
+                                      "message": body.message, "channel": "phone",
+                                      "registered_by": str(principal.subject_id)}))
     return _for_reception(created)
 
 
@@ -189,27 +164,27 @@ async def patients_medications(patient_id: uuid.UUID, request: Request,
                                principal: Principal = Depends(doctor_or_reception)) -> Any:
     """A patient's list: for their own GP, or for reception taking a renewal by phone."""
     params = {"doctor_id": str(principal.subject_id)} if principal.role == "doctor" else {}
-    return await _audited(request, principal, patient_id, "medication_list", None, "read",
-                          lambda: _services(request).call(
-                              "prescription", "GET", f"/internal/patients/{patient_id}/medications", params=params))
+    return await audited(request, principal, patient_id, "medication_list", None, "read",
+                         lambda: services(request).call(
+                             "prescription", "GET", f"/internal/patients/{patient_id}/medications", params=params))
 
 
 @router.post("/staff/patients/{patient_id}/medications", status_code=status.HTTP_201_CREATED)
 async def add_medication(patient_id: uuid.UUID, body: MedicationIn, request: Request,
                          principal: Principal = Depends(doctor)) -> Any:
-    return await _audited(request, principal, patient_id, "medication", None, "create",
-                          lambda: _services(request).call(
-                              "prescription", "POST", f"/internal/patients/{patient_id}/medications",
-                              json={"doctor_id": str(principal.subject_id), **body.model_dump()}))
+    return await audited(request, principal, patient_id, "medication", None, "create",
+                         lambda: services(request).call(
+                             "prescription", "POST", f"/internal/patients/{patient_id}/medications",
+                             json={"doctor_id": str(principal.subject_id), **body.model_dump()}))
 
 
 @router.patch("/staff/patients/{patient_id}/medications/{medication_id}")
 async def change_medication(patient_id: uuid.UUID, medication_id: uuid.UUID, body: MedicationChange,
                             request: Request, principal: Principal = Depends(doctor)) -> Any:
-    return await _audited(request, principal, patient_id, "medication", str(medication_id), "update",
-                          lambda: _services(request).call(
-                              "prescription", "PATCH", f"/internal/patients/{patient_id}/medications/{medication_id}",
-                              json={"doctor_id": str(principal.subject_id), **body.model_dump(exclude_none=True)}))
+    return await audited(request, principal, patient_id, "medication", str(medication_id), "update",
+                         lambda: services(request).call(
+                             "prescription", "PATCH", f"/internal/patients/{patient_id}/medications/{medication_id}",
+                             json={"doctor_id": str(principal.subject_id), **body.model_dump(exclude_none=True)}))
 
 
 @router.put("/staff/patients/{patient_id}/b-agreements/{medication_id}")
@@ -217,7 +192,7 @@ async def b_agreement(patient_id: uuid.UUID, medication_id: uuid.UUID, request: 
                       body: AgreementIn | None = None, principal: Principal = Depends(doctor)) -> Any:
     """A standing agreement for a group B medicine: only then may the patient renew it in the portal."""
     active = body.active if body is not None else True
-    return await _audited(request, principal, patient_id, "medication", str(medication_id),
-                          "agree" if active else "withdraw_agreement", lambda: _services(request).call(
-                              "prescription", "PUT", f"/internal/patients/{patient_id}/b-agreements/{medication_id}",
-                              json={"doctor_id": str(principal.subject_id), "active": active}))
+    return await audited(request, principal, patient_id, "medication", str(medication_id),
+                         "agree" if active else "withdraw_agreement", lambda: services(request).call(
+                             "prescription", "PUT", f"/internal/patients/{patient_id}/b-agreements/{medication_id}",
+                             json={"doctor_id": str(principal.subject_id), "active": active}))

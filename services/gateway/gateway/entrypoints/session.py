@@ -12,32 +12,25 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from contracts.events import Language
-from gateway.adapters.services import Services
 from gateway.auth import (
     CSRF_HEADER,
-    AuthRequired,
-    Principal,
-    audit,
     client_address,
     csrf_token_for,
     current_principal,
     patient,
     presented_token,
-    session_cache,
     staff,
 )
-from gateway.settings import GatewaySettings
+from gateway.dependencies import Strict, audit, gateway, services, session_cache, settings
+from gateway.domain.errors import AuthRequired
+from gateway.domain.principal import Principal
 from kit.errors import DomainError
 
 router = APIRouter(prefix="/api/v1", tags=["innlogging"])
 any_staff = staff()
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class LoginIn(Strict):
@@ -92,29 +85,19 @@ class StaffSessionOut(SessionOut):
     staff: StaffSummary
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.runtime.state["services"]
-    return services
-
-
-def _settings(request: Request) -> GatewaySettings:
-    settings: GatewaySettings = request.app.state.runtime.settings
-    return settings
-
-
 def _set_cookies(request: Request, response: Response, token: str, session: dict[str, Any]) -> None:
-    settings = _settings(request)
+    chosen = settings(request)
     # No Max-Age: a browser session cookie; the server ends the session at 30 minutes idle or 12 hours.
-    response.set_cookie(settings.session_cookie, token, secure=True, httponly=True, samesite="strict", path="/")
-    response.set_cookie(settings.csrf_cookie, csrf_token_for(token), secure=True, httponly=False, samesite="strict",
+    response.set_cookie(chosen.session_cookie, token, secure=True, httponly=True, samesite="strict", path="/")
+    response.set_cookie(chosen.csrf_cookie, csrf_token_for(token), secure=True, httponly=False, samesite="strict",
                         path="/")
     response.headers["Cache-Control"] = "no-store"
 
 
 def _clear_cookies(request: Request, response: Response) -> None:
-    settings = _settings(request)
-    for name in (settings.session_cookie, settings.csrf_cookie):
-        response.delete_cookie(name, secure=True, httponly=name == settings.session_cookie, samesite="strict", path="/")
+    chosen = settings(request)
+    for name in (chosen.session_cookie, chosen.csrf_cookie):
+        response.delete_cookie(name, secure=True, httponly=name == chosen.session_cookie, samesite="strict", path="/")
 
 
 async def _end_presented_session(request: Request) -> str | None:
@@ -127,7 +110,7 @@ async def _end_presented_session(request: Request) -> str | None:
     if presented is None:
         return None
     session_cache(request).forget(presented[0])
-    ended = await _services(request).call("identity", "POST", "/internal/sessions/end", json={"token": presented[0]})
+    ended = await services(request).call("identity", "POST", "/internal/sessions/end", json={"token": presented[0]})
     return ended.get("end_session_url") if isinstance(ended, dict) else None
 
 
@@ -146,21 +129,21 @@ async def complete_login(request: Request, response: Response, issued: dict[str,
 async def login(body: LoginIn, request: Request) -> Any:
     """Step 1: a code goes by SMS to the patient's registered mobile. The answer is the same for every
     well-formed national ID; whether the patient may use the portal is told after the code."""
-    return await _services(request).call("identity", "POST", "/internal/login/start",
-                                         json={"national_id": body.national_id, "address": client_address(request)})
+    return await services(request).call("identity", "POST", "/internal/login/start",
+                                        json={"national_id": body.national_id, "address": client_address(request)})
 
 
 @router.post("/auth/verify", response_model=PatientSessionOut)
 async def verify(body: VerifyIn, request: Request, response: Response) -> Any:
     """Step 2: the code from the SMS. A new session: its token (for mobile clients) and cookies (for the web)."""
-    issued = await _services(request).call("identity", "POST", "/internal/login/verify",
-                                           json={"challenge_id": str(body.challenge_id), "code": body.code})
+    issued = await services(request).call("identity", "POST", "/internal/login/verify",
+                                          json={"challenge_id": str(body.challenge_id), "code": body.code})
     return {**await complete_login(request, response, issued), "patient": issued["patient"]}
 
 
 @router.post("/staff/auth/login", response_model=StaffSessionOut)
 async def staff_login(body: StaffLoginIn, request: Request, response: Response) -> Any:
-    issued = await _services(request).call(
+    issued = await services(request).call(
         "identity", "POST", "/internal/staff/login",
         json={"username": body.username, "password": body.password, "address": client_address(request)})
     return {**await complete_login(request, response, issued), "staff": issued["staff"]}
@@ -202,7 +185,7 @@ async def _econsult_open(request: Request, gp_id: uuid.UUID | None) -> bool | No
     if gp_id is None:
         return False
     try:
-        found = await _services(request).call("econsult", "GET", f"/internal/availability/{gp_id}")
+        found = await services(request).call("econsult", "GET", f"/internal/availability/{gp_id}")
     except DomainError:
         return None  # econsult away: the profile still shows; the eConsultation page says it is unknown
     return bool(found.get("open"))
@@ -236,8 +219,8 @@ def _with_csrf(request: Request, body: dict[str, Any]) -> dict[str, Any]:
 async def choose_language(body: LanguageIn, request: Request, principal: Principal = Depends(patient)) -> Any:
     """The language I read the portal in and get my SMS and e-mail in (kept in my profile)."""
     pid = principal.patient_id
-    changed = await _services(request).call("identity", "PATCH", f"/internal/patients/{pid}",
-                                            json={"language": body.language})
+    changed = await services(request).call("identity", "PATCH", f"/internal/patients/{pid}",
+                                           json={"language": body.language})
     session_cache(request).forget_subject(pid)
     await audit(request, principal, patient_id=pid, object_type="patient", object_id=str(pid),
                 action="update:language")
@@ -261,12 +244,8 @@ async def access_log(request: Request, principal: Principal = Depends(patient),
                      ) -> dict[str, Any]:
     """Who has read or changed my data, newest first: me, my doctor, reception, the billing office; with
     `others_only`, everyone but me (my own reads of my own pages are most of the log)."""
-    async with request.app.state.runtime.pool.acquire() as conn:
-        rows = await conn.fetch(
-            """SELECT id, at, actor_kind, actor_role, actor_name, object_type, object_id, action, outcome
-               FROM audit_log WHERE patient_id = $1 AND ($2::bigint IS NULL OR id < $2)
-                 AND NOT ($4 AND actor_kind = 'patient' AND actor_id = $1)
-               ORDER BY id DESC LIMIT $3""", principal.patient_id, before, limit, others_only)
+    rows = await gateway(request).audit_log.for_patient(principal.patient_id, before=before, limit=limit,
+                                                        others_only=others_only)
     entries = [{"id": r["id"], "at": r["at"], "who": "Deg" if r["actor_kind"] == "patient" else r["actor_name"],
                 "role": r["actor_role"], "object_type": r["object_type"], "object_id": r["object_id"],
                 "action": r["action"], "outcome": r["outcome"]} for r in rows]

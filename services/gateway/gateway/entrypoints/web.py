@@ -15,7 +15,8 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import Scope
 
-from kit.errors import DomainError, NotFound
+from gateway.domain.errors import WebClientMissing
+from kit.errors import NotFound
 
 WEB_DIST = Path(__file__).resolve().parents[4] / "web" / "dist"
 RESERVED = ("/api", "/dev", "/health", "/ready", "/metrics", "/docs", "/openapi.json")
@@ -47,10 +48,6 @@ class WebRoute(APIRoute):
 
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-
-
-class WebClientMissing(DomainError):
-    code, status, title = "web.not_built", 503, "Nettportalen er ikke bygget (kjør make install)."
 
 
 def _file(path: Path, cache: str) -> Response:

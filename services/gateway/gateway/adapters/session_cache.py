@@ -1,0 +1,55 @@
+"""identity's answers for recently seen session tokens, kept in this gateway's memory."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections import OrderedDict
+from datetime import datetime
+
+from gateway.domain.principal import Principal
+
+
+class SessionCache:
+    """identity's answers for recently seen session tokens, for a second or two: a busy client's requests
+    then cost one hop less each. Keyed by a hash of the token; bounded in size, oldest out first."""
+
+    def __init__(self, seconds: float, size: int = 20_000) -> None:
+        self._seconds, self._size = seconds, size
+        self._items: OrderedDict[str, tuple[Principal, float, datetime | None]] = OrderedDict()
+
+    @staticmethod
+    def key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def get(self, token: str, now: datetime | None = None) -> Principal | None:
+        """The kept answer, unless it is older than the cache's seconds or the session itself has ended by
+        `now` (the service clock: a cached session never outlives its idle or absolute end)."""
+        key = self.key(token)
+        found = self._items.get(key)
+        if found is None:
+            return None
+        principal, kept_until, session_ends = found
+        if kept_until <= time.monotonic() or (now is not None and session_ends is not None and now >= session_ends):
+            del self._items[key]
+            return None
+        return principal
+
+    def put(self, token: str, principal: Principal, session_ends: datetime | None = None) -> None:
+        if self._seconds <= 0:
+            return
+        key = self.key(token)
+        self._items[key] = (principal, time.monotonic() + self._seconds, session_ends)
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def forget(self, token: str) -> None:
+        self._items.pop(self.key(token), None)
+
+    def forget_subject(self, subject_id: uuid.UUID) -> None:
+        """Every cached session of one patient or staff member: what this gateway just changed about them
+        (reception marking the first contact, say) shows on their very next request."""
+        for key in [k for k, (p, _, _) in self._items.items() if p.subject_id == subject_id]:
+            del self._items[key]
