@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from identity.domain.guardianship import age_band, birthday, first_name, guardian_scope, may_log_in_alone
+from identity.domain.guardianship import age_band, birthday, guardian_scope, may_log_in_alone
 from kit.clock import OSLO
+from kit.names import first_name
 
 
 def at_oslo(day: date, clock: time = time(0, 0)) -> datetime:

@@ -101,11 +101,3 @@ class GuardianDetails:
 
 class GuardianIsChild(DomainError):
     code, status, title = "validation.guardian_is_child", 422, "Et barn kan ikke være sin egen foresatte."
-
-
-def first_name(name: str) -> str:
-    """The first of the child's given names, as the registry writes them ("Nordmann, Ola Petter" or "Ola Petter
-    Nordmann"): what a guardian's page and SMS call the child, never the full name."""
-    given = name.split(",", 1)[1] if "," in name else name
-    words = given.split()
-    return words[0] if words else name

@@ -19,11 +19,11 @@ from identity.domain.guardianship import (
     NotGuardian,
     Scope,
     age_band,
-    first_name,
     guardian_scope,
 )
 from kit.db import transaction
 from kit.errors import NotFound
+from kit.names import first_name
 from kit.runtime import ServiceRuntime
 
 
