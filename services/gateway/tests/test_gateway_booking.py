@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi import Response
 
-from gateway.auth import patient
+from gateway.auth import patient_appointments
 from gateway.bootstrap import build
 from gateway.domain.principal import Principal
 from gateway.entrypoints import booking as routes
@@ -111,7 +111,7 @@ async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Gateway]:
             raise DomainError(code="forbidden", status=403)
         return principal
 
-    app.dependency_overrides[patient] = current
+    app.dependency_overrides[patient_appointments] = current  # the booking routes' patient dependency
     app.dependency_overrides[routes.clinic_staff] = staff_only
     app.dependency_overrides[routes.front_desk] = front_desk_only
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
