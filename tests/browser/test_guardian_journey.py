@@ -48,6 +48,16 @@ def a_parent(clinic: Clinic, children: list[str]) -> tuple[str, str]:
     return national_id, mobile
 
 
+def enter_the_code(page: Page, clinic: Clinic, national_id: str, mobile: str) -> None:
+    """The login page: the national ID, then the code the SMS sink got for `mobile`."""
+    page.goto("/")
+    page.get_by_label("Fødselsnummer eller D-nummer (11 siffer)").fill(national_id)
+    seen = clinic.sms_codes(mobile)
+    page.get_by_role("button", name="Send kode på SMS").click()
+    page.get_by_label("Engangskode (6 siffer)").fill(clinic.sms_code(mobile, seen))
+    page.get_by_role("button", name="Logg inn").click()
+
+
 def whose_page(page: Page, text: str) -> None:
     """The bar under the header says whose page this is, on every page."""
     expect(page.get_by_role("region", name="Hvem siden gjelder")).to_contain_text(text)
@@ -71,12 +81,7 @@ def test_a_parent_chooses_a_child_and_every_page_says_whose_it_is(browser: Brows
         national_id, mobile = a_parent(clinic, [emma, jonas])
         context = new_context(browser, width, live_system.gateway_url)
         page = context.new_page()
-        page.goto("/")
-        page.get_by_label("Fødselsnummer eller D-nummer (11 siffer)").fill(national_id)
-        seen = clinic.sms_codes(mobile)
-        page.get_by_role("button", name="Send kode på SMS").click()
-        page.get_by_label("Engangskode (6 siffer)").fill(clinic.sms_code(mobile, seen))
-        page.get_by_role("button", name="Logg inn").click()
+        enter_the_code(page, clinic, national_id, mobile)
 
         # Not our patient: whom does she use the portal for?
         expect(page.get_by_role("heading", level=1)).to_have_text("Hvem vil du bruke portalen for?")
@@ -122,12 +127,7 @@ def test_the_parent_is_told_a_child_of_7_cannot_log_in_alone(browser: Browser, l
         assert made.status_code == 201, made.text
         context = new_context(browser, PHONE, live_system.gateway_url)
         page = context.new_page()
-        page.goto("/")
-        page.get_by_label("Fødselsnummer eller D-nummer (11 siffer)").fill(national_id)
-        seen = clinic.sms_codes(mobile)
-        page.get_by_role("button", name="Send kode på SMS").click()
-        page.get_by_label("Engangskode (6 siffer)").fill(clinic.sms_code(mobile, seen))
-        page.get_by_role("button", name="Logg inn").click()
+        enter_the_code(page, clinic, national_id, mobile)
         expect(page.get_by_text("Barn under 12 år kan ikke logge inn selv.", exact=False)).to_be_visible()
         assert_accessible(page)
     finally:
