@@ -96,7 +96,7 @@ export function Layout() {
             <span className="brand-name">{words.app.name}</span>
           </a>
           <div className="who">
-            {!staff && <LanguageChoice patient={!!me} />}
+            {!staff && <LanguageChoice patient={me?.kind === "patient"} />}
             {who && <span className="who-name">{words.app.loggedInAs(who)}</span>}
             {(me || staff) && (
               <button type="button" className="link-button" onClick={async () => {
