@@ -70,6 +70,35 @@ class PatientGpChanged(Event):
         return str(self.patient_id)
 
 
+class _GuardianEvent(Event):
+    """On the child's key in the patients topic: a consumer sees the child registered before its guardians."""
+
+    topic: ClassVar[str] = topics.PATIENTS.name
+
+    child_id: uuid.UUID = Field(description="The child patient the guardian acts for.")
+    guardian_id: uuid.UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.child_id)
+
+
+class GuardianRegistered(_GuardianEvent):
+    event_type: ClassVar[str] = "GuardianRegistered"
+    description: ClassVar[str] = (
+        "Reception registered a guardian (foreldreansvar) of a child patient from the national registry. The "
+        "guardian may act for the child by the child's age; SMS about requests the guardian makes for the child "
+        "go to this mobile."
+    )
+
+    name: str = Field(description="The guardian's name, as the child's access log shows it.")
+    mobile: str = Field(description="E.164, Norwegian mobile: where SMS about the guardian's requests go.")
+
+
+class GuardianRemoved(_GuardianEvent):
+    event_type: ClassVar[str] = "GuardianRemoved"
+    description: ClassVar[str] = "Reception removed a guardian of a child patient: their access ends at once."
+
+
 class StaffMemberRegistered(Event):
     event_type: ClassVar[str] = "StaffMemberRegistered"
     topic: ClassVar[str] = topics.STAFF.name
@@ -127,6 +156,10 @@ class _AppointmentEvent(Event):
     patient_id: uuid.UUID
     doctor_id: uuid.UUID
     starts_at: AwareDatetime
+    # Since AppointmentBooked v3, AppointmentCancelled v2, AppointmentReminderDue v3 (issue 19).
+    booked_by_guardian_id: uuid.UUID | None = Field(
+        default=None, description="The guardian who booked for the child (null: the patient did): SMS about the "
+                                  "appointment go to this guardian, without the child's full name.")
 
     def aggregate_id(self) -> str:
         return str(self.appointment_id)
@@ -139,8 +172,10 @@ _CANCEL_UNTIL = ("The last moment the patient may cancel online (on a working da
 class AppointmentBooked(_AppointmentEvent):
     event_type: ClassVar[str] = "AppointmentBooked"
     # v2: the patient's cancel deadline, so that no message promises an online cancel that is too late.
-    schema_version: ClassVar[int] = 2
-    description: ClassVar[str] = "A patient booked a slot. The reason for the visit is not carried."
+    # v3: the guardian who booked for a child.
+    schema_version: ClassVar[int] = 3
+    description: ClassVar[str] = ("A patient, or a guardian for a child, booked a slot. The reason for the visit is "
+                                  "not carried.")
 
     ends_at: AwareDatetime
     patient_may_cancel_until: AwareDatetime | None = Field(description=_CANCEL_UNTIL)
@@ -148,6 +183,7 @@ class AppointmentBooked(_AppointmentEvent):
 
 class AppointmentCancelled(_AppointmentEvent):
     event_type: ClassVar[str] = "AppointmentCancelled"
+    schema_version: ClassVar[int] = 2  # v2: the guardian who booked for a child
     description: ClassVar[str] = (
         "An appointment was cancelled, by the patient or by the clinic (`staff`, at any time: tell the "
         "patient). The slot is bookable again."
@@ -158,7 +194,8 @@ class AppointmentCancelled(_AppointmentEvent):
 
 class AppointmentReminderDue(_AppointmentEvent):
     event_type: ClassVar[str] = "AppointmentReminderDue"
-    schema_version: ClassVar[int] = 2  # v2: the patient's cancel deadline, as in AppointmentBooked v2
+    # v2: the patient's cancel deadline, as in AppointmentBooked v2; v3: the guardian who booked for a child.
+    schema_version: ClassVar[int] = 3
     description: ClassVar[str] = (
         "The day before an appointment (from 10:00 Oslo time): time to remind the patient. Emitted once per "
         "appointment, and not for one booked the day before or later (the confirmation serves)."
@@ -378,7 +415,8 @@ class ClaimsStatusChanged(Event):
 
 
 ALL_EVENTS: tuple[type[Event], ...] = (
-    PatientRegistered, PatientUpdated, PatientGpChanged, StaffMemberRegistered, LoginCodeRequested, SessionEnded,
+    PatientRegistered, PatientUpdated, PatientGpChanged, GuardianRegistered, GuardianRemoved, StaffMemberRegistered,
+    LoginCodeRequested, SessionEnded,
     AppointmentBooked, AppointmentCancelled, AppointmentReminderDue, ClinicDayClosed, ClinicDayReopened,
     RenewalRequested, PrescriptionSent, RenewalRejected,
     EConsultSubmitted, EConsultAnswered, EConsultDeclined, EConsultWithdrawn, EConsultAvailabilityChanged,

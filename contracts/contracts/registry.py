@@ -70,6 +70,16 @@ def _reminder_v1_to_v2(payload: Payload) -> Payload:
     return {**payload, "patient_may_cancel_until": None}
 
 
+def _booked_by_the_patient(payload: Payload) -> Payload:
+    """An appointment event from before guardians (issue 19): the patient booked it."""
+    return {**payload, "booked_by_guardian_id": None}
+
+
+for _appointment_event, _version in (("AppointmentBooked", 2), ("AppointmentCancelled", 1),
+                                     ("AppointmentReminderDue", 2)):
+    upcaster(_appointment_event, _version)(_booked_by_the_patient)
+
+
 def _bokmål(payload: Payload) -> Payload:
     """A patient snapshot from before languages: the patient read bokmål, the only language there was."""
     return {**payload, "language": "nb"}

@@ -105,8 +105,9 @@ def test_a_patient_snapshot_from_before_languages_reads_bokmål() -> None:
 def test_a_version_1_appointment_event_says_its_cancel_deadline_is_not_known(event_type: str) -> None:
     envelope = registry.parse_envelope((FIXTURES / f"{event_type}.v1.json").read_bytes())
     event = registry.event_from(envelope)
-    assert event.schema_version == 2
+    assert event.schema_version == 3
     assert event.patient_may_cancel_until is None  # type: ignore[attr-defined]
+    assert event.booked_by_guardian_id is None  # type: ignore[attr-defined]  # the patient booked it
 
 
 def test_the_shared_facts_are_in_the_asyncapi_document_on_their_topics() -> None:
@@ -128,3 +129,25 @@ def test_the_clinic_calendar_is_keyed_by_day_on_a_compacted_topic() -> None:
     assert topics.CLINIC_CALENDAR.cleanup_policy == "compact"
     day = date(2026, 12, 4)
     assert ClinicDayClosed(day=day).aggregate_id() == ClinicDayReopened(day=day).aggregate_id() == "2026-12-04"
+
+
+def test_guardian_events_ride_on_the_childs_key_in_the_patients_topic() -> None:
+    from contracts import topics
+    from contracts.events import GuardianRegistered, GuardianRemoved
+
+    child, guardian = uuid.uuid4(), uuid.uuid4()
+    registered = GuardianRegistered(child_id=child, guardian_id=guardian, name="Kari Nordmann", mobile="+4791234567")
+    removed = GuardianRemoved(child_id=child, guardian_id=guardian)
+    assert registered.topic == removed.topic == topics.PATIENTS.name
+    assert registered.aggregate_id() == removed.aggregate_id() == str(child)
+    schemas = document()["components"]["schemas"]
+    assert set(schemas["GuardianRegistered"]["properties"]) == {"child_id", "guardian_id", "name", "mobile"}
+
+
+@pytest.mark.parametrize(("event_type", "version"), [
+    ("AppointmentBooked", 2), ("AppointmentCancelled", 1), ("AppointmentReminderDue", 2)])
+def test_an_appointment_event_from_before_guardians_was_booked_by_the_patient(event_type: str, version: int) -> None:
+    old = registry.event_from(registry.parse_envelope((FIXTURES / f"{event_type}.v{version}.json").read_bytes()))
+    new = registry.event_from(registry.parse_envelope((FIXTURES / f"{event_type}.v{version + 1}.json").read_bytes()))
+    assert old.booked_by_guardian_id is None  # type: ignore[attr-defined]
+    assert new.booked_by_guardian_id == uuid.UUID("3f2e1d0c-9b8a-4765-8432-10fedcba9876")  # type: ignore[attr-defined]

@@ -207,6 +207,8 @@ def banner() -> None:
         lines.append("  Log in as (demo personas, all data synthetic):")
         for p in demo.get("patients", []):
             lines.append(f"    patient {p['persona']:14} national ID {p['national_id']}  ({p.get('shows', '')})")
+        for g in demo.get("guardians", []):
+            lines.append(f"    parent  {g['persona']:14} national ID {g['national_id']}  ({g.get('shows', '')})")
         for s in demo.get("staff", []):
             lines.append(f"    staff   {s['persona']:14} {s['username']} / {s['password']}")
         lines.append(f"  The SMS code: {GATEWAY}/dev/sms?to=<mobile>  (the SMS sink)")

@@ -112,6 +112,39 @@ PERSONAS = (
             "ingen mobil registrert: får ikke SMS-kode; med ID-porten kommer hen inn, men kan ikke bestille noe"),
     Persona("b_agreement", "Berit Avtale", date(1948, 7, 25), "+4791234506", "berit@example.no", True,
             "B-preparat med fast avtale hos legen (zopiklon)"),
+    # A family on the same GP (issue 19): the parent below acts for both; the 7-year-old cannot log in alone,
+    # the 13-year-old can, and the parent sees only the 13-year-old's appointments (never the reason).
+    Persona("child_7", "Emma Hansen", date(2019, 5, 14), None, None, True,
+            "7 år: kan ikke logge inn selv; forelderen (parent) gjør alt for henne"),
+    Persona("child_13", "Jonas Hansen", date(2013, 4, 2), "+4791234508", None, True,
+            "13 år: logger inn selv; forelderen (parent) ser og bestiller bare timer for ham"),
+)
+
+
+@dataclass(frozen=True)
+class GuardianPersona:
+    """A guardian of /dev/demo: not our patient, logs in only to act for their children."""
+
+    persona: str
+    name: str
+    birth_date: date
+    mobile: str
+    children: tuple[str, ...]  # the personas of the children
+    shows: str
+
+    @property
+    def id(self) -> uuid.UUID:
+        return demo_id("guardian", self.persona)
+
+    @property
+    def national_id(self) -> str:
+        return synthetic_national_id(self.birth_date, 500)
+
+
+GUARDIANS = (
+    GuardianPersona("parent", "Hanne Hansen", date(1986, 9, 30), "+4791234507", ("child_7", "child_13"),
+                    "forelder (ikke pasient her) til Emma (7) og Jonas (13): «Bytt person» for å bruke portalen for "
+                    "barna"),
 )
 
 FIRST_NAMES = ("Anne", "Per", "Ingrid", "Ole", "Kari", "Lars", "Marit", "Jan", "Liv", "Knut", "Sofie", "Emil",

@@ -11,7 +11,7 @@ import pytest
 from kit.db import create_pool
 from kit.settings import ServiceSettings
 from kit.worker import NotifiedWorker
-from tests.support.kafka import wait_for
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.stack
 
@@ -40,10 +40,10 @@ async def test_a_commits_notify_wakes_the_worker_and_a_killed_listener_is_replac
     worker = NotifiedWorker("test-worker", pool, CHANNEL, work, idle_seconds=AN_HOUR, retry_seconds=0.05)
     try:
         await worker.start()
-        await wait_for(lambda: _at_least(work, 1), what="the first run at start")
+        await eventually(lambda: _at_least(work, 1), what="the first run at start")
 
         await _notify_in_a_commit(kit_db)
-        await wait_for(lambda: _at_least(work, 2), what="a run woken by the commit's NOTIFY")
+        await eventually(lambda: _at_least(work, 2), what="a run woken by the commit's NOTIFY")
 
         # The database drops the listening connection (a restart, an administrator): the worker runs at once
         # (what was written meanwhile is found by the run) and listens on a new connection.
@@ -51,12 +51,12 @@ async def test_a_commits_notify_wakes_the_worker_and_a_killed_listener_is_replac
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'")
         assert len(listening) == 1
         await kit_db.execute("SELECT pg_terminate_backend($1)", listening[0]["pid"])
-        await wait_for(lambda: _at_least(work, 3), what="a run after the listener was lost")
-        await wait_for(lambda: _listening_again(kit_db, listening[0]["pid"]), what="a new listener")
+        await eventually(lambda: _at_least(work, 3), what="a run after the listener was lost")
+        await eventually(lambda: _listening_again(kit_db, listening[0]["pid"]), what="a new listener")
 
         runs = work.runs
         await _notify_in_a_commit(kit_db)
-        await wait_for(lambda: _at_least(work, runs + 1), what="a run woken through the new listener")
+        await eventually(lambda: _at_least(work, runs + 1), what="a run woken through the new listener")
     finally:
         await worker.stop()
         await pool.close()

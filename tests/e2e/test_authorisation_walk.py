@@ -23,7 +23,14 @@ from gateway.entrypoints import ROUTERS
 from kit.clock import OSLO
 from kit.working_days import WorkingDays
 from tests.support.eventually import eventually
-from tests.support.portal import Session, add_staff, log_in_patient, log_in_staff, register_patient
+from tests.support.portal import (
+    Session,
+    add_staff,
+    log_in_patient,
+    log_in_staff,
+    register_guardian,
+    register_patient,
+)
 from tests.support.system import System
 
 pytestmark = pytest.mark.stack
@@ -47,7 +54,7 @@ def public_routes() -> list[Route]:
                 continue
             roles: tuple[str, ...] | None = None
             for dependency in route.dependant.dependencies:  # type: ignore[attr-defined]
-                if dependency.call is auth.patient:
+                if dependency.call in (auth.patient, auth.patient_appointments, auth.person):
                     roles = ("patient",)
                 elif hasattr(dependency.call, "roles"):
                     roles = dependency.call.roles or STAFF_ROLES
@@ -121,6 +128,7 @@ async def build_world(system: System, http: httpx.AsyncClient) -> World:
                "medication_id": medicine.json()["id"],
                "renewal_id": renewal.json()["id"], "econsult_id": asked.json()["id"], "invoice_id": items[0]["id"],
                "payment_id": str(uuid.uuid4()),  # a payment only the billing office may place: refused before lookup
+               "guardian_id": str(uuid.uuid4()),  # reception's alone: refused to every other role before lookup
                "day": "2031-12-24"}  # a closed day to reopen: refused to every role but reception before any effect
     return World(sessions, objects)
 
@@ -218,3 +226,58 @@ async def test_nobody_reaches_another_patients_objects(live_system: System) -> N
         }
     assert not wrong, "\n".join(f"{r}: {why}" for r, why in wrong)
     assert {k: v.status_code for k, v in mine.items()} == {"a": 200, "d1": 200}
+
+
+async def test_guardians_act_for_no_child_that_is_not_theirs(live_system: System) -> None:
+    """Issue 19: a guardian (not our patient) of a 7-year-old, and a patient who is nobody's guardian, try to act
+    for children that are not theirs: every switch is refused with proxy.not_guardian and audited on that child's
+    record; acting for their own child, the guardian still reaches none of patient A's objects; and not acting
+    for anyone, a guardian who is not our patient reaches no patient route at all."""
+    today = datetime.now(OSLO).date()
+    async with live_system.client() as http:
+        world = await build_world(live_system, http)
+        reception = world.sessions["reception"]
+        gp = world.sessions["d1"].subject_id
+        own = await register_patient(live_system, gp, born=today.replace(year=today.year - 7), name="Eget Barn")
+        other = await register_patient(live_system, gp, born=today.replace(year=today.year - 8), name="Annet Barn")
+        guardian = await register_guardian(http, reception, own.id)
+        g = await log_in_patient(http, guardian.national_id, guardian.mobile)
+        wrong: list[tuple[str, str]] = []
+
+        async def refused_switch(session: Session, child: str) -> None:
+            request_id = f"walk-{secrets.token_hex(8)}"
+            answer = await http.put("/api/v1/me/acting-for", json={"patient_id": child},
+                                    headers={"X-Request-ID": request_id, **session.headers})
+            if (answer.status_code, answer.json().get("code")) != (403, "proxy.not_guardian"):
+                wrong.append((f"act for {child}", f"answered {answer.status_code}: {answer.text[:200]}"))
+                return
+            conn = await asyncpg.connect(live_system.dsns["gateway"])
+            try:
+                row = await conn.fetchrow("SELECT patient_id, outcome FROM audit_log WHERE request_id = $1",
+                                          request_id)
+            finally:
+                await conn.close()
+            if row is None or str(row["patient_id"]) != child or row["outcome"] != "refused:proxy.not_guardian":
+                wrong.append((f"act for {child}", f"not audited on the child's record: {row}"))
+
+        for child in (str(other.id), world.objects["patient_id"], str(uuid.uuid4())):
+            await refused_switch(g, child)
+        await refused_switch(world.sessions["b"], str(own.id))  # a patient who is nobody's guardian
+
+        patient_routes = [r for r in public_routes() if r.roles == ("patient",) and "acting-for" not in r.path]
+        for route in patient_routes:  # not acting for anyone: no patient route for a guardian who is no patient
+            if route.path in ("/api/v1/me",):
+                continue
+            problem = await refused_and_audited(http, live_system, route, url(route, world.objects), g, {403},
+                                                valid_body(route, world.objects))
+            if problem:
+                wrong.append(problem)
+
+        switched = await http.put("/api/v1/me/acting-for", json={"patient_id": str(own.id)}, headers=g.headers)
+        assert switched.status_code == 200, switched.text
+        for route in [r for r in patient_routes if "{" in r.path]:  # A's objects, as the parent of another child
+            problem = await refused_and_audited(http, live_system, route, url(route, world.objects), g, {403, 404},
+                                                valid_body(route, world.objects))
+            if problem:
+                wrong.append(problem)
+    assert not wrong, "\n".join(f"{r}: {why}" for r, why in wrong)

@@ -71,6 +71,7 @@ async def test_a_patient_books_and_cancels_and_the_events_say_only_what_they_mus
     assert [e["event_type"] for e in found] == ["AppointmentBooked", "AppointmentCancelled"]
     assert found[0]["payload"] == {"appointment_id": appointment, "patient_id": kari, "doctor_id": str(gp),
                                    "starts_at": "2026-03-05T08:00:00Z", "ends_at": "2026-03-05T08:30:00Z",
-                                   "patient_may_cancel_until": "2026-03-04T08:00:00Z"}  # no health detail either
+                                   "patient_may_cancel_until": "2026-03-04T08:00:00Z",  # no health detail either
+                                   "booked_by_guardian_id": None}  # the patient booked it, no guardian
     assert found[1]["payload"]["cancelled_by"] == "patient"  # type: ignore[index]
     assert "ryggen" not in json.dumps(found)

@@ -109,11 +109,14 @@ async def add_staff(system: System, role: str, *, name: str | None = None) -> tu
 
 
 async def register_patient(system: System, gp_id: uuid.UUID, *, mobile: str | None = None,
-                           first_contact_done: bool = True, name: str = "Test Pasient") -> Patient:
-    """A patient on `gp_id`'s list, registered through identity's internal API (test set-up)."""
+                           first_contact_done: bool = True, name: str = "Test Pasient",
+                           born: date | None = None) -> Patient:
+    """A patient on `gp_id`'s list, registered through identity's internal API (test set-up): an adult unless
+    `born` says otherwise."""
+    birth_date = born
     async with httpx.AsyncClient(timeout=30) as http:
         while True:
-            born = date(1950, 1, 1) + timedelta(days=secrets.randbelow(20_000))
+            born = birth_date or date(1950, 1, 1) + timedelta(days=secrets.randbelow(20_000))
             national_id = synthetic_national_id(born, secrets.randbelow(1000))
             phone = mobile or f"+4798{secrets.randbelow(10**6):06d}"
             made = await http.post(f"{system.service_urls['identity']}/internal/patients", json={
@@ -123,3 +126,27 @@ async def register_patient(system: System, gp_id: uuid.UUID, *, mobile: str | No
                 break
     assert made.status_code == 201, made.text
     return Patient(uuid.UUID(made.json()["id"]), national_id, phone, gp_id)
+
+
+@dataclass(frozen=True)
+class Guardian:
+    id: uuid.UUID
+    national_id: str
+    mobile: str
+
+
+async def register_guardian(http: httpx.AsyncClient, reception: Session, child_id: uuid.UUID, *,
+                            name: str = "Kari Nordmann", national_id: str | None = None,
+                            mobile: str | None = None) -> Guardian:
+    """A guardian of `child_id` registered by reception through the public API (not our patient unless
+    `national_id` is a patient's)."""
+    while True:
+        number = national_id or synthetic_national_id(
+            date(1975, 1, 1) + timedelta(days=secrets.randbelow(5000)), secrets.randbelow(1000))
+        mobile = mobile or f"+4799{secrets.randbelow(10**6):06d}"
+        made = await http.post(f"/api/v1/staff/patients/{child_id}/guardians", headers=reception.headers,
+                               json={"national_id": number, "name": name, "mobile": mobile})
+        if made.status_code != 409:
+            break
+    assert made.status_code == 201, made.text
+    return Guardian(uuid.UUID(made.json()["id"]), number, made.json()["mobile"])

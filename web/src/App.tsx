@@ -1,5 +1,6 @@
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Layout } from "./components/Layout";
+import { ChoosePerson } from "./components/Person";
 import { ErrorMessage, Loading, Page } from "./components/ui";
 import { About } from "./pages/patient/About";
 import { AccessLog } from "./pages/patient/AccessLog";
@@ -25,6 +26,15 @@ import { words } from "./text";
 const STAFF_HOME: Record<string, string> = {
   doctor: "/ansatt/innboks", reception: "/ansatt/resepsjon", billing: "/ansatt/regnskap", admin: "/ansatt/admin",
 };
+
+/** The home page of whomever the session acts for: a parent who is not our patient chooses a child first; for
+ * a child of 12 to 15 a parent has the appointments only. */
+function HomeOf() {
+  const { me } = useSession();
+  if (me?.kind === "guardian" && !me.actingFor) return <ChoosePerson />;
+  if (me?.actingFor && me.actingFor.may !== "everything") return <Navigate to="/time" replace />;
+  return <Home />;
+}
 
 function Patient({ children }: { children: React.ReactNode }) {
   const { checked, me, meError, refreshMe } = useSession();
@@ -60,7 +70,7 @@ export function App() {
   return (
     <Routes>
       <Route element={<Layout />}>
-        <Route index element={staff ? <Navigate to={staffHome} replace /> : <Patient><Home /></Patient>} />
+        <Route index element={staff ? <Navigate to={staffHome} replace /> : <Patient><HomeOf /></Patient>} />
         <Route path="om" element={<About />} />
         <Route path="resept" element={<Patient><Renew /></Patient>} />
         <Route path="time" element={<Patient><Book /></Patient>} />

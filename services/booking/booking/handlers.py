@@ -168,21 +168,23 @@ async def reopen_day(runtime: ServiceRuntime, day: date) -> ReopenedDay:
 
 
 async def book_appointment(runtime: ServiceRuntime, patient_id: uuid.UUID, slot_id: uuid.UUID,
-                           reason: str | None) -> Appointment:
+                           reason: str | None, booked_by_guardian_id: uuid.UUID | None = None) -> Appointment:
     now = runtime.clock.now()
     try:
         async with transaction(runtime.pool) as conn:
             # Three statements between BEGIN and COMMIT: the locks and what the rules read, the insert, the event.
             appointments = AppointmentRepository(conn)
             gp_id, slot, closed = await appointments.lock_for_booking(patient_id, slot_id, now)
-            appointment = rules.book(slot, patient_id=patient_id, gp_id=gp_id, reason=reason, now=now)
+            appointment = rules.book(slot, patient_id=patient_id, gp_id=gp_id, reason=reason, now=now,
+                                     booked_by_guardian_id=booked_by_guardian_id)
             if not await appointments.add_unless_future(appointment, now):
                 raise OneFutureAppointment()
             clinic = ClinicCalendar(closed)
             await runtime.outbox.add(conn, AppointmentBooked(
                 appointment_id=appointment.id, patient_id=patient_id, doctor_id=appointment.doctor_id,
                 starts_at=appointment.starts_at, ends_at=appointment.ends_at,
-                patient_may_cancel_until=rules.cancel_deadline(appointment.starts_at, clinic.is_working_day)))
+                patient_may_cancel_until=rules.cancel_deadline(appointment.starts_at, clinic.is_working_day),
+                booked_by_guardian_id=appointment.booked_by_guardian_id))
     except DomainError as refused:
         BOOKINGS.labels(refused.code).inc()
         raise
@@ -209,7 +211,7 @@ async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID,
         await repo.save_cancellation(cancelled)  # the slot is free again: the unique index is partial
         await runtime.outbox.add(conn, AppointmentCancelled(
             appointment_id=cancelled.id, patient_id=cancelled.patient_id, doctor_id=cancelled.doctor_id,
-            starts_at=cancelled.starts_at, cancelled_by=by))
+            starts_at=cancelled.starts_at, cancelled_by=by, booked_by_guardian_id=cancelled.booked_by_guardian_id))
     CANCELLATIONS.labels(by).inc()
     return cancelled
 
@@ -233,7 +235,8 @@ async def send_due_reminders(runtime: ServiceRuntime, batch: int = 200) -> int:
             for a in due:
                 await runtime.outbox.add(conn, AppointmentReminderDue(
                     appointment_id=a.id, patient_id=a.patient_id, doctor_id=a.doctor_id, starts_at=a.starts_at,
-                    patient_may_cancel_until=rules.cancel_deadline(a.starts_at, clinic.is_working_day)))
+                    patient_may_cancel_until=rules.cancel_deadline(a.starts_at, clinic.is_working_day),
+                    booked_by_guardian_id=a.booked_by_guardian_id))
                 await repo.mark_reminded(a.id, now)
         sent += len(due)
         REMINDERS.inc(len(due))

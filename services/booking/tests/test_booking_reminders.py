@@ -46,8 +46,31 @@ async def test_the_reminder_goes_the_morning_before_and_only_once(booking_servic
     assert sent[0]["payload"] == {"appointment_id": appointment_id, "patient_id": str(kari),
                                   "doctor_id": sent[0]["payload"]["doctor_id"],  # type: ignore[index]
                                   "starts_at": "2026-03-05T07:00:00Z",
-                                  "patient_may_cancel_until": "2026-03-04T07:00:00Z"}  # 24 working-day hours
+                                  "patient_may_cancel_until": "2026-03-04T07:00:00Z",  # 24 working-day hours
+                                  "booked_by_guardian_id": None}
     assert "Hoste" not in str(sent)
+
+
+async def test_every_event_of_an_appointment_a_guardian_booked_names_the_guardian(booking_service: Booking) -> None:
+    """notify sends the confirmation, the reminder and the cancellation to the guardian who booked (issue 19)."""
+    svc = booking_service
+    gp, guardian = uuid.uuid4(), uuid.uuid4()
+    (child,) = await svc.listed(gp)
+    await svc.template(gp, day_starts="08:00", day_ends="08:40")
+    slot = (await svc.free(child, "2026-03-05", "2026-03-05"))[0]
+    response = await svc.client.post("/internal/appointments", json={
+        "patient_id": str(child), "slot_id": slot["id"], "booked_by_guardian_id": str(guardian)})
+    assert response.status_code == 201, response.text
+    appointment_id = response.json()["id"]
+    svc.clock.set(datetime(2026, 3, 4, 10, 0, tzinfo=OSLO))
+    await handlers.send_due_reminders(svc.runtime)
+    cancelled = await svc.client.post(f"/internal/appointments/{appointment_id}/cancel",
+                                      json={"by": "staff"})
+    assert cancelled.status_code == 200, cancelled.text
+    events = await svc.events(appointment_id)
+    assert [(e["event_type"], e["schema_version"], e["payload"]["booked_by_guardian_id"])  # type: ignore[index]
+            for e in events] == [("AppointmentBooked", 3, str(guardian)), ("AppointmentReminderDue", 3, str(guardian)),
+                                 ("AppointmentCancelled", 2, str(guardian))]
 
 
 async def test_a_cancelled_appointment_gets_no_reminder(booking_service: Booking) -> None:

@@ -53,7 +53,8 @@ async def test_a_patient_books_a_free_slot_of_their_gp_and_it_is_no_longer_free(
     payload = events[0]["payload"]
     assert payload == {"appointment_id": booked["id"], "patient_id": str(kari), "doctor_id": str(gp),
                        "starts_at": "2026-03-03T07:00:00Z", "ends_at": "2026-03-03T07:20:00Z",
-                       "patient_may_cancel_until": "2026-03-02T07:00:00Z"}  # what notify's SMS may promise
+                       "patient_may_cancel_until": "2026-03-02T07:00:00Z",  # what notify's SMS may promise
+                       "booked_by_guardian_id": None}
     assert "kneet" not in str(events)  # the reason for the visit is health data: never in an event
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from booking.adapters.slot_cache import SlotSearchCache
 from services.booking.tests.conftest import Booking
-from tests.support.portal import eventually
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.stack
 

@@ -27,7 +27,7 @@ from fastapi import Request
 
 from gateway.dependencies import gateway, record_route_refusal, services, session_cache, settings
 from gateway.domain.errors import AuthRequired, CsrfRefused
-from gateway.domain.principal import Principal, Role
+from gateway.domain.principal import ActingFor, Principal, Role, Scope, ensure_may_act
 from kit.errors import DomainError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -102,12 +102,17 @@ async def _resolve(request: Request, token: str) -> tuple[Principal, datetime]:
             raise AuthRequired() from None
         raise
     ends = min(datetime.fromisoformat(found["expires_at"]), datetime.fromisoformat(found["idle_expires_at"]))
+    # Acting for a child: the patient fields are the child's (domain/principal.py), the name the guardian's.
+    patient_side = found.get("acting_for") or found
+    acting = found.get("acting_for")
     return Principal(
         kind=found["kind"], subject_id=uuid.UUID(found["subject_id"]), role=found["role"],
-        session_id=found["session_id"], restrictions=tuple(found.get("restrictions") or ()),
-        gp_id=uuid.UUID(found["gp_id"]) if found.get("gp_id") else None, name=found.get("name"),
-        gp_name=found.get("gp_name"), language=found.get("language"), login_method=found.get("method"),
-        acr=found.get("acr")), ends
+        session_id=found["session_id"], restrictions=tuple(patient_side.get("restrictions") or ()),
+        gp_id=uuid.UUID(patient_side["gp_id"]) if patient_side.get("gp_id") else None, name=found.get("name"),
+        gp_name=patient_side.get("gp_name"), language=found.get("language"), login_method=found.get("method"),
+        acr=found.get("acr"), guardian_id=uuid.UUID(found["guardian_id"]) if found.get("guardian_id") else None,
+        acting_for=ActingFor(uuid.UUID(acting["patient_id"]), acting["first_name"], acting["age_band"],
+                             acting["scope"], acting["refusal"]) if acting else None), ends
 
 
 async def _refuse(request: Request, principal: Principal, title: str) -> DomainError:
@@ -116,12 +121,33 @@ async def _refuse(request: Request, principal: Principal, title: str) -> DomainE
     return DomainError(code="forbidden", status=403, title=title)
 
 
-async def patient(request: Request) -> Principal:
-    """Dependency: a logged-in patient (403 forbidden for staff)."""
+async def person(request: Request) -> Principal:
+    """Dependency: a logged-in patient or guardian, whomever they act for (their profile, switching person)."""
     principal = await current_principal(request)
-    if principal.kind != "patient":
+    if principal.kind not in ("patient", "guardian"):
         raise await _refuse(request, principal, "Bare for pasienter.")
     return principal
+
+
+async def _acting(request: Request, needs: Scope) -> Principal:
+    principal = await person(request)
+    try:
+        ensure_may_act(principal, needs)
+    except DomainError as refused:
+        await record_route_refusal(request, principal, f"refused:{refused.code}")
+        raise
+    return principal
+
+
+async def patient(request: Request) -> Principal:
+    """Dependency: a logged-in patient acting for themselves, or a guardian for a child under 12 (403 forbidden
+    for staff, 403 proxy.* where the child's age forbids). Every patient route but the appointments'."""
+    return await _acting(request, "everything")
+
+
+async def patient_appointments(request: Request) -> Principal:
+    """Dependency: as `patient`, and a guardian may also act for a child of 12 to 15 (appointments only)."""
+    return await _acting(request, "appointments")
 
 
 def staff(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:

@@ -98,6 +98,8 @@ async def record_route_refusal(request: Request, principal: Principal, outcome: 
         patient_id = uuid.UUID(str(named)) if named is not None else None
     except ValueError:
         patient_id = None
+    if patient_id is None and principal.acting_for is not None:  # a guardian refused on a child's behalf
+        patient_id = principal.acting_for.patient_id
     route = request.scope.get("route")
     with contextlib.suppress(AuditUnavailable):
         await _record(request, principal, patient_id=patient_id, object_type="route",
@@ -118,7 +120,11 @@ async def _record(request: Request, principal: Principal, *, patient_id: uuid.UU
                   object_id: str | None, action: str, outcome: str, request_id: str | None = None) -> None:
     request.state.audited = True
     found = gateway(request)
+    # A guardian acting for a child is recorded as the guardian (their own id and name) on the child's record:
+    # both people, and the child's access log says a guardian did it.
+    acting = principal.acting_for is not None
     await found.audit_log.record(AuditEntry(
-        at=found.runtime.clock.now(), actor_kind=principal.kind, actor_id=principal.subject_id,
-        actor_role=principal.role, actor_name=principal.name, patient_id=patient_id, object_type=object_type,
+        at=found.runtime.clock.now(), actor_kind="guardian" if acting else principal.kind,
+        actor_id=principal.subject_id, actor_role="guardian" if acting else principal.role,
+        actor_name=principal.name, patient_id=patient_id, object_type=object_type,
         object_id=object_id, action=action, outcome=outcome, request_id=request_id or current_correlation_id()))

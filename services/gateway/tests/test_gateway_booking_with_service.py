@@ -18,7 +18,7 @@ import pytest
 from fastapi import Request
 
 from booking.bootstrap import build as build_booking
-from gateway.auth import patient
+from gateway.auth import patient_appointments
 from gateway.bootstrap import build as build_gateway
 from gateway.domain.principal import Principal
 from gateway.entrypoints import booking as routes
@@ -77,7 +77,7 @@ async def clinic(stack_env: StackEnv, monkeypatch: pytest.MonkeyPatch) -> AsyncI
         assert found.kind == "staff"
         return found
 
-    gateway_app.dependency_overrides[patient] = principal
+    gateway_app.dependency_overrides[patient_appointments] = principal  # the booking routes' patient dependency
     gateway_app.dependency_overrides[routes.clinic_staff] = staff_member
     audits = record_audits(gateway_app)
     async with running(booking_app) as booking_client, running(gateway_app) as gateway_client:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 
+from contracts.events import GuardianRegistered
 from identity.bootstrap import wire
 from identity.domain.national_id import parse_national_id
 from identity.domain.patient import Patient
 from identity.settings import IdentitySettings
 from kit.db import transaction
-from kit.demo import DOCTORS, PERSONAS, STAFF, listed_patients
+from kit.demo import DOCTORS, GUARDIANS, PERSONAS, STAFF, listed_patients
 from kit.runtime import ServiceRuntime
 
 DOCTOR_PASSWORD = next(s.password for s in STAFF if s.role == "doctor")  # every demo doctor: the same
@@ -26,6 +27,7 @@ async def seed(runtime: ServiceRuntime) -> None:
         wire(runtime, IdentitySettings.model_validate(runtime.settings.model_dump()))
     await _staff(runtime)
     await _patients(runtime)
+    await _guardians(runtime)
 
 
 async def _staff(runtime: ServiceRuntime) -> None:
@@ -66,3 +68,23 @@ async def _patients(runtime: ServiceRuntime) -> None:
                SELECT id, national_id, name, birth_date, mobile, email, gp_id, first_contact_done FROM demo_patients
                ON CONFLICT DO NOTHING RETURNING id""")}
         await runtime.outbox.add_many(conn, [p.snapshot() for p in people if p.id in added])
+
+
+async def _guardians(runtime: ServiceRuntime) -> None:
+    """The demo family's parent, linked to each child once (GuardianRegistered for each new link)."""
+    now = runtime.clock.now()
+    children = {p.persona: p.id for p in PERSONAS}
+    async with transaction(runtime.pool) as conn:
+        for guardian in GUARDIANS:
+            await conn.execute(
+                """INSERT INTO guardians (id, national_id, name, mobile, created_at, updated_at)
+                   VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING""",
+                guardian.id, guardian.national_id, guardian.name, guardian.mobile, now)
+            for persona in guardian.children:
+                linked = await conn.fetchval(
+                    """INSERT INTO guardianships (child_id, guardian_id, registered_at) VALUES ($1, $2, $3)
+                       ON CONFLICT DO NOTHING RETURNING true""", children[persona], guardian.id, now)
+                if linked:
+                    await runtime.outbox.add(conn, GuardianRegistered(child_id=children[persona],
+                                                                      guardian_id=guardian.id, name=guardian.name,
+                                                                      mobile=guardian.mobile))

@@ -9,7 +9,7 @@ import pytest
 
 from identity.bootstrap import MIGRATIONS
 from identity.demo import seed
-from kit.demo import DOCTORS, PERSONAS, STAFF
+from kit.demo import DOCTORS, GUARDIANS, PERSONAS, STAFF
 from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
 from tests.support.services import StackEnv
@@ -33,7 +33,10 @@ async def test_the_demo_clinic_is_seeded_once_in_seconds(scratch_db: str, stack_
     conn = await asyncpg.connect(scratch_db)
     try:
         patients = await conn.fetchval("SELECT count(*) FROM patients")
-        events = await conn.fetchval("SELECT count(*) FROM outbox WHERE topic = 'patients'")
+        events = await conn.fetchval("""SELECT count(*) FROM outbox WHERE topic = 'patients'
+                                          AND envelope->>'event_type' = 'PatientRegistered'""")
+        family = await conn.fetch("""SELECT g.child_id FROM guardianships g JOIN guardians gd ON gd.id = g.guardian_id
+                                     WHERE gd.national_id = $1""", GUARDIANS[0].national_id)
         staff = {r["username"]: r["role"] for r in await conn.fetch("SELECT username, role FROM staff")}
         per_gp = await conn.fetch("SELECT gp_id, count(*) AS n FROM patients GROUP BY gp_id")
         no_mobile = await conn.fetchval("SELECT mobile FROM patients WHERE id = $1",
@@ -46,4 +49,7 @@ async def test_the_demo_clinic_is_seeded_once_in_seconds(scratch_db: str, stack_
     assert len(per_gp) == len(DOCTORS)  # every GP has a list
     assert min(r["n"] for r in per_gp) > 1500
     assert no_mobile is None
+    personas = {p.persona: p for p in PERSONAS}
+    assert {r["child_id"] for r in family} == {personas["child_7"].id, personas["child_13"].id}
+    assert personas["child_7"].gp_id == personas["child_13"].gp_id
     print(f"identity demo seeded in {first:.1f} s")  # reported, not asserted: the machine is shared

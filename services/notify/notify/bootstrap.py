@@ -18,7 +18,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from contracts.events import PatientRegistered, PatientUpdated
+from contracts.events import GuardianRegistered, GuardianRemoved, PatientRegistered, PatientUpdated
 from kit.clock import Clock
 from kit.http import create_app
 from kit.logging import get_logger
@@ -30,7 +30,7 @@ from notify.adapters.sinks import HttpServer, MailSink, SmsSink, SmtpServer
 from notify.adapters.sms import HttpSmsProvider
 from notify.domain.rules import NOTIFYING_EVENTS
 from notify.entrypoints.http import router
-from notify.handlers import keeping_contacts, notifying
+from notify.handlers import keeping_contacts, keeping_guardians, notifying
 from notify.sender import Sender
 from notify.settings import NotifySettings
 
@@ -48,6 +48,9 @@ def build(settings: NotifySettings | None = None, clock: Clock | None = None, *,
     contacts = keeping_contacts(runtime.clock)
     runtime.on(PatientRegistered)(contacts)  # the directory, then what waited for this patient
     runtime.on(PatientUpdated)(contacts)
+    guardians = keeping_guardians(runtime.clock)
+    runtime.on(GuardianRegistered)(guardians)
+    runtime.on(GuardianRemoved)(guardians)
     queue = notifying(runtime.clock)
     for event in NOTIFYING_EVENTS:
         runtime.on(event)(queue)

@@ -6,14 +6,21 @@ from __future__ import annotations
 import asyncpg
 
 from contracts.envelope import Envelope, Event
-from contracts.events import AppointmentCancelled, LoginCodeRequested, PatientRegistered, PatientUpdated
+from contracts.events import (
+    AppointmentCancelled,
+    GuardianRegistered,
+    GuardianRemoved,
+    LoginCodeRequested,
+    PatientRegistered,
+    PatientUpdated,
+)
 from contracts.registry import event_from
 from kit.clock import Clock
 from kit.logging import get_logger
 from kit.messaging import EventHandler
 from kit.patient_directory import apply_patient_snapshot
 from notify.adapters import repository as repo
-from notify.domain.rules import patient_of, plan
+from notify.domain.rules import guardian_of, patient_of, plan
 
 log = get_logger(__name__)
 
@@ -28,9 +35,13 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
     else:
         patient_id = patient_of(event)
         assert patient_id is not None, f"{envelope.event_type} names no patient"
-        found = await repo.contact(conn, patient_id)
+        guardian_id = guardian_of(event)
+        # A request a guardian made for a child: told to that guardian, and to nobody else.
+        found = (await repo.guardian_contact(conn, patient_id, guardian_id) if guardian_id
+                 else await repo.contact(conn, patient_id))
         if found is None:
-            # identity's snapshot travels on another topic and may come after this event: keep it for then.
+            # identity's snapshot (or the guardian) travels on another topic and may come after this event: keep it
+            # for then.
             await repo.await_contact(conn, envelope.event_id, patient_id, envelope.model_dump(mode="json"), now)
             log.info("event waits for the patient's contact details", event_type=envelope.event_type,
                      event_id=str(envelope.event_id))
@@ -55,4 +66,17 @@ def keeping_contacts(clock: Clock) -> EventHandler:
         for waiting in await repo.take_awaiting(conn, event.patient_id):
             held = Envelope.model_validate(waiting)
             await queue_for(conn, held, event_from(held), clock)
+    return handle
+
+
+def keeping_guardians(clock: Clock) -> EventHandler:
+    """Whose guardian is who, with their mobile; then whatever waited for this child's contact."""
+    async def handle(conn: asyncpg.Connection, envelope: Envelope, event: GuardianRegistered | GuardianRemoved
+                     ) -> None:
+        mobile = event.mobile if isinstance(event, GuardianRegistered) else None
+        await repo.keep_guardian(conn, event.child_id, event.guardian_id, mobile, envelope.occurred_at)
+        if mobile is not None:
+            for waiting in await repo.take_awaiting(conn, event.child_id):
+                held = Envelope.model_validate(waiting)
+                await queue_for(conn, held, event_from(held), clock)
     return handle

@@ -5,12 +5,19 @@ ends in `failed` with a dead-letter record while the next message still goes out
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from contracts.envelope import Envelope
-from contracts.events import EConsultAnswered, LoginCodeRequested, PrescriptionSent
+from contracts.events import (
+    AppointmentBooked,
+    EConsultAnswered,
+    GuardianRegistered,
+    LoginCodeRequested,
+    PatientRegistered,
+    PrescriptionSent,
+)
 from kit.clock import SystemClock
 from notify.adapters.sinks import SmsSink
 from notify.handlers import queue_for
@@ -141,3 +148,32 @@ async def test_the_sms_and_the_login_code_come_in_the_patients_language(stack_en
         english = [m["text"] for m in notify.sms.to("+4791110078")]
         assert english == ["You have a reply from your doctor in the ePortal."]
         assert notify.sms.to("+4791110077")[0]["text"].startswith("Eingongskoden din til ePortalen: 482913")
+
+
+async def test_a_booking_a_guardian_made_for_a_child_is_told_to_the_guardian_alone(stack_env: StackEnv,
+                                                                                   scratch_db: str) -> None:
+    """Issue 19: the SMS goes to the guardian who booked, names the child by the first name only, and says nothing
+    more than any booking SMS; the child's own mobile and e-mail get nothing. The guardian may be heard of after
+    the booking (another topic): the SMS waits for them."""
+    async with notify_service(stack_env, scratch_db) as notify:
+        child = uuid.uuid4()
+        await notify.publish(PatientRegistered(patient_id=child, gp_id=None, name="Jonas Petter Hansen",
+                                               birth_date=date(2013, 4, 2), mobile="+4791110081",
+                                               email="jonas@example.no", first_contact_done=True))
+        guardian = uuid.uuid4()
+        starts = SystemClock().now() + timedelta(days=7)
+        booked = AppointmentBooked(appointment_id=uuid.uuid4(), patient_id=child, doctor_id=uuid.uuid4(),
+                                   starts_at=starts, ends_at=starts + timedelta(minutes=20),
+                                   patient_may_cancel_until=starts - timedelta(days=1),
+                                   booked_by_guardian_id=guardian)
+        await notify.publish(booked)
+        await notify.publish(GuardianRegistered(child_id=child, guardian_id=guardian, name="Kari Nordmann",
+                                                mobile="+4791110082"))
+        sent = await eventually(lambda: notify.sms.to("+4791110082"), what="the guardian's SMS")
+        assert len(sent) == 1
+        assert sent[0]["text"].startswith("Gjelder Jonas: Timen din hos legekontoret er bestilt")
+        assert "Hansen" not in sent[0]["text"]
+        assert "Petter" not in sent[0]["text"]
+        assert notify.sms.to("+4791110081") == []
+        assert [d["channel"] for d in await notify.fetch(
+            "SELECT channel FROM deliveries WHERE subject_id = $1", booked.appointment_id)] == ["sms"]

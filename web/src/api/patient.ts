@@ -5,6 +5,9 @@ import { itemsOf, readAccessEntry, readMedication, readRenewal, type AccessEntry
   type Guidance, type Invoice, type Medication, type Renewal, type RenewalHint, type Slot } from "./types";
 
 export const patientApi = {
+  /** "Bytt person": every patient page acts for the child from now on (null: back to myself). */
+  actFor: (childId: string | null) => childId
+    ? api.put("/api/v1/me/acting-for", { patient_id: childId }) : api.del<void>("/api/v1/me/acting-for"),
   appointments: async () => itemsOf(await api.get("/api/v1/appointments"), "appointments") as unknown as Appointment[],
   slots: async (from: string, to: string, limit?: number) =>
     itemsOf(await api.get("/api/v1/slots", { query: { from, to, limit: limit?.toString() } }), "slots") as unknown as Slot[],

@@ -56,11 +56,19 @@ export type InboxItem = {
 export type AccessEntry = {
   at: string; who: string; role: string; object_type: string; object_id: string | null; action: string; outcome: string;
 };
+/** A child a guardian may act for (api.md, "Acting for someone else"): the first name only, the age band and
+ * what the guardian may do (`everything` under 12, `appointments` from 12 to 15). */
+export type Child = { id: string; firstName: string; ageBand: string; may: string | null };
 export type Me = {
   name: string; gpName: string | null; gpId: string | null; econsultOpen: boolean | null; restrictions: string[];
   language: Language;
   /** How this session began: "sms" or "idporten" (logging out of ID-porten too). */
   loginMethod: string | null;
+  /** "patient", or "guardian" for a parent who is not our patient (they may only act for their children). */
+  kind: string;
+  represents: Child[];
+  /** The child every patient page acts for now; `refusal` once the guardian may do nothing for them. */
+  actingFor: (Child & { refusal: string | null }) | null;
 };
 export type StaffUser = { name: string; role: string; id: string | null };
 export type OpeningHours = { weekdays: number[]; opens: string; closes: string };
@@ -94,7 +102,14 @@ export function readMe(answer: unknown): Me {
       .filter((c): c is string => !!c),
     language: (LANGUAGES as readonly unknown[]).includes(r.language) ? (r.language as Language) : "nb",
     loginMethod: str(obj(r.login).method),
+    kind: str(r.kind) ?? "patient",
+    represents: itemsOf(r.represents).map(readChild),
+    actingFor: r.acting_for ? { ...readChild(obj(r.acting_for)), refusal: str(obj(r.acting_for).refusal) } : null,
   };
+}
+
+function readChild(r: Raw): Child {
+  return { id: str(r.id) ?? "", firstName: str(r.first_name) ?? "", ageBand: str(r.age_band) ?? "", may: str(r.may) };
 }
 
 export function readMedication(r: Raw): Medication {

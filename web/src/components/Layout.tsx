@@ -4,6 +4,7 @@ import { api } from "../api/client";
 import { useSession } from "../session";
 import { language, LANGUAGES, switchLanguage, words, type Language } from "../text";
 import { openingHours, PhoneLink, useClinic } from "./clinic";
+import { mayOpen, PersonBar } from "./Person";
 import { Say } from "./ui";
 
 const patientLinks = [
@@ -68,7 +69,8 @@ export function Layout() {
   const { me, staff, logout } = useSession();
   const navigate = useNavigate();
   const clinic = useClinic();
-  const links = staff ? staffLinks[staff.role] ?? [] : me ? patientLinks : [["/om", words.nav.about] as const];
+  const links = staff ? staffLinks[staff.role] ?? []
+    : me ? patientLinks.filter(([to]) => mayOpen(me, to)) : [["/om", words.nav.about] as const];
   const who = staff?.name || me?.name;
   const [menuOpen, setMenuOpen] = useState(false);
   const menuButton = useRef<HTMLButtonElement>(null);
@@ -94,7 +96,7 @@ export function Layout() {
             <span className="brand-name">{words.app.name}</span>
           </a>
           <div className="who">
-            {!staff && <LanguageChoice patient={!!me} />}
+            {!staff && <LanguageChoice patient={me?.kind === "patient"} />}
             {who && <span className="who-name">{words.app.loggedInAs(who)}</span>}
             {(me || staff) && (
               <button type="button" className="link-button" onClick={async () => {
@@ -116,6 +118,7 @@ export function Layout() {
           </ul>
         </nav>
       </header>
+      {!staff && <PersonBar />}
       <main id="main" tabIndex={-1}>
         <Outlet />
       </main>

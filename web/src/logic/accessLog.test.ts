@@ -16,6 +16,12 @@ describe("the access log in plain Norwegian", () => {
     expect(describeAccess(entry({})).text).toBe("Dr. Ingrid Solberg leste eKonsultasjonen din.");
     expect(describeAccess(entry({ action: "answer" })).text).toBe("Dr. Ingrid Solberg besvarte eKonsultasjonen din.");
   });
+  it("says a parent acted as parent on the child's page", () => {
+    expect(describeAccess(entry({ who: "Kari Nordmann", role: "guardian", object_type: "appointment", object_id: null,
+      action: "create" })).text).toBe("Kari Nordmann (forelder) bestilte en time.");
+    expect(describeAccess(entry({ who: "Kari Nordmann", role: "guardian", object_type: "appointment", object_id: "a1",
+      action: "cancel" })).text).toBe("Kari Nordmann (forelder) avbestilte timen din.");
+  });
   it("speaks to the patient about what they did themselves", () => {
     expect(describeAccess(entry({ who: "Deg", role: "patient", object_type: "appointment", object_id: null,
       action: "create" })).text).toBe("Du bestilte en time.");

@@ -41,7 +41,9 @@ export function describeAccess(e: AccessEntry, viewer: Viewer = "patient"): Acce
   const detail = fields.length ? ` (${fields.join(", ")})` : "";
   const who = subject(e, viewer);
   const refused = e.outcome !== "success" && e.outcome !== "ok" && e.outcome !== "";
-  const own = who === log.you ? log.own[`${e.object_type}:${action}`] : undefined;
+  // Your own actions, and a parent's on their child's page ("Kari Nordmann (forelder) bestilte en time"), in
+  // the words a patient uses.
+  const own = who === log.you || e.role === "guardian" ? log.own[`${e.object_type}:${action}`] : undefined;
   if (!refused) return { text: log.did(who, `${own?.past ?? `${verb.past} ${object}`}${detail}`), refused: false, reason: null };
   const code = e.outcome.startsWith("refused:") ? e.outcome.slice("refused:".length) : "";
   // A rule of the clinic (access.*, booking.*, ...) is told as the patient would be told; a refused look at

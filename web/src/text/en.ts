@@ -43,6 +43,23 @@ export const en: Messages = {
       `NOK ${String(Math.abs(kroner)).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${String(ore).padStart(2, "0")}`,
   },
 
+  // Acting for a child (foreldrerepresentasjon): whose page this is, on every page, and switching person.
+  proxy: {
+    barLabel: "Whose page this is",
+    ownPage: "You are on your own page.",
+    childPage: (name: string) => `You are using the portal for ${name}`,
+    childPageLead: (name: string) => `Everything you do here, you do for ${name}: appointments, messages and invoices are the child's.`,
+    appointmentsOnly: (name: string) => `${name} is 12 or older: you can see, book and cancel appointments, but not see the reason for them or anything else.`,
+    ofAge: (name: string) => `${name} has turned 16. Parents no longer have access to the page. Switch back to yourself.`,
+    switchLabel: "Switch person",
+    myself: "Myself",
+    switchTo: (name: string) => `Use the portal for ${name}`,
+    chooseTitle: "Who do you want to use the portal for?",
+    chooseLead: "You are registered as a parent. Choose the child you want to book for or see information about.",
+    noChildren: "You have no children under 16 registered with us. Call the clinic on {tel} if this is wrong.",
+    bands: { under_12: "under 12", "12_to_15": "12–15: appointments only" } as Record<string, string>,
+  },
+
   nav: {
     home: "Home",
     renew: "Renew a prescription",
@@ -439,7 +456,7 @@ export const en: Messages = {
       first_contact_done: "first contact recorded", language: "language",
     } as Record<string, string>,
     roles: {
-      doctor: "doctor", reception: "reception", billing: "accounts", admin: "administrator",
+      guardian: "parent", doctor: "doctor", reception: "reception", billing: "accounts", admin: "administrator",
     } as Record<string, string>,
     forStaff: (phrase: string) => phrase.replace("you as a patient", "the patient")
       .replace(/\bfrom you\b/g, "from the patient").replace(/\babout you\b/g, "about the patient")
@@ -736,6 +753,10 @@ export const en: Messages = {
     "access.no_mobile": "We do not have your mobile number. Call the clinic on {tel}.",
     "access.first_contact_by_phone": "You are new with us and need to call the clinic on {tel} the first time.",
     "access.unpaid_claims": "You have an overdue invoice. Pay it first, and then you can book again.",
+    "access.child_needs_guardian": "Children under 12 cannot log in themselves. A parent can log in and use the portal for the child.",
+    "proxy.not_guardian": "You are not registered as a parent of this child. Call the clinic on {tel} if this is wrong.",
+    "proxy.child_of_age": "The child has turned 16. Parents no longer have access to the child's page.",
+    "proxy.child_confidential": "From the age of 12, parents can only see and book appointments for the child.",
     "booking.slot_taken": "Someone else booked this appointment first. Please choose another.",
     "booking.one_future_appointment": "You already have an appointment. You can only have one at a time.",
     "booking.slot_unavailable": "This appointment can no longer be booked. Please choose another.",

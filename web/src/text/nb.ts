@@ -44,6 +44,23 @@ export const nb = {
     money: nok,
   },
 
+  // Acting for a child (foreldrerepresentasjon): whose page this is, on every page, and switching person.
+  proxy: {
+    barLabel: "Hvem siden gjelder",
+    ownPage: "Du ser din egen side.",
+    childPage: (name: string) => `Du bruker portalen for ${name}`,
+    childPageLead: (name: string) => `Alt du gjør her, gjør du for ${name}: timer, meldinger og fakturaer er barnets.`,
+    appointmentsOnly: (name: string) => `${name} er 12 år eller eldre: du kan se, bestille og avbestille timer, men ikke se grunnen til timen eller noe annet.`,
+    ofAge: (name: string) => `${name} har fylt 16 år. Foreldre har ikke lenger tilgang til siden. Bytt tilbake til deg selv.`,
+    switchLabel: "Bytt person",
+    myself: "Meg selv",
+    switchTo: (name: string) => `Bruk portalen for ${name}`,
+    chooseTitle: "Hvem vil du bruke portalen for?",
+    chooseLead: "Du er registrert som forelder. Velg barnet du vil bestille time for eller se opplysninger om.",
+    noChildren: "Du har ingen barn under 16 år registrert hos oss. Ring legekontoret på {tel} om dette er feil.",
+    bands: { under_12: "under 12 år", "12_to_15": "12–15 år: bare timer" } as Record<string, string>,
+  },
+
   nav: {
     home: "Forside",
     renew: "Forny resept",
@@ -434,7 +451,7 @@ export const nb = {
       first_contact_done: "første kontakt registrert", language: "språk",
     } as Record<string, string>,
     roles: {
-      doctor: "lege", reception: "resepsjonen", billing: "regnskap", admin: "administrator",
+      guardian: "forelder", doctor: "lege", reception: "resepsjonen", billing: "regnskap", admin: "administrator",
     } as Record<string, string>,
     /** For the clinic's administrator: "timen din" is "timen", "deg" is "pasienten". */
     forStaff: (phrase: string) => phrase.replace("deg som pasient", "pasienten")
@@ -727,6 +744,10 @@ export const nb = {
     "access.no_mobile": "Vi har ikke mobilnummeret ditt. Ring legekontoret på {tel}.",
     "access.first_contact_by_phone": "Du er ny hos oss og må ringe legekontoret på {tel} første gang.",
     "access.unpaid_claims": "Du har en forfalt faktura. Betal den først, så kan du bestille igjen.",
+    "access.child_needs_guardian": "Barn under 12 år kan ikke logge inn selv. En forelder kan logge inn og bruke portalen for barnet.",
+    "proxy.not_guardian": "Du er ikke registrert som forelder til dette barnet. Ring legekontoret på {tel} om dette er feil.",
+    "proxy.child_of_age": "Barnet har fylt 16 år. Foreldre har ikke lenger tilgang til barnets side.",
+    "proxy.child_confidential": "Fra barnet er 12 år, kan foreldre bare se og bestille timer for barnet.",
     "booking.slot_taken": "Noen andre rakk å bestille denne timen. Velg en annen.",
     "booking.one_future_appointment": "Du har allerede en time. Du kan bare ha én time om gangen.",
     "booking.slot_unavailable": "Denne timen kan ikke bestilles lenger. Velg en annen.",

@@ -40,6 +40,23 @@ export const nn: Messages = {
     money: nb.dates.money, // kroner as in bokmål: 1 259,00 kr
   },
 
+  // Acting for a child (foreldrerepresentasjon): whose page this is, on every page, and switching person.
+  proxy: {
+    barLabel: "Kven sida gjeld",
+    ownPage: "Du ser di eiga side.",
+    childPage: (name: string) => `Du brukar portalen for ${name}`,
+    childPageLead: (name: string) => `Alt du gjer her, gjer du for ${name}: timar, meldingar og fakturaer er barnet sine.`,
+    appointmentsOnly: (name: string) => `${name} er 12 år eller eldre: du kan sjå, bestille og avbestille timar, men ikkje sjå grunnen til timen eller noko anna.`,
+    ofAge: (name: string) => `${name} har fylt 16 år. Foreldre har ikkje lenger tilgang til sida. Byt tilbake til deg sjølv.`,
+    switchLabel: "Byt person",
+    myself: "Meg sjølv",
+    switchTo: (name: string) => `Bruk portalen for ${name}`,
+    chooseTitle: "Kven vil du bruke portalen for?",
+    chooseLead: "Du er registrert som forelder. Vel barnet du vil bestille time for eller sjå opplysningar om.",
+    noChildren: "Du har ingen born under 16 år registrerte hos oss. Ring legekontoret på {tel} om dette er feil.",
+    bands: { under_12: "under 12 år", "12_to_15": "12–15 år: berre timar" } as Record<string, string>,
+  },
+
   nav: {
     home: "Framside",
     renew: "Forny resept",
@@ -425,7 +442,7 @@ export const nn: Messages = {
       first_contact_done: "første kontakt registrert", language: "språk",
     } as Record<string, string>,
     roles: {
-      doctor: "lege", reception: "resepsjonen", billing: "rekneskap", admin: "administrator",
+      guardian: "forelder", doctor: "lege", reception: "resepsjonen", billing: "rekneskap", admin: "administrator",
     } as Record<string, string>,
     forStaff: (phrase: string) => phrase.replace("deg som pasient", "pasienten")
       .replace(/ (frå|om) deg\b/g, " $1 pasienten").replace(/ (din|di|dine|ditt)\b/g, ""),
@@ -714,6 +731,10 @@ export const nn: Messages = {
     "access.no_mobile": "Vi har ikkje mobilnummeret ditt. Ring legekontoret på {tel}.",
     "access.first_contact_by_phone": "Du er ny hos oss og må ringje legekontoret på {tel} første gongen.",
     "access.unpaid_claims": "Du har ein forfallen faktura. Betal han først, så kan du bestille igjen.",
+    "access.child_needs_guardian": "Born under 12 år kan ikkje logge inn sjølve. Ein forelder kan logge inn og bruke portalen for barnet.",
+    "proxy.not_guardian": "Du er ikkje registrert som forelder til dette barnet. Ring legekontoret på {tel} om dette er feil.",
+    "proxy.child_of_age": "Barnet har fylt 16 år. Foreldre har ikkje lenger tilgang til sida til barnet.",
+    "proxy.child_confidential": "Frå barnet er 12 år, kan foreldre berre sjå og bestille timar for barnet.",
     "booking.slot_taken": "Nokon andre rakk å bestille denne timen. Vel ein annan.",
     "booking.one_future_appointment": "Du har alt ein time. Du kan berre ha éin time om gongen.",
     "booking.slot_unavailable": "Denne timen kan ikkje bestillast lenger. Vel ein annan.",

@@ -49,13 +49,13 @@ class AppointmentRepository:
         try:
             added = await self._conn.fetchval(
                 """INSERT INTO appointments (id, slot_id, patient_id, doctor_id, starts_at, ends_at, reason,
-                                             booked_at, reminder_due_at)
-                   SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+                                             booked_at, reminder_due_at, booked_by_guardian_id)
+                   SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $11
                    WHERE NOT EXISTS (SELECT 1 FROM appointments
                                      WHERE patient_id = $3 AND cancelled_at IS NULL AND starts_at > $10)
                    RETURNING true""",
                 a.id, a.slot_id, a.patient_id, a.doctor_id, a.starts_at, a.ends_at, a.reason, a.booked_at,
-                a.reminder_due_at, now)
+                a.reminder_due_at, now, a.booked_by_guardian_id)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == ONE_PER_SLOT:
                 raise SlotTaken() from exc
@@ -94,4 +94,5 @@ def _appointment(row: asyncpg.Record) -> Appointment:
     return Appointment(id=row["id"], slot_id=row["slot_id"], patient_id=row["patient_id"], doctor_id=row["doctor_id"],
                        starts_at=row["starts_at"], ends_at=row["ends_at"], reason=row["reason"],
                        booked_at=row["booked_at"], reminder_due_at=row["reminder_due_at"],
-                       cancelled_at=row["cancelled_at"], cancelled_by=row["cancelled_by"])
+                       cancelled_at=row["cancelled_at"], cancelled_by=row["cancelled_by"],
+                       booked_by_guardian_id=row["booked_by_guardian_id"])

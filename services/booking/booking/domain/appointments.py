@@ -46,6 +46,7 @@ class Appointment:
     reminder_due_at: datetime | None
     cancelled_at: datetime | None = None
     cancelled_by: CancelledBy | None = None
+    booked_by_guardian_id: uuid.UUID | None = None  # a guardian booked for the child
 
     @property
     def cancelled(self) -> bool:
@@ -56,7 +57,7 @@ class Appointment:
 
 
 def book(slot: Slot | None, *, patient_id: uuid.UUID, gp_id: uuid.UUID | None, reason: str | None,
-         now: datetime) -> Appointment:
+         now: datetime, booked_by_guardian_id: uuid.UUID | None = None) -> Appointment:
     """A new appointment in `slot`, if the patient may book it. The database then guards that the slot
     is free and that the patient has no other future appointment."""
     if slot is None or not slot.online or slot.withdrawn or slot.starts_at <= now:
@@ -65,7 +66,8 @@ def book(slot: Slot | None, *, patient_id: uuid.UUID, gp_id: uuid.UUID | None, r
         raise NotOwnGp()
     return Appointment(id=uuid.uuid4(), slot_id=slot.id, patient_id=patient_id, doctor_id=slot.doctor_id,
                        starts_at=slot.starts_at, ends_at=slot.ends_at, reason=reason, booked_at=now,
-                       reminder_due_at=reminder_due_at(slot.starts_at, booked_at=now))
+                       reminder_due_at=reminder_due_at(slot.starts_at, booked_at=now),
+                       booked_by_guardian_id=booked_by_guardian_id)
 
 
 def reminder_due_at(starts_at: datetime, *, booked_at: datetime) -> datetime | None:

@@ -136,7 +136,8 @@ async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[s
 @router.post("/appointments", status_code=status.HTTP_201_CREATED)
 async def book(body: BookIn, request: Request) -> AppointmentOut:
     runtime = _runtime(request)
-    appointment = await handlers.book_appointment(runtime, body.patient_id, body.slot_id, body.reason)
+    appointment = await handlers.book_appointment(runtime, body.patient_id, body.slot_id, body.reason,
+                                                   body.booked_by_guardian_id)
     if (cache := _slot_cache(runtime)) is not None:
         cache.changed(appointment.doctor_id)
     return AppointmentOut.of(appointment, await _clinic(runtime), runtime.clock.now())

@@ -31,6 +31,7 @@ class Strict(BaseModel):
 class BookIn(Strict):
     patient_id: uuid.UUID
     slot_id: uuid.UUID
+    booked_by_guardian_id: uuid.UUID | None = Field(default=None, description="A guardian booking for the child.")
     reason: Annotated[str | None, AfterValidator(_reason)] = Field(default=None, max_length=2000)
 
 

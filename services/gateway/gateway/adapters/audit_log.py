@@ -105,7 +105,8 @@ class AuditLog:
         reads."""
         async with self._runtime.pool.acquire() as conn:
             rows = await conn.fetch(
-                """SELECT id, at, actor_kind, actor_role, actor_name, object_type, object_id, action, outcome
+                """SELECT id, at, actor_kind, actor_id, actor_role, actor_name, object_type, object_id, action,
+                          outcome
                    FROM audit_log WHERE patient_id = $1 AND ($2::bigint IS NULL OR id < $2)
                      AND NOT ($4 AND actor_kind = 'patient' AND actor_id = $1)
                    ORDER BY id DESC LIMIT $3""", patient_id, before, limit, others_only)

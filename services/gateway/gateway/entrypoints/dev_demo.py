@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from gateway.dependencies import Gateway
-from kit.demo import PERSONAS, STAFF
+from kit.demo import GUARDIANS, PERSONAS, STAFF
 from kit.errors import NotFound
 
 router = APIRouter(prefix="/dev", tags=["utvikling"], include_in_schema=False)
@@ -24,5 +24,8 @@ async def dev_demo(request: Request) -> dict[str, Any]:
                       "shows": p.shows} for p in PERSONAS],
         "staff": [{"persona": s.persona, "role": s.role, "name": s.name, "username": s.username,
                    "password": s.password} for s in STAFF],
+        # Parents who are not our patients (issue 19): log in as any patient does, then «Bytt person».
+        "guardians": [{"persona": g.persona, "name": g.name, "national_id": g.national_id, "mobile": g.mobile,
+                       "children": list(g.children), "shows": g.shows} for g in GUARDIANS],
         "sms": "/dev/sms?to=<mobil>",
     }

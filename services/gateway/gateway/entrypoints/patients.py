@@ -12,12 +12,12 @@ import uuid
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from pydantic import Field, StrictBool
 
 from gateway.adapters.services import upstream_problem
 from gateway.auth import staff
-from gateway.dependencies import Strict, audit, services, session_cache
+from gateway.dependencies import Strict, audit, audited, services, session_cache
 from gateway.domain.principal import Principal
 from kit.errors import DomainError
 from kit.http import body_limit
@@ -143,6 +143,35 @@ async def change_patient(patient_id: uuid.UUID, body: PatientChange, request: Re
     await audit(request, principal, patient_id=patient_id, object_type=OBJECT, object_id=str(patient_id),
                 action="update:" + ",".join(sorted(changes)))
     return changed
+
+
+class GuardianIn(Strict):
+    national_id: str = Field(max_length=20, description="Forelderens fødselsnummer eller D-nummer.")
+    name: str = Field(min_length=1, max_length=200)
+    mobile: str = Field(max_length=20, description="Norsk mobilnummer (+47, 4xx eller 9xx): innloggingskoden går hit.")
+
+
+@router.post("/patients/{patient_id}/guardians", status_code=status.HTTP_201_CREATED)
+async def register_guardian(patient_id: uuid.UUID, body: GuardianIn, request: Request,
+                            principal: Principal = Depends(reception)) -> Any:
+    """Register a guardian (foreldreansvar) of a child patient, from the national registry's printout. The
+    guardian may then log in (our patient or not) and act for the child by the child's age."""
+    registered = await audited(request, principal, patient_id, "guardian", None, "create",
+                               lambda: services(request).call("identity", "POST",
+                                                              f"/internal/patients/{patient_id}/guardians",
+                                                              json=body.model_dump()))
+    return registered
+
+
+@router.delete("/patients/{patient_id}/guardians/{guardian_id}", status_code=status.HTTP_204_NO_CONTENT,
+               response_class=Response)
+async def remove_guardian(patient_id: uuid.UUID, guardian_id: uuid.UUID, request: Request,
+                          principal: Principal = Depends(reception)) -> Response:
+    """The guardian's access to the child ends at once (their sessions check it on every request)."""
+    await audited(request, principal, patient_id, "guardian", str(guardian_id), "delete",
+                  lambda: services(request).call("identity", "DELETE",
+                                                 f"/internal/patients/{patient_id}/guardians/{guardian_id}"))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/patients/import", openapi_extra=body_limit(MAX_ROSTER_BYTES))

@@ -21,12 +21,13 @@ from gateway.auth import (
     csrf_token_for,
     current_principal,
     patient,
+    person,
     presented_token,
     staff,
 )
-from gateway.dependencies import Strict, audit, gateway, services, session_cache, settings
+from gateway.dependencies import Strict, audit, audited, gateway, services, session_cache, settings
 from gateway.domain.errors import AuthRequired
-from gateway.domain.principal import Principal
+from gateway.domain.principal import ActingFor, Principal
 from kit.errors import DomainError
 
 router = APIRouter(prefix="/api/v1", tags=["innlogging"])
@@ -192,11 +193,15 @@ async def _econsult_open(request: Request, gp_id: uuid.UUID | None) -> bool | No
 
 
 @router.get("/me")
-async def me(request: Request, principal: Principal = Depends(patient)) -> dict[str, Any]:
+async def me(request: Request, principal: Principal = Depends(person)) -> dict[str, Any]:
     """My profile: name, GP, whether the GP takes eConsultations now, each `access.*` rule that keeps me
-    from sending new requests (empty when none), and how I logged in."""
+    from sending new requests (empty when none), and how I logged in. A guardian also gets `represents`, the
+    children they may act for (first name, age band, what they may do: `everything` under 12, `appointments`
+    from 12 to 15), and `acting_for` while acting for one; the GP and the rules are then the child's."""
     body: dict[str, Any] = {
-        "id": principal.subject_id, "name": principal.name,
+        "id": principal.subject_id, "name": principal.name, "kind": principal.kind,
+        "represents": await _represents(request, principal),
+        "acting_for": _acting_out(principal.acting_for) if principal.acting_for else None,
         "gp": {"id": principal.gp_id, "name": principal.gp_name,
                "econsult_open": await _econsult_open(request, principal.gp_id)},
         "restrictions": list(principal.restrictions),
@@ -205,6 +210,55 @@ async def me(request: Request, principal: Principal = Depends(patient)) -> dict[
         "login": {"method": principal.login_method, "level": principal.acr},
     }
     return _with_csrf(request, body)
+
+
+async def _represents(request: Request, principal: Principal) -> list[dict[str, Any]]:
+    if principal.guardian_id is None:
+        return []
+    found = await services(request).call("identity", "GET", f"/internal/guardians/{principal.guardian_id}/children")
+    return [{"id": c["id"], "first_name": c["first_name"], "age_band": c["age_band"], "may": c["scope"]}
+            for c in found["children"]]
+
+
+def _acting_out(acting: ActingFor) -> dict[str, Any]:
+    return {"id": acting.patient_id, "first_name": acting.first_name, "age_band": acting.age_band,
+            "may": acting.scope, "refusal": acting.refusal}
+
+
+class ActingForIn(Strict):
+    patient_id: uuid.UUID = Field(description="Barnet jeg vil bruke portalen for.")
+
+
+@router.put("/me/acting-for", summary="Bytt person: bruk portalen for barnet mitt")
+async def act_for(body: ActingForIn, request: Request, principal: Principal = Depends(person)) -> dict[str, Any]:
+    """From now on every patient route of this session acts for the child (api.md, "Acting for someone else"):
+    403 proxy.not_guardian for someone who is not my child, 403 proxy.child_of_age from the child's 16th
+    birthday. Audited on the child's record, refused or not."""
+    token = _presented_or_401(request)
+    chosen = await audited(request, principal, body.patient_id, "guardianship", str(body.patient_id), "act_for",
+                           lambda: services(request).call("identity", "POST", "/internal/sessions/acting-for",
+                                                          json={"token": token, "patient_id": str(body.patient_id)}))
+    session_cache(request).forget(token)
+    acting = chosen["acting_for"]
+    return {"acting_for": {"id": acting["patient_id"], "first_name": acting["first_name"],
+                           "age_band": acting["age_band"], "may": acting["scope"], "refusal": acting["refusal"]}}
+
+
+@router.delete("/me/acting-for", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               summary="Bytt tilbake til meg selv")
+async def act_for_myself(request: Request, principal: Principal = Depends(person)) -> Response:
+    token = _presented_or_401(request)
+    await services(request).call("identity", "POST", "/internal/sessions/acting-for",
+                                 json={"token": token, "patient_id": None})
+    session_cache(request).forget(token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _presented_or_401(request: Request) -> str:
+    presented = presented_token(request)
+    if presented is None:
+        raise AuthRequired()
+    return presented[0]
 
 
 def _with_csrf(request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -216,9 +270,12 @@ def _with_csrf(request: Request, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.put("/me/language")
-async def choose_language(body: LanguageIn, request: Request, principal: Principal = Depends(patient)) -> Any:
-    """The language I read the portal in and get my SMS and e-mail in (kept in my profile)."""
-    pid = principal.patient_id
+async def choose_language(body: LanguageIn, request: Request, principal: Principal = Depends(person)) -> Any:
+    """The language I read the portal in and get my SMS and e-mail in (kept in my own profile, also while acting
+    for a child; a guardian who is not our patient has none)."""
+    if principal.kind != "patient":
+        raise DomainError(code="forbidden", status=403, title="Bare for pasienter.")
+    pid = principal.subject_id
     changed = await services(request).call("identity", "PATCH", f"/internal/patients/{pid}",
                                            json={"language": body.language})
     session_cache(request).forget_subject(pid)
@@ -246,7 +303,11 @@ async def access_log(request: Request, principal: Principal = Depends(patient),
     `others_only`, everyone but me (my own reads of my own pages are most of the log)."""
     rows = await gateway(request).audit_log.for_patient(principal.patient_id, before=before, limit=limit,
                                                         others_only=others_only)
-    entries = [{"id": r["id"], "at": r["at"], "who": "Deg" if r["actor_kind"] == "patient" else r["actor_name"],
+    # A guardian's entries name the guardian, and `role` says they acted as guardian ("Kari Nordmann (forelder)
+    # bestilte time"); the caller's own entries are "Deg".
+    entries = [{"id": r["id"], "at": r["at"],
+                "who": "Deg" if r["actor_id"] == principal.subject_id and r["actor_kind"] != "staff"
+                else r["actor_name"],
                 "role": r["actor_role"], "object_type": r["object_type"], "object_id": r["object_id"],
                 "action": r["action"], "outcome": r["outcome"]} for r in rows]
     return {"entries": entries, "next_before": entries[-1]["id"] if len(entries) == limit else None}

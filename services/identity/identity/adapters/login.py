@@ -44,15 +44,15 @@ class Challenges:
 
     async def add(self, *, challenge_id: uuid.UUID, id_digest: bytes, address_digest: bytes,
                   patient_id: uuid.UUID | None, code_digest: bytes, created_at: datetime,
-                  expires_at: datetime) -> None:
+                  expires_at: datetime, guardian_id: uuid.UUID | None = None) -> None:
         await self._conn.execute(
             """INSERT INTO login_challenges (id, id_digest, address_digest, patient_id, code_digest, created_at,
-                                             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-            challenge_id, id_digest, address_digest, patient_id, code_digest, created_at, expires_at)
+                                             expires_at, guardian_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+            challenge_id, id_digest, address_digest, patient_id, code_digest, created_at, expires_at, guardian_id)
 
     async def get_for_update(self, challenge_id: uuid.UUID) -> Challenge | None:
         row = await self._conn.fetchrow(
-            """SELECT id, patient_id, code_digest, expires_at, attempts, used_at FROM login_challenges
+            """SELECT id, patient_id, guardian_id, code_digest, expires_at, attempts, used_at FROM login_challenges
                WHERE id = $1 FOR UPDATE""", challenge_id)
         return Challenge(**dict(row)) if row else None
 

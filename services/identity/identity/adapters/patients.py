@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import asyncpg
 
@@ -43,6 +44,10 @@ class PatientRepository:
         """The patient a login is for, and their mobile: the only two things a login start needs."""
         row = await self._conn.fetchrow("SELECT id, mobile FROM patients WHERE national_id = $1", national_id)
         return (row["id"], row["mobile"]) if row else None
+
+    async def birth_date(self, patient_id: uuid.UUID) -> date | None:
+        born: date | None = await self._conn.fetchval("SELECT birth_date FROM patients WHERE id = $1", patient_id)
+        return born
 
     async def existing_national_ids(self, national_ids: list[str]) -> set[str]:
         rows = await self._conn.fetch("SELECT national_id FROM patients WHERE national_id = ANY($1::text[])",

@@ -20,12 +20,13 @@ class Sessions:
 
     async def add(self, *, token_digest: bytes, session_id: uuid.UUID, kind: str, subject_id: uuid.UUID, role: str,
                   created_at: datetime, expires_at: datetime, method: str, acr: str | None = None,
-                  id_token_hint: str | None = None) -> None:
+                  id_token_hint: str | None = None, guardian_id: uuid.UUID | None = None) -> None:
         await self._conn.execute(
             """INSERT INTO sessions (token_digest, id, kind, subject_id, role, created_at, last_seen_at, expires_at,
-                                     method, acr, id_token_hint)
-               VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)""",
-            token_digest, session_id, kind, subject_id, role, created_at, expires_at, method, acr, id_token_hint)
+                                     method, acr, id_token_hint, guardian_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)""",
+            token_digest, session_id, kind, subject_id, role, created_at, expires_at, method, acr, id_token_hint,
+            guardian_id)
 
     async def resolve(self, token_digest: bytes, now: datetime, idle: timedelta) -> asyncpg.Record | None:
         return await self._conn.fetchrow(
@@ -38,14 +39,15 @@ class Sessions:
                    WHERE s.token_digest = live.token_digest AND live.last_seen_at < $2::timestamptz - $4::interval
                    RETURNING s.token_digest)  -- runs whether or not it is read (PostgreSQL's rule)
                SELECT live.id, live.kind, live.subject_id, live.role, live.created_at, live.expires_at,
-                      live.method, live.acr,
-                      coalesce(p.name, st.name) AS name, p.gp_id, p.national_id, p.mobile, p.first_contact_done,
-                      p.language,
+                      live.method, live.acr, live.guardian_id, live.acting_for,
+                      coalesce(p.name, st.name, gd.name) AS name, p.gp_id, p.national_id, p.mobile,
+                      p.first_contact_done, p.language,
                       coalesce(c.has_unsettled_claims, false) AS has_unsettled_claims,
                       (st.id IS NULL OR st.active) AS active, gp.name AS gp_name
                FROM live
                LEFT JOIN patients p ON live.kind = 'patient' AND p.id = live.subject_id
                LEFT JOIN staff st ON live.kind = 'staff' AND st.id = live.subject_id
+               LEFT JOIN guardians gd ON live.kind = 'guardian' AND gd.id = live.subject_id
                LEFT JOIN staff gp ON gp.id = p.gp_id
                LEFT JOIN patient_claims c ON live.kind = 'patient' AND c.patient_id = live.subject_id""",
             token_digest, now, idle, TOUCH_AFTER)
@@ -57,6 +59,15 @@ class Sessions:
             """UPDATE sessions SET ended_at = $2, id_token_hint = NULL
                WHERE subject_id = $1 AND ended_at IS NULL RETURNING id""", subject_id, at)
         return [row["id"] for row in rows]
+    async def live(self, token_digest: bytes, now: datetime, idle: timedelta) -> asyncpg.Record | None:
+        """A live session, locked while the caller changes whom it acts for."""
+        return await self._conn.fetchrow(
+            """SELECT id, kind, subject_id, guardian_id, acting_for FROM sessions
+               WHERE token_digest = $1 AND ended_at IS NULL AND expires_at > $2
+                 AND last_seen_at > $2::timestamptz - $3::interval FOR UPDATE""", token_digest, now, idle)
+
+    async def act_for(self, token_digest: bytes, child_id: uuid.UUID | None) -> None:
+        await self._conn.execute("UPDATE sessions SET acting_for = $2 WHERE token_digest = $1", token_digest, child_id)
 
     async def end(self, token_digest: bytes, at: datetime) -> asyncpg.Record | None:
         """End a live session: its id, subject and method and, for an ID-porten login, the ID token kept for the

@@ -62,6 +62,7 @@ def new_code() -> str:
 class Challenge:
     id: uuid.UUID
     patient_id: uuid.UUID | None
+    guardian_id: uuid.UUID | None
     code_digest: bytes
     expires_at: datetime
     attempts: int
@@ -77,4 +78,4 @@ class Challenge:
         if self.used_at is not None or now >= self.expires_at:
             raise CodeExpired()
         # A challenge for an unknown ID, or one without a mobile, had no code sent: nothing verifies it.
-        return right and self.patient_id is not None
+        return right and (self.patient_id is not None or self.guardian_id is not None)

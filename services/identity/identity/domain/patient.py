@@ -52,7 +52,7 @@ class Patient:
             normalised = normalise_mobile(mobile) if mobile else None
         except InvalidMobile as exc:
             raise InvalidPatient(f"Ugyldig mobilnummer: {exc}", code="validation.mobile") from exc
-        return cls(patient_id or uuid.uuid4(), nid, _name(name), _birth_date(birth_date, today), normalised,
+        return cls(patient_id or uuid.uuid4(), nid, patient_name(name), _birth_date(birth_date, today), normalised,
                    _email(email) if email else None, gp_id, first_contact_done)
 
     def change(self, *, name: str | None = None, mobile: str | None = None, email: str | None = None,
@@ -69,7 +69,7 @@ class Patient:
             moved = PatientGpChanged(patient_id=self.id, previous_gp_id=self.gp_id, gp_id=gp_id)
             self.first_contact_done = False
         if name is not None:
-            self.name = _name(name)
+            self.name = patient_name(name)
         if mobile is not None:
             try:
                 self.mobile = normalise_mobile(mobile)
@@ -102,7 +102,8 @@ def _writable(text: str) -> bool:
     return not any(unicodedata.category(c) in _UNWRITABLE for c in text)
 
 
-def _name(raw: str) -> str:
+def patient_name(raw: str) -> str:
+    """A name as the registry writes it: trimmed, 1 to 200 characters, nothing unwritable."""
     name = raw.strip()
     if not name:
         raise InvalidPatient("Navn mangler.", code="validation.name")

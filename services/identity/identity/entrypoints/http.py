@@ -9,15 +9,17 @@ import uuid
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Language
 from identity import handlers
+from identity.adapters.guardians import Guardian, Guardians
 from identity.adapters.patients import PatientRepository
 from identity.adapters.staff import StaffRepository
 from identity.domain.patient import Patient
 from identity.domain.staff import StaffMember
+from identity.handlers.guardians import ActingFor
 from identity.handlers.login import SessionIssued
 from identity.handlers.sessions import ActiveSession
 from kit.errors import NotFound
@@ -120,9 +122,15 @@ def _session_out(issued: SessionIssued) -> dict[str, Any]:
 
 
 async def _patient_session_out(request: Request, issued: SessionIssued) -> dict[str, Any]:
+    """The session and who it is: a patient, or a guardian who is not our patient (`kind` says which)."""
     async with _runtime(request).pool.acquire() as conn:
-        patient = await PatientRepository(conn, allow_test_identities=True).get(issued.subject_id)
-    return {**_session_out(issued), "patient": {"id": issued.subject_id, "name": patient.name if patient else None}}
+        if issued.kind == "guardian":
+            guardian = await Guardians(conn).get(issued.subject_id)
+            name = guardian.name if guardian else None
+        else:
+            patient = await PatientRepository(conn, allow_test_identities=True).get(issued.subject_id)
+            name = patient.name if patient else None
+    return {**_session_out(issued), "patient": {"id": issued.subject_id, "name": name}}
 
 
 # --- patients ---------------------------------------------------------------------------------------
@@ -177,6 +185,40 @@ async def import_patients(request: Request) -> dict[str, Any]:
     return {"imported": report.imported, "refused": [{"line": r.line, "code": r.code} for r in report.refused]}
 
 
+class GuardianIn(Strict):
+    national_id: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=200)
+    mobile: str = Field(min_length=1, max_length=20)
+
+
+def _guardian_out(guardian: Guardian) -> dict[str, Any]:
+    return {"id": guardian.id, "name": guardian.name, "mobile": guardian.mobile}
+
+
+@router.post("/patients/{patient_id}/guardians", status_code=status.HTTP_201_CREATED)
+async def register_guardian(patient_id: uuid.UUID, body: GuardianIn, request: Request) -> dict[str, Any]:
+    return _guardian_out(await handlers.register_guardian(_runtime(request), patient_id, **body.model_dump()))
+
+
+@router.get("/patients/{patient_id}/guardians")
+async def guardians_of(patient_id: uuid.UUID, request: Request) -> dict[str, Any]:
+    return {"guardians": [_guardian_out(g) for g in await handlers.guardians_of(_runtime(request), patient_id)]}
+
+
+@router.delete("/patients/{patient_id}/guardians/{guardian_id}", status_code=status.HTTP_204_NO_CONTENT,
+               response_class=Response)
+async def remove_guardian(patient_id: uuid.UUID, guardian_id: uuid.UUID, request: Request) -> Response:
+    await handlers.remove_guardian(_runtime(request), patient_id, guardian_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/guardians/{guardian_id}/children")
+async def children_of(guardian_id: uuid.UUID, request: Request) -> dict[str, Any]:
+    """The children the guardian may act for today: first name, age band and what the guardian may do."""
+    return {"children": [{"id": c.patient_id, "first_name": c.first_name, "age_band": c.band, "scope": c.scope}
+                         for c in await handlers.children_of(_runtime(request), guardian_id)]}
+
+
 # --- login and sessions -------------------------------------------------------------------------------
 
 
@@ -221,7 +263,26 @@ def _active_out(found: ActiveSession) -> dict[str, Any]:
             "role": found.role, "name": found.name, "gp_id": found.gp_id, "gp_name": found.gp_name,
             "language": found.language,
             "restrictions": list(found.restrictions), "expires_at": found.expires_at,
-            "idle_expires_at": found.idle_expires_at, "method": found.method, "acr": found.acr}
+            "idle_expires_at": found.idle_expires_at, "method": found.method, "acr": found.acr,
+            "guardian_id": found.guardian_id,
+            "acting_for": _acting_out(found.acting_for) if found.acting_for else None}
+
+
+def _acting_out(acting: ActingFor) -> dict[str, Any]:
+    return {"patient_id": acting.patient_id, "first_name": acting.first_name, "name": acting.name,
+            "age_band": acting.band, "scope": acting.scope, "gp_id": acting.gp_id, "gp_name": acting.gp_name,
+            "restrictions": list(acting.restrictions), "refusal": acting.refusal}
+
+
+class ActingForIn(TokenIn):
+    patient_id: uuid.UUID | None = Field(description="The child to act for; null: back to oneself.")
+
+
+@router.post("/sessions/acting-for")
+async def act_for(body: ActingForIn, request: Request) -> dict[str, Any]:
+    """Whom the session acts for from now on (403 proxy.not_guardian, 403 proxy.child_of_age)."""
+    chosen = await handlers.act_for(_runtime(request), body.token, body.patient_id)
+    return {"acting_for": _acting_out(chosen) if chosen else None}
 
 
 @router.post("/sessions/resolve")

@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from authlib.common.urls import add_params_to_uri
 
 from identity.adapters.idporten import IdPorten
-from identity.adapters.patients import PatientRepository
 from identity.domain.errors import IdPortenOff
 from identity.domain.idporten import IdPortenFailed, NotRegistered, TokenRules, login_from_claims
-from identity.handlers.login import LoginWay, SessionIssued, complete_patient_login, policy, record_refusal
+from identity.handlers.login import (
+    LoginWay,
+    SessionIssued,
+    complete_patient_login,
+    login_person,
+    policy,
+    record_refusal,
+)
 from kit.db import transaction
 from kit.errors import DomainError
 from kit.runtime import ServiceRuntime
@@ -84,10 +90,10 @@ async def _login_with_idporten(runtime: ServiceRuntime, *, code: str, code_verif
     login = login_from_claims(claims, header, rules=client.rules, nonce=nonce, now=runtime.clock.now())
     rules = policy(runtime)
     async with transaction(runtime.pool) as conn:
-        target = await PatientRepository(conn, allow_test_identities=True).login_target(login.national_id.value)
-        if target is None:
+        person, _ = await login_person(conn, login.national_id.value)
+        if person.patient_id is None and person.guardian_id is None:
             raise NotRegistered()
-        return await complete_patient_login(conn, rules, runtime.clock.now(), target[0],
+        return await complete_patient_login(conn, rules, runtime.clock.now(), person,
                                             LoginWay("idporten", login.acr, id_token))
 
 

@@ -28,12 +28,14 @@ import asyncpg
 from prometheus_client import Counter
 
 from contracts.events import LoginCodeRequested
+from identity.adapters.guardians import Guardians
 from identity.adapters.hashing import HashingPool
 from identity.adapters.login import Challenges, StaffAttempts
 from identity.adapters.patients import PatientRepository
 from identity.adapters.sessions import Sessions
 from identity.adapters.staff import StaffRepository
 from identity.domain.errors import HashingBusy
+from identity.domain.guardianship import ChildNeedsGuardian, may_log_in_alone
 from identity.domain.login import (
     InvalidCode,
     InvalidNationalIdForLogin,
@@ -123,10 +125,10 @@ async def start_login(runtime: ServiceRuntime, national_id: str, address: str) -
                 record_refusal("patient", LoginRateLimited.code)
                 raise LoginRateLimited(retry_after_seconds=await _wait(challenges, rules, id_digest, address_digest,
                                                                        now))
-            target = await PatientRepository(conn, allow_test_identities=True).login_target(nid.value)
-            patient_id, mobile = target if target else (None, None)
+            person, mobile = await login_person(conn, nid.value)
             await challenges.add(challenge_id=challenge_id, id_digest=id_digest, address_digest=address_digest,
-                                 patient_id=patient_id if mobile else None,
+                                 patient_id=person.patient_id if mobile else None,
+                                 guardian_id=person.guardian_id if mobile else None,
                                  code_digest=rules.secret.code_digest(challenge_id, code),
                                  created_at=now, expires_at=expires_at)
             if mobile:
@@ -161,6 +163,7 @@ async def verify_login(runtime: ServiceRuntime, challenge_id: uuid.UUID, code: s
 async def _verify_login(runtime: ServiceRuntime, challenge_id: uuid.UUID, code: str) -> SessionIssued:
     rules = policy(runtime)
     now = runtime.clock.now()
+    refused: DomainError
     async with transaction(runtime.pool) as conn:
         challenges = Challenges(conn)
         challenge = await challenges.get_for_update(challenge_id)
@@ -169,10 +172,15 @@ async def _verify_login(runtime: ServiceRuntime, challenge_id: uuid.UUID, code: 
             raise InvalidCode()
         if challenge.check(rules.secret, code, now, rules.max_attempts):
             await challenges.use(challenge.id, now)
-            assert challenge.patient_id is not None
-            return await complete_patient_login(conn, rules, now, challenge.patient_id, LoginWay("sms"))
-        attempts = await challenges.count_wrong_try(challenge.id)
-    raise InvalidCode(attempts_left=max(0, rules.max_attempts - attempts))
+            person = LoginPerson(challenge.patient_id, challenge.guardian_id)
+            try:
+                return await complete_patient_login(conn, rules, now, person, LoginWay("sms"))
+            except DomainError as exc:
+                refused = exc  # told after the code, and the code is spent all the same: the transaction commits
+        else:
+            attempts = await challenges.count_wrong_try(challenge.id)
+            refused = InvalidCode(attempts_left=max(0, rules.max_attempts - attempts))
+    raise refused
 
 
 async def staff_login(runtime: ServiceRuntime, username: str, password: str, address: str) -> SessionIssued:
@@ -237,26 +245,53 @@ class LoginWay:
     id_token_hint: str | None = None  # ID-porten's ID token, for its logout
 
 
-async def complete_patient_login(conn: asyncpg.Connection, rules: LoginPolicy, now: datetime, patient_id: uuid.UUID,
-                                 way: LoginWay) -> SessionIssued:
-    """The one place a patient's login is completed once we know who they are, by SMS code or by ID-porten:
-    the prerequisites a login itself must meet, then a new session of the one kind every patient login gets
-    (the same lifetimes; the gateway gives it the same cookie and CSRF token). Runs in the caller's transaction.
+@dataclass(frozen=True)
+class LoginPerson:
+    """Who a login is for: a patient, some child's guardian, or both (a patient who is also a parent)."""
+    patient_id: uuid.UUID | None
+    guardian_id: uuid.UUID | None
 
-    No `access.*` rule refuses the login itself today: a patient whose rules fail may log in and read, and the
-    gateway refuses their new requests with the code (restrictions are worked out afresh on every request,
-    handlers/sessions.py). A rule that must refuse the login (a child under 12 without a guardian, domain-rules
-    "Acting for a child") belongs here, before the session row."""
-    return await _open_session(conn, rules, now, "patient", patient_id, "patient", way)
+
+async def login_person(conn: asyncpg.Connection, national_id: str) -> tuple[LoginPerson, str | None]:
+    """The person behind a national ID and the mobile their code goes to: a patient's own, else the one reception
+    registered with them as a guardian. Nobody (and no mobile) for an ID we do not know."""
+    patient = await PatientRepository(conn, allow_test_identities=True).login_target(national_id)
+    guardian = await Guardians(conn).login_target(national_id)
+    mobile = (patient[1] if patient else None) or (guardian[1] if guardian else None)
+    return LoginPerson(patient[0] if patient else None, guardian[0] if guardian else None), mobile
+
+
+async def complete_patient_login(conn: asyncpg.Connection, rules: LoginPolicy, now: datetime, person: LoginPerson,
+                                 way: LoginWay) -> SessionIssued:
+    """The one place a patient's or guardian's login is completed once we know who they are, by SMS code or by
+    ID-porten: the prerequisites a login itself must meet, then a new session of the one kind every patient login
+    gets (the same lifetimes; the gateway gives it the same cookie and CSRF token). Runs in the caller's
+    transaction.
+
+    A patient whose `access.*` rules fail may log in and read; the gateway refuses their new requests with the
+    code (restrictions are worked out afresh on every request, handlers/sessions.py). The one rule that refuses
+    the login itself: a child under 12 cannot log in alone (`access.child_needs_guardian`, domain-rules "Acting
+    for a child"), whether or not a guardian is registered. A guardian who is not our patient gets a session
+    of their own kind that may only act for their children."""
+    if person.patient_id is not None:
+        born = await PatientRepository(conn, allow_test_identities=True).birth_date(person.patient_id)
+        if born is not None and not may_log_in_alone(born, now):
+            raise ChildNeedsGuardian()
+        return await _open_session(conn, rules, now, "patient", person.patient_id, "patient", way,
+                                   guardian_id=person.guardian_id)
+    if person.guardian_id is None:
+        raise InvalidCode()
+    return await _open_session(conn, rules, now, "guardian", person.guardian_id, "guardian", way,
+                               guardian_id=person.guardian_id)
 
 
 async def _open_session(conn: asyncpg.Connection, rules: LoginPolicy, now: datetime, kind: str, subject_id: uuid.UUID,
-                        role: str, way: LoginWay) -> SessionIssued:
+                        role: str, way: LoginWay, guardian_id: uuid.UUID | None = None) -> SessionIssued:
     token, session_id = new_token(), uuid.uuid4()
     expires_at = now + rules.lifetimes.absolute
     await Sessions(conn).add(token_digest=token_digest(token), session_id=session_id, kind=kind,
                              subject_id=subject_id, role=role, created_at=now, expires_at=expires_at,
-                             method=way.method, acr=way.acr, id_token_hint=way.id_token_hint)
+                             method=way.method, acr=way.acr, id_token_hint=way.id_token_hint, guardian_id=guardian_id)
     LOGINS.labels(kind, way.method, way.acr or "").inc()
     return SessionIssued(token, session_id, kind, subject_id, role, expires_at, rules.lifetimes.ends(now, now),
                          way.method, way.acr)

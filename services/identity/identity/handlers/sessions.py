@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contracts import events
+from identity.adapters.guardians import Guardians
 from identity.adapters.sessions import Sessions
 from identity.domain.access import restrictions
 from identity.domain.errors import SessionEnded
+from identity.domain.guardianship import ChildOfAge, NotGuardian
 from identity.domain.session import token_digest
+from identity.handlers.guardians import ActingFor, acting_for, removed
 from identity.handlers.idporten import end_session_url
 from identity.handlers.login import policy
 from kit.db import transaction
@@ -36,6 +39,8 @@ class ActiveSession:
     method: str  # how the session began: sms, idporten, password
     acr: str | None
     language: str | None = None  # a patient's; staff read the portal in the language of their browser
+    guardian_id: uuid.UUID | None = None  # the person logged in is some child's guardian
+    acting_for: ActingFor | None = None  # the child every patient route acts for now
 
 
 async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
@@ -46,8 +51,16 @@ async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
     # on the path of every request.
     async with runtime.pool.acquire() as conn:
         row = await Sessions(conn).resolve(token_digest(token), now, rules.lifetimes.idle)
-    if row is None or not row["active"]:
-        raise SessionEnded()
+        if row is None or not row["active"]:
+            raise SessionEnded()
+        # The child is looked up again on every request: the age rule and the link itself hold at this moment
+        # (the access ends by itself on the 16th birthday, and at once when reception removes the guardian).
+        child = (await Guardians(conn).child(row["guardian_id"], row["acting_for"])
+                 if row["acting_for"] and row["guardian_id"] else None)
+    acting = None
+    if row["acting_for"]:
+        acting = (acting_for(child, now, allow_test_identities=runtime.settings.allows_test_identities) if child
+                  else removed(row["acting_for"]))
     found: tuple[str, ...] = ()
     if row["kind"] == "patient":
         found = restrictions(national_id=row["national_id"], mobile=row["mobile"],
@@ -57,7 +70,7 @@ async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
     return ActiveSession(row["id"], row["kind"], row["subject_id"], row["role"], row["name"], row["gp_id"],
                          row["gp_name"], found, row["expires_at"],
                          min(row["expires_at"], now + rules.lifetimes.idle), row["method"], row["acr"],
-                         row["language"])
+                         row["language"], row["guardian_id"], acting)
 
 
 @dataclass(frozen=True)
@@ -93,3 +106,26 @@ async def end_sessions_of(runtime: ServiceRuntime, subject_id: uuid.UUID) -> int
             await runtime.outbox.add_many(conn, [events.SessionEnded(session_id=session_id, subject_id=subject_id,
                                                                      ended_at=now) for session_id in ended])
     return len(ended)
+
+
+async def act_for(runtime: ServiceRuntime, token: str, child_id: uuid.UUID | None) -> ActingFor | None:
+    """Switch the session to act for `child_id` (None: back to oneself). 403 proxy.not_guardian for someone who is
+    not the session's child, 403 proxy.child_of_age from the child's 16th birthday."""
+    now = runtime.clock.now()
+    async with transaction(runtime.pool) as conn:
+        sessions = Sessions(conn)
+        session = await sessions.live(token_digest(token), now, policy(runtime).lifetimes.idle)
+        if session is None:
+            raise SessionEnded()
+        if child_id is None:
+            await sessions.act_for(token_digest(token), None)
+            return None
+        guardian_id = session["guardian_id"]
+        child = await Guardians(conn).child(guardian_id, child_id) if guardian_id else None
+        if child is None:
+            raise NotGuardian()
+        chosen = acting_for(child, now, allow_test_identities=runtime.settings.allows_test_identities)
+        if chosen.scope is None:
+            raise ChildOfAge()
+        await sessions.act_for(token_digest(token), child_id)
+    return chosen

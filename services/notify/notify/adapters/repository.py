@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from kit.names import first_name
 from kit.patient_directory import PatientDirectory
 from kit.telemetry import trace_context
 from notify.domain.rules import Contact, Planned
@@ -18,6 +19,28 @@ WAKE_CHANNEL = "notify_deliveries"
 async def contact(conn: asyncpg.Connection, patient_id: uuid.UUID) -> Contact | None:
     patient = await PatientDirectory(conn).find(patient_id)
     return Contact(patient_id, patient.mobile, patient.email, patient.language) if patient else None
+
+
+async def guardian_contact(conn: asyncpg.Connection, child_id: uuid.UUID, guardian_id: uuid.UUID) -> Contact | None:
+    """The guardian who made a request for a child: their mobile, and the child's first name only (never the full
+    name). None until both the guardian and the child are known here."""
+    row = await conn.fetchrow(
+        """SELECT g.mobile, p.name FROM guardian_contacts g JOIN patient_directory p ON p.patient_id = g.child_id
+           WHERE g.child_id = $1 AND g.guardian_id = $2""", child_id, guardian_id)
+    return Contact(child_id, row["mobile"], None, "nb", for_child=first_name(row["name"])) if row else None
+
+
+async def keep_guardian(conn: asyncpg.Connection, child_id: uuid.UUID, guardian_id: uuid.UUID, mobile: str | None,
+                        at: datetime) -> None:
+    """A guardian registered (with their mobile) or removed (None): a late, older event changes nothing."""
+    if mobile is None:
+        await conn.execute("DELETE FROM guardian_contacts WHERE child_id = $1 AND guardian_id = $2",
+                           child_id, guardian_id)
+        return
+    await conn.execute(
+        """INSERT INTO guardian_contacts (child_id, guardian_id, mobile, as_of) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (child_id, guardian_id) DO UPDATE SET mobile = excluded.mobile, as_of = excluded.as_of
+           WHERE guardian_contacts.as_of <= excluded.as_of""", child_id, guardian_id, mobile, at)
 
 
 async def login_code_contact(conn: asyncpg.Connection, mobile: str) -> Contact:

@@ -29,7 +29,7 @@ from contracts.events import (
 )
 from kit.clock import OSLO, oslo
 from notify.domain import formatting
-from notify.domain.templates import SMS_ONLY, TEMPLATES_BY_LANGUAGE, render
+from notify.domain.templates import FOR_CHILD, SMS_ONLY, TEMPLATES_BY_LANGUAGE, render
 
 Channel = Literal["sms", "email"]
 
@@ -52,6 +52,9 @@ class Contact:
     mobile: str | None
     email: str | None
     language: Language = "nb"
+    # A guardian told about a request they made for a child: the child's first name, never the full name
+    # (domain-rules.md, "Acting for a child"). Such a message goes by SMS to the guardian alone.
+    for_child: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,10 @@ def plan(event: Event, contact: Contact, now: datetime) -> list[Planned]:
         return [Planned("sms", kind, event.mobile, None, render(template.sms, facts), now, priority=0,
                         expires_at=event.expires_at)]
     if contact.mobile:
-        planned.append(Planned("sms", kind, contact.mobile, None, render(template.sms, facts), not_before,
+        text = render(template.sms, facts)
+        if contact.for_child is not None:
+            text = FOR_CHILD[contact.language].format(child=contact.for_child) + text
+        planned.append(Planned("sms", kind, contact.mobile, None, text, not_before,
                                expires_at=expires_at, subject_id=subject_id))
     if contact.email and kind not in SMS_ONLY:
         planned.append(Planned("email", kind, contact.email, render(template.subject, facts),
@@ -155,6 +161,12 @@ def plan(event: Event, contact: Contact, now: datetime) -> list[Planned]:
                                subject_id=subject_id,
                                giro_invoice_id=event.invoice_id if isinstance(event, InvoiceIssued) else None))
     return planned
+
+
+def guardian_of(event: Event) -> uuid.UUID | None:
+    """The guardian who made the request an event is about, when a guardian made it for a child."""
+    guardian_id = getattr(event, "booked_by_guardian_id", None)
+    return guardian_id if isinstance(guardian_id, uuid.UUID) else None
 
 
 def patient_of(event: Event) -> uuid.UUID | None:

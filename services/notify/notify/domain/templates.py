@@ -318,6 +318,10 @@ TEMPLATES_BY_LANGUAGE: Final[dict[Language, dict[str, Template]]] = {"nb": TEMPL
 
 SMS_ONLY: Final = frozenset({"login_code"})
 
+# Before an SMS to a guardian about a request they made for a child: whom it is about, by the child's first
+# name (never the full name; the message itself carries no health detail, as every message).
+FOR_CHILD: Final[dict[Language, str]] = {"nb": "Gjelder {child}: ", "nn": "Gjeld {child}: ", "en": "About {child}: "}
+
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
