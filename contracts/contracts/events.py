@@ -146,6 +146,24 @@ class SessionEnded(Event):
         return str(self.subject_id)
 
 
+class SessionActingForChanged(Event):
+    event_type: ClassVar[str] = "SessionActingForChanged"
+    topic: ClassVar[str] = topics.SESSIONS.name
+    description: ClassVar[str] = (
+        "A guardian's session now acts for another child, or for the guardian again (domain-rules \"Acting for a "
+        "child\"). Whom a session acts for is part of what a gateway keeps for a few seconds; this tells every "
+        "gateway to forget it at once, so no request after the switch acts for the child chosen before. The "
+        "session's id only: never its token, never the child."
+    )
+
+    session_id: uuid.UUID
+    subject_id: uuid.UUID = Field(description="The guardian whose session it is.")
+    changed_at: AwareDatetime
+
+    def aggregate_id(self) -> str:
+        return str(self.subject_id)
+
+
 # --- booking ----------------------------------------------------------------------------------
 
 
@@ -416,7 +434,7 @@ class ClaimsStatusChanged(Event):
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     PatientRegistered, PatientUpdated, PatientGpChanged, GuardianRegistered, GuardianRemoved, StaffMemberRegistered,
-    LoginCodeRequested, SessionEnded,
+    LoginCodeRequested, SessionEnded, SessionActingForChanged,
     AppointmentBooked, AppointmentCancelled, AppointmentReminderDue, ClinicDayClosed, ClinicDayReopened,
     RenewalRequested, PrescriptionSent, RenewalRejected,
     EConsultSubmitted, EConsultAnswered, EConsultDeclined, EConsultWithdrawn, EConsultAvailabilityChanged,

@@ -1,10 +1,15 @@
 """A logout takes effect at once on the gateway that served it and, through identity's SessionEnded, on every
 other gateway that keeps the session (EPORTAL_SESSION_CACHE_SECONDS): here two gateways that would keep it
-for an hour, so only the event can make the second one forget it."""
+for an hour, so only the event can make the second one forget it. A guardian's switch to a child is the same
+(SessionActingForChanged): no request through another gateway acts for the child chosen before."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +18,10 @@ import pytest
 
 from gateway.bootstrap import build as build_gateway
 from identity.bootstrap import build as build_identity
+from kit.clock import OSLO
 from notify.bootstrap import build as build_notify
 from tests.support.eventually import eventually
-from tests.support.portal import log_in_patient, register_patient
+from tests.support.portal import add_staff, log_in_patient, log_in_staff, register_guardian, register_patient
 from tests.support.services import StackEnv, serving
 from tests.support.system import System, free_port
 
@@ -24,8 +30,17 @@ pytestmark = pytest.mark.stack
 AN_HOUR = 3600.0
 
 
-async def test_a_logout_through_one_gateway_ends_the_session_on_the_other_that_kept_it(
-        stack_env: StackEnv, tmp_path: Path) -> None:
+@dataclass
+class TwoGateways:
+    system: System
+    one: httpx.AsyncClient
+    other: httpx.AsyncClient
+    kept_by_other: Any  # the second gateway's session cache
+
+
+@asynccontextmanager
+async def two_gateways(stack_env: StackEnv, tmp_path: Path) -> AsyncIterator[TwoGateways]:
+    """identity and notify, and two gateways in front of them that would each keep a checked session an hour."""
     prefix = stack_env.fresh_prefix()
     ports = {s: free_port() for s in ("identity", "notify", "gateway", "other_gateway")}
     urls = {s: f"http://127.0.0.1:{p}" for s, p in ports.items()}
@@ -46,11 +61,17 @@ async def test_a_logout_through_one_gateway_ends_the_session_on_the_other_that_k
             serving(serving_one, ports["gateway"]), serving(serving_other, ports["other_gateway"]), \
             httpx.AsyncClient(base_url=urls["gateway"], timeout=30) as one, \
             httpx.AsyncClient(base_url=urls["other_gateway"], timeout=30) as other:
-        patient = await register_patient(system, uuid.uuid4())
+        yield TwoGateways(system, one, other, serving_other.state.gateway.session_cache)
+
+
+async def test_a_logout_through_one_gateway_ends_the_session_on_the_other_that_kept_it(
+        stack_env: StackEnv, tmp_path: Path) -> None:
+    async with two_gateways(stack_env, tmp_path) as gateways:
+        one, other, kept = gateways.one, gateways.other, gateways.kept_by_other
+        patient = await register_patient(gateways.system, uuid.uuid4())
         session = await log_in_patient(one, patient.national_id, patient.mobile)
         for gateway_client in (one, other):  # both check it at identity once, and keep the answer
             assert (await gateway_client.get("/api/v1/me", headers=session.headers)).status_code == 200
-        kept = serving_other.state.gateway.session_cache
         assert kept.get(session.token) is not None
 
         assert (await one.post("/api/v1/auth/logout", headers=session.headers)).status_code == 204
@@ -60,3 +81,34 @@ async def test_a_logout_through_one_gateway_ends_the_session_on_the_other_that_k
             return kept.get(session.token) is None
         await eventually(forgotten, "the other gateway to forget the ended session")
         assert (await other.get("/api/v1/me", headers=session.headers)).status_code == 401
+
+
+async def test_a_switch_to_a_child_through_one_gateway_is_what_the_other_acts_on(
+        stack_env: StackEnv, tmp_path: Path) -> None:
+    async with two_gateways(stack_env, tmp_path) as gateways:
+        one, other, kept = gateways.one, gateways.other, gateways.kept_by_other
+        today = datetime.now(OSLO).date()
+        reception = await log_in_staff(one, *await add_staff(gateways.system, "reception"))
+        child = await register_patient(gateways.system, uuid.uuid4(), born=date(today.year - 7, 1, 15),
+                                       name="Emma Hansen")
+        parent = await register_guardian(one, reception, child.id)
+        session = await log_in_patient(one, parent.national_id, parent.mobile)
+        for gateway_client in (one, other):
+            me = await gateway_client.get("/api/v1/me", headers=session.headers)
+            assert (me.status_code, me.json()["acting_for"]) == (200, None)
+        assert kept.get(session.token) is not None
+
+        switched = await one.put("/api/v1/me/acting-for", json={"patient_id": str(child.id)},
+                                 headers=session.headers)
+        assert switched.status_code == 200, switched.text
+
+        async def forgotten() -> bool:
+            return kept.get(session.token) is None
+        await eventually(forgotten, "the other gateway to forget whom the session acted for")
+        me = (await other.get("/api/v1/me", headers=session.headers)).json()
+        assert me["acting_for"]["id"] == str(child.id)
+
+        back = await one.delete("/api/v1/me/acting-for", headers=session.headers)
+        assert back.status_code == 204
+        await eventually(forgotten, "the other gateway to forget the child again")
+        assert (await other.get("/api/v1/me", headers=session.headers)).json()["acting_for"] is None

@@ -1,6 +1,7 @@
-"""identity's SessionEnded, read by every gateway: the session it may keep (adapters/session_cache.py) is
-forgotten at once, so a logout through any replica takes effect on all of them within the event's way here
-(tens of milliseconds), and within the cache's seconds at worst (the broker away).
+"""identity's SessionEnded and SessionActingForChanged, read by every gateway: the session it may keep
+(adapters/session_cache.py) is forgotten at once, so a logout, or a guardian's switch to another child, through
+any replica takes effect on all of them within the event's way here (tens of milliseconds), and within the
+cache's seconds at worst (the broker away).
 
 No consumer group: each gateway reads every message, from the newest on (a gateway that starts later keeps no
 session from before its start, so it has nothing older to forget). Nothing is written, so no inbox row."""
@@ -10,7 +11,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaMessage
 
 from contracts import topics
-from contracts.events import SessionEnded
+from contracts.events import SessionActingForChanged, SessionEnded
 from contracts.registry import event_from, parse_envelope
 from gateway.adapters.session_cache import SessionCache
 from kit.logging import get_logger
@@ -30,7 +31,7 @@ def forget_ended_sessions(runtime: ServiceRuntime, cache: SessionCache) -> None:
         except ValueError:
             log.warning("session event not understood")  # nothing to forget; the cache's seconds still bound it
             return
-        if isinstance(event, SessionEnded):
+        if isinstance(event, SessionEnded | SessionActingForChanged):
             cache.forget_session(str(event.session_id))
 
     subscriber(on_message)

@@ -110,22 +110,24 @@ async def end_sessions_of(runtime: ServiceRuntime, subject_id: uuid.UUID) -> int
 
 async def act_for(runtime: ServiceRuntime, token: str, child_id: uuid.UUID | None) -> ActingFor | None:
     """Switch the session to act for `child_id` (None: back to oneself). 403 proxy.not_guardian for someone who is
-    not the session's child, 403 proxy.child_of_age from the child's 16th birthday."""
+    not the session's child, 403 proxy.child_of_age from the child's 16th birthday. SessionActingForChanged tells
+    every gateway to forget the session it keeps, so the next request anywhere acts for the child chosen now."""
     now = runtime.clock.now()
     async with transaction(runtime.pool) as conn:
         sessions = Sessions(conn)
         session = await sessions.live(token_digest(token), now, policy(runtime).lifetimes.idle)
         if session is None:
             raise SessionEnded()
-        if child_id is None:
-            await sessions.act_for(token_digest(token), None)
-            return None
-        guardian_id = session["guardian_id"]
-        child = await Guardians(conn).child(guardian_id, child_id) if guardian_id else None
-        if child is None:
-            raise NotGuardian()
-        chosen = acting_for(child, now, allow_test_identities=runtime.settings.allows_test_identities)
-        if chosen.scope is None:
-            raise ChildOfAge()
+        chosen: ActingFor | None = None
+        if child_id is not None:
+            guardian_id = session["guardian_id"]
+            child = await Guardians(conn).child(guardian_id, child_id) if guardian_id else None
+            if child is None:
+                raise NotGuardian()
+            chosen = acting_for(child, now, allow_test_identities=runtime.settings.allows_test_identities)
+            if chosen.scope is None:
+                raise ChildOfAge()
         await sessions.act_for(token_digest(token), child_id)
+        await runtime.outbox.add(conn, events.SessionActingForChanged(
+            session_id=session["id"], subject_id=session["subject_id"], changed_at=now))
     return chosen
