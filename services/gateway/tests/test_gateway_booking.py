@@ -287,10 +287,10 @@ async def test_reception_lists_the_closed_days(gateway: Gateway) -> None:
     assert (await gateway.client.get("/api/v1/staff/closed-days")).status_code == 403
     gateway.act_as(a_staff("reception", uuid.uuid4()))
     listed = {"closed_days": [{"day": "2026-12-24", "reason": "Julaften", "booked_appointments": 2}]}
-    gateway.booking.answers[("GET", "/internal/closed-days")] = listed
+    gateway.services.answers[("GET", "/internal/closed-days")] = listed
     response = await gateway.client.get("/api/v1/staff/closed-days", params={"from": "2026-12-01"})
     assert (response.status_code, response.json()) == (200, listed)
-    assert gateway.booking.calls[-1] == ("GET", "/internal/closed-days", {"params": {"from": "2026-12-01"}})
+    assert gateway.services.calls[-1] == ("GET", "/internal/closed-days", {"params": {"from": "2026-12-01"}})
     assert (await gateway.client.get("/api/v1/staff/closed-days", params={"from": "julaften"})).status_code == 422
 
 
