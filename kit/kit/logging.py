@@ -26,7 +26,11 @@ correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=No
 _SECRET_KEYS = frozenset({
     "national_id", "fnr", "code", "password", "token", "text", "answer", "reason", "message", "body",
 })
-_ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
+# A national ID stands alone: eleven digits not inside a longer run of letters and digits, so a trace id or a
+# UUID whose hex happens to hold eleven digits in a row keeps its value (and logs still join their traces).
+_ELEVEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{11}(?![0-9A-Za-z])")
+# Fields this module writes itself from random ids: never a patient's input, never scrubbed.
+_OWN_IDS = frozenset({"trace_id", "span_id", "correlation_id"})
 # asyncpg writes DETAIL and HINT on lines of their own after the error's message; what follows them belongs
 # to them up to the next blank line (where a traceback goes on) or the end.
 _DATABASE_DETAIL = re.compile(r"^(DETAIL|HINT): .*?(?=\n\n|\Z)", re.MULTILINE | re.DOTALL)
@@ -75,7 +79,7 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
     for key in list(event):
         if key in _SECRET_KEYS and key != "event":
             event[key] = "[redacted]"
-        elif isinstance(event[key], str):
+        elif isinstance(event[key], str) and key not in _OWN_IDS:
             event[key] = scrub(event[key])  # an error's text logged as a value (str(exc)) carries DETAIL too
     return event
 
