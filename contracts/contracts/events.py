@@ -275,8 +275,15 @@ class RenewalRequested(_RenewalEvent):
     due_date: date
 
 
+# SMS about a request a guardian made for a child go to that guardian (issue 19): the events notify tells of carry
+# them. Null: the patient made the request themselves (or reception took it by phone).
+_REQUESTED_BY_GUARDIAN = ("The guardian who made the request for the child (null: the patient did): SMS about it go "
+                          "to this guardian, without the child's full name.")
+
+
 class PrescriptionSent(_RenewalEvent):
     event_type: ClassVar[str] = "PrescriptionSent"
+    schema_version: ClassVar[int] = 2  # v2: the guardian who asked for the child
     description: ClassVar[str] = (
         "The doctor approved and the e-prescriptions reached the prescription intermediary: "
         "ready at any pharmacy."
@@ -285,14 +292,17 @@ class PrescriptionSent(_RenewalEvent):
     doctor_id: uuid.UUID
     medication_ids: list[uuid.UUID] = Field(min_length=1)
     sent_at: AwareDatetime
+    requested_by_guardian_id: uuid.UUID | None = Field(default=None, description=_REQUESTED_BY_GUARDIAN)
 
 
 class RenewalRejected(_RenewalEvent):
     event_type: ClassVar[str] = "RenewalRejected"
+    schema_version: ClassVar[int] = 2  # v2: the guardian who asked for the child
     description: ClassVar[str] = "The doctor rejected medicines of a request; the reason is in the portal."
 
     doctor_id: uuid.UUID
     medication_ids: list[uuid.UUID] = Field(min_length=1)
+    requested_by_guardian_id: uuid.UUID | None = Field(default=None, description=_REQUESTED_BY_GUARDIAN)
 
 
 # --- econsult ---------------------------------------------------------------------------------
@@ -319,6 +329,7 @@ class EConsultSubmitted(_EConsultEvent):
 
 class EConsultAnswered(_EConsultEvent):
     event_type: ClassVar[str] = "EConsultAnswered"
+    schema_version: ClassVar[int] = 2  # v2: the guardian who sent it for the child
     description: ClassVar[str] = (
         "The GP answered. Billing invoices the tariff in force when the patient sent it "
         "(the price the patient was shown)."
@@ -326,11 +337,15 @@ class EConsultAnswered(_EConsultEvent):
 
     submitted_at: AwareDatetime
     answered_at: AwareDatetime
+    sent_by_guardian_id: uuid.UUID | None = Field(default=None, description=_REQUESTED_BY_GUARDIAN)
 
 
 class EConsultDeclined(_EConsultEvent):
     event_type: ClassVar[str] = "EConsultDeclined"
+    schema_version: ClassVar[int] = 2  # v2: the guardian who sent it for the child
     description: ClassVar[str] = "The GP declined it as unsuitable and advised booking an appointment. Not billed."
+
+    sent_by_guardian_id: uuid.UUID | None = Field(default=None, description=_REQUESTED_BY_GUARDIAN)
 
 
 class EConsultWithdrawn(_EConsultEvent):

@@ -80,6 +80,20 @@ for _appointment_event, _version in (("AppointmentBooked", 2), ("AppointmentCanc
     upcaster(_appointment_event, _version)(_booked_by_the_patient)
 
 
+def _requested_by_the_patient(field: str) -> Callable[[Payload], Payload]:
+    """A renewal's or eConsultation's event from before guardians (issue 19): the patient made the request."""
+    def upcast(payload: Payload) -> Payload:
+        return {**payload, field: None}
+    return upcast
+
+
+for _request_event, _field in (("PrescriptionSent", "requested_by_guardian_id"),
+                               ("RenewalRejected", "requested_by_guardian_id"),
+                               ("EConsultAnswered", "sent_by_guardian_id"),
+                               ("EConsultDeclined", "sent_by_guardian_id")):
+    upcaster(_request_event, 1)(_requested_by_the_patient(_field))
+
+
 def _bokmål(payload: Payload) -> Payload:
     """A patient snapshot from before languages: the patient read bokmål, the only language there was."""
     return {**payload, "language": "nb"}

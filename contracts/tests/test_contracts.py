@@ -151,3 +151,15 @@ def test_an_appointment_event_from_before_guardians_was_booked_by_the_patient(ev
     new = registry.event_from(registry.parse_envelope((FIXTURES / f"{event_type}.v{version + 1}.json").read_bytes()))
     assert old.booked_by_guardian_id is None  # type: ignore[attr-defined]
     assert new.booked_by_guardian_id == uuid.UUID("3f2e1d0c-9b8a-4765-8432-10fedcba9876")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("event_type", "field"), [
+    ("PrescriptionSent", "requested_by_guardian_id"), ("RenewalRejected", "requested_by_guardian_id"),
+    ("EConsultAnswered", "sent_by_guardian_id"), ("EConsultDeclined", "sent_by_guardian_id")])
+def test_a_renewal_or_econsultation_event_from_before_guardians_was_made_by_the_patient(event_type: str,
+                                                                                        field: str) -> None:
+    old = registry.event_from(registry.parse_envelope((FIXTURES / f"{event_type}.v1.json").read_bytes()))
+    new = registry.event_from(registry.parse_envelope((FIXTURES / f"{event_type}.v2.json").read_bytes()))
+    assert old.schema_version == new.schema_version == 2
+    assert getattr(old, field) is None
+    assert getattr(new, field) == uuid.UUID("3f2e1d0c-9b8a-4765-8432-10fedcba9876")

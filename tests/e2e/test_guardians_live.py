@@ -19,6 +19,7 @@ from kit.working_days import WorkingDays
 from tests.e2e.test_booking_live import move_to, next_monday_morning
 from tests.support.eventually import eventually
 from tests.support.portal import (
+    Guardian,
     Session,
     add_staff,
     log_in_staff,
@@ -27,11 +28,12 @@ from tests.support.portal import (
     seen_codes,
     sms_code,
 )
-from tests.support.system import System
+from tests.support.system import System, quiet
 
 pytestmark = pytest.mark.stack
 
 REASON = "Vondt i magen etter skolen"
+QUESTION = "Emma har hatt feber i tre dager. Bør hun til legen?"
 PATIENT_ROUTES_BUT_APPOINTMENTS = ("/api/v1/medications", "/api/v1/renewals", "/api/v1/econsultations",
                                    "/api/v1/invoices", "/api/v1/access-log")
 
@@ -86,10 +88,7 @@ async def _a_parent_and_two_children(live_system: System, monday: datetime) -> N
         alone = await log_in(http, emma.national_id, emma.mobile)
         assert (alone.status_code, alone.json()["code"]) == (403, "access.child_needs_guardian")
 
-        verified = await log_in(http, parent.national_id, parent.mobile)
-        assert verified.status_code == 200, verified.text
-        me_as = Session(verified.json()["token"], uuid.UUID(verified.json()["patient"]["id"]),
-                        verified.json()["csrf_token"]).headers
+        me_as = await _guardian_logged_in(http, parent)
         me = (await http.get("/api/v1/me", headers=me_as)).json()
         assert (me["kind"], me["name"], me["acting_for"]) == ("guardian", "Kari Nordmann", None)
         assert [(c["id"], c["first_name"], c["age_band"], c["may"]) for c in me["represents"]] == [
@@ -150,6 +149,78 @@ async def _a_parent_and_two_children(live_system: System, monday: datetime) -> N
         back = await http.delete("/api/v1/me/acting-for", headers=me_as)
         assert back.status_code == 204
         assert (await http.get("/api/v1/me", headers=me_as)).json()["acting_for"] is None
+
+
+async def test_a_renewal_and_an_econsultation_a_parent_sends_for_the_7_year_old_are_told_to_the_parent(
+        live_system: System) -> None:
+    """Issue 19: the SMS that the prescription is ready and that the doctor has answered go to the parent who
+    asked, «Gjelder Emma: …», without the child's full name, the medicine or the question; the child's own mobile
+    gets nothing; the eConsultation is free (under 16): no invoice, so no invoice SMS."""
+    async with live_system.client() as http:
+        doctor = await log_in_staff(http, *await add_staff(live_system, "doctor", name="Dr. Familie"))
+        reception = await log_in_staff(http, *await add_staff(live_system, "reception"))
+        emma = await register_patient(live_system, doctor.subject_id, born=years_ago(7), name="Emma Hansen")
+        parent = await register_guardian(http, reception, emma.id, name="Kari Nordmann")
+        me_as = await _guardian_logged_in(http, parent)
+        switched = await http.put("/api/v1/me/acting-for", json={"patient_id": str(emma.id)}, headers=me_as)
+        assert switched.status_code == 200, switched.text
+        opened = await http.put("/api/v1/staff/econsult-availability", headers=doctor.headers, json={"open": True})
+        assert opened.status_code == 200, opened.text
+
+        async def medicine() -> str | None:  # once prescription has heard of Emma
+            added = await http.post(f"/api/v1/staff/patients/{emma.id}/medications", headers=doctor.headers,
+                                     json={"name": "Flutide", "strength": "50 mikrog", "atc_code": "R03BA05",
+                                           "reseptgruppe": "C", "fixed": True, "prescribed_by": "here"})
+            return str(added.json()["id"]) if added.status_code == 201 else None
+
+        medication_id = await eventually(medicine, "prescription to know Emma")
+        asked = await http.post("/api/v1/renewals", headers=me_as, json={"medication_ids": [medication_id]})
+        assert asked.status_code == 201, asked.text
+        decided = await http.post(f"/api/v1/staff/renewals/{asked.json()['id']}/decision", headers=doctor.headers,
+                                  json={"items": [{"medication_id": medication_id, "approve": True}]})
+        assert decided.status_code == 200, decided.text
+
+        async def question() -> dict[str, Any] | None:  # once econsult and billing have heard of Emma
+            guidance = await http.get("/api/v1/econsultations/guidance", headers=me_as)
+            if guidance.status_code != 200 or guidance.json()["price"]["exempt_reason"] != "under_16":
+                return None
+            sent = await http.post("/api/v1/econsultations", headers=me_as,
+                                   json={"text": QUESTION, "accepted_terms": True})
+            assert sent.status_code in (201, 404, 409, 422), sent.text
+            found: dict[str, Any] | None = sent.json() if sent.status_code == 201 else None
+            return found
+
+        sent = await eventually(question, "Emma's eConsultation")
+        assert sent["price"]["amount_ore"] == 0  # free: under 16
+        read = await http.get(f"/api/v1/staff/econsultations/{sent['id']}", headers=doctor.headers)
+        assert read.status_code == 200, read.text
+        answered = await http.post(f"/api/v1/staff/econsultations/{sent['id']}/answer", headers=doctor.headers,
+                                   json={"text": "Gi henne paracetamol og mye å drikke."})
+        assert answered.status_code == 200, answered.text
+
+        texts = await eventually(lambda: _told_both(http, parent.mobile), "the parent's two SMS")
+        assert [t for t in texts if t.startswith("Gjelder Emma: Resepten din er klar")], texts
+        assert [t for t in texts if t.startswith("Gjelder Emma: Du har fått svar")], texts
+        await eventually(lambda: quiet(live_system), "every event handled and every SMS sent")
+        told = await sms_texts(http, parent.mobile)
+        assert not [t for t in told if "Hansen" in t or "Flutide" in t or "feber" in t or "faktura" in t.lower()], told
+        assert await sms_texts(http, emma.mobile) == []
+        invoices = await http.get("/api/v1/invoices", headers=me_as)
+        assert (invoices.status_code, invoices.json()["items"]) == (200, [])
+
+
+async def _told_both(http: httpx.AsyncClient, mobile: str) -> list[str] | None:
+    texts = await sms_texts(http, mobile)
+    ready = any("Resepten din er klar" in t for t in texts)
+    return texts if ready and any("Du har fått svar" in t for t in texts) else None
+
+
+async def _guardian_logged_in(http: httpx.AsyncClient, parent: Guardian) -> dict[str, str]:
+    """The parent logged in with the code on their own mobile: the session's headers."""
+    verified = await log_in(http, parent.national_id, parent.mobile)
+    assert verified.status_code == 200, verified.text
+    return Session(verified.json()["token"], uuid.UUID(verified.json()["patient"]["id"]),
+                   verified.json()["csrf_token"]).headers
 
 
 async def _book(http: httpx.AsyncClient, headers: dict[str, str], slot_id: str, reason: str) -> dict[str, Any] | None:

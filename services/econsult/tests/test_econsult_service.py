@@ -246,3 +246,24 @@ async def test_neither_question_nor_answer_reaches_the_logs(econsult_service: EC
     out, err = capfd.readouterr()
     assert "vannlating" not in out + err
     assert "urinprøve" not in out + err
+
+
+@pytest.mark.parametrize("outcome", ["answer", "decline"])
+async def test_the_answer_or_decline_of_a_guardians_question_names_the_guardian(econsult_service: EConsult,
+                                                                                outcome: str) -> None:
+    """notify tells the guardian who sent it for the child (issue 19); a patient's own question names none."""
+    gp, guardian = uuid.uuid4(), uuid.uuid4()
+    await econsult_service.open_gp(gp)
+    for sent_by in (guardian, None):
+        child = await econsult_service.listed(gp, name="Emma Hansen")
+        extra = {"sent_by_guardian_id": str(sent_by)} if sent_by else {}
+        sent = await econsult_service.send(child, **extra)
+        assert sent.status_code == 201, sent.text
+        field = "text" if outcome == "answer" else "reason"
+        handled = await econsult_service.client.post(f"/internal/econsultations/{sent.json()['id']}/{outcome}",
+                                                     json={"doctor_id": str(gp), field: "Ta kontakt ved feber."})
+        assert handled.status_code == 200, handled.text
+        [told] = [e for e in await econsult_service.events(sent.json()["id"])
+                  if e["event_type"] != "EConsultSubmitted"]
+        assert (told["schema_version"], told["payload"]["sent_by_guardian_id"]) == (
+            2, str(sent_by) if sent_by else None)

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from gateway import auth
 from gateway.bootstrap import build
-from gateway.domain.principal import Principal
+from gateway.domain.principal import ActingFor, Principal
 from gateway.settings import GatewaySettings
 from tests.support.gateway import record_audits
 
@@ -59,6 +59,14 @@ def a_patient(patient_id: uuid.UUID, *, restrictions: tuple[str, ...] = (),
               gp_id: uuid.UUID | None = None) -> Principal:
     return Principal(kind="patient", subject_id=patient_id, role="patient", session_id="s", restrictions=restrictions,
                      gp_id=gp_id)
+
+
+def a_guardian_of_a_child_under_12(guardian_id: uuid.UUID, child_id: uuid.UUID, *,
+                                   gp_id: uuid.UUID | None = None) -> Principal:
+    """A guardian (not our patient) acting for their child under 12: the child's whole portal."""
+    return Principal(kind="guardian", subject_id=guardian_id, role="guardian", session_id="s", gp_id=gp_id,
+                     name="Kari Nordmann", guardian_id=guardian_id,
+                     acting_for=ActingFor(child_id, "Emma", "under_12", "everything"))
 
 
 def a_staff(role: str, staff_id: uuid.UUID) -> Principal:

@@ -78,6 +78,21 @@ async def test_sending_uses_the_session_patient_shows_the_price_and_is_audited(g
                                "object_id": str(ECONSULT), "action": "create"}]
 
 
+async def test_a_guardian_sends_for_the_child_under_12_and_the_question_names_the_guardian(gateway: Gateway) -> None:
+    """econsult keeps who sent it, so notify's SMS about the answer go to that guardian (issue 19)."""
+    guardian = uuid.uuid4()
+    gateway.act_as(shared.a_guardian_of_a_child_under_12(guardian, PATIENT, gp_id=DOCTOR))
+    gateway.services.answers[("POST", "/internal/econsultations")] = ITEM
+    gateway.services.answers[("GET", f"/internal/patients/{PATIENT}/medications")] = {"items": []}
+    response = await gateway.client.post("/api/v1/econsultations", json={"text": "Hei", "accepted_terms": True})
+    assert response.status_code == 201, response.text
+    (_, _, sent), = gateway.services.to("econsult")
+    assert sent["json"] == {"patient_id": str(PATIENT), "text": "Hei", "accepted_terms": True, "medicine_names": [],
+                            "sent_by_guardian_id": str(guardian)}
+    (_, _, price_call), = gateway.services.to("billing")
+    assert price_call["params"]["patient_id"] == str(PATIENT)  # the child's price (free: under 16)
+
+
 async def test_without_the_medicine_names_the_question_is_still_sent(gateway: Gateway) -> None:
     gateway.services.answers[("POST", "/internal/econsultations")] = ITEM
     gateway.services.answers[("GET", f"/internal/patients/{PATIENT}/medications")] = DomainError(

@@ -70,6 +70,19 @@ async def test_asking_sends_my_own_id_on_the_portal_channel_is_free_and_audited(
     assert gateway.audits[0]["object_id"] == str(RENEWAL)
 
 
+async def test_a_guardian_asks_for_the_child_under_12_and_the_request_names_the_guardian(gateway: Gateway) -> None:
+    """prescription keeps who asked, so notify's SMS about it go to that guardian (issue 19)."""
+    guardian = uuid.uuid4()
+    gateway.act_as(shared.a_guardian_of_a_child_under_12(guardian, PATIENT, gp_id=DOCTOR))
+    gateway.services.answers[("prescription", "POST", "/internal/renewals")] = RENEWAL_OUT
+    response = await gateway.client.post("/api/v1/renewals", json={"medication_ids": [str(METFORMIN)]})
+    assert response.status_code == 201, response.text
+    [(_, _, sent)] = gateway.services.to("prescription")
+    assert sent["json"] == {"patient_id": str(PATIENT), "medication_ids": [str(METFORMIN)], "message": None,
+                            "channel": "portal", "requested_by_guardian_id": str(guardian)}
+    assert (gateway.audits[0]["by"], gateway.audits[0]["patient_id"]) == (guardian, PATIENT)
+
+
 @pytest.mark.parametrize(("status", "code"), [
     (422, "renewal.empty"), (422, "renewal.too_many_medicines"), (422, "renewal.duplicate_medicine"),
     (409, "renewal.request_already_open"), (422, "renewal.group_a"), (422, "renewal.group_b_needs_agreement"),

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, Event
 from contracts.events import (
     AppointmentBooked,
     EConsultAnswered,
@@ -150,30 +150,46 @@ async def test_the_sms_and_the_login_code_come_in_the_patients_language(stack_en
         assert notify.sms.to("+4791110077")[0]["text"].startswith("Eingongskoden din til ePortalen: 482913")
 
 
-async def test_a_booking_a_guardian_made_for_a_child_is_told_to_the_guardian_alone(stack_env: StackEnv,
-                                                                                   scratch_db: str) -> None:
-    """Issue 19: the SMS goes to the guardian who booked, names the child by the first name only, and says nothing
-    more than any booking SMS; the child's own mobile and e-mail get nothing. The guardian may be heard of after
-    the booking (another topic): the SMS waits for them."""
+def _made_for_a_child(kind: str, child: uuid.UUID, guardian: uuid.UUID) -> tuple[Event, uuid.UUID, str]:
+    """An event about a request `guardian` made for `child`, what notify keeps its deliveries under, and how the
+    SMS begins."""
+    doctor, now = uuid.uuid4(), SystemClock().now()
+    if kind == "booking":
+        starts = now + timedelta(days=7)
+        booked = AppointmentBooked(appointment_id=uuid.uuid4(), patient_id=child, doctor_id=doctor, starts_at=starts,
+                                   ends_at=starts + timedelta(minutes=20),
+                                   patient_may_cancel_until=starts - timedelta(days=1), booked_by_guardian_id=guardian)
+        return booked, booked.appointment_id, "Gjelder Jonas: Timen din hos legekontoret er bestilt"
+    if kind == "renewal":
+        sent = PrescriptionSent(renewal_id=uuid.uuid4(), patient_id=child, doctor_id=doctor,
+                                medication_ids=[uuid.uuid4()], sent_at=now, requested_by_guardian_id=guardian)
+        return sent, sent.renewal_id, "Gjelder Jonas: Resepten din er klar"
+    answered = EConsultAnswered(econsult_id=uuid.uuid4(), patient_id=child, doctor_id=doctor, submitted_at=now,
+                                answered_at=now, sent_by_guardian_id=guardian)
+    return answered, answered.econsult_id, "Gjelder Jonas: Du har fått svar"
+
+
+@pytest.mark.parametrize("kind", ["booking", "renewal", "econsultation"])
+async def test_a_request_a_guardian_made_for_a_child_is_told_to_the_guardian_alone(stack_env: StackEnv,
+                                                                                   scratch_db: str, kind: str) -> None:
+    """Issue 19: the SMS goes to the guardian who booked, asked for the renewal or sent the eConsultation, names the
+    child by the first name only, and says nothing more than the patient's SMS would; the child's own mobile and
+    e-mail get nothing. The guardian may be heard of after the request (another topic): the SMS waits for them."""
     async with notify_service(stack_env, scratch_db) as notify:
         child = uuid.uuid4()
         await notify.publish(PatientRegistered(patient_id=child, gp_id=None, name="Jonas Petter Hansen",
-                                               birth_date=date(2013, 4, 2), mobile="+4791110081",
+                                               birth_date=date(2018, 4, 2), mobile="+4791110081",
                                                email="jonas@example.no", first_contact_done=True))
         guardian = uuid.uuid4()
-        starts = SystemClock().now() + timedelta(days=7)
-        booked = AppointmentBooked(appointment_id=uuid.uuid4(), patient_id=child, doctor_id=uuid.uuid4(),
-                                   starts_at=starts, ends_at=starts + timedelta(minutes=20),
-                                   patient_may_cancel_until=starts - timedelta(days=1),
-                                   booked_by_guardian_id=guardian)
-        await notify.publish(booked)
+        event, subject_id, begins = _made_for_a_child(kind, child, guardian)
+        await notify.publish(event)
         await notify.publish(GuardianRegistered(child_id=child, guardian_id=guardian, name="Kari Nordmann",
                                                 mobile="+4791110082"))
         sent = await eventually(lambda: notify.sms.to("+4791110082"), what="the guardian's SMS")
         assert len(sent) == 1
-        assert sent[0]["text"].startswith("Gjelder Jonas: Timen din hos legekontoret er bestilt")
+        assert sent[0]["text"].startswith(begins), sent[0]["text"]
         assert "Hansen" not in sent[0]["text"]
         assert "Petter" not in sent[0]["text"]
         assert notify.sms.to("+4791110081") == []
         assert [d["channel"] for d in await notify.fetch(
-            "SELECT channel FROM deliveries WHERE subject_id = $1", booked.appointment_id)] == ["sms"]
+            "SELECT channel FROM deliveries WHERE subject_id = $1", subject_id)] == ["sms"]

@@ -8,9 +8,22 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from contracts.events import AppointmentBooked, AppointmentReminderDue, InvoiceIssued, LoginCodeRequested
+from contracts.envelope import Event
+from contracts.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentReminderDue,
+    EConsultAnswered,
+    EConsultDeclined,
+    InvoiceIssued,
+    InvoiceOverdue,
+    LoginCodeRequested,
+    PatientGpChanged,
+    PrescriptionSent,
+    RenewalRejected,
+)
 from kit.clock import OSLO
-from notify.domain.rules import Contact, plan, send_from
+from notify.domain.rules import Contact, guardian_of, plan, send_from
 from notify.sender import backoff
 from notify.settings import NotifySettings
 from services.notify.tests.notify_samples import PATIENT, every_event
@@ -121,3 +134,33 @@ def test_production_needs_real_providers_and_never_runs_the_sinks() -> None:
                           smtp_host="smtp.example.no", **base)
     assert not real.runs_sinks
     assert "s3cr3t-key" not in repr(real)  # the key is a secret
+
+
+GUARDIAN = uuid.uuid4()
+EMMA_S_GUARDIAN = Contact(PATIENT, "+4790000007", None, for_child="Emma")  # as repository.guardian_contact finds it
+MADE_BY = {AppointmentBooked: "booked_by_guardian_id", AppointmentCancelled: "booked_by_guardian_id",
+           AppointmentReminderDue: "booked_by_guardian_id", PrescriptionSent: "requested_by_guardian_id",
+           RenewalRejected: "requested_by_guardian_id", EConsultAnswered: "sent_by_guardian_id",
+           EConsultDeclined: "sent_by_guardian_id"}
+
+
+@pytest.mark.parametrize("event", [e for e in every_event() if type(e) in MADE_BY], ids=lambda e: e.event_type)
+def test_a_request_a_guardian_made_for_a_child_is_told_to_that_guardian_alone(event: Event) -> None:
+    """Issue 19: the guardian who booked, asked for a renewal or sent an eConsultation is the one told, by SMS only,
+    with the child's first name before the very text the patient would get; a request the patient made themselves
+    names no guardian and is told to the patient as always."""
+    assert guardian_of(event) is None
+    made_by_guardian = event.model_copy(update={MADE_BY[type(event)]: GUARDIAN})
+    assert guardian_of(made_by_guardian) == GUARDIAN
+    [to_patient] = [p for p in plan(event, KARI, at(10, 12)) if p.channel == "sms"]
+    [to_guardian] = plan(made_by_guardian, EMMA_S_GUARDIAN, at(10, 12))
+    assert (to_guardian.channel, to_guardian.address) == ("sms", "+4790000007")
+    assert to_guardian.body == "Gjelder Emma: " + to_patient.body
+
+
+def test_events_about_no_request_of_a_guardian_name_no_guardian() -> None:
+    """The invoice (an eConsultation for a child is free, so none comes of a guardian's), the change of GP and the
+    login code are the patient's own."""
+    told_as_ever = [e for e in every_event() if type(e) not in MADE_BY]
+    assert {type(e) for e in told_as_ever} == {LoginCodeRequested, InvoiceIssued, InvoiceOverdue, PatientGpChanged}
+    assert [guardian_of(e) for e in told_as_ever] == [None] * len(told_as_ever)

@@ -85,8 +85,10 @@ async def set_b_agreement(runtime: ServiceRuntime, *, patient_id: uuid.UUID, med
 
 
 async def request(runtime: ServiceRuntime, *, patient_id: uuid.UUID, medication_ids: Sequence[uuid.UUID],
-                  channel: Channel, message: str | None, registered_by: uuid.UUID | None = None) -> RenewalRequest:
-    """A renewal request from the portal or, by reception, from the phone: the same rules for both."""
+                  channel: Channel, message: str | None, registered_by: uuid.UUID | None = None,
+                  requested_by_guardian_id: uuid.UUID | None = None) -> RenewalRequest:
+    """A renewal request from the portal (by the patient, or by a guardian for a child) or, by reception, from the
+    phone: the same rules for all."""
     try:
         async with prescription_unit(runtime) as uow:
             gp_id = (await uow.patients.get(patient_id)).gp_id
@@ -96,7 +98,8 @@ async def request(runtime: ServiceRuntime, *, patient_id: uuid.UUID, medication_
             asked = request_renewal(patient_id=patient_id, gp_id=gp_id, medication_ids=medication_ids,
                                     medicine_list=medicines, channel=channel, message=message,
                                     registered_by=registered_by, now=runtime.clock.now(),
-                                    working_days=await uow.working_days())
+                                    working_days=await uow.working_days(),
+                                    requested_by_guardian_id=requested_by_guardian_id)
             await uow.renewals.add(asked)
             await uow.publish(asked.requested_event())
     except asyncpg.UniqueViolationError as exc:  # a second request raced past has_open: the index holds
@@ -185,5 +188,6 @@ async def send_due_prescriptions(runtime: ServiceRuntime, intermediary: Prescrip
                 await dispatches.announced(due.id, now)
                 await runtime.outbox.add(conn, PrescriptionSent(
                     renewal_id=due.renewal_id, patient_id=due.patient_id, doctor_id=due.doctor_id,
-                    medication_ids=await dispatches.medication_ids(due.id), sent_at=now))
+                    medication_ids=await dispatches.medication_ids(due.id), sent_at=now,
+                    requested_by_guardian_id=due.requested_by_guardian_id))
                 announced += 1

@@ -245,3 +245,24 @@ async def test_the_records_system_import_fills_lists_and_reports_bad_lines_witho
     ]
     missing = await rx.client.post("/internal/medications/import", content=b"patient_id,name\n")
     assert missing.json()["errors"][0]["code"] == "import.missing_columns"
+
+
+async def test_the_events_a_guardians_request_is_told_by_name_the_guardian(rx: Rx) -> None:
+    """notify sends the SMS that the prescription is ready, or that medicines were rejected, to the guardian who
+    asked for the child (issue 19); a patient's own request names none."""
+    gp, guardian = uuid.uuid4(), uuid.uuid4()
+    for asked_by in (guardian, None):
+        child = await rx.listed(gp, name="Emma Hansen")
+        ids = [await rx.medicine(child, gp, f) for f in (METFORMIN, LEVOTHYROXINE)]
+        extra = {"requested_by_guardian_id": str(asked_by)} if asked_by else {}
+        asked = await rx.ask(child, ids, **extra)
+        assert asked.status_code == 201, asked.text
+        decided = await rx.decide(asked.json()["id"], gp, [{"medication_id": ids[0], "approve": True},
+                                                           {"medication_id": ids[1], "approve": False,
+                                                            "reason": "Blodprøve først."}])
+        assert decided.status_code == 200, decided.text
+        assert await rx.send() >= 1  # this one, and any other test's left due in the shared database
+        told = {e["event_type"]: (e["schema_version"], e["payload"].get("requested_by_guardian_id"))
+                for e in await rx.events(asked.json()["id"]) if e["event_type"] != "RenewalRequested"}
+        expected = str(asked_by) if asked_by else None
+        assert told == {"RenewalRejected": (2, expected), "PrescriptionSent": (2, expected)}

@@ -10,7 +10,7 @@ import asyncpg
 from econsult.domain.econsultation import EConsultation
 
 _COLUMNS = ("id, patient_id, doctor_id, text, submitted_at, due_date, status, reply, handled_at, renewal_hint, "
-            "opened_at")
+            "opened_at, sent_by_guardian_id")
 
 
 def _to_econsultation(row: asyncpg.Record) -> EConsultation:
@@ -23,17 +23,17 @@ class EConsultations:
 
     async def add(self, c: EConsultation) -> None:
         await self._conn.execute(
-            f"INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            f"INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             c.id, c.patient_id, c.doctor_id, c.text, c.submitted_at, c.due_date, c.status, c.reply, c.handled_at,
-            c.renewal_hint, c.opened_at)
+            c.renewal_hint, c.opened_at, c.sent_by_guardian_id)
 
     async def add_if_absent(self, c: EConsultation) -> bool:
         """For fixed-id seeding: True when it was new."""
         added = await self._conn.fetchval(
-            f"""INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            f"""INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                 ON CONFLICT (id) DO NOTHING RETURNING true""",
             c.id, c.patient_id, c.doctor_id, c.text, c.submitted_at, c.due_date, c.status, c.reply, c.handled_at,
-            c.renewal_hint, c.opened_at)
+            c.renewal_hint, c.opened_at, c.sent_by_guardian_id)
         return bool(added)
 
     async def get(self, econsult_id: uuid.UUID, *, for_update: bool = False) -> EConsultation | None:

@@ -37,6 +37,7 @@ class EConsultation:
     handled_at: datetime | None = None  # answered, declined or withdrawn
     renewal_hint: bool = False
     opened_at: datetime | None = None  # when the doctor first read it: from then on the patient cannot withdraw it
+    sent_by_guardian_id: uuid.UUID | None = None  # a guardian sent it for the child: their SMS (issue 19)
 
     def overdue(self, now: datetime) -> bool:
         return self.status == "open" and oslo(now).date() > self.due_date
@@ -48,11 +49,13 @@ class EConsultation:
     def answer(self, text: str, now: datetime) -> tuple[EConsultation, EConsultAnswered]:
         handled = self._handle("answered", text, now)
         return handled, EConsultAnswered(econsult_id=self.id, patient_id=self.patient_id, doctor_id=self.doctor_id,
-                                         submitted_at=self.submitted_at, answered_at=now)
+                                         submitted_at=self.submitted_at, answered_at=now,
+                                         sent_by_guardian_id=self.sent_by_guardian_id)
 
     def decline(self, reason: str, now: datetime) -> tuple[EConsultation, EConsultDeclined]:
         handled = self._handle("declined", reason, now)
-        return handled, EConsultDeclined(econsult_id=self.id, patient_id=self.patient_id, doctor_id=self.doctor_id)
+        return handled, EConsultDeclined(econsult_id=self.id, patient_id=self.patient_id, doctor_id=self.doctor_id,
+                                         sent_by_guardian_id=self.sent_by_guardian_id)
 
     def withdraw(self, now: datetime) -> tuple[EConsultation, EConsultWithdrawn]:
         """The patient takes the question back, while the doctor has not opened it: never answered, never billed."""
@@ -77,8 +80,10 @@ def due_date(submitted_at: datetime, working_days: WorkingDays) -> date:
 
 def submit(*, patient_id: uuid.UUID, gp_id: uuid.UUID | None, gp_open: bool, text: str, accepted_terms: bool,
            now: datetime, working_days: WorkingDays,
-           medicine_names: Iterable[str] = ()) -> tuple[EConsultation, RenewalHint | None]:
-    """A patient's question to their own GP, due 5 working days after the day it is sent (Oslo)."""
+           medicine_names: Iterable[str] = (), sent_by_guardian_id: uuid.UUID | None = None
+           ) -> tuple[EConsultation, RenewalHint | None]:
+    """A patient's question to their own GP (or a guardian's for a child), due 5 working days after the day it is
+    sent (Oslo)."""
     question = question_text(text)
     if not accepted_terms:
         raise TermsNotAccepted()
@@ -87,5 +92,5 @@ def submit(*, patient_id: uuid.UUID, gp_id: uuid.UUID | None, gp_open: bool, tex
     hint = renewal_hint(question, medicine_names)
     consultation = EConsultation(
         id=uuid.uuid4(), patient_id=patient_id, doctor_id=gp_id, text=question, submitted_at=now,
-        due_date=due_date(now, working_days), renewal_hint=hint is not None)
+        due_date=due_date(now, working_days), renewal_hint=hint is not None, sent_by_guardian_id=sent_by_guardian_id)
     return consultation, hint

@@ -37,6 +37,7 @@ class SubmitIn(_In):
     patient_id: uuid.UUID
     text: str = Field(max_length=_MAX_BODY_CHARS)
     accepted_terms: StrictBool = False
+    sent_by_guardian_id: uuid.UUID | None = Field(default=None, description="A guardian sending it for the child.")
     medicine_names: list[str] = Field(default_factory=list, max_length=200,
                                       description="Names on the patient's medicine list, when the caller has them.")
 
@@ -123,7 +124,8 @@ async def put_availability(doctor_id: uuid.UUID, body: AvailabilityIn, request: 
 async def submit(body: SubmitIn, request: Request) -> EConsultationOut:
     runtime = _runtime(request)
     consultation, _ = await handlers.submit(runtime, patient_id=body.patient_id, text=body.text,
-                                            accepted_terms=body.accepted_terms, medicine_names=body.medicine_names)
+                                            accepted_terms=body.accepted_terms, medicine_names=body.medicine_names,
+                                            sent_by_guardian_id=body.sent_by_guardian_id)
     return _out(consultation, runtime.clock.now())
 
 

@@ -104,16 +104,19 @@ async def renewal_hint(body: HintIn, request: Request, principal: Principal = De
 async def send(body: SendIn, request: Request, principal: Principal = Depends(patient)) -> Any:
     """Send a question to my GP (1–500 characters, counted after NFC with invisible format characters such as
     U+200B removed). Answered within 5 working days (`due_date`); billed only when the GP answers. A question that
-    looks like a renewal carries `renewal_hint` (renewals are free and have their own form)."""
+    looks like a renewal carries `renewal_hint` (renewals are free and have their own form). For oneself, or as a
+    guardian for a child under 12 (free: under 16; the SMS go to the guardian who sent it)."""
     ensure_may_make_requests(principal)
-    pid = principal.patient_id
+    pid, guardian = principal.patient_id, principal.acting_guardian_id
     # The price first: if it cannot be shown, nothing is sent that the patient could be billed for unseen.
     price = await _price(request, pid)
     names = await _medicine_names(request, pid)
+    payload: dict[str, Any] = {"patient_id": str(pid), "text": body.text, "accepted_terms": body.accepted_terms,
+                               "medicine_names": names}
+    if guardian is not None:
+        payload["sent_by_guardian_id"] = str(guardian)
     created = await audited(request, principal, pid, OBJECT, None, "create", lambda: services(request).call(
-        "econsult", "POST", "/internal/econsultations",
-        json={"patient_id": str(pid), "text": body.text, "accepted_terms": body.accepted_terms,
-              "medicine_names": names}))
+        "econsult", "POST", "/internal/econsultations", json=payload))
     return {**_for_patient(created), "price": price}
 
 

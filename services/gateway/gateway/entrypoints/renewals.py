@@ -93,13 +93,16 @@ async def my_medications(request: Request, principal: Principal = Depends(patien
 
 @router.post("/renewals", status_code=status.HTTP_201_CREATED)
 async def renew(body: RenewIn, request: Request, principal: Principal = Depends(patient)) -> Any:
-    """Ask my GP to renew 1 to 3 fixed medicines: free of charge, handled within 5 working days."""
+    """Ask my GP to renew 1 to 3 fixed medicines: free of charge, handled within 5 working days. For oneself, or
+    as a guardian for a child under 12 (the SMS go to the guardian who asked)."""
     ensure_may_make_requests(principal)
-    pid = principal.patient_id
+    pid, guardian = principal.patient_id, principal.acting_guardian_id
+    payload: dict[str, Any] = {"patient_id": str(pid), "medication_ids": [str(m) for m in body.medication_ids],
+                               "message": body.message, "channel": "portal"}
+    if guardian is not None:
+        payload["requested_by_guardian_id"] = str(guardian)
     created = await audited(request, principal, pid, "renewal", None, "create", lambda: services(request).call(
-        "prescription", "POST", "/internal/renewals",
-        json={"patient_id": str(pid), "medication_ids": [str(m) for m in body.medication_ids],
-              "message": body.message, "channel": "portal"}))
+        "prescription", "POST", "/internal/renewals", json=payload))
     return _for_patient(created)
 
 

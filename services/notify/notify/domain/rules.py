@@ -164,9 +164,16 @@ def plan(event: Event, contact: Contact, now: datetime) -> list[Planned]:
 
 
 def guardian_of(event: Event) -> uuid.UUID | None:
-    """The guardian who made the request an event is about, when a guardian made it for a child."""
-    guardian_id = getattr(event, "booked_by_guardian_id", None)
-    return guardian_id if isinstance(guardian_id, uuid.UUID) else None
+    """The guardian who made the request an event is about, when a guardian made it for a child: the one person
+    told of it (domain-rules.md, "Acting for a child")."""
+    match event:
+        case AppointmentBooked() | AppointmentCancelled() | AppointmentReminderDue():
+            return event.booked_by_guardian_id
+        case PrescriptionSent() | RenewalRejected():
+            return event.requested_by_guardian_id
+        case EConsultAnswered() | EConsultDeclined():
+            return event.sent_by_guardian_id
+    return None
 
 
 def patient_of(event: Event) -> uuid.UUID | None:

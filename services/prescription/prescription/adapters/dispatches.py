@@ -28,6 +28,7 @@ class Dispatch:
     doctor_id: uuid.UUID
     attempts: int
     trace_context: dict[str, str] | None = None  # of the decision (kit/telemetry.py)
+    requested_by_guardian_id: uuid.UUID | None = None  # the renewal's: PrescriptionSent's SMS go to this guardian
 
 
 class Dispatches:
@@ -55,9 +56,11 @@ class Dispatches:
     async def next_due(self, now: datetime) -> Dispatch | None:
         """The oldest dispatch due a try, locked for this transaction; other senders skip it."""
         row = await self._conn.fetchrow(
-            """SELECT id, renewal_id, patient_id, doctor_id, attempts, trace_context FROM dispatches
-               WHERE announced_at IS NULL AND next_attempt_at <= $1
-               ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED""", now)
+            """SELECT d.id, d.renewal_id, d.patient_id, d.doctor_id, d.attempts, d.trace_context,
+                      r.requested_by_guardian_id
+               FROM dispatches d JOIN renewals r ON r.id = d.renewal_id
+               WHERE d.announced_at IS NULL AND d.next_attempt_at <= $1
+               ORDER BY d.next_attempt_at, d.created_at LIMIT 1 FOR UPDATE OF d SKIP LOCKED""", now)
         return Dispatch(**dict(row)) if row else None
 
     async def unsent(self, dispatch_id: uuid.UUID) -> list[EPrescription]:

@@ -9,7 +9,8 @@ import asyncpg
 
 from prescription.domain.renewal import RenewalItem, RenewalRequest
 
-_REQUEST = "id, patient_id, doctor_id, channel, message, registered_by, created_at, due_date, decided_at"
+_REQUEST = ("id, patient_id, doctor_id, channel, message, registered_by, created_at, due_date, decided_at, "
+            "requested_by_guardian_id")
 _ITEM = "renewal_id, medication_id, name, strength, outcome, reason, decided_by, decided_at"
 
 
@@ -20,8 +21,9 @@ class Renewals:
     async def add(self, r: RenewalRequest) -> None:
         """Raises asyncpg.UniqueViolationError when the patient already has an open request."""
         await self._conn.execute(
-            f"INSERT INTO renewals ({_REQUEST}, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open')",
-            r.id, r.patient_id, r.doctor_id, r.channel, r.message, r.registered_by, r.created_at, r.due_date, None)
+            f"INSERT INTO renewals ({_REQUEST}, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open')",
+            r.id, r.patient_id, r.doctor_id, r.channel, r.message, r.registered_by, r.created_at, r.due_date, None,
+            r.requested_by_guardian_id)
         await self._conn.executemany(
             """INSERT INTO renewal_items (renewal_id, medication_id, position, name, strength)
                VALUES ($1, $2, $3, $4, $5)""",

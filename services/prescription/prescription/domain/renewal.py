@@ -57,6 +57,7 @@ class RenewalRequest:
     due_date: date
     items: tuple[RenewalItem, ...]
     decided_at: datetime | None = None
+    requested_by_guardian_id: uuid.UUID | None = None  # a guardian asked for the child: their SMS (issue 19)
 
     @property
     def status(self) -> Literal["open", "decided"]:
@@ -99,7 +100,8 @@ class RenewalRequest:
         approved = [i for i in decided.values() if i.outcome == "approved"]
         rejected = [i.medication_id for i in decided.values() if i.outcome == "rejected"]
         event = RenewalRejected(renewal_id=self.id, patient_id=self.patient_id, doctor_id=doctor_id,
-                                medication_ids=rejected) if rejected else None
+                                medication_ids=rejected,
+                                requested_by_guardian_id=self.requested_by_guardian_id) if rejected else None
         return updated, approved, event
 
 
@@ -110,7 +112,8 @@ def due_date(asked_at: datetime, working_days: WorkingDays) -> date:
 
 def request_renewal(*, patient_id: uuid.UUID, gp_id: uuid.UUID | None, medication_ids: Sequence[uuid.UUID],
                     medicine_list: Mapping[uuid.UUID, Medication], channel: Channel, message: str | None,
-                    registered_by: uuid.UUID | None, now: datetime, working_days: WorkingDays) -> RenewalRequest:
+                    registered_by: uuid.UUID | None, now: datetime, working_days: WorkingDays,
+                    requested_by_guardian_id: uuid.UUID | None = None) -> RenewalRequest:
     """A new request, checked against every rule. The one-open-request rule is the caller's (and the
     database's): it needs the other requests."""
     if not medication_ids:
@@ -132,4 +135,5 @@ def request_renewal(*, patient_id: uuid.UUID, gp_id: uuid.UUID | None, medicatio
         id=uuid.uuid4(), patient_id=patient_id, doctor_id=gp_id, channel=channel,
         message=(message or "").strip() or None, registered_by=registered_by, created_at=now,
         due_date=due_date(now, working_days),
-        items=tuple(RenewalItem(m.id, m.name, m.strength) for m in medicines))
+        items=tuple(RenewalItem(m.id, m.name, m.strength) for m in medicines),
+        requested_by_guardian_id=requested_by_guardian_id)

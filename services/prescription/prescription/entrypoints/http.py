@@ -112,7 +112,8 @@ async def ask(body: RenewalIn, request: Request) -> RenewalOut:
     if body.channel == "phone" and body.registered_by is None:
         raise DomainError("En telefonforespørsel registreres av resepsjonen.", code="validation.invalid", status=422)
     asked = await handlers.request(runtime, patient_id=body.patient_id, medication_ids=body.medication_ids,
-                                   channel=body.channel, message=body.message, registered_by=body.registered_by)
+                                   channel=body.channel, message=body.message, registered_by=body.registered_by,
+                                   requested_by_guardian_id=body.requested_by_guardian_id)
     return (await _out(runtime, [asked]))[0]
 
 

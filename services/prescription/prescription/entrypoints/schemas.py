@@ -47,6 +47,7 @@ class RenewalIn(In):
     message: str | None = Field(default=None, max_length=1000)
     channel: Channel = "portal"
     registered_by: uuid.UUID | None = None
+    requested_by_guardian_id: uuid.UUID | None = Field(default=None, description="A guardian asking for the child.")
 
 
 class DecisionItemIn(In):
