@@ -211,6 +211,14 @@ def staff_answers() -> dict[tuple[str, str], Any]:
              "booked_at": "2025-11-10T08:00:00+01:00", "cancelled_at": "2025-11-12T08:00:00+01:00",
              "cancelled_by": "patient", "patient_may_cancel_until": None}]}),
         ("DELETE", "/api/v1/staff/appointments/a7"): (204, None),
+        # A child at reception (issue 19): her guardians by name and mobile, never a national ID.
+        ("GET", "/api/v1/staff/patients/p8"): (200, {
+            "id": "p8", "name": "Emma Nyberg", "birth_date": "2016-09-14", "mobile": None, "email": None,
+            "gp_id": GP, "first_contact_done": True, "language": "nb"}),
+        ("GET", "/api/v1/staff/patients/p8/appointments"): (200, {"items": []}),
+        ("GET", "/api/v1/staff/patients/p8/guardians"): (200, {"guardians": [
+            {"id": "g1", "name": "Kari Nyberg", "mobile": "+4791234510"}]}),
+        ("DELETE", "/api/v1/staff/patients/p8/guardians/g1"): (204, None),
         ("POST", "/api/v1/staff/renewals"): (201, {"id": "r3", "status": "open", "channel": "phone",
                                                    "due_date": "2026-01-19", "items": []}),
         ("POST", "/api/v1/staff/slots"): (201, slot("s7", "2026-01-20T09:00:00+01:00")),

@@ -252,7 +252,11 @@ def test_6_reception_cancels_only_when_sure_and_sees_one_patients_page(portal: P
     appointments = page.locator("section", has=page.get_by_role("heading", name="Timer"))
     expect(appointments).to_contain_text("tirsdag 20. januar kl. 10:00")
     expect(appointments).to_contain_text("Avbestilt")
-    expect(page.get_by_text("Foresatte", exact=False)).to_have_count(0)  # guardians come with a later issue
+    # Nils is an adult: no guardian controls, and reception is told why.
+    guardians = page.locator("section", has=page.get_by_role("heading", name="Foresatte", exact=True))
+    expect(guardians).to_contain_text("Nils Nyberg er 16 år eller eldre. Foresatte kan ikke lenger bruke e-Portalen")
+    expect(guardians.get_by_role("button")).to_have_count(0)
+    assert portal.api.made("GET", "/api/v1/staff/patients/p9/guardians") == []
     assert_accessible(page)
     screenshot(page, "resepsjon-pasient", portal.width)
     # One click is not a cancel: asked first, "no" keeps it.
@@ -279,6 +283,63 @@ def test_6_reception_cancels_only_when_sure_and_sees_one_patients_page(portal: P
     expect(page.get_by_role("heading", name="Avbestille timen kl. 08:00 for Kari Nordmann? Pasienten får beskjed.")) \
         .to_be_focused()
     assert portal.api.made("DELETE", "/api/v1/staff/appointments/a9") == []
+
+
+def test_6_reception_registers_and_removes_a_childs_guardians(portal: Portal) -> None:
+    """Issue 19 at the desk: a child's guardians listed by name and mobile (never a national ID), a guardian
+    registered from the registry's printout with field errors beside the fields, and removed only when sure."""
+    api, child = portal.api, "/api/v1/staff/patients/p8/guardians"
+    portal.staff_login("reception", "Mona Vik")
+    page = portal.page
+    page.goto("/ansatt/pasient/p8")
+    portal.settled("Emma Nyberg")
+    guardians = page.locator("section", has=page.get_by_role("heading", name="Foresatte", exact=True))
+    expect(guardians.get_by_role("listitem")).to_have_count(1)
+    expect(guardians.get_by_role("listitem")).to_contain_text("Kari Nyberg · 912 34 510")
+    assert_accessible(page)
+    # A refused mobile is told beside the mobile field, and what was typed stays.
+    national_id = "15057512345"
+    api.fail("POST", child, 422, "validation.mobile")
+    guardians.get_by_label("Fødselsnummer eller D-nummer").fill(national_id)
+    guardians.get_by_label("Navn").fill("Per Nyberg")
+    guardians.get_by_label("Mobilnummer").fill("2212345")
+    guardians.get_by_role("button", name="Registrer foresatt").click()
+    mobile_field = guardians.locator(".field", has=page.get_by_label("Mobilnummer"))
+    expect(mobile_field.locator(".field-error")).to_have_text(
+        "Mobilnummeret må være et norsk mobilnummer (+47, starter med 4 eller 9).")
+    expect(guardians.get_by_label("Mobilnummer")).to_have_attribute("aria-invalid", "true")
+    expect(guardians.get_by_label("Navn")).to_have_value("Per Nyberg")
+    assert_accessible(page)
+    # Registered: told, listed, and the national ID gone from the page.
+    api.answers[("POST", child)] = (201, {"id": "g2", "name": "Per Nyberg", "mobile": "+4791234511"})
+    api.answers[("GET", child)] = (200, {"guardians": [{"id": "g1", "name": "Kari Nyberg", "mobile": "+4791234510"},
+                                                       {"id": "g2", "name": "Per Nyberg", "mobile": "+4791234511"}]})
+    guardians.get_by_label("Mobilnummer").fill("912 34 511")
+    guardians.get_by_role("button", name="Registrer foresatt").click()
+    expect(guardians.get_by_text("Per Nyberg er registrert som foresatt.")).to_be_focused()
+    assert api.made("POST", child)[-1].body == {"national_id": national_id, "name": "Per Nyberg",
+                                                "mobile": "912 34 511"}
+    expect(guardians.get_by_role("listitem")).to_have_count(2)
+    expect(guardians.get_by_label("Fødselsnummer eller D-nummer")).to_have_value("")
+    expect(page.get_by_text(national_id)).to_have_count(0)
+    expect(page.get_by_text("150575")).to_have_count(0)
+    assert_accessible(page)
+    screenshot(page, "resepsjon-foresatte", portal.width)
+    # One click is not a removal: asked first, "no" keeps her.
+    kari = guardians.get_by_role("listitem").filter(has_text="Kari Nyberg")
+    kari.get_by_role("button", name="Fjern", exact=True).click()
+    expect(kari.get_by_role("heading", name="Fjerne Kari Nyberg som foresatt for Emma Nyberg?")).to_be_focused()
+    assert_accessible(page)
+    kari.get_by_role("button", name="Nei, behold").click()
+    assert api.made("DELETE", f"{child}/g1") == []
+    kari.get_by_role("button", name="Fjern", exact=True).click()
+    api.answers[("GET", child)] = (200, {"guardians": [{"id": "g2", "name": "Per Nyberg", "mobile": "+4791234511"}]})
+    kari.get_by_role("button", name="Ja, fjern").click()
+    expect(guardians.get_by_text("Kari Nyberg er fjernet som foresatt.")).to_be_focused()
+    assert len(api.made("DELETE", f"{child}/g1")) == 1
+    expect(guardians.get_by_role("listitem")).to_have_count(1)
+    expect(guardians.get_by_role("listitem")).to_contain_text("Per Nyberg")
+    assert_accessible(page)
 
 
 def test_6_reception_closes_and_reopens_a_day_and_moves_a_patient_to_another_gp(portal: Portal) -> None:

@@ -27,6 +27,7 @@ export class ApiError extends Error {
 // Domain refusals that are about one field of a form (the rest name their field in `errors`).
 const FIELD_OF_CODE: Record<string, string> = {
   "validation.national_id": "national_id", "auth.invalid_national_id": "national_id", "validation.mobile": "mobile",
+  "validation.guardian_is_child": "national_id",
   "validation.name": "name", "validation.email": "email", "validation.unknown_gp": "gp_id", "validation.kid": "kid",
 };
 

@@ -18,6 +18,8 @@ export type Payment = { id: string; kid: string | null; amount_ore: number; amou
 export type CopaymentLine = { patient_id: string; name: string | null; birth_date?: string | null; invoices: number;
   copayment_ore: number; frikort_card: string | null };
 export type Doctor = { id: string; name: string };
+/** A child's guardian as reception sees one: never the national ID. */
+export type Guardian = { id: string; name: string; mobile: string };
 export type ClosedDay = { day: string; reason: string | null; booked_appointments: number };
 export type OcrLine = { transaction_number?: number; kid: string; amount_nok: string; outcome: string; paid_on: string };
 export type OcrReport = {
@@ -61,6 +63,14 @@ export const staffApi = {
     api.patch<unknown>(`/api/v1/staff/patients/${encodeURIComponent(id)}`, body),
   patientMedications: async (id: string): Promise<Medication[]> =>
     itemsOf(await api.get(`/api/v1/staff/patients/${encodeURIComponent(id)}/medications`), "medications").map(readMedication),
+  guardians: async (patientId: string): Promise<Guardian[]> =>
+    itemsOf(await api.get(`/api/v1/staff/patients/${encodeURIComponent(patientId)}/guardians`), "guardians") as
+      unknown as Guardian[],
+  // A POST body: the guardian's national ID never travels in a URL.
+  registerGuardian: (patientId: string, body: { national_id: string; name: string; mobile: string }) =>
+    api.post<Guardian>(`/api/v1/staff/patients/${encodeURIComponent(patientId)}/guardians`, body),
+  removeGuardian: (patientId: string, guardianId: string) =>
+    api.del<void>(`/api/v1/staff/patients/${encodeURIComponent(patientId)}/guardians/${encodeURIComponent(guardianId)}`),
   phoneRenewal: async (patientId: string, ids: string[], message: string): Promise<Renewal> =>
     readRenewal(await api.post("/api/v1/staff/renewals", { patient_id: patientId, medication_ids: ids,
       ...(message.trim() ? { message: message.trim() } : {}) }) as Record<string, unknown>),

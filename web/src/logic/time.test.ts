@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAccount, formatDate, formatDateTime, formatNok, isWeekend, mondayOf, parseKroner } from "./time";
+import { formatAccount, formatDate, formatDateTime, formatNok, hasTurned, isWeekend, mondayOf, parseKroner } from "./time";
 
 describe("days", () => {
   it("knows a weekend without any holiday table (holidays and closed days are the server's)", () => {
@@ -9,6 +9,16 @@ describe("days", () => {
   it("finds the Monday of a week in Oslo", () => {
     expect(mondayOf(new Date("2026-01-18T23:30:00+01:00"))).toEqual({ y: 2026, m: 1, d: 12 });
     expect(mondayOf({ y: 2026, m: 1, d: 12 })).toEqual({ y: 2026, m: 1, d: 12 });
+  });
+  it("counts a 16th birthday as identity does: from the day itself, 29 February on 1 March", () => {
+    expect(hasTurned("2010-05-17", 16, { y: 2026, m: 5, d: 16 })).toBe(false);
+    expect(hasTurned("2010-05-17", 16, { y: 2026, m: 5, d: 17 })).toBe(true);
+    expect(hasTurned("2008-02-29", 16, { y: 2024, m: 2, d: 29 })).toBe(true);
+    expect(hasTurned("2012-02-29", 16, { y: 2028, m: 2, d: 28 })).toBe(false);
+    expect(hasTurned("2011-02-28", 16, { y: 2027, m: 2, d: 28 })).toBe(true);
+    expect(hasTurned("2010-02-28", 16, { y: 2026, m: 2, d: 27 })).toBe(false);
+    expect(hasTurned("2012-02-29", 15, { y: 2027, m: 2, d: 28 })).toBe(false);
+    expect(hasTurned("2012-02-29", 15, { y: 2027, m: 3, d: 1 })).toBe(true);
   });
 });
 

@@ -85,3 +85,14 @@ export function mondayOf(instant: Date | Day): Day {
   const day = instant instanceof Date ? osloDay(instant) : instant;
   return addDays(day, -((weekdayOf(day) + 6) % 7));
 }
+
+const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/** Whether someone born on `birthDate` (YYYY-MM-DD) has turned `years` on `today`, as identity counts it
+ * (domain-rules: "Acting for a child"): 29 February counts on 1 March in a year without it. */
+export function hasTurned(birthDate: string, years: number, today: Day): boolean {
+  const [y, m, d] = birthDate.split("-").map(Number);
+  const leapDay = m === 2 && d === 29 && !isLeapYear(y + years);
+  const birthday = leapDay ? { y: y + years, m: 3, d: 1 } : { y: y + years, m, d };
+  return isoDay(today) >= isoDay(birthday);
+}

@@ -12,11 +12,12 @@ import { MedicineChoices } from "../patient/Renew";
 import { CancelAppointment } from "./Calendar";
 import { DoctorPicker } from "./DoctorPicker";
 import { FrikortForm } from "./FrikortForm";
+import { Guardians } from "./Guardians";
 
 const t = words.patientPage;
 
 /** One patient at reception: who they are (name and birth date, contact, GP), their appointments, a renewal
- * taken by phone, and the frikort. The national ID is not shown. */
+ * taken by phone, the frikort, and a child's guardians. The national ID is not shown. */
 export function PatientPage() {
   const { id = "" } = useParams();
   const { staff } = useSession();
@@ -31,6 +32,7 @@ export function PatientPage() {
       {patient.data && <Appointments patientId={id} />}
       {patient.data && isReception && <PhoneRenewal patientId={id} name={name} />}
       {patient.data && isReception && <FrikortForm patientId={id} name={name} />}
+      {patient.data && isReception && <Guardians patient={patient.data} />}
     </Page>
   );
 }
