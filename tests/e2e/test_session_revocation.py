@@ -14,7 +14,8 @@ import pytest
 from gateway.bootstrap import build as build_gateway
 from identity.bootstrap import build as build_identity
 from notify.bootstrap import build as build_notify
-from tests.support.portal import eventually, log_in_patient, register_patient
+from tests.support.eventually import eventually
+from tests.support.portal import log_in_patient, register_patient
 from tests.support.services import StackEnv, serving
 from tests.support.system import System, free_port
 
