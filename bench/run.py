@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import resource
 import secrets
@@ -126,14 +127,51 @@ async def bench(seconds: float, steps: list[int], workdir: Path, instance: str =
         await asyncio.to_thread(delete_topics, infra.kafka_bootstrap, system.topic_prefix)
 
 
+async def rush_alone(workdir: Path, instance: str = "bench") -> dict[str, Any]:
+    """The booking rush alone (`--only rush`), with the same pgbench limit beside it: to compare a change to the
+    rush before and after in a few minutes, not the whole run's. The gateway keeps its default session cache."""
+    infra = LocalProcesses(instance)
+    system = await asyncio.to_thread(start_system, infra, workdir)
+    results: dict[str, Any] = {"scale": scenarios.SCALE, "at": datetime.now(OSLO).isoformat(timespec="seconds"),
+                               "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()}}
+    bench = Bench(system, infra)
+    try:
+        pg_db = "bench_limits"
+        stack.psql(infra.instance, f"DROP DATABASE IF EXISTS {pg_db}")
+        stack.psql(infra.instance, f"CREATE DATABASE {pg_db}")
+        pg = await asyncio.to_thread(limits.pgbench, infra.instance, pg_db, 8, scaled(10, 5))
+        results["limits"] = {"pgbench_booking_shape": pg.as_dict()}
+        moved = to_working_day(datetime.now(OSLO))
+        system.move_clock(moved)
+        bench.clock_offset = moved
+        rush_doctor = await bench.doctor("Dr. Rush")
+        rush_sessions = await bench.log_in(await bench.patients(rush_doctor, scaled(2000, 50)))
+        await bench.wait_known(rush_doctor, rush_sessions)
+        results["rush"] = await bench.rush(rush_doctor, rush_sessions, scaled(200, 10))
+        results["machine"]["load_average_after"] = os.getloadavg()
+        return results
+    finally:
+        await bench.close()
+        await asyncio.to_thread(stop_system, system, infra)
+        await asyncio.to_thread(delete_topics, infra.kafka_bootstrap, system.topic_prefix)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=max(4.0, 12 * scenarios.SCALE), help="per concurrency step")
     parser.add_argument("--steps", default="1,4,16,32,64")
     parser.add_argument("--name", default="bench")
+    parser.add_argument("--only", choices=["rush"], help="one scenario alone, written as JSON only")
     args = parser.parse_args()
     workdir = Path(f".local/bench-run-{secrets.token_hex(3)}")
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.only == "rush":
+        alone = asyncio.run(rush_alone(workdir))
+        path = report.RESULTS / f"{datetime.now(OSLO).date().isoformat()}-{args.name}.json"
+        path.write_text(json.dumps(alone, indent=2, default=str) + "\n")
+        print(json.dumps(alone, indent=2, default=str))
+        print("written:", path)
+        return 0
     results = asyncio.run(bench(args.seconds, [int(s) for s in args.steps.split(",")], workdir))
     text = report.markdown(results)
     chart: dict[str, list[tuple[float, float]]] = {

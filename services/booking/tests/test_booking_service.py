@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from booking.adapters.schedules import ScheduleRepository
+from booking.adapters.schedules import ScheduleRepository, free_slot_object
 from booking.domain.appointments import cancel_deadline
 from booking.domain.clinic import ClinicCalendar
 from booking.entrypoints.schemas import FreeSlotOut, FreeSlotsOut
@@ -328,6 +328,13 @@ async def test_the_slot_search_json_from_postgresql_is_what_slotout_would_write(
         assert [made["slots"][i] for i in whole] == [expected["slots"][i] for i in whole]
         assert made["slots"][2]["starts_at"] == "2026-10-26T09:15:30.25+01:00"
         assert [s["starts_at"][-6:] for s in made["slots"]] == ["+01:00", "+02:00", "+01:00", "+01:00"]
+        # A slot the search cache puts back after a cancellation is written in Python the same way.
+        again = {"slots": [json.loads(free_slot_object(uuid.UUID(s["id"]), gp, datetime.fromisoformat(s["starts_at"]),
+                                                       datetime.fromisoformat(s["ends_at"]),
+                                                       lambda at: cancel_deadline(at, clinic.is_working_day)))
+                           for s in made["slots"]]}
+        assert instants(again) == instants(made)
+        assert [again["slots"][i] for i in whole] == [made["slots"][i] for i in whole]
         assert json.loads(await repo.free_slots_json(gp, hi, hi, 2000, lambda at: at)) == {"doctor_id": str(gp),
                                                                                           "slots": []}
     # ...and the route answers it (the patient's GP's slots in the future of the service's clock).

@@ -88,3 +88,61 @@ async def test_nothing_comes_from_memory_while_the_listener_is_away(booking_serv
         await eventually(back, "the slot put online again to come back")
     finally:
         await conn.close()
+
+
+async def test_bookings_and_a_cancellation_patch_the_kept_list_as_postgresql_has_it(booking_service: Booking) -> None:
+    """The booking rush: a booking or a cancellation takes its slot out of the kept list or puts it back in its
+    place (migration 0004's notice says which slot), so the doctor's next searches come from memory without a
+    refill, whichever replica made the change, and the list stays what PostgreSQL answers."""
+    svc = booking_service
+    cache: SlotSearchCache = svc.runtime.state["slot_cache"]
+    gp = uuid.uuid4()
+    kari, ola, per = await svc.listed(gp, 3)
+    await svc.template(gp, day_starts="09:00", day_ends="10:00")
+    first = await svc.free(kari, FROM, TO)
+    assert len(first) == 12
+    fills = cache.fills
+
+    async def book(patient: uuid.UUID, slot: dict[str, str]) -> str:
+        booked = await svc.client.post("/internal/appointments", json={"patient_id": str(patient),
+                                                                        "slot_id": slot["id"]})
+        assert booked.status_code == 201, booked.text
+        return str(booked.json()["id"])
+
+    # Two bookings through this process: both slots out at once.
+    kari_booked = await book(kari, first[0])
+    await book(ola, first[5])
+    left = [s for i, s in enumerate(first) if i not in (0, 5)]
+    assert await svc.free(per, FROM, TO) == left
+
+    conn = await svc.db()
+    try:
+        # Another replica (SQL straight into the database) cancels Kari's appointment: the slot comes back, in
+        # its place and written as PostgreSQL writes it, by the notice.
+        await conn.execute("UPDATE appointments SET cancelled_at = now(), cancelled_by = 'staff' WHERE id = $1",
+                           uuid.UUID(kari_booked))
+        back = [s for i, s in enumerate(first) if i != 5]
+
+        async def put_back() -> bool:
+            return await svc.free(per, FROM, TO) == back
+        await eventually(put_back, "the slot cancelled elsewhere to come back")
+
+        # ... and books a slot: it leaves the list by the notice.
+        await conn.execute(
+            """INSERT INTO appointments (id, slot_id, patient_id, doctor_id, starts_at, ends_at, booked_at)
+               SELECT $1, id, $2, doctor_id, starts_at, ends_at, now() FROM slots WHERE id = $3""",
+            uuid.uuid4(), per, uuid.UUID(first[7]["id"]))
+        now_left = [s for i, s in enumerate(first) if i not in (5, 7)]
+
+        async def taken() -> bool:
+            return await svc.free(kari, FROM, TO) == now_left
+        await eventually(taken, "the slot booked elsewhere to leave the list")
+    finally:
+        await conn.close()
+    assert cache.fills == fills, "every change was patched into the kept list, none read it again"
+    assert cache.patches >= 4
+
+    # What PostgreSQL says, read again: the same list.
+    cache.changed(gp)
+    assert await svc.free(ola, FROM, TO) == now_left
+    assert cache.fills == fills + 1

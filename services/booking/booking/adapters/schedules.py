@@ -42,6 +42,16 @@ def free_slots_document(doctor_id: uuid.UUID, slots: list[str]) -> str:
     return f'{{"doctor_id":"{doctor_id}","slots":[{",".join(slots)}]}}'
 
 
+def free_slot_object(slot_id: uuid.UUID, doctor_id: uuid.UUID, starts_at: datetime, ends_at: datetime,
+                     cancel_until: Callable[[datetime], datetime]) -> str:
+    """One free slot as free_slot_objects writes it (PostgreSQL's row_to_json of FREE_SLOTS_JSON, online), for a
+    slot the search cache puts back after a cancellation without asking PostgreSQL again."""
+    minutes = round((ends_at - starts_at).total_seconds() / 60)
+    return (f'{{"id":"{slot_id}","doctor_id":"{doctor_id}","starts_at":"{oslo(starts_at).isoformat()}",'
+            f'"ends_at":"{oslo(ends_at).isoformat()}","minutes":{minutes},"online":true,'
+            f'"patient_may_cancel_until":"{oslo(cancel_until(starts_at)).isoformat()}"}}')
+
+
 class ScheduleRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn

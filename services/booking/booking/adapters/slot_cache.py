@@ -7,8 +7,14 @@ search inside the window by cutting that list at the asked range (and at now: pa
 
 Kept true by a version per doctor: every change to what the search answers (a slot made, withdrawn or put
 online or offline, an appointment booked or cancelled, a day closed or reopened) NOTIFYs `booking_schedule`
-at commit (migration 0003's triggers), from whichever replica made it; the notice bumps the doctor's version
-(a closed day: every doctor's) and the entry made under an older version is not used again. An entry is
+at commit (migrations 0003 and 0004), from whichever replica made it; the notice bumps the doctor's version
+(a closed day: every doctor's) and the entry made under an older version is not used again. A booking or a
+cancellation says which slot (0004): the kept list is patched instead, that slot taken out or put back in its
+place, and carries the new version; the booking rush would otherwise refill the list after every booking.
+A notice delivered once a process has patched its own booking at once (`booked`) changes nothing more, and a
+booking of this process is patched at once only if its notice has not come first (notices come in commit order:
+one come before would otherwise be undone by an older change). A change the list cannot be patched for (any
+other, or a slot not where its notice says) drops it, as before. An entry is
 filled once at a time per doctor (the searches that arrive meanwhile wait for that fill, if no change came
 since it began) and lives at most `max_age_seconds`. While the listening connection is away (a database
 restart) nothing is served from memory: every search asks PostgreSQL until it listens again.
@@ -30,7 +36,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
@@ -44,18 +50,77 @@ CHANNEL = "booking_schedule"
 EVERY_DOCTOR = "*"
 MAX_DEADLINES = 100_000
 
-# The free slots of a window, in start order: each slot's start and its JSON object (as the API writes it).
-Slots = tuple[list[datetime], list[str]]
-Load = Callable[[datetime, datetime], Awaitable[Slots]]
+SEEN_CHANGES = 10_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# A free slot's JSON object as the search writes it, from its id, start and end: for a slot put back.
+Render = Callable[[uuid.UUID, datetime, datetime], str]
 
 
 @dataclass(frozen=True)
+class Loaded:
+    """The free slots of a window, in start order: each slot's start and its JSON object (as the API writes it),
+    and how one more slot of the same doctor is written (the same calendar's cancel deadlines)."""
+    starts: list[datetime]
+    slots: list[str]
+    render: Render
+
+
+Load = Callable[[datetime, datetime], Awaitable[Loaded]]
+
+
+@dataclass(frozen=True)
+class SlotChange:
+    """What a notice says of one booking or cancellation (migration 0004's payload)."""
+    change: str  # "booked" or "freed"
+    appointment_id: uuid.UUID
+    slot_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime | None  # freed only: the slot put back needs its end
+
+    @classmethod
+    def parse(cls, words: list[str]) -> SlotChange | None:
+        try:
+            change, appointment, slot, start, *end = words
+            if (change, len(end)) not in (("booked", 0), ("freed", 1)):
+                return None
+            return cls(change, uuid.UUID(appointment), uuid.UUID(slot), _instant(start),
+                       _instant(end[0]) if end else None)
+        except ValueError:
+            return None
+
+
+def _instant(microseconds: str) -> datetime:
+    return EPOCH + timedelta(microseconds=int(microseconds))
+
+
+@dataclass
 class _Entry:
     version: tuple[int, int]
     window_start: datetime
+    window_end: datetime
     made: float
     starts: list[datetime]
     slots: list[str]
+    render: Render
+
+    def patch(self, change: SlotChange) -> bool:
+        """Take the booked slot out or put the freed one back in its place; False if the list cannot tell
+        (another slot where this one should be)."""
+        at = bisect.bisect_left(self.starts, change.starts_at)
+        here = at < len(self.starts) and self.starts[at] == change.starts_at
+        mine = here and self.slots[at].startswith(f'{{"id":"{change.slot_id}"')
+        if here and not mine:
+            return False
+        if change.change == "booked":
+            if mine:
+                del self.starts[at], self.slots[at]
+            return True
+        if not mine and self.window_start <= change.starts_at < self.window_end:
+            assert change.ends_at is not None
+            self.starts.insert(at, change.starts_at)
+            self.slots.insert(at, self.render(change.slot_id, change.starts_at, change.ends_at))
+        return True
 
 
 class SlotSearchCache:
@@ -65,6 +130,7 @@ class SlotSearchCache:
         self._versions: dict[uuid.UUID, int] = {}
         self._entries: dict[uuid.UUID, _Entry] = {}
         self._filling: dict[uuid.UUID, tuple[tuple[int, int], asyncio.Future[_Entry]]] = {}
+        self._seen: dict[tuple[str, uuid.UUID], None] = {}  # the last changes notices said, oldest first
         self._calendar: tuple[int, date, ClinicCalendar] | None = None
         self._deadlines: dict[datetime, datetime] = {}
         self._deadlines_of: ClinicCalendar | None = None
@@ -72,6 +138,7 @@ class SlotSearchCache:
         self._reconnecting: asyncio.Task[None] | None = None
         self.hits = 0
         self.fills = 0
+        self.patches = 0
 
     @property
     def listening(self) -> bool:
@@ -93,14 +160,42 @@ class SlotSearchCache:
             self._entries.clear()
             self._calendar = None
             return
-        with contextlib.suppress(ValueError):
-            doctor = uuid.UUID(payload)
-            self._versions[doctor] = self._versions.get(doctor, 0) + 1
-            self._entries.pop(doctor, None)
+        doctor, *words = payload.split(" ")
+        try:
+            doctor_id = uuid.UUID(doctor)
+        except ValueError:
+            return
+        change = SlotChange.parse(words) if words else None
+        if change is not None:
+            self._seen[(change.change, change.appointment_id)] = None
+            if len(self._seen) > SEEN_CHANGES:
+                del self._seen[next(iter(self._seen))]
+        self._change(doctor_id, change)
+
+    def _change(self, doctor_id: uuid.UUID, change: SlotChange | None) -> None:
+        # Always a new version: a fill begun before this change may have read the list without it.
+        before = self._version(doctor_id)
+        self._versions[doctor_id] = before[1] + 1
+        entry = self._entries.get(doctor_id)
+        if entry is None:
+            return
+        if change is not None and entry.version == before and entry.patch(change):
+            entry.version = self._version(doctor_id)
+            self.patches += 1
+        else:
+            del self._entries[doctor_id]
 
     def changed(self, doctor_id: uuid.UUID) -> None:
-        """A change this process committed: its own next search does not wait for the notice."""
-        self._on_notice(str(doctor_id))
+        """A change this process committed: its own next search does not wait for the notice (the doctor's list
+        is read again)."""
+        self._change(doctor_id, None)
+
+    def booked(self, doctor_id: uuid.UUID, appointment_id: uuid.UUID, slot_id: uuid.UUID,
+               starts_at: datetime) -> None:
+        """A booking this process committed: its slot out of the kept list at once, unless the booking's notice
+        came first (later changes may have come with it; the notice has patched the list already)."""
+        if ("booked", appointment_id) not in self._seen:
+            self._change(doctor_id, SlotChange("booked", appointment_id, slot_id, starts_at, None))
 
     async def clinic(self, today: date, load: Callable[[], Awaitable[ClinicCalendar]]) -> ClinicCalendar:
         """The clinic's calendar around `today` (its closed days), from memory until a day is closed or reopened."""
@@ -152,9 +247,8 @@ class SlotSearchCache:
         if (entry is not None and entry.version == version and entry.window_start == window[0]
                 and time.monotonic() - entry.made < self._max_age):
             self.hits += 1
-            return _cut((entry.starts, entry.slots), lo, hi, limit)
-        entry = await self._fill(doctor_id, version, window, load)
-        return _cut((entry.starts, entry.slots), lo, hi, limit)
+            return _cut(entry, lo, hi, limit)
+        return _cut(await self._fill(doctor_id, version, window, load), lo, hi, limit)
 
     async def _fill(self, doctor_id: uuid.UUID, version: tuple[int, int], window: tuple[datetime, datetime],
                     load: Load) -> _Entry:
@@ -166,8 +260,9 @@ class SlotSearchCache:
         try:
             # The version is read before the load: a change committed after it bumps the version, so this entry
             # is not used after that notice.
-            starts, slots = await load(*window)
-            entry = _Entry(version, window[0], time.monotonic(), starts, slots)
+            loaded = await load(*window)
+            entry = _Entry(version, window[0], window[1], time.monotonic(), loaded.starts, loaded.slots,
+                           loaded.render)
             self.fills += 1
             if self._version(doctor_id) == version and self._listening.alive:
                 self._entries[doctor_id] = entry
@@ -195,8 +290,8 @@ class SlotSearchCache:
         self._reconnecting = asyncio.create_task(reconnect(), name="slot-cache-listen")
 
 
-def _cut(found: Slots, lo: datetime, hi: datetime, limit: int) -> list[str]:
-    starts, slots = found
+def _cut(found: Loaded | _Entry, lo: datetime, hi: datetime, limit: int) -> list[str]:
+    starts, slots = found.starts, found.slots
     first = bisect.bisect_left(starts, lo)
     last = bisect.bisect_left(starts, hi, lo=first)
     return slots[first:min(last, first + limit)]

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from booking import handlers
 from booking.adapters.appointments import AppointmentRepository
-from booking.adapters.schedules import ScheduleRepository, free_slots_document
-from booking.adapters.slot_cache import SlotSearchCache
+from booking.adapters.schedules import ScheduleRepository, free_slot_object, free_slots_document
+from booking.adapters.slot_cache import Loaded, SlotSearchCache
 from booking.domain.appointments import cancel_deadline
 from booking.domain.clinic import ClinicCalendar
 from booking.domain.errors import AppointmentNotFound, NotListed
@@ -115,17 +115,22 @@ async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[s
 
     cache = _slot_cache(runtime)
 
-    async def load(first: datetime, last: datetime) -> tuple[list[datetime], list[str]]:
+    async def load(first: datetime, last: datetime) -> Loaded:
         clinic = await _clinic(runtime)
 
         def deadline(at: datetime) -> datetime:
             return cancel_deadline(at, clinic.is_working_day)
         cancel_until = deadline if cache is None else cache.deadlines(clinic, deadline)
         async with runtime.pool.acquire() as conn:
-            return await ScheduleRepository(conn).free_slot_objects(gp_id, first, last, LOAD_LIMIT, cancel_until)
+            starts, slots = await ScheduleRepository(conn).free_slot_objects(gp_id, first, last, LOAD_LIMIT,
+                                                                             cancel_until)
+
+        def render(slot_id: uuid.UUID, starts_at: datetime, ends_at: datetime) -> str:
+            return free_slot_object(slot_id, gp_id, starts_at, ends_at, cancel_until)
+        return Loaded(starts, slots, render)
 
     if cache is None:
-        slots = (await load(lo, max(hi, lo)))[1][:limit]
+        slots = (await load(lo, max(hi, lo))).slots[:limit]
     else:
         today = local_day_bounds(oslo(now).date())[0]
         slots = await cache.search(gp_id, lo, max(hi, lo), limit, load=load,
@@ -139,7 +144,7 @@ async def book(body: BookIn, request: Request) -> AppointmentOut:
     appointment = await handlers.book_appointment(runtime, body.patient_id, body.slot_id, body.reason,
                                                    body.booked_by_guardian_id)
     if (cache := _slot_cache(runtime)) is not None:
-        cache.changed(appointment.doctor_id)
+        cache.booked(appointment.doctor_id, appointment.id, appointment.slot_id, appointment.starts_at)
     return AppointmentOut.of(appointment, await _clinic(runtime), runtime.clock.now())
 
 
