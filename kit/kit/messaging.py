@@ -142,7 +142,8 @@ class EventConsumer:
         ends = await consumer.end_offsets(list(assigned)) if assigned else {}
         seen = set()
         for tp in assigned:
-            position = await asyncio.wait_for(consumer.position(tp), timeout=5)
+            async with asyncio.timeout(5):  # not wait_for: in 3.11 it can swallow the cancel of a stop
+                position = await consumer.position(tp)
             LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(0, ends[tp] - position))
             seen.add((tp.topic, str(tp.partition)))
         for topic, partition in self._lag_labels - seen:  # moved to another pod at a rebalance

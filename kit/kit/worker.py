@@ -89,6 +89,7 @@ class NotifiedWorker:
         self._idle = idle_seconds
         self._retry = retry_seconds
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         # A lost connection wakes the worker too: whatever was written meanwhile is found by the run.
         self._listening = Listening(pool, channel, lambda _: self._wake.set(), self._wake.set)
@@ -98,6 +99,10 @@ class NotifiedWorker:
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
+        # The flag and the wake as well as the cancel: a cancel that lands as the wait ends can be lost (Python
+        # 3.11's wait_for swallowed it, and the worker then slept on; a service's shutdown hung for good).
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -109,7 +114,7 @@ class NotifiedWorker:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             # Cleared before the run: a notification that arrives during it makes the next run start at once.
             self._wake.clear()
             try:
@@ -124,4 +129,5 @@ class NotifiedWorker:
                 await asyncio.sleep(self._retry)
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+                async with asyncio.timeout(self._idle):  # unlike wait_for, never swallows a cancel
+                    await self._wake.wait()
