@@ -43,8 +43,9 @@ INVOICES = TopicSpec(
 CLAIMS = TopicSpec("claims", "Whether a patient has unsettled claims (billing).")
 SESSIONS = TopicSpec(
     "sessions",
-    "Sessions ended before their time: a logout, every session of an account (identity). Every gateway reads "
-    "every message (no consumer group) and forgets the session at once; kept an hour.",
+    "Sessions ended before their time (a logout, every session of an account) or switched to act for another "
+    "child (identity). Every gateway reads every message (no consumer group) and forgets the session at once; "
+    "kept an hour.",
     retention_ms=60 * 60 * 1000,
 )
 
