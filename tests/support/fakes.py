@@ -84,9 +84,10 @@ class InMemoryUnitOfWork:
         return WorkingDays(self.store.closed_days)
 
 
-def in_memory_runtime(store: Store, now: datetime) -> Any:
-    """What a handler takes from the runtime: a clock at `now`, and `store`'s units of work in place of PostgreSQL's."""
-    runtime = SimpleNamespace(clock=FixedClock(now), state={})
+def in_memory_runtime(store: Store, now: datetime, settings: object = None) -> Any:
+    """What a handler takes from the runtime: a clock at `now`, the service's `settings` (None: its defaults), and
+    `store`'s units of work in place of PostgreSQL's."""
+    runtime = SimpleNamespace(clock=FixedClock(now), settings=settings, state={})
     in_memory(runtime, store)  # type: ignore[arg-type]  # handlers use only the clock and the unit of work
     return runtime
 
@@ -134,10 +135,10 @@ Scenario = Callable[[Any, Listed, Published], Awaitable[list[str]]]
 async def both_transcripts(scenario: Scenario, *, runtime: Any, listed: Listed, dsn: str, store: Store,
                            now: datetime) -> tuple[list[str], list[str]]:
     """The scenario's transcript on the service's PostgreSQL (`runtime`, `listed`, its database `dsn`), then on
-    `store` in memory with the clock at `now`: (PostgreSQL's, the fake's)."""
+    `store` in memory with the clock at `now` and the real one's settings: (PostgreSQL's, the fake's)."""
     async def listed_in_memory(gp_id: uuid.UUID | None) -> uuid.UUID:
         return store.listed(gp_id)
     in_postgres = await scenario(runtime, listed, lambda keys: published_in_outbox(dsn, keys))
-    in_memory_ = await scenario(in_memory_runtime(store, now), listed_in_memory,
+    in_memory_ = await scenario(in_memory_runtime(store, now, runtime.settings), listed_in_memory,
                                 lambda keys: published_in_memory(store, keys))
     return in_postgres, in_memory_

@@ -1,4 +1,4 @@
-"""booking's units of work: each opens one transaction, applies the rule, writes state and events."""
+"""booking's units of work: each opens one (adapters/unit_of_work.py), applies the rule, writes state and events."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import date, datetime, timedelta
 
 from prometheus_client import Counter
 
-from booking.adapters.appointments import AppointmentRepository
-from booking.adapters.schedules import ScheduleRepository
+from booking.adapters.unit_of_work import Schedules, booking_unit
 from booking.domain import appointments as rules
 from booking.domain.appointments import Appointment, CancelledBy, Slot
 from booking.domain.clinic import ClinicCalendar
@@ -30,7 +29,6 @@ from contracts.events import (
     ClinicDayReopened,
 )
 from kit.clock import oslo
-from kit.db import transaction
 from kit.errors import DomainError
 from kit.logging import get_logger
 from kit.runtime import ServiceRuntime
@@ -56,8 +54,8 @@ async def add_weekly_template(runtime: ServiceRuntime, template: WeeklyTemplate)
     """Keep the template and make its slots up to the horizon, in one transaction (so the horizon job
     never sees it half made). Returns how many slots were made."""
     today, horizon = _horizon(runtime)
-    async with transaction(runtime.pool) as conn:
-        repo = ScheduleRepository(conn)
+    async with booking_unit(runtime) as uow:
+        repo = uow.schedules
         await repo.add_template(template)
         clinic = ClinicCalendar(await repo.closed_days(today, horizon))
         return await _materialise(repo, template, None, today, horizon, clinic)
@@ -67,8 +65,8 @@ async def extend_schedules(runtime: ServiceRuntime) -> int:
     """Materialise every template's slots up to today + the horizon (a scheduled job; idempotent)."""
     today, horizon = _horizon(runtime)
     made = 0
-    async with transaction(runtime.pool) as conn:
-        repo = ScheduleRepository(conn)
+    async with booking_unit(runtime) as uow:
+        repo = uow.schedules
         behind = await repo.templates_behind(horizon)
         if not behind:
             return 0
@@ -85,7 +83,7 @@ def _horizon(runtime: ServiceRuntime) -> tuple[date, date]:
     return today, today + timedelta(days=_horizon_days(runtime))
 
 
-async def _materialise(repo: ScheduleRepository, template: WeeklyTemplate, done_until: date | None, today: date,
+async def _materialise(repo: Schedules, template: WeeklyTemplate, done_until: date | None, today: date,
                        horizon: date, clinic: ClinicCalendar) -> int:
     first = max(today, template.valid_from if done_until is None else done_until + timedelta(days=1))
     made = await repo.add_template_slots(template, template.slots_between(first, horizon, clinic))
@@ -96,8 +94,8 @@ async def _materialise(repo: ScheduleRepository, template: WeeklyTemplate, done_
 async def open_single_slot(runtime: ServiceRuntime, doctor_id: uuid.UUID, start: datetime, minutes: int,
                            online: bool = True) -> Slot:
     now = runtime.clock.now()
-    async with transaction(runtime.pool) as conn:
-        repo = ScheduleRepository(conn)
+    async with booking_unit(runtime) as uow:
+        repo = uow.schedules
         day = oslo(start).date()
         times = single_slot(start, minutes, now, ClinicCalendar(await repo.closed_days(day, day)))
         return await repo.add_single_slot(doctor_id, times, online)
@@ -107,8 +105,8 @@ async def set_slot_online(runtime: ServiceRuntime, slot_id: uuid.UUID, online: b
                           doctor_id: uuid.UUID | None = None) -> Slot:
     """Open a slot for online booking or close it (kept for the phone, say). An appointment already in it
     stays. `doctor_id`: the caller is that doctor, who changes only their own schedule."""
-    async with transaction(runtime.pool) as conn:
-        repo = ScheduleRepository(conn)
+    async with booking_unit(runtime) as uow:
+        repo = uow.schedules
         slot = await repo.slot_for_change(slot_id)
         if slot is None or slot.withdrawn:
             raise SlotNotFound()
@@ -132,10 +130,10 @@ async def close_day(runtime: ServiceRuntime, day: date, reason: str | None) -> C
 
     Booking owns the clinic's closed days: `ClinicDayClosed` tells every other service that counts working
     days, in the same transaction as the row (a day closed twice is announced once)."""
-    async with transaction(runtime.pool) as conn:
-        repo = ScheduleRepository(conn)
+    async with booking_unit(runtime) as uow:
+        repo = uow.schedules
         if await repo.add_closed_day(day, reason):
-            await runtime.outbox.add(conn, ClinicDayClosed(day=day))
+            await uow.publish(ClinicDayClosed(day=day))
         withdrawn = await repo.withdraw_free_slots_on(day, runtime.clock.now())
         booked = await repo.appointments_on(day)
     return ClosedDay(day, withdrawn, booked)
@@ -151,8 +149,8 @@ async def reopen_day(runtime: ServiceRuntime, day: date) -> ReopenedDay:
     """The clinic opens a closed day again: the slots its closing withdrew come back (those still ahead),
     the weekly templates make the slots they skipped, and `ClinicDayReopened` tells the other services."""
     now = runtime.clock.now()
-    async with transaction(runtime.pool) as conn:
-        repo = ScheduleRepository(conn)
+    async with booking_unit(runtime) as uow:
+        repo = uow.schedules
         if not await repo.remove_closed_day(day):
             raise DayNotClosed()
         restored = await repo.restore_withdrawn_slots_on(day, now)
@@ -160,7 +158,7 @@ async def reopen_day(runtime: ServiceRuntime, day: date) -> ReopenedDay:
             clinic = ClinicCalendar(await repo.closed_days(day, day))
             for template in await repo.templates_materialised_over(day):
                 restored += await repo.add_template_slots(template, template.slots_between(day, day, clinic))
-        await runtime.outbox.add(conn, ClinicDayReopened(day=day))
+        await uow.publish(ClinicDayReopened(day=day))
     return ReopenedDay(day, restored)
 
 
@@ -171,16 +169,16 @@ async def book_appointment(runtime: ServiceRuntime, patient_id: uuid.UUID, slot_
                            reason: str | None, booked_by_guardian_id: uuid.UUID | None = None) -> Appointment:
     now = runtime.clock.now()
     try:
-        async with transaction(runtime.pool) as conn:
+        async with booking_unit(runtime) as uow:
             # Three statements between BEGIN and COMMIT: the locks and what the rules read, the insert, the event.
-            appointments = AppointmentRepository(conn)
+            appointments = uow.appointments
             gp_id, slot, closed = await appointments.lock_for_booking(patient_id, slot_id, now)
             appointment = rules.book(slot, patient_id=patient_id, gp_id=gp_id, reason=reason, now=now,
                                      booked_by_guardian_id=booked_by_guardian_id)
             if not await appointments.add_unless_future(appointment, now):
                 raise OneFutureAppointment()
             clinic = ClinicCalendar(closed)
-            await runtime.outbox.add(conn, AppointmentBooked(
+            await uow.publish(AppointmentBooked(
                 appointment_id=appointment.id, patient_id=patient_id, doctor_id=appointment.doctor_id,
                 starts_at=appointment.starts_at, ends_at=appointment.ends_at,
                 patient_may_cancel_until=rules.cancel_deadline(appointment.starts_at, clinic.is_working_day),
@@ -197,26 +195,26 @@ async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID,
     """Cancel, by the patient (under the clinic's rules, only their own) or by staff (any time).
     Cancelling an already cancelled appointment changes nothing and tells no one again."""
     now = runtime.clock.now()
-    async with transaction(runtime.pool) as conn:
-        repo = AppointmentRepository(conn)
+    async with booking_unit(runtime) as uow:
+        repo = uow.appointments
         appointment = await repo.get(appointment_id, for_update=True)
         if appointment is None or (by == "patient" and appointment.patient_id != patient_id):
             raise AppointmentNotFound()
         if appointment.cancelled:
             return appointment
         if by == "patient":
-            clinic = await _clinic_around(ScheduleRepository(conn), now, appointment.starts_at)
+            clinic = await _clinic_around(uow.schedules, now, appointment.starts_at)
             rules.ensure_patient_may_cancel(appointment, now, clinic)
         cancelled = appointment.cancel(now, by)
         await repo.save_cancellation(cancelled)  # the slot is free again: the unique index is partial
-        await runtime.outbox.add(conn, AppointmentCancelled(
+        await uow.publish(AppointmentCancelled(
             appointment_id=cancelled.id, patient_id=cancelled.patient_id, doctor_id=cancelled.doctor_id,
             starts_at=cancelled.starts_at, cancelled_by=by, booked_by_guardian_id=cancelled.booked_by_guardian_id))
     CANCELLATIONS.labels(by).inc()
     return cancelled
 
 
-async def _clinic_around(repo: ScheduleRepository, now: datetime, starts_at: datetime) -> ClinicCalendar:
+async def _clinic_around(repo: Schedules, now: datetime, starts_at: datetime) -> ClinicCalendar:
     first, last = oslo(min(now, starts_at)).date(), oslo(max(now, starts_at)).date()
     return ClinicCalendar(await repo.closed_days(first, last))
 
@@ -226,14 +224,14 @@ async def send_due_reminders(runtime: ServiceRuntime, batch: int = 200) -> int:
     either both exist (never sent twice) or neither (sent on the next run), so none is lost or repeated."""
     sent = 0
     while True:
-        async with transaction(runtime.pool) as conn:
-            repo = AppointmentRepository(conn)
+        async with booking_unit(runtime) as uow:
+            repo = uow.appointments
             now = runtime.clock.now()
             due = await repo.due_reminders(now, batch)
             if due:
-                clinic = await _clinic_around(ScheduleRepository(conn), now, max(a.starts_at for a in due))
+                clinic = await _clinic_around(uow.schedules, now, max(a.starts_at for a in due))
             for a in due:
-                await runtime.outbox.add(conn, AppointmentReminderDue(
+                await uow.publish(AppointmentReminderDue(
                     appointment_id=a.id, patient_id=a.patient_id, doctor_id=a.doctor_id, starts_at=a.starts_at,
                     patient_may_cancel_until=rules.cancel_deadline(a.starts_at, clinic.is_working_day),
                     booked_by_guardian_id=a.booked_by_guardian_id))
