@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 import secrets
-import time as clock
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from kit.demo import synthetic_national_id
 from kit.working_days import WorkingDays
 from services.billing.tests.ocr_writer import render
 from tests.browser.support import DESKTOP, PHONE, assert_accessible, new_context
+from tests.support.eventually import eventually_sync
 from tests.support.portal import CODE as LOGIN_CODE
 from tests.support.system import System
 
@@ -40,6 +40,22 @@ def next_monday_morning() -> datetime:
     while not all(WorkingDays().is_working_day(monday + timedelta(days=n)) for n in range(5)):
         monday += timedelta(days=7)
     return datetime.combine(monday, time(10, 0), tzinfo=OSLO)
+
+
+def reloaded(page: Page, shown: Callable[[], bool]) -> Callable[[], bool]:
+    """A probe for what another service puts on the page in its own time: whether it is `shown()`, the page
+    reloaded for the next look when it is not."""
+    def probe() -> bool:
+        if shown():
+            return True
+        page.reload()
+        return False
+    return probe
+
+
+def answered(response: httpx.Response, waiting_for: tuple[int, ...]) -> httpx.Response | None:
+    """The response, or None while its status says the fact has not arrived yet (`waiting_for`, or a 5xx)."""
+    return None if response.status_code in waiting_for or response.status_code >= 500 else response
 
 
 class Clinic:
@@ -87,12 +103,9 @@ class Clinic:
 
     def sms_code(self, mobile: str, seen: list[str] | None = None) -> str:
         """The newest code that was not there before (`seen`): a second login must not take the first's code."""
-        for _ in range(150):
-            fresh = [c for c in self.sms_codes(mobile) if c not in (seen or [])]
-            if fresh:
-                return fresh[0]
-            clock.sleep(0.3)
-        raise AssertionError(f"no login code reached the SMS sink for {mobile}")
+        fresh = eventually_sync(lambda: [c for c in self.sms_codes(mobile) if c not in (seen or [])],
+                                f"a login code in the SMS sink for {mobile}", pause=0.3)
+        return fresh[0]
 
 
 @pytest.fixture
@@ -195,11 +208,8 @@ def test_a_patient_logs_in_books_sees_the_deadline_and_cancels(browser: Browser,
         log_in(page, clinic, national_id, mobile, "Kari Nordmann")
         page.goto("/time")
         slot = page.get_by_role("button", name="Velg torsdag", exact=False).first
-        for _ in range(60):  # the new patient reaches booking through Kafka
-            if slot.count():
-                break
-            clock.sleep(0.5)
-            page.reload()
+        eventually_sync(reloaded(page, lambda: slot.count() > 0),  # the new patient reaches booking through Kafka
+                        "Thursday's slot offered to the new patient", pause=0.5)
         slot.click()
         # Thursday 09:00 minus 24 working hours: Wednesday 09:00, shown before booking.
         expect(page.get_by_text("Du kan avbestille på nett til og med onsdag", exact=False).first).to_be_visible()
@@ -284,14 +294,12 @@ def test_the_doctor_approves_a_renewal_the_patient_asked_for(browser: Browser, l
     gw = live_system.gateway_url
     national_id, mobile = clinic.patient("Kari Renew", gp=doctor.id)
     doctor_auth = {"Authorization": f"Bearer {staff_token(live_system, doctor)}"}
-    added = None
-    for _ in range(60):  # the patient reaches prescription's directory through Kafka
-        added = httpx.post(f"{gw}/api/v1/staff/patients/{clinic.patient_id}/medications", headers=doctor_auth,
-                           json={"name": "Levaxin", "strength": "50 mikrog", "atc_code": "H03AA01",
-                                 "reseptgruppe": "C", "fixed": True, "prescribed_by": "here"}, timeout=30)
-        if added.status_code != 404 and added.status_code < 500:
-            break
-        clock.sleep(0.5)
+    added = eventually_sync(  # the patient reaches prescription's directory through Kafka
+        lambda: answered(httpx.post(
+            f"{gw}/api/v1/staff/patients/{clinic.patient_id}/medications", headers=doctor_auth,
+            json={"name": "Levaxin", "strength": "50 mikrog", "atc_code": "H03AA01", "reseptgruppe": "C",
+                  "fixed": True, "prescribed_by": "here"}, timeout=30), waiting_for=(404,)),
+        "the patient in prescription's directory", pause=0.5)
     assert added is not None
     assert added.status_code in (200, 201), added.text
 
@@ -357,12 +365,11 @@ def test_the_doctor_answers_an_econsultation_the_patient_reads_it_and_pays_by_gi
 
         page.goto("/ekonsultasjon")
         expect(page.get_by_text("Ja, alle over 65 anbefales vaksine hver høst.")).to_be_visible()
-        for _ in range(60):  # billing invoices the answer when the event arrives through Kafka
+        def invoiced() -> bool:  # billing invoices the answer when the event arrives through Kafka
             page.goto("/fakturaer")
             page.wait_for_load_state("networkidle")
-            if page.get_by_text("259,00 kr").count():
-                break
-            clock.sleep(0.5)
+            return page.get_by_text("259,00 kr").count() > 0
+        eventually_sync(invoiced, "the answer's invoice on the patient's page", pause=0.5)
         expect(page.get_by_text("259,00 kr").first).to_be_visible()
         giro = page.get_by_role("link", name="Åpne giro (PDF)").first
         pdf = page.request.get(giro.get_attribute("href") or "")  # with the patient's own session cookie
@@ -378,11 +385,8 @@ def test_the_doctor_answers_an_econsultation_the_patient_reads_it_and_pays_by_gi
         staff_context.clock.set_system_time(later)
         log_in(page, clinic, national_id, mobile, "Frode Svar")
         warning = page.get_by_role("region", name="Du kan ikke sende nye henvendelser nå")
-        for _ in range(60):  # billing's overdue job, then identity hears of the unsettled claim through Kafka
-            if warning.count():
-                break
-            clock.sleep(0.5)
-            page.reload()
+        # billing's overdue job, then identity hears of the unsettled claim through Kafka
+        eventually_sync(reloaded(page, lambda: warning.count() > 0), "the overdue warning", pause=0.5)
         expect(warning).to_contain_text("Du har en faktura som har forfalt uten å være betalt.")
         expect(warning).to_contain_text("Betal fakturaen")
         assert_accessible(page)
@@ -409,12 +413,10 @@ def test_the_doctor_answers_an_econsultation_the_patient_reads_it_and_pays_by_gi
         # The payment clears the claim through Kafka, and a gateway keeps a checked session up to
         # EPORTAL_SESSION_CACHE_SECONDS (10 s): look only at a page that has rendered the patient (before that the
         # warning is absent too, which ended this wait at once).
-        for _ in range(60):
+        def lifted() -> bool:
             expect(page.get_by_role("heading", level=1)).to_have_text("Hei, Frode Svar")
-            if not warning.count():
-                break
-            clock.sleep(0.5)
-            page.reload()
+            return warning.count() == 0
+        eventually_sync(reloaded(page, lifted), "the overdue warning lifted", pause=0.5)
         expect(warning).to_have_count(0)
     finally:
         staff_context.close()
@@ -501,11 +503,8 @@ def test_reception_registers_a_patient_who_then_books_and_reception_cancels(
         expect(page.get_by_role("region", name="Du kan ikke sende nye henvendelser nå")).to_have_count(0)
         page.goto("/time")
         slot = page.get_by_role("button", name="Velg torsdag", exact=False).first
-        for _ in range(60):  # the first contact reaches booking through Kafka
-            if slot.count() and slot.is_enabled():
-                break
-            clock.sleep(0.5)
-            page.reload()
+        eventually_sync(reloaded(page, lambda: slot.count() > 0 and slot.is_enabled()),  # through Kafka
+                        "Thursday's slot bookable once the first contact reached booking", pause=0.5)
         slot.click()
         page.get_by_role("button", name="Bestill timen").click()
         expect(page.get_by_text("er bestilt", exact=False)).to_be_visible()
@@ -559,13 +558,11 @@ def found_patient_id(system: System, account: StaffAccount, national_id: str) ->
 
 def add_medicine(system: System, account: StaffAccount, patient_id: str, name: str) -> None:
     auth = {"Authorization": f"Bearer {staff_token(system, account)}"}
-    added = None
-    for _ in range(60):  # the patient reaches prescription's directory through Kafka
-        added = httpx.post(f"{system.gateway_url}/api/v1/staff/patients/{patient_id}/medications", headers=auth,
-                           json={"name": name, "strength": "50 mikrog", "atc_code": "H03AA01", "reseptgruppe": "C",
-                                 "fixed": True, "prescribed_by": "here"}, timeout=30)
-        if added.status_code not in (404, 409) and added.status_code < 500:
-            break
-        clock.sleep(0.5)
+    added = eventually_sync(  # the patient reaches prescription's directory through Kafka
+        lambda: answered(httpx.post(
+            f"{system.gateway_url}/api/v1/staff/patients/{patient_id}/medications", headers=auth,
+            json={"name": name, "strength": "50 mikrog", "atc_code": "H03AA01", "reseptgruppe": "C", "fixed": True,
+                  "prescribed_by": "here"}, timeout=30), waiting_for=(404, 409)),
+        "the patient in prescription's directory", pause=0.5)
     assert added is not None
     assert added.status_code in (200, 201), added.text
