@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import uuid
@@ -18,6 +17,7 @@ from typing import Any
 import httpx
 
 from kit.demo import synthetic_national_id
+from tests.support.eventually import eventually
 from tests.support.system import System
 
 # The login code in notify's SMS (domain/templates.py), and only there: any six digits in any SMS (the
@@ -57,13 +57,9 @@ class Patient:
 async def sms_code(http: httpx.AsyncClient, mobile: str, *, after: set[str] | None = None,
                    timeout: float = 30.0) -> str:
     """The newest login code the SMS sink received for `mobile` (one not in `after`, if given)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        for code in await _codes(http, mobile):  # newest first
-            if after is None or code not in after:
-                return code
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"no login code reached the SMS sink for {mobile[:5]}…")
+    async def fresh() -> str | None:
+        return next((c for c in await _codes(http, mobile) if after is None or c not in after), None)  # newest first
+    return await eventually(fresh, f"a login code in the SMS sink for {mobile[:5]}…", timeout=timeout)
 
 
 async def _codes(http: httpx.AsyncClient, mobile: str) -> list[str]:
