@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+from bench.client import TRANSPORT_ERRORS, Answer
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -29,12 +29,12 @@ class Recorder:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     statuses: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
 
-    async def call(self, name: str, request: Awaitable[httpx.Response], ok: tuple[int, ...] = (200, 201, 202, 204)
-                   ) -> httpx.Response | None:
+    async def call(self, name: str, request: Awaitable[Answer], ok: tuple[int, ...] = (200, 201, 202, 204)
+                   ) -> Answer | None:
         started = time.perf_counter()
         try:
             response = await request
-        except httpx.HTTPError:
+        except TRANSPORT_ERRORS:
             self.errors[name] += 1
             return None
         self.latencies[name].append((time.perf_counter() - started) * 1000)

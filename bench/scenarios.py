@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.client import Client
 from bench.load import Recorder, percentile, run_load
 from bench.probes import cpu_per_request, cpu_snapshot
 from kit.clock import OSLO
@@ -45,18 +46,29 @@ def scaled(n: int, least: int = 1) -> int:
 class Bench:
     def __init__(self, system: System, infra: LocalProcesses) -> None:
         self.system, self.infra = system, infra
-        self.http = httpx.AsyncClient(base_url=system.gateway_url, timeout=60, limits=LIMITS)
+        self.http = httpx.AsyncClient(base_url=system.gateway_url, timeout=60, limits=LIMITS)  # set-up
+        self._load: Client | None = None
         self.rng = random.Random(20261128)
         self.registered: set[str] = set()  # national IDs of the patients made so far
         self.clock_offset = timedelta(0)  # how far the system's clock is moved from this machine's
 
+    @property
+    def load(self) -> Client:
+        """The client of the measured traffic (bench/client.py), made in the running loop at first use."""
+        if self._load is None:
+            self._load = Client(self.system.gateway_url, connections=LIMITS.max_connections or 200)
+        return self._load
+
     async def close(self) -> None:
         await self.http.aclose()
+        if self._load is not None:
+            await self._load.aclose()
 
     async def reconnect(self) -> None:
-        """A fresh client after the gateway restarted (its kept-alive connections are gone)."""
-        await self.http.aclose()
+        """Fresh clients after the gateway restarted (their kept-alive connections are gone)."""
+        await self.close()
         self.http = httpx.AsyncClient(base_url=self.system.gateway_url, timeout=60, limits=LIMITS)
+        self._load = None
 
     # --- set-up through the API (patients in bulk through identity's own CSV import) --------------------
 
@@ -143,28 +155,28 @@ class Bench:
             h = me.headers
             roll = self.rng.random()
             if roll < 0.25:
-                await rec.call("GET /me", self.http.get("/api/v1/me", headers=h))
+                await rec.call("GET /me", self.load.get("/api/v1/me", headers=h))
             elif roll < 0.55:
-                slots = await rec.call("GET /slots", self.http.get("/api/v1/slots", headers=h,
+                slots = await rec.call("GET /slots", self.load.get("/api/v1/slots", headers=h,
                                                                   params={"from": window[0], "to": window[1]}))
                 free = slots.json().get("slots", []) if slots is not None and slots.status_code == 200 else []
                 if free:  # a booking, then cancelling it: the command of the comparison with pgbench
-                    booked = await rec.call("POST /appointments", self.http.post(
+                    booked = await rec.call("POST /appointments", self.load.post(
                         "/api/v1/appointments", headers=h, json={"slot_id": self.rng.choice(free)["id"]}),
                         ok=(201, 409))
                     if booked is not None and booked.status_code == 201:
                         # 422 on a weekend or a holiday: patients cancel only on working days (the rule)
-                        await rec.call("DELETE /appointments/{id}", self.http.delete(
+                        await rec.call("DELETE /appointments/{id}", self.load.delete(
                             f"/api/v1/appointments/{booked.json()['id']}", headers=h), ok=(204, 422))
             elif roll < 0.75:
-                await rec.call("GET /medications", self.http.get("/api/v1/medications", headers=h))
+                await rec.call("GET /medications", self.load.get("/api/v1/medications", headers=h))
             elif roll < 0.85:
-                await rec.call("POST /econsultations", self.http.post("/api/v1/econsultations", headers=h, json={
+                await rec.call("POST /econsultations", self.load.post("/api/v1/econsultations", headers=h, json={
                     "text": "Kan jeg ta paracet sammen med ibux?", "accepted_terms": True}), ok=(201,))
             elif roll < 0.95:
-                await rec.call("GET /appointments", self.http.get("/api/v1/appointments", headers=h))
+                await rec.call("GET /appointments", self.load.get("/api/v1/appointments", headers=h))
             else:
-                await rec.call("POST /auth/login", self.http.post(
+                await rec.call("POST /auth/login", self.load.post(
                     "/api/v1/auth/login", json={"national_id": synthetic_national_id(date(1901, 1, 1), n % 900)}),
                     ok=(202, 429))
         return user
@@ -264,8 +276,7 @@ class Bench:
         # The patients' requests wait their turn here, not in httpcore's pool: the pool looks over every queued
         # request at each step, so 2,000 waiting there cost the generator more CPU than the system under test.
         inflight = asyncio.Semaphore(RUSH_CONNECTIONS)
-        http = httpx.AsyncClient(base_url=self.system.gateway_url, timeout=120, limits=httpx.Limits(
-            max_connections=RUSH_CONNECTIONS, max_keepalive_connections=RUSH_CONNECTIONS))
+        http = Client(self.system.gateway_url, connections=RUSH_CONNECTIONS, timeout=120)
         try:
             gate = asyncio.Event()
 
@@ -383,14 +394,14 @@ class Bench:
                     await conn.execute("ANALYZE slots; ANALYZE appointments")
                 rec = Recorder()
                 for _ in range(scaled(60, 10)):
-                    found = await rec.call("GET /slots", self.http.get("/api/v1/slots", headers=me.headers,
+                    found = await rec.call("GET /slots", self.load.get("/api/v1/slots", headers=me.headers,
                                                                        params={"from": window[0], "to": window[1]}))
                     free = found.json().get("slots", []) if found is not None and found.status_code == 200 else []
                     if free:
-                        booked = await rec.call("POST /appointments", self.http.post(
+                        booked = await rec.call("POST /appointments", self.load.post(
                             "/api/v1/appointments", headers=me.headers, json={"slot_id": free[0]["id"]}))
                         if booked is not None and booked.status_code == 201:
-                            await self.http.delete(f"/api/v1/appointments/{booked.json()['id']}", headers=me.headers)
+                            await self.load.delete(f"/api/v1/appointments/{booked.json()['id']}", headers=me.headers)
                 summary = rec.summary(1.0)
                 out.append({"appointments": await conn.fetchval("SELECT count(*) FROM appointments"),
                             **{k: {"p50_ms": v["p50_ms"], "p99_ms": v["p99_ms"]} for k, v in summary.items()}})

@@ -7,12 +7,14 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram
+from pydantic import BeforeValidator, WithJsonSchema
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,6 +30,20 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # characters, written as JSON escapes at worst) is far under it. A route that takes more (a file upload) says so
 # with `body_limit`.
 DEFAULT_BODY_LIMIT = 64 * 1024
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_day(value: object) -> object:
+    # pydantic reads a number (or a string of one) as a Unix timestamp, so `?from=1.5e-272` was answered as
+    # 1970-01-01 instead of refused: a day in a URL is written YYYY-MM-DD and nothing else.
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        return value
+    raise ValueError("Datoen skrives ÅÅÅÅ-MM-DD.")
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day),
+                   WithJsonSchema({"type": "string", "format": "date", "pattern": _ISO_DAY.pattern})]
+"""A calendar day in a query or path: ISO 8601 (YYYY-MM-DD) only."""
 BODY_LIMIT = "x-max-body-bytes"
 
 REQUESTS = Counter("eportal_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])

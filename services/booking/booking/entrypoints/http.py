@@ -31,6 +31,7 @@ from booking.entrypoints.schemas import (
 from booking.settings import BookingSettings
 from kit.clock import oslo
 from kit.errors import DomainError
+from kit.http import IsoDay
 from kit.patient_directory import PatientDirectory
 from kit.runtime import ServiceRuntime
 
@@ -218,8 +219,8 @@ async def add_template(body: TemplateIn, request: Request) -> dict[str, object]:
 
 
 @router.get("/closed-days")
-async def closed_days(request: Request, start: Annotated[date | None, Query(alias="from")] = None,
-                      end: Annotated[date | None, Query(alias="to")] = None) -> dict[str, object]:
+async def closed_days(request: Request, start: Annotated[IsoDay | None, Query(alias="from")] = None,
+                      end: Annotated[IsoDay | None, Query(alias="to")] = None) -> dict[str, object]:
     """The clinic's closed days from `from` (today) to `to` (a year on), each with the appointments still booked."""
     runtime = _runtime(request)
     first = start or oslo(runtime.clock.now()).date()
@@ -238,7 +239,7 @@ async def close_day(body: ClosedDayIn, request: Request) -> dict[str, object]:
 
 
 @router.delete("/closed-days/{day}")
-async def reopen_day(day: date, request: Request) -> dict[str, object]:
+async def reopen_day(day: IsoDay, request: Request) -> dict[str, object]:
     """Open a closed day again (404 when it is not closed); ClinicDayReopened tells the rest."""
     reopened = await handlers.reopen_day(_runtime(request), day)
     return {"day": reopened.day, "restored_slots": reopened.restored_slots}

@@ -20,6 +20,7 @@ from gateway.domain.errors import UnknownDoctor
 from gateway.domain.principal import Principal, ensure_may_make_requests
 from gateway.entrypoints.patients import readable_patient
 from kit.errors import DomainError, Forbidden
+from kit.http import IsoDay
 
 router = APIRouter(prefix="/api/v1", tags=["timebestilling"])
 
@@ -277,8 +278,8 @@ async def change_slot(slot_id: uuid.UUID, body: SlotOnlineIn, request: Request,
 
 @router.get("/staff/closed-days", summary="Legekontorets stengte dager", response_model=ClosedDaysOut)
 async def closed_days(request: Request, principal: Principal = Depends(front_desk),
-                      start: Annotated[date | None, Query(alias="from")] = None,
-                      end: Annotated[date | None, Query(alias="to")] = None) -> Any:
+                      start: Annotated[IsoDay | None, Query(alias="from")] = None,
+                      end: Annotated[IsoDay | None, Query(alias="to")] = None) -> Any:
     """The days the clinic has closed, from `from` (today) to `to` (a year on), each with the appointments still
     booked on it: reception cancels those (the patient is told) or reopens the day."""
     params = {k: v.isoformat() for k, v in (("from", start), ("to", end)) if v}
@@ -295,7 +296,7 @@ async def close_day(body: ClosedDayIn, request: Request, principal: Principal = 
 
 
 @router.delete("/staff/closed-days/{day}", summary="Åpne en stengt dag igjen", response_model=ReopenedDayOut)
-async def reopen_day(day: date, request: Request, principal: Principal = Depends(front_desk)) -> Any:
+async def reopen_day(day: IsoDay, request: Request, principal: Principal = Depends(front_desk)) -> Any:
     """Open a closed day again: a working day once more (unless a weekend or public holiday), open requests' due
     dates computed again, and the day's slots back. 404 `not_found` when the day is not closed."""
     return await services(request).call("booking", "DELETE", f"/internal/closed-days/{day.isoformat()}")

@@ -36,11 +36,6 @@ class ChildOfAge(DomainError):
                            "Barnet har fylt 16 år. Foreldre har ikke lenger tilgang til barnets side.")
 
 
-class ChildConfidential(DomainError):
-    code, status, title = ("proxy.child_confidential", 403,
-                           "Fra barnet er 12 år, kan foreldre bare se og bestille timer for barnet.")
-
-
 class ChildNeedsGuardian(DomainError):
     code, status, title = ("access.child_needs_guardian", 403,
                            "Barn under 12 år kan ikke logge inn selv. En forelder kan logge inn og bruke "
