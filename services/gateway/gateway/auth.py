@@ -84,10 +84,7 @@ async def current_principal(request: Request) -> Principal:
             raise CsrfRefused()
     cache = session_cache(request)
     now = gateway(request).runtime.clock.now()
-    principal = cache.get(token, now)
-    if principal is None:
-        principal, session_ends = await _resolve(request, token)
-        cache.put(token, principal, session_ends)
+    principal = await cache.resolve(token, now, lambda: _resolve(request, token))
     request.state.principal = principal
     structlog.contextvars.bind_contextvars(actor_role=principal.role, session=principal.session_id[:8])
     return principal

@@ -3,6 +3,7 @@ logout and a person whose facts this gateway changed, and it stays bounded."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -64,3 +65,48 @@ def test_tokens_are_not_kept_as_they_are() -> None:
     cache = SessionCache(60)
     cache.put("secret-token", principal())
     assert "secret-token" not in repr(cache._items)
+
+
+async def test_requests_that_come_together_ask_identity_once() -> None:
+    """A page that loads five things at once after a pause: one question to identity, not five."""
+    cache, asked, answer = SessionCache(60), [], asyncio.get_running_loop().create_future()
+
+    async def ask() -> tuple[Principal, datetime | None]:
+        asked.append(1)
+        return await answer
+
+    waiting = [asyncio.create_task(cache.resolve("t", None, ask)) for _ in range(5)]
+    await asyncio.sleep(0)
+    kari = principal()
+    answer.set_result((kari, None))
+    assert await asyncio.gather(*waiting) == [kari] * 5
+    assert len(asked) == 1
+    assert cache.get("t") is kari
+
+
+async def test_an_answer_asked_before_a_logout_is_not_kept() -> None:
+    """identity answered "active" just before the logout through this gateway ended the session: the request
+    that asked is served (the session was live when it came), but the answer is not kept for the next one."""
+    cache, answer = SessionCache(60), asyncio.get_running_loop().create_future()
+
+    async def ask() -> tuple[Principal, datetime | None]:
+        return await answer
+
+    waiting = asyncio.create_task(cache.resolve("t", None, ask))
+    await asyncio.sleep(0)
+    cache.forget("t")  # the logout
+    answer.set_result((principal(), None))
+    assert await waiting is not None
+    assert cache.get("t") is None
+
+
+async def test_a_refusal_reaches_every_waiter_and_is_not_kept() -> None:
+    cache = SessionCache(60)
+
+    async def ask() -> tuple[Principal, datetime | None]:
+        await asyncio.sleep(0)
+        raise PermissionError("auth.required")
+
+    results = await asyncio.gather(*(cache.resolve("t", None, ask) for _ in range(3)), return_exceptions=True)
+    assert all(isinstance(r, PermissionError) for r in results)
+    assert cache.get("t") is None
