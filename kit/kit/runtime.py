@@ -163,6 +163,8 @@ class ServiceRuntime:
                 log.exception("stop hook failed")
         if self._relay is not None:
             await self._relay.stop()
+        if self.consumer is not None:
+            await self.consumer.flush()
         await self.broker.stop()
         if self._pool is not None:
             await self._pool.close()
