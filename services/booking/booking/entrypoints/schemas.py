@@ -12,6 +12,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from booking.domain.appointments import Appointment, Slot, cancel_deadline, patient_cancel_refusal
 from booking.domain.clinic import ClinicCalendar
 from kit.clock import oslo
+from kit.http import IsoDay
 
 
 def _reason(value: str | None) -> str | None:
@@ -64,7 +65,7 @@ class TemplateIn(Strict):
 
 
 class ClosedDayIn(Strict):
-    day: date
+    day: IsoDay
     reason: str | None = Field(default=None, max_length=200)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile, status
@@ -22,7 +21,7 @@ from gateway.auth import patient, staff
 from gateway.dependencies import Strict, audit, audited, services
 from gateway.domain.principal import Principal
 from kit.errors import NotFound
-from kit.http import body_limit
+from kit.http import IsoDay, body_limit
 
 router = APIRouter(prefix="/api/v1", tags=["faktura"])
 
@@ -39,7 +38,7 @@ InvoiceStatus = Literal["open", "part_paid", "paid", "over_paid", "overdue"]
 class PaymentIn(Strict):
     kid: str = Field(pattern=r"^[0-9]{2,25}$", description="KID fra giroen.")
     amount_ore: int = Field(gt=0, le=100_000_000, description="Innbetalt beløp i øre.")
-    paid_on: date = Field(description="Dagen pengene kom inn.")
+    paid_on: IsoDay = Field(description="Dagen pengene kom inn.")
 
 
 class FrikortIn(Strict):

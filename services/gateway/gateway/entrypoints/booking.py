@@ -49,8 +49,8 @@ class WeeklyIn(Strict):
     day_ends: time
     slot_minutes: int = Field(ge=5, le=240)
     online: bool = True
-    valid_from: date
-    valid_until: date | None = None
+    valid_from: IsoDay
+    valid_until: IsoDay | None = None
 
 
 class WeeklyTemplateIn(Strict):
@@ -63,7 +63,7 @@ class SlotOnlineIn(Strict):
 
 
 class ClosedDayIn(Strict):
-    day: date
+    day: IsoDay
     reason: str | None = Field(default=None, max_length=200)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
@@ -20,7 +19,7 @@ from gateway.auth import staff
 from gateway.dependencies import Strict, audit, audited, services, session_cache
 from gateway.domain.principal import Principal
 from kit.errors import DomainError
-from kit.http import body_limit
+from kit.http import IsoDay, body_limit
 
 router = APIRouter(prefix="/api/v1/staff", tags=["pasientliste"])
 
@@ -35,7 +34,7 @@ DIGITS = re.compile(r"\d{6,}")
 class PatientIn(Strict):
     national_id: str = Field(max_length=20, description="Fødselsnummer eller D-nummer.")
     name: str = Field(min_length=1, max_length=200)
-    birth_date: date
+    birth_date: IsoDay
     mobile: str | None = Field(default=None, max_length=20, description="Norsk mobilnummer (+47, 4xx eller 9xx).")
     email: str | None = Field(default=None, max_length=254)
     gp_id: uuid.UUID = Field(description="Fastlegen: pasienten står på denne legens liste.")
