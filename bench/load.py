@@ -57,6 +57,7 @@ class Recorder:
 class LoadResult:
     concurrency: int
     seconds: float
+    visits: int  # the user's loops: one thing a patient does, one to three requests
     total_requests: int
     throughput_rps: float
     p50_ms: float
@@ -77,17 +78,55 @@ async def run_load(user: Callable[[Recorder, int], Awaitable[None]], concurrency
     deadline = time.monotonic() + seconds
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
 
+    visits = 0
+
     async def loop(n: int) -> None:
+        nonlocal visits
         while time.monotonic() < deadline:
             await user(recorder, n)
+            visits += 1
 
     started = time.monotonic()
     await asyncio.gather(*(loop(n) for n in range(concurrency)))
-    elapsed = time.monotonic() - started
+    return _result(recorder, concurrency, visits, time.monotonic() - started, cpu0)
+
+
+async def run_paced(user: Callable[[Recorder, int], Awaitable[None]], visits_per_s: float, seconds: float,
+                    most_in_flight: int = 256) -> LoadResult:
+    """Open loop: a visit starts every 1/`visits_per_s` seconds whether the ones before have been answered or not,
+    as patients arrive, so the load is the rate asked for and not what the system lets through (a closed loop at a
+    lower concurrency still runs the machine flat out). Past `most_in_flight` visits waiting, the pace slips: the
+    result's throughput then says the system could not carry the rate."""
+    recorder, gate, running = Recorder(), asyncio.Semaphore(most_in_flight), set[asyncio.Task[None]]()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.monotonic()
+    visits = 0
+
+    async def visit(n: int) -> None:
+        try:
+            await user(recorder, n)
+        finally:
+            gate.release()
+
+    while (now := time.monotonic()) < started + seconds:
+        due = started + visits / visits_per_s
+        if due > now:
+            await asyncio.sleep(due - now)
+        await gate.acquire()
+        task = asyncio.create_task(visit(visits))
+        running.add(task)
+        task.add_done_callback(running.discard)
+        visits += 1
+    await asyncio.gather(*running)
+    return _result(recorder, most_in_flight, visits, time.monotonic() - started, cpu0)
+
+
+def _result(recorder: Recorder, concurrency: int, visits: int, elapsed: float,
+            cpu0: resource.struct_rusage) -> LoadResult:
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     all_latencies = [v for values in recorder.latencies.values() for v in values]
     return LoadResult(
-        concurrency=concurrency, seconds=elapsed, total_requests=len(all_latencies),
+        concurrency=concurrency, seconds=elapsed, visits=visits, total_requests=len(all_latencies),
         throughput_rps=len(all_latencies) / elapsed if elapsed else 0.0,
         p50_ms=percentile(all_latencies, 50), p95_ms=percentile(all_latencies, 95),
         p99_ms=percentile(all_latencies, 99), errors=sum(recorder.errors.values()),

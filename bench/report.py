@@ -115,7 +115,10 @@ def markdown(r: dict[str, Any]) -> str:
                                               for m in ("requests", "rps", "p50_ms", "p95_ms", "p99_ms", "errors")}}
                            for k, v in best_step(r["traffic"])["endpoints"].items()],
                           ["endpoint", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "errors"]), "",
-             "## 2. Event latency", ""]
+             "## 2. Event latency", "",
+             *([f"Under load: the mix offered at a steady {r['event_latency_load']['offered_rps']} requests/s (80 % of "
+                f"the maximum with the gateway as it then ran), carried {r['event_latency_load']['carried_rps']}/s.",
+                ""] if r.get("event_latency_load") else [])]
     for name, v in r["event_latency"].items():
         lines.append(f"- {name}: idle p50 {v['idle']['p50_ms']} ms / p99 {v['idle']['p99_ms']} ms "
                      f"({v['idle']['samples']} samples); under load p50 {v['under_load']['p50_ms']} ms / "

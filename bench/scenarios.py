@@ -23,7 +23,7 @@ import asyncpg
 import httpx
 
 from bench.client import Client
-from bench.load import Recorder, percentile, run_load
+from bench.load import LoadResult, Recorder, percentile, run_load, run_paced
 from bench.probes import cpu_per_request, cpu_snapshot
 from kit.clock import OSLO
 from kit.demo import synthetic_national_id
@@ -191,6 +191,11 @@ class Bench:
                                   result.seconds)
             out.append({**result.as_dict(), "cpu": cpu})
         return out
+
+    async def paced(self, sessions: list[Session], requests_per_s: float, requests_per_visit: float,
+                    seconds: float) -> LoadResult:
+        """The traffic mix at a steady rate (open loop), e.g. 80 % of the maximum the steps found."""
+        return await run_paced(self.traffic_user(sessions), requests_per_s / requests_per_visit, seconds)
 
     # --- 2. event latency --------------------------------------------------------------------------
 

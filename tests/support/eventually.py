@@ -27,7 +27,7 @@ class _Patience:
             raise AssertionError(f"timed out waiting for {self.what} (last answer: {last!r:.300})")
 
 
-async def eventually(probe: Callable[[], Awaitable[T] | T], what: str = "condition", *, timeout: float = 60.0,
+async def eventually(probe: Callable[[], Awaitable[T | None] | T | None], what: str = "condition", *, timeout: float = 60.0,
                      pause: float = 0.2) -> T:
     """The first truthy answer of `probe()` (sync or async), polled every `pause` seconds."""
     patience = _Patience(what, timeout, pause)
@@ -41,7 +41,7 @@ async def eventually(probe: Callable[[], Awaitable[T] | T], what: str = "conditi
         await asyncio.sleep(patience.pause)
 
 
-def eventually_sync(probe: Callable[[], T], what: str = "condition", *, timeout: float = 60.0,
+def eventually_sync(probe: Callable[[], T | None], what: str = "condition", *, timeout: float = 60.0,
                     pause: float = 0.2) -> T:
     """The first truthy answer of `probe()`, polled every `pause` seconds, for a test without an event loop."""
     patience = _Patience(what, timeout, pause)
