@@ -27,8 +27,8 @@ class _Patience:
             raise AssertionError(f"timed out waiting for {self.what} (last answer: {last!r:.300})")
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None] | T | None], what: str = "condition", *, timeout: float = 60.0,
-                     pause: float = 0.2) -> T:
+async def eventually(probe: Callable[[], Awaitable[T | None] | T | None], what: str = "condition", *,
+                     timeout: float = 60.0, pause: float = 0.2) -> T:
     """The first truthy answer of `probe()` (sync or async), polled every `pause` seconds."""
     patience = _Patience(what, timeout, pause)
     while True:
