@@ -31,10 +31,10 @@ class SessionCache:
     async def resolve(self, token: str, now: datetime | None, ask: Resolve) -> Principal:
         """The kept answer, or identity's (`ask`), asked once however many requests with this token wait for
         it; kept unless a forget came while it was asked."""
-        found = self.get(token, now)
+        key = self.key(token)  # once: a miss reads, asks and keeps under the same key
+        found = self._kept(key, now)
         if found is not None:
             return found
-        key = self.key(token)
         pending = self._pending.get(key)
         if pending is None:
             forgets = self._forgets
@@ -44,7 +44,7 @@ class SessionCache:
             def settled(done: asyncio.Future[tuple[Principal, datetime | None]]) -> None:
                 self._pending.pop(key, None)
                 if not done.cancelled() and done.exception() is None and self._forgets == forgets:
-                    self.put(token, *done.result())
+                    self._keep(key, *done.result())
             pending.add_done_callback(settled)
         # Shielded: one waiter going away (its client hung up) does not cancel the answer the others wait for.
         principal, _ = await asyncio.shield(pending)
@@ -57,7 +57,9 @@ class SessionCache:
     def get(self, token: str, now: datetime | None = None) -> Principal | None:
         """The kept answer, unless it is older than the cache's seconds or the session itself has ended by
         `now` (the service clock: a cached session never outlives its idle or absolute end)."""
-        key = self.key(token)
+        return self._kept(self.key(token), now)
+
+    def _kept(self, key: str, now: datetime | None) -> Principal | None:
         found = self._items.get(key)
         if found is None:
             return None
@@ -68,9 +70,11 @@ class SessionCache:
         return principal
 
     def put(self, token: str, principal: Principal, session_ends: datetime | None = None) -> None:
+        self._keep(self.key(token), principal, session_ends)
+
+    def _keep(self, key: str, principal: Principal, session_ends: datetime | None) -> None:
         if self._seconds <= 0:
             return
-        key = self.key(token)
         self._items[key] = (principal, time.monotonic() + self._seconds, session_ends)
         self._items.move_to_end(key)
         while len(self._items) > self._size:
