@@ -9,18 +9,21 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from contracts.envelope import Envelope
+from contracts.events import ClaimsStatusChanged
 from gateway.bootstrap import build as build_gateway
 from identity.bootstrap import build as build_identity
 from kit.clock import OSLO
 from notify.bootstrap import build as build_notify
 from tests.support.eventually import eventually
+from tests.support.kafka import produce
 from tests.support.portal import add_staff, log_in_patient, log_in_staff, register_guardian, register_patient
 from tests.support.services import StackEnv, serving
 from tests.support.system import System, free_port
@@ -39,8 +42,10 @@ class TwoGateways:
 
 
 @asynccontextmanager
-async def two_gateways(stack_env: StackEnv, tmp_path: Path) -> AsyncIterator[TwoGateways]:
-    """identity and notify, and two gateways in front of them that would each keep a checked session an hour."""
+async def two_gateways(stack_env: StackEnv, tmp_path: Path, refresh_seconds: float = 0.0
+                       ) -> AsyncIterator[TwoGateways]:
+    """identity and notify, and two gateways in front of them that would each keep a checked session an hour; with
+    no refresh of the kept sessions unless `refresh_seconds` (so only the events can make them forget)."""
     prefix = stack_env.fresh_prefix()
     ports = {s: free_port() for s in ("identity", "notify", "gateway", "other_gateway")}
     urls = {s: f"http://127.0.0.1:{p}" for s, p in ports.items()}
@@ -50,7 +55,7 @@ async def two_gateways(stack_env: StackEnv, tmp_path: Path) -> AsyncIterator[Two
 
     def gateway(port: int) -> Any:
         return build_gateway(settings("gateway", port, identity_url=urls["identity"], notify_url=urls["notify"],
-                                      session_cache_seconds=AN_HOUR))
+                                      session_cache_seconds=AN_HOUR, session_refresh_seconds=refresh_seconds))
 
     identity = build_identity(settings("identity", ports["identity"], login_starts_per_address=100_000))
     notify = build_notify(settings("notify", ports["notify"]))
@@ -112,3 +117,28 @@ async def test_a_switch_to_a_child_through_one_gateway_is_what_the_other_acts_on
         assert back.status_code == 204
         await eventually(forgotten, "the other gateway to forget the child again")
         assert (await other.get("/api/v1/me", headers=session.headers)).json()["acting_for"] is None
+
+
+async def test_a_change_no_gateway_hears_of_reaches_a_kept_session_at_the_next_refresh(
+        stack_env: StackEnv, tmp_path: Path) -> None:
+    """Billing's word on unpaid claims changes what a patient may do, and only identity hears of it: a gateway that
+    keeps the session (here for an hour) sees the restriction at its next refresh of the kept sessions, without a
+    request asking identity."""
+    async with two_gateways(stack_env, tmp_path, refresh_seconds=0.3) as gateways:
+        one, kept = gateways.one, gateways.kept_by_other
+        patient = await register_patient(gateways.system, uuid.uuid4())
+        session = await log_in_patient(one, patient.national_id, patient.mobile)
+        assert (await gateways.other.get("/api/v1/me", headers=session.headers)).json()["restrictions"] == []
+
+        at = datetime.now(UTC)
+        owes = ClaimsStatusChanged(patient_id=patient.id, has_unsettled_claims=True, changed_at=at)
+        await produce(stack_env.settings("identity", topic_prefix=gateways.system.topic_prefix),
+                      Envelope.wrap(owes, occurred_at=at, correlation_id="test-claims").model_dump_json().encode(),
+                      key=str(patient.id).encode(), topic=owes.topic)
+
+        async def restricted() -> bool:
+            found = kept.get(session.token)
+            return found is not None and "access.unpaid_claims" in found.restrictions
+        await eventually(restricted, "the kept session to carry the restriction after a refresh")
+        me = await gateways.other.get("/api/v1/me", headers=session.headers)
+        assert me.json()["restrictions"] == ["access.unpaid_claims"]

@@ -98,6 +98,23 @@ async def _resolve(request: Request, token: str) -> tuple[Principal, datetime]:
         if exc.status == 401:
             raise AuthRequired() from None
         raise
+    return principal_from(found)
+
+
+async def know_session(request: Request, token: str) -> None:
+    """A session this gateway just started (a login through it): identity's answer kept now, so the first
+    request of the new session, however long after the login it comes, asks identity nothing (the refresh keeps
+    it fresh meanwhile: adapters/session_cache.py)."""
+    try:
+        await session_cache(request).resolve(token, gateway(request).runtime.clock.now(),
+                                             lambda: _resolve(request, token))
+    except Exception as exc:  # the login stands; the session's first request asks identity itself
+        log.warning("new session not kept", error=type(exc).__name__)
+
+
+def principal_from(found: dict[str, Any]) -> tuple[Principal, datetime]:
+    """identity's session document (a check or a refresh) as the gateway's principal, and when the session ends
+    unless it is used again."""
     ends = min(datetime.fromisoformat(found["expires_at"]), datetime.fromisoformat(found["idle_expires_at"]))
     # Acting for a child: the patient fields are the child's (domain/principal.py), the name the guardian's.
     patient_side = found.get("acting_for") or found

@@ -14,6 +14,7 @@ from gateway.adapters.session_cache import SessionCache
 from gateway.dependencies import Gateway, audit_refusal
 from gateway.entrypoints import ROUTERS
 from gateway.entrypoints.idporten import forget_expired_logins
+from gateway.entrypoints.kept_sessions import refreshing_kept_sessions
 from gateway.entrypoints.sessions_ended import forget_ended_sessions
 from gateway.settings import GatewaySettings
 from kit.clock import Clock
@@ -93,6 +94,8 @@ def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -
         await state.services.close()
 
     runtime.every(300, forget_expired_logins, name="forget_expired_idporten_logins")
+    if 0 < settings.session_refresh_seconds < settings.session_cache_seconds:
+        runtime.every(settings.session_refresh_seconds, refreshing_kept_sessions(state), name="refresh_kept_sessions")
 
     app = create_app(runtime, title="eportal", version="1", routers=ROUTERS,
                      openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,  # docs: api_docs.py

@@ -38,10 +38,16 @@ class GatewaySettings(ServiceSettings):
     trusted_proxy_hops: int = 0
     # How long this gateway may trust identity's answer for a session token before asking again (never past
     # the session's own end). A logout takes effect at once on the gateway that served it, and on every other
-    # by identity's SessionEnded (entrypoints/sessions_ended.py: tens of milliseconds; this many seconds at
-    # worst, with the broker away). A restriction lifted or imposed by an event reaches it within this many
-    # seconds. 0: identity asked on every request (2 ms of CPU and a statement each: docs/benchmarks.md).
+    # by identity's SessionEnded (entrypoints/sessions_ended.py: tens of milliseconds); with the broker away, at
+    # the next refresh (below), and never later than this many seconds. Any other change to what a session may
+    # do (claims settled, a guardian removed, a new GP) reaches it at the next refresh. 0: identity asked on
+    # every request (2 ms of CPU and a statement each: docs/benchmarks.md).
     session_cache_seconds: float = 10.0
+    # Every this many seconds the kept sessions are refreshed at identity in one call per thousand
+    # (entrypoints/kept_sessions.py): they stay trusted however long since their last request, and identity
+    # counts their idle time from their last use here. Below session_cache_seconds, so a refresh or two may fail
+    # before the kept answers run out.
+    session_refresh_seconds: float = 3.0
     # Cookies: `__Host-` (Secure, Path=/, no Domain) for the session, HttpOnly and SameSite=Strict; the CSRF
     # token's cookie is readable by the web client, which echoes it in the X-CSRF-Token header.
     session_cookie: str = "__Host-eportal_session"

@@ -20,6 +20,7 @@ from gateway.auth import (
     client_address,
     csrf_token_for,
     current_principal,
+    know_session,
     patient,
     person,
     presented_token,
@@ -121,6 +122,7 @@ async def complete_login(request: Request, response: Response, issued: dict[str,
     in the same `__Host-` cookie with the same CSRF token, and the answer carries the token for bearer clients.
     identity's `complete_patient_login` is the other half: who may log in, and the session itself."""
     await _end_presented_session(request)
+    await know_session(request, issued["token"])
     _set_cookies(request, response, issued["token"], issued)
     return {"token": issued["token"], "expires_at": issued["expires_at"],
             "idle_expires_at": issued["idle_expires_at"], "csrf_token": csrf_token_for(issued["token"])}

@@ -14,6 +14,21 @@ import asyncpg
 TOUCH_AFTER = timedelta(seconds=15)
 
 
+# What the gateway needs to decide, joined to the live sessions (CTE `live`) by `resolve` and `refresh`.
+_FACTS = """live.id, live.kind, live.subject_id, live.role, live.created_at, live.expires_at,
+                      live.method, live.acr, live.guardian_id, live.acting_for,
+                      coalesce(p.name, st.name, gd.name) AS name, p.gp_id, p.national_id, p.mobile,
+                      p.first_contact_done, p.language,
+                      coalesce(c.has_unsettled_claims, false) AS has_unsettled_claims,
+                      (st.id IS NULL OR st.active) AS active, gp.name AS gp_name
+               FROM live
+               LEFT JOIN patients p ON live.kind = 'patient' AND p.id = live.subject_id
+               LEFT JOIN staff st ON live.kind = 'staff' AND st.id = live.subject_id
+               LEFT JOIN guardians gd ON live.kind = 'guardian' AND gd.id = live.subject_id
+               LEFT JOIN staff gp ON gp.id = p.gp_id
+               LEFT JOIN patient_claims c ON live.kind = 'patient' AND c.patient_id = live.subject_id"""
+
+
 class Sessions:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
@@ -30,7 +45,7 @@ class Sessions:
 
     async def resolve(self, token_digest: bytes, now: datetime, idle: timedelta) -> asyncpg.Record | None:
         return await self._conn.fetchrow(
-            """WITH live AS (
+            f"""WITH live AS (
                    SELECT * FROM sessions
                    WHERE token_digest = $1 AND ended_at IS NULL AND expires_at > $2
                      AND last_seen_at > $2::timestamptz - $3::interval),
@@ -38,19 +53,33 @@ class Sessions:
                    UPDATE sessions s SET last_seen_at = $2 FROM live
                    WHERE s.token_digest = live.token_digest AND live.last_seen_at < $2::timestamptz - $4::interval
                    RETURNING s.token_digest)  -- runs whether or not it is read (PostgreSQL's rule)
-               SELECT live.id, live.kind, live.subject_id, live.role, live.created_at, live.expires_at,
-                      live.method, live.acr, live.guardian_id, live.acting_for,
-                      coalesce(p.name, st.name, gd.name) AS name, p.gp_id, p.national_id, p.mobile,
-                      p.first_contact_done, p.language,
-                      coalesce(c.has_unsettled_claims, false) AS has_unsettled_claims,
-                      (st.id IS NULL OR st.active) AS active, gp.name AS gp_name
-               FROM live
-               LEFT JOIN patients p ON live.kind = 'patient' AND p.id = live.subject_id
-               LEFT JOIN staff st ON live.kind = 'staff' AND st.id = live.subject_id
-               LEFT JOIN guardians gd ON live.kind = 'guardian' AND gd.id = live.subject_id
-               LEFT JOIN staff gp ON gp.id = p.gp_id
-               LEFT JOIN patient_claims c ON live.kind = 'patient' AND c.patient_id = live.subject_id""",
+               SELECT {_FACTS}""",
             token_digest, now, idle, TOUCH_AFTER)
+
+    async def refresh(self, ids: list[uuid.UUID], used_at: list[datetime | None], now: datetime,
+                      idle: timedelta) -> list[asyncpg.Record]:
+        """The live sessions among `ids`, with the same facts as `resolve`, in one statement; each one used since
+        (its `used_at`, from a gateway that served it from memory) is marked seen at that moment, so its idle end
+        is counted from its last use wherever it was served. A session not used meanwhile is not touched: it
+        still ends 30 minutes after its last use."""
+        rows: list[asyncpg.Record] = await self._conn.fetch(
+            f"""WITH asked AS (
+                   -- A use is never later than now (a gateway's clock ahead of ours); none: not used since.
+                   SELECT id, CASE WHEN used_at IS NOT NULL THEN least(used_at, $3) END AS used_at
+                   FROM unnest($1::uuid[], $2::timestamptz[]) AS a(id, used_at)),
+               seen AS (
+                   SELECT s.*, greatest(s.last_seen_at, a.used_at) AS seen_at  -- greatest() passes over a NULL
+                   FROM sessions s JOIN asked a ON a.id = s.id),
+               live AS (
+                   SELECT * FROM seen
+                   WHERE ended_at IS NULL AND expires_at > $3 AND seen_at > $3::timestamptz - $4::interval),
+               touched AS (
+                   UPDATE sessions s SET last_seen_at = live.seen_at FROM live
+                   WHERE s.token_digest = live.token_digest AND live.seen_at > s.last_seen_at
+                   RETURNING s.token_digest)  -- runs whether or not it is read (PostgreSQL's rule)
+               SELECT live.seen_at, {_FACTS}""",
+            ids, used_at, now, idle)
+        return rows
 
     async def end_all_of(self, subject_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
         """End every live session of one patient or staff member (their ID tokens cleared with them); the ids of

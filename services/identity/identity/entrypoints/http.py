@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.events import Language
 from identity import handlers
@@ -288,6 +288,24 @@ async def act_for(body: ActingForIn, request: Request) -> dict[str, Any]:
 @router.post("/sessions/resolve")
 async def resolve_session(body: TokenIn, request: Request) -> dict[str, Any]:
     return _active_out(await handlers.resolve_session(_runtime(request), body.token))
+
+
+class SessionUse(Strict):
+    id: uuid.UUID
+    used_at: AwareDatetime | None = Field(description="When the gateway last served it from memory; null: not since "
+                                                       "the last refresh.")
+
+
+class RefreshIn(Strict):
+    sessions: list[SessionUse] = Field(max_length=1000)
+
+
+@router.post("/sessions/refresh")
+async def refresh_sessions(body: RefreshIn, request: Request) -> dict[str, Any]:
+    """A gateway's kept sessions: the live ones with their facts (what is missing has ended), the used ones marked
+    as seen (gateway/adapters/session_cache.py)."""
+    found = await handlers.refresh_sessions(_runtime(request), {s.id: s.used_at for s in body.sessions})
+    return {"sessions": [_active_out(a) for a in found]}
 
 
 @router.post("/sessions/end")

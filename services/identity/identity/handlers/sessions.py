@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
+
 from contracts import events
 from identity.adapters.guardians import Guardians
 from identity.adapters.sessions import Sessions
@@ -45,18 +47,34 @@ class ActiveSession:
 
 async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
     """The live session behind `token` (and it is marked as used), or 401 auth.required."""
-    rules = policy(runtime)
     now = runtime.clock.now()
     # One statement (find, mark as used, join the facts): atomic on its own, so no BEGIN/COMMIT round trips
     # on the path of every request.
     async with runtime.pool.acquire() as conn:
-        row = await Sessions(conn).resolve(token_digest(token), now, rules.lifetimes.idle)
+        row = await Sessions(conn).resolve(token_digest(token), now, policy(runtime).lifetimes.idle)
         if row is None or not row["active"]:
             raise SessionEnded()
-        # The child is looked up again on every request: the age rule and the link itself hold at this moment
-        # (the access ends by itself on the 16th birthday, and at once when reception removes the guardian).
-        child = (await Guardians(conn).child(row["guardian_id"], row["acting_for"])
-                 if row["acting_for"] and row["guardian_id"] else None)
+        return await _active(runtime, conn, row, now, seen_at=now)
+
+
+async def refresh_sessions(runtime: ServiceRuntime, used: dict[uuid.UUID, datetime | None]) -> list[ActiveSession]:
+    """A gateway's sessions in one go: those still live, with their facts as `resolve_session` gives them, each
+    marked as used at the moment the gateway last served it from memory (None: not used since the last refresh).
+    What is not in the answer has ended: the gateway forgets it. One statement for them all, so a gateway keeps
+    thousands of sessions fresh for the cost of a few requests."""
+    now = runtime.clock.now()
+    ids = list(used)
+    async with runtime.pool.acquire() as conn:
+        rows = await Sessions(conn).refresh(ids, [used[i] for i in ids], now, policy(runtime).lifetimes.idle)
+        return [await _active(runtime, conn, row, now, seen_at=row["seen_at"]) for row in rows if row["active"]]
+
+
+async def _active(runtime: ServiceRuntime, conn: asyncpg.Connection, row: asyncpg.Record, now: datetime, *,
+                  seen_at: datetime) -> ActiveSession:
+    # The child is looked up again on every check: the age rule and the link itself hold at this moment (the
+    # access ends by itself on the 16th birthday, and at once when reception removes the guardian).
+    child = (await Guardians(conn).child(row["guardian_id"], row["acting_for"])
+             if row["acting_for"] and row["guardian_id"] else None)
     acting = None
     if row["acting_for"]:
         acting = (acting_for(child, now, allow_test_identities=runtime.settings.allows_test_identities) if child
@@ -69,7 +87,7 @@ async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
                              allow_test_identities=runtime.settings.allows_test_identities)
     return ActiveSession(row["id"], row["kind"], row["subject_id"], row["role"], row["name"], row["gp_id"],
                          row["gp_name"], found, row["expires_at"],
-                         min(row["expires_at"], now + rules.lifetimes.idle), row["method"], row["acr"],
+                         min(row["expires_at"], seen_at + policy(runtime).lifetimes.idle), row["method"], row["acr"],
                          row["language"], row["guardian_id"], acting)
 
 

@@ -1,0 +1,35 @@
+"""The refresh of the sessions this gateway keeps (adapters/session_cache.py): every few seconds, one call to
+identity for up to a thousand of them, however many requests they made meanwhile. What identity leaves out has
+ended and is forgotten; the rest are trusted for the cache's seconds again, with their facts as they are now; and
+identity learns when each was last used here, so its idle end counts from the last request served from memory.
+
+If identity cannot be asked, nothing is refreshed: the kept answers run out after the cache's seconds and each
+request asks identity for itself, as with no cache at all."""
+
+from __future__ import annotations
+
+import time
+
+from gateway.auth import principal_from
+from gateway.dependencies import Gateway
+from kit.logging import get_logger
+from kit.runtime import Hook, ServiceRuntime
+
+log = get_logger(__name__)
+
+CHUNK = 1000  # identity's limit per call (POST /internal/sessions/refresh)
+
+
+def refreshing_kept_sessions(state: Gateway) -> Hook:
+    async def refresh_kept_sessions(runtime: ServiceRuntime) -> None:
+        cache = state.session_cache
+        kept = list(cache.to_refresh().items())
+        for start in range(0, len(kept), CHUNK):
+            asked = dict(kept[start:start + CHUNK])
+            started = time.monotonic()
+            found = await state.services.call("identity", "POST", "/internal/sessions/refresh", json={
+                "sessions": [{"id": session_id, "used_at": used_at.isoformat() if used_at else None}
+                             for session_id, used_at in asked.items()]})
+            live = {doc["session_id"]: principal_from(doc) for doc in found["sessions"]}
+            cache.refreshed(asked, started, live)
+    return refresh_kept_sessions
