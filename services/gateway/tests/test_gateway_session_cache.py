@@ -130,12 +130,14 @@ def test_a_refresh_keeps_the_live_sessions_trusted_with_their_facts_of_now_and_f
         asked = cache.to_refresh()
         assert set(asked) == {kari.session_id, ola.session_id}
         owes = dataclasses.replace(kari, restrictions=("access.unpaid_claims",))
-        cache.refreshed(asked, now[0], {kari.session_id: (owes, None), ola.session_id: (ola, None)})
+        cache.refreshed(asked, now[0], {kari.session_id: (owes, None, "f1"), ola.session_id: (None, None, "f2")})
     assert cache.get("kari") is not None
     assert cache.get("kari").restrictions == ("access.unpaid_claims",)
+    assert cache.get("ola") is ola, "facts not sent again: the kept ones stay"
+    assert cache.to_refresh()[kari.session_id] == (None, "f1"), "the fingerprint goes back with the next refresh"
 
     asked = cache.to_refresh()
-    cache.refreshed(asked, now[0], {kari.session_id: (kari, None)})  # ola's session has ended at identity
+    cache.refreshed(asked, now[0], {kari.session_id: (None, None, "f1")})  # ola's session has ended at identity
     assert cache.get("ola") is None
     assert cache.get("kari") is not None
 
@@ -156,10 +158,10 @@ def test_a_refresh_never_overwrites_an_answer_given_after_it_began(monkeypatch: 
     now[0] += 0.5
     after = dataclasses.replace(before, name="after the switch")
     cache.put("t", after)  # the next request's own check
-    cache.refreshed(asked, started, {before.session_id: (before, None)})
+    cache.refreshed(asked, started, {before.session_id: (before, None, "f")})
     assert cache.get("t") is after
     cache.forget("t")
-    cache.refreshed(asked, started, {before.session_id: (before, None)})
+    cache.refreshed(asked, started, {before.session_id: (before, None, "f")})
     assert cache.get("t") is None, "a refresh never brings back a forgotten session"
 
 
@@ -167,15 +169,15 @@ def test_each_use_is_told_to_identity_once_and_a_later_use_again() -> None:
     cache, moment = SessionCache(10.0), datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     kari = principal()
     cache.put("t", kari)
-    assert cache.to_refresh() == {kari.session_id: None}, "kept, not used: identity keeps its idle clock"
+    assert cache.to_refresh() == {kari.session_id: (None, None)}, "kept, not used: identity keeps its idle clock"
     cache.get("t", moment)
     asked = cache.to_refresh()
-    assert asked == {kari.session_id: moment}
+    assert asked == {kari.session_id: (moment, None)}
     cache.get("t", moment + timedelta(seconds=2))  # used again while the refresh was on its way
-    cache.refreshed(asked, time.monotonic(), {kari.session_id: (kari, None)})
-    assert cache.to_refresh() == {kari.session_id: moment + timedelta(seconds=2)}
-    cache.refreshed(cache.to_refresh(), time.monotonic(), {kari.session_id: (kari, None)})
-    assert cache.to_refresh() == {kari.session_id: None}
+    cache.refreshed(asked, time.monotonic(), {kari.session_id: (None, None, "f")})
+    assert cache.to_refresh() == {kari.session_id: (moment + timedelta(seconds=2), "f")}
+    cache.refreshed(cache.to_refresh(), time.monotonic(), {kari.session_id: (None, None, "f")})
+    assert cache.to_refresh() == {kari.session_id: (None, "f")}
 
 
 def _session_doc(session_id: str, patient_id: uuid.UUID) -> dict[str, object]:
@@ -204,7 +206,9 @@ async def test_a_login_through_this_gateway_keeps_the_session_and_the_refresh_fo
             "idle_expires_at": "2026-03-02T12:00:00+00:00",
             "patient": {"id": str(patient_id), "name": "Kari Nordmann"}},
         ("identity", "POST", "/internal/sessions/resolve"): _session_doc(session_id, patient_id),
-        ("identity", "POST", "/internal/sessions/refresh"): {"sessions": [_session_doc(session_id, patient_id)]},
+        ("identity", "POST", "/internal/sessions/refresh"): {"sessions": [{
+            "session_id": session_id, "facts": "f", "session": None, "expires_at": "2099-01-01T00:00:00+00:00",
+            "idle_expires_at": "2099-01-01T00:00:00+00:00"}]},
     })
     app = build(GatewaySettings(env="test", database_url="postgresql://nobody@127.0.0.1:1/none"))
     app.state.gateway.services = services
@@ -222,7 +226,7 @@ async def test_a_login_through_this_gateway_keeps_the_session_and_the_refresh_fo
         assert resolves() == 1, "the login asks identity once for the new session"
         await refresh(app.state.runtime)
         refreshed = [kw["json"] for m, p, kw in services.to("identity") if p == "/internal/sessions/refresh"]
-        assert refreshed == [{"sessions": [{"id": session_id, "used_at": None}]}]
+        assert refreshed == [{"sessions": [{"id": session_id, "used_at": None, "facts": None}]}]
         assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
         assert resolves() == 1, "the first request asked identity nothing"
 

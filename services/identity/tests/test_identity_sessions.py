@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -55,37 +56,47 @@ async def test_logout_ends_the_session_on_the_server(identity_service: Identity)
 
 async def test_a_refresh_answers_the_live_sessions_and_counts_idle_time_from_the_last_use(
         identity_service: Identity) -> None:
-    """A gateway's kept sessions in one call (POST /internal/sessions/refresh): the live ones with their facts,
-    the ended ones left out, and a use the gateway served from memory moves the idle end, while a session not
-    used is not kept alive by being refreshed."""
+    """A gateway's kept sessions in one call (POST /internal/sessions/refresh): the live ones, the ended ones left
+    out; the facts in full only where they differ from the gateway's fingerprint; and a use the gateway served from
+    memory moves the idle end, while a session not used is not kept alive by being refreshed."""
     national_id, patient_id = await identity_service.patient()
     used, unused, ended = [await identity_service.login(national_id) for _ in range(3)]
     await identity_service.client.post("/internal/sessions/end", json={"token": ended["token"]})
+    sessions = {"used": used, "unused": unused, "ended": ended}
 
-    async def refresh(**uses: datetime | None) -> dict[str, dict[str, object]]:
-        sessions = {"used": used, "unused": unused, "ended": ended}
+    async def refresh(**kept: tuple[datetime | None, str | None]) -> dict[str, dict[str, Any]]:
         answer = await identity_service.client.post("/internal/sessions/refresh", json={"sessions": [
-            {"id": sessions[name]["session_id"], "used_at": at.isoformat() if at else None}
-            for name, at in uses.items()]})
+            {"id": sessions[name]["session_id"], "used_at": at.isoformat() if at else None, "facts": facts}
+            for name, (at, facts) in kept.items()]})
         assert answer.status_code == 200, answer.text
         by_id = {s["session_id"]: s for s in answer.json()["sessions"]}
         return {name: by_id[str(sessions[name]["session_id"])] for name in sessions
                 if str(sessions[name]["session_id"]) in by_id}
 
-    first = await refresh(used=None, unused=None, ended=None)
+    first = await refresh(used=(None, None), unused=(None, None), ended=(None, None))
     assert set(first) == {"used", "unused"}, "an ended session is not in the answer"
-    assert first["used"]["subject_id"] == str(patient_id)
-    assert first["used"]["restrictions"] == []
-    assert first["used"]["kind"] == "patient"
+    assert first["used"]["session"]["subject_id"] == str(patient_id)
+    assert first["used"]["session"]["restrictions"] == []
+    facts = first["used"]["facts"]
 
     identity_service.clock.advance(timedelta(minutes=25))
     served_from_memory = identity_service.clock.now()
-    later = await refresh(used=served_from_memory, unused=None)
-    assert datetime.fromisoformat(str(later["used"]["idle_expires_at"])) == served_from_memory + timedelta(minutes=30)
+    later = await refresh(used=(served_from_memory, facts), unused=(None, facts))
+    assert later["used"]["session"] is None, "the facts the gateway holds are still true: not sent again"
+    assert datetime.fromisoformat(later["used"]["idle_expires_at"]) == served_from_memory + timedelta(minutes=30)
     identity_service.clock.advance(timedelta(minutes=10))  # 35 minutes after login, 10 after the last use
-    assert set(await refresh(used=None, unused=None)) == {"used"}, "the unused one idled out"
+    assert set(await refresh(used=(None, facts), unused=(None, facts))) == {"used"}, "the unused one idled out"
     assert (await identity_service.resolve(used["token"])).status_code == 200
     assert (await identity_service.resolve(unused["token"])).status_code == 401
+
+    conn = await identity_service.db()
+    try:
+        await conn.execute("UPDATE patients SET first_contact_done = false WHERE id = $1", patient_id)
+    finally:
+        await conn.close()
+    changed = (await refresh(used=(None, facts)))["used"]
+    assert changed["facts"] != facts
+    assert changed["session"]["restrictions"] == [FIRST_CONTACT_BY_PHONE], "changed facts are sent in full"
 
 
 async def test_a_refresh_takes_no_more_than_a_thousand_sessions(identity_service: Identity) -> None:

@@ -36,6 +36,7 @@ class _Kept:
     checked: float  # time.monotonic() of the identity answer it stands on
     ends: datetime | None  # the session's own end (idle or absolute) as of that answer
     used_at: datetime | None = None  # served from here since the last refresh, last at this moment
+    facts: str | None = None  # identity's fingerprint of the facts behind `principal` (from a refresh)
 
 
 class SessionCache:
@@ -132,16 +133,18 @@ class SessionCache:
 
     # --- the refresh -------------------------------------------------------------------------------------------
 
-    def to_refresh(self) -> dict[str, datetime | None]:
-        """Every kept session, with when it was last used here since the last refresh (None: not used)."""
-        return {kept.principal.session_id: kept.used_at for kept in self._items.values()}
+    def to_refresh(self) -> dict[str, tuple[datetime | None, str | None]]:
+        """Every kept session: when it was last used here since the last refresh (None: not used), and the
+        fingerprint of the facts kept for it (None: not known yet)."""
+        return {kept.principal.session_id: (kept.used_at, kept.facts) for kept in self._items.values()}
 
-    def refreshed(self, asked: dict[str, datetime | None], started: float,
-                  live: Mapping[str, tuple[Principal, datetime | None]]) -> None:
+    def refreshed(self, asked: Mapping[str, tuple[datetime | None, str | None]], started: float,
+                  live: Mapping[str, tuple[Principal | None, datetime | None, str]]) -> None:
         """identity's answer to a refresh that began at `started` (time.monotonic()): the `asked` sessions it
-        found `live` get their facts as they are now, the rest have ended and are forgotten. An entry identity
-        answered for after `started` (a forget and a new check meanwhile) is newer than this answer: left alone."""
-        for session_id, used_at in asked.items():
+        found `live` are trusted again, with when they end, and with new facts where identity sent them (None: the
+        facts kept are still true); the rest have ended and are forgotten. An entry identity answered for after
+        `started` (a forget and a new check meanwhile) is newer than this answer: left alone."""
+        for session_id, (used_at, _) in asked.items():
             key = self._keys.get(session_id)
             kept = self._items.get(key) if key is not None else None
             if key is None or kept is None or kept.checked > started:
@@ -150,6 +153,8 @@ class SessionCache:
             if found is None:
                 self._drop(key)
                 continue
-            kept.principal, kept.ends, kept.checked = found[0], found[1], started
+            principal, kept.ends, kept.facts, kept.checked = found[0], found[1], found[2], started
+            if principal is not None:
+                kept.principal = principal
             if kept.used_at == used_at:  # no use since the one identity has now counted
                 kept.used_at = None

@@ -9,9 +9,12 @@ request asks identity for itself, as with no cache at all."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from typing import Any
 
 from gateway.auth import principal_from
 from gateway.dependencies import Gateway
+from gateway.domain.principal import Principal
 from kit.logging import get_logger
 from kit.runtime import Hook, ServiceRuntime
 
@@ -27,9 +30,14 @@ def refreshing_kept_sessions(state: Gateway) -> Hook:
         for start in range(0, len(kept), CHUNK):
             asked = dict(kept[start:start + CHUNK])
             started = time.monotonic()
-            found = await state.services.call("identity", "POST", "/internal/sessions/refresh", json={
-                "sessions": [{"id": session_id, "used_at": used_at.isoformat() if used_at else None}
-                             for session_id, used_at in asked.items()]})
-            live = {doc["session_id"]: principal_from(doc) for doc in found["sessions"]}
-            cache.refreshed(asked, started, live)
+            found = await state.services.call("identity", "POST", "/internal/sessions/refresh", json={"sessions": [
+                {"id": session_id, "used_at": used_at.isoformat() if used_at else None, "facts": facts}
+                for session_id, (used_at, facts) in asked.items()]})
+            cache.refreshed(asked, started, {doc["session_id"]: _refreshed(doc) for doc in found["sessions"]})
     return refresh_kept_sessions
+
+
+def _refreshed(doc: dict[str, Any]) -> tuple[Principal | None, datetime, str]:
+    """A live session: its facts in full when identity sent them (they differ from ours), and when it ends."""
+    ends = min(datetime.fromisoformat(doc["expires_at"]), datetime.fromisoformat(doc["idle_expires_at"]))
+    return (principal_from(doc["session"])[0] if doc["session"] else None), ends, doc["facts"]

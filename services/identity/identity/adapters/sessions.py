@@ -29,6 +29,14 @@ _FACTS = """live.id, live.kind, live.subject_id, live.role, live.created_at, liv
                LEFT JOIN patient_claims c ON live.kind = 'patient' AND c.patient_id = live.subject_id"""
 
 
+# Everything behind a session's facts that does not move with the clock: while it is the same, so is what the
+# gateway keeps (a refresh then only renews the trust and the idle end). Whom a guardian acts for is not in it:
+# the child's age moves with the clock, so those are answered in full every time.
+_FINGERPRINTED = """live.kind, live.subject_id, live.role, live.expires_at, live.method, live.acr, live.guardian_id,
+                      p.name, st.name, gd.name, p.gp_id, p.national_id, p.mobile, p.first_contact_done, p.language,
+                      c.has_unsettled_claims, st.active, gp.name"""
+
+
 class Sessions:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
@@ -58,10 +66,10 @@ class Sessions:
 
     async def refresh(self, ids: list[uuid.UUID], used_at: list[datetime | None], now: datetime,
                       idle: timedelta) -> list[asyncpg.Record]:
-        """The live sessions among `ids`, with the same facts as `resolve`, in one statement; each one used since
-        (its `used_at`, from a gateway that served it from memory) is marked seen at that moment, so its idle end
-        is counted from its last use wherever it was served. A session not used meanwhile is not touched: it
-        still ends 30 minutes after its last use."""
+        """The live sessions among `ids`, with the same facts as `resolve` and a fingerprint of them (`facts`), in
+        one statement; each one used since (its `used_at`, from a gateway that served it from memory) is marked seen
+        at that moment, so its idle end is counted from its last use wherever it was served. A session not used
+        meanwhile is not touched: it still ends 30 minutes after its last use."""
         rows: list[asyncpg.Record] = await self._conn.fetch(
             f"""WITH asked AS (
                    -- A use is never later than now (a gateway's clock ahead of ours); none: not used since.
@@ -77,7 +85,7 @@ class Sessions:
                    UPDATE sessions s SET last_seen_at = live.seen_at FROM live
                    WHERE s.token_digest = live.token_digest AND live.seen_at > s.last_seen_at
                    RETURNING s.token_digest)  -- runs whether or not it is read (PostgreSQL's rule)
-               SELECT live.seen_at, {_FACTS}""",
+               SELECT live.seen_at, md5(row({_FINGERPRINTED})::text) AS facts, {_FACTS}""",
             ids, used_at, now, idle)
         return rows
 

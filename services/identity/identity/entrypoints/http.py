@@ -5,11 +5,13 @@ access logs)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
+from fastapi.encoders import jsonable_encoder
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.events import Language
@@ -290,22 +292,27 @@ async def resolve_session(body: TokenIn, request: Request) -> dict[str, Any]:
     return _active_out(await handlers.resolve_session(_runtime(request), body.token))
 
 
-class SessionUse(Strict):
+class KeptSession(Strict):
     id: uuid.UUID
     used_at: AwareDatetime | None = Field(description="When the gateway last served it from memory; null: not since "
                                                        "the last refresh.")
+    facts: str | None = Field(None, max_length=64, description="The fingerprint of the facts the gateway holds.")
 
 
 class RefreshIn(Strict):
-    sessions: list[SessionUse] = Field(max_length=1000)
+    sessions: list[KeptSession] = Field(max_length=1000)
 
 
 @router.post("/sessions/refresh")
-async def refresh_sessions(body: RefreshIn, request: Request) -> dict[str, Any]:
-    """A gateway's kept sessions: the live ones with their facts (what is missing has ended), the used ones marked
-    as seen (gateway/adapters/session_cache.py)."""
-    found = await handlers.refresh_sessions(_runtime(request), {s.id: s.used_at for s in body.sessions})
-    return {"sessions": [_active_out(a) for a in found]}
+async def refresh_sessions(body: RefreshIn, request: Request) -> Response:
+    """A gateway's kept sessions: the live ones (what is missing has ended), the used ones marked as seen, each
+    with its facts in full only where they differ from the gateway's fingerprint (gateway/adapters/
+    session_cache.py). Written here, not by FastAPI's encoder: thousands of documents every few seconds."""
+    found = await handlers.refresh_sessions(_runtime(request), {s.id: (s.used_at, s.facts) for s in body.sessions})
+    documents = [{"session_id": str(f.session_id), "facts": f.facts, "expires_at": f.expires_at.isoformat(),
+                  "idle_expires_at": f.idle_expires_at.isoformat(),
+                  "session": jsonable_encoder(_active_out(f.active)) if f.active else None} for f in found]
+    return Response(json.dumps({"sessions": documents}), media_type="application/json")
 
 
 @router.post("/sessions/end")

@@ -57,16 +57,35 @@ async def resolve_session(runtime: ServiceRuntime, token: str) -> ActiveSession:
         return await _active(runtime, conn, row, now, seen_at=now)
 
 
-async def refresh_sessions(runtime: ServiceRuntime, used: dict[uuid.UUID, datetime | None]) -> list[ActiveSession]:
-    """A gateway's sessions in one go: those still live, with their facts as `resolve_session` gives them, each
-    marked as used at the moment the gateway last served it from memory (None: not used since the last refresh).
-    What is not in the answer has ended: the gateway forgets it. One statement for them all, so a gateway keeps
-    thousands of sessions fresh for the cost of a few requests."""
+@dataclass(frozen=True)
+class RefreshedSession:
+    session_id: uuid.UUID
+    facts: str  # a fingerprint of what the session may do; the gateway sends back the one it holds
+    expires_at: datetime
+    idle_expires_at: datetime
+    active: ActiveSession | None  # None: the facts are the ones the gateway holds (its fingerprint is `facts`)
+
+
+async def refresh_sessions(runtime: ServiceRuntime, kept: dict[uuid.UUID, tuple[datetime | None, str | None]]
+                           ) -> list[RefreshedSession]:
+    """A gateway's sessions in one go (`kept`: each session's last use there since the last refresh, or None, and
+    the fingerprint of the facts it holds): those still live, each marked as used at that moment, with their
+    facts in full where they differ from the gateway's, else only their ends. What is not in the answer has ended:
+    the gateway forgets it. One statement for them all, so a gateway keeps thousands of sessions fresh for the
+    cost of a few requests."""
     now = runtime.clock.now()
-    ids = list(used)
+    ids = list(kept)
+    idle = policy(runtime).lifetimes.idle
+    found: list[RefreshedSession] = []
     async with runtime.pool.acquire() as conn:
-        rows = await Sessions(conn).refresh(ids, [used[i] for i in ids], now, policy(runtime).lifetimes.idle)
-        return [await _active(runtime, conn, row, now, seen_at=row["seen_at"]) for row in rows if row["active"]]
+        for row in await Sessions(conn).refresh(ids, [kept[i][0] for i in ids], now, idle):
+            if not row["active"]:
+                continue
+            same = row["facts"] == kept[row["id"]][1] and row["acting_for"] is None
+            active = None if same else await _active(runtime, conn, row, now, seen_at=row["seen_at"])
+            found.append(RefreshedSession(row["id"], row["facts"], row["expires_at"],
+                                          min(row["expires_at"], row["seen_at"] + idle), active))
+    return found
 
 
 async def _active(runtime: ServiceRuntime, conn: asyncpg.Connection, row: asyncpg.Record, now: datetime, *,
