@@ -43,7 +43,7 @@ class GatewaySettings(ServiceSettings):
     # do (claims settled, a guardian removed, a new GP) reaches it at the next refresh. 0: identity asked on
     # every request (2 ms of CPU and a statement each: docs/benchmarks.md).
     session_cache_seconds: float = 10.0
-    # Every this many seconds the kept sessions are refreshed at identity in one call per thousand
+    # Every this many seconds the kept sessions are refreshed at identity in one call per 300
     # (entrypoints/kept_sessions.py): they stay trusted however long since their last request, and identity
     # counts their idle time from their last use here. Below session_cache_seconds, so a refresh or two may fail
     # before the kept answers run out.

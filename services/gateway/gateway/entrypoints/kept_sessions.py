@@ -1,5 +1,5 @@
 """The refresh of the sessions this gateway keeps (adapters/session_cache.py): every few seconds, one call to
-identity for up to a thousand of them, however many requests they made meanwhile. What identity leaves out has
+identity for up to 300 of them, however many requests they made meanwhile. What identity leaves out has
 ended and is forgotten; the rest are trusted for the cache's seconds again, with their facts as they are now; and
 identity learns when each was last used here, so its idle end counts from the last request served from memory.
 
@@ -20,7 +20,7 @@ from kit.runtime import Hook, ServiceRuntime
 
 log = get_logger(__name__)
 
-CHUNK = 1000  # identity's limit per call (POST /internal/sessions/refresh)
+CHUNK = 300  # identity's limit per call (POST /internal/sessions/refresh: its bodies stay under 64 KiB)
 
 
 def refreshing_kept_sessions(state: Gateway) -> Hook:

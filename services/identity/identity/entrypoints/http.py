@@ -300,7 +300,8 @@ class KeptSession(Strict):
 
 
 class RefreshIn(Strict):
-    sessions: list[KeptSession] = Field(max_length=1000)
+    # 300 with a use and a fingerprint each is about 45 KB: within the 64 KiB every body here may have.
+    sessions: list[KeptSession] = Field(max_length=300)
 
 
 @router.post("/sessions/refresh")
