@@ -168,3 +168,19 @@ async def test_no_connection_waits_on_argon2_and_hashing_cannot_starve_session_c
     # Unknown usernames cost what known ones do: every one of them was checked, against the decoy hash.
     assert len(blocked.hashes) == len(logins)
     assert blocked.hashes.count(None) == pool_size
+
+
+def test_new_passwords_get_owasps_argon2id_and_those_hashed_before_still_verify() -> None:
+    """The hashing parameters went down to OWASP's argon2id configuration (19 MiB, so two checks at once keep
+    identity under 150 MB); a password hashed with RFC 9106's 64 MiB profile before carries its own parameters
+    and still verifies."""
+    from argon2 import PasswordHasher
+
+    from identity.settings import IdentitySettings
+    fields = IdentitySettings.model_fields
+    now = PasswordHasher(time_cost=fields["argon2_time_cost"].default, memory_cost=fields["argon2_memory_kib"].default,
+                         parallelism=fields["argon2_parallelism"].default)
+    assert now.hash(RIGHT).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    before = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(RIGHT)
+    assert Passwords(now).verify(before, RIGHT)
+    assert not Passwords(now).verify(before, "feil-passord-2026")

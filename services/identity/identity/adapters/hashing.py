@@ -1,7 +1,7 @@
 """argon2 off the event loop, a few at a time, on threads of its own.
 
-argon2 is slow on purpose (tens of milliseconds of CPU and 64 MiB a check). 24 staff logins at once once took
-every core, and every pooled connection, from the session checks every patient's request waits for (issue 14).
+argon2 is slow on purpose (milliseconds of CPU and 19 MiB a check: settings.py). 24 staff logins at once once
+took every core, and every pooled connection, from the session checks every patient's request waits for (issue 14).
 Here at most `slots` checks run at once (the others wait their turn, holding nothing); past `queue` waiting, a
 login is refused as busy at once rather than queued behind work its client has long given up on."""
 
