@@ -146,3 +146,46 @@ async def test_bookings_and_a_cancellation_patch_the_kept_list_as_postgresql_has
     cache.changed(gp)
     assert await svc.free(ola, FROM, TO) == now_left
     assert cache.fills == fills + 1
+
+
+async def test_a_cancellation_here_puts_its_slot_back_without_reading_the_list_again(booking_service: Booking) -> None:
+    """The traffic mix books and cancels all day: a cancellation through this process puts its slot back in the
+    kept list at once (its next search shows it) without reading the doctor's list again; a cancellation that
+    frees nothing for the search (said again after someone else booked the slot, or of a slot taken offline)
+    puts nothing back."""
+    svc = booking_service
+    cache: SlotSearchCache = svc.runtime.state["slot_cache"]
+    gp = uuid.uuid4()
+    kari, ola = await svc.listed(gp, 2)
+    await svc.template(gp, day_starts="09:00", day_ends="10:00")
+    first = await svc.free(kari, FROM, TO)
+
+    async def book(patient: uuid.UUID, slot: dict[str, str]) -> str:
+        booked = await svc.client.post("/internal/appointments", json={"patient_id": str(patient),
+                                                                        "slot_id": slot["id"]})
+        assert booked.status_code == 201, booked.text
+        return str(booked.json()["id"])
+
+    async def cancel(appointment: str) -> None:
+        cancelled = await svc.client.post(f"/internal/appointments/{appointment}/cancel", json={"by": "staff"})
+        assert cancelled.status_code == 200, cancelled.text
+
+    karis = await book(kari, first[0])
+    assert await svc.free(ola, FROM, TO) == first[1:]
+    fills = cache.fills
+    await cancel(karis)
+    assert await svc.free(ola, FROM, TO) == first, "back at once, in its place"
+    assert cache.fills == fills, "put back, not read again"
+
+    await book(ola, first[0])
+    await cancel(karis)  # said again, after Ola took the slot: nothing is freed
+    assert await svc.free(kari, FROM, TO) == first[1:]
+
+    second = await book(kari, first[1])
+    conn = await svc.db()
+    try:
+        await conn.execute("UPDATE slots SET online = false WHERE id = $1", uuid.UUID(first[1]["id"]))
+    finally:
+        await conn.close()
+    await cancel(second)  # its slot is offline now: not for the search
+    assert await svc.free(ola, FROM, TO) == first[2:]

@@ -11,12 +11,12 @@ at commit (migrations 0003 and 0004), from whichever replica made it; the notice
 (a closed day: every doctor's) and the entry made under an older version is not used again. A booking or a
 cancellation says which slot (0004): the kept list is patched instead, that slot taken out or put back in its
 place, and carries the new version; the booking rush would otherwise refill the list after every booking.
-A notice delivered once a process has patched its own booking at once (`booked`) changes nothing more, and a
-booking of this process is patched at once only if its notice has not come first (notices come in commit order:
-one come before would otherwise be undone by an older change). A change the list cannot be patched for (any
-other, or a slot not where its notice says) drops it, as before. An entry is
-filled once at a time per doctor (the searches that arrive meanwhile wait for that fill, if no change came
-since it began) and lives at most `max_age_seconds`. While the listening connection is away (a database
+A notice delivered once a process has patched its own booking or cancellation at once (`booked`, `freed`)
+changes nothing more, and a change of this process is patched at once only if its notice has not come first
+(notices come in commit order: one come before would otherwise be undone by an older change). A change the list
+cannot be patched for (any other, or a slot not where its notice says) drops it, as before. An entry is filled
+once at a time per doctor (the searches that arrive meanwhile wait for that fill, if no change came since it
+began) and lives at most `max_age_seconds`. While the listening connection is away (a database
 restart) nothing is served from memory: every search asks PostgreSQL until it listens again.
 
 What a stale answer could cost is bounded anyway: between a commit and its notice (milliseconds), a search may
@@ -196,6 +196,24 @@ class SlotSearchCache:
         came first (later changes may have come with it; the notice has patched the list already)."""
         if ("booked", appointment_id) not in self._seen:
             self._change(doctor_id, SlotChange("booked", appointment_id, slot_id, starts_at, None))
+
+    def version_of(self, doctor_id: uuid.UUID) -> tuple[int, int]:
+        """The doctor's version now: given back to `freed`, it tells whether a notice came in between."""
+        return self._version(doctor_id)
+
+    def freed(self, doctor_id: uuid.UUID, appointment_id: uuid.UUID, slot_id: uuid.UUID, starts_at: datetime,
+              ends_at: datetime, *, free_again: bool, since: tuple[int, int]) -> None:
+        """A cancellation this process committed. Its slot back in the kept list at once when PostgreSQL said,
+        after the commit, that it is free for the search again (`free_again`: online, not withdrawn, no one else's),
+        unless the cancellation's notice came first (it has patched the list) or any other notice came since that
+        answer was asked for (`since`: the answer may be older than what it said). Else the list is read again:
+        the mix books and cancels all day, and a refill after every cancellation was most of booking's CPU."""
+        if ("freed", appointment_id) in self._seen:
+            return
+        if free_again and self._version(doctor_id) == since:
+            self._change(doctor_id, SlotChange("freed", appointment_id, slot_id, starts_at, ends_at))
+        else:
+            self._change(doctor_id, None)
 
     async def clinic(self, today: date, load: Callable[[], Awaitable[ClinicCalendar]]) -> ClinicCalendar:
         """The clinic's calendar around `today` (its closed days), from memory until a day is closed or reopened."""
