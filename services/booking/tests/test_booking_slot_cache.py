@@ -189,3 +189,45 @@ async def test_a_cancellation_here_puts_its_slot_back_without_reading_the_list_a
         await conn.close()
     await cancel(second)  # its slot is offline now: not for the search
     assert await svc.free(ola, FROM, TO) == first[2:]
+
+
+def test_a_cancellation_here_is_patched_in_while_other_slots_change_but_not_after_a_change_of_its_own_slot() -> None:
+    """While the cancelling process asked PostgreSQL whether the freed slot is free for the search, notices of
+    other slots came (the mix books all the time): its answer is about its own slot alone, so it is put back. A
+    notice of the same slot, or one that names no slot, meanwhile: the list is read again."""
+    from datetime import UTC, datetime, timedelta
+
+    from booking.adapters.slot_cache import EPOCH, _Entry
+
+    doctor = uuid.uuid4()
+    nine = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    slots = [(uuid.uuid4(), nine + timedelta(minutes=10 * n)) for n in range(3)]
+
+    def render(slot_id: uuid.UUID, starts_at: datetime, ends_at: datetime) -> str:
+        return f'{{"id":"{slot_id}","starts_at":"{starts_at.isoformat()}"}}'
+
+    def micros(at: datetime) -> int:
+        return (at - EPOCH) // timedelta(microseconds=1)
+
+    def kept_with_the_first_booked() -> SlotSearchCache:
+        cache = SlotSearchCache(None, max_age_seconds=60)  # type: ignore[arg-type]  # never listens here
+        rest = slots[1:]
+        cache._entries[doctor] = _Entry(cache.version_of(doctor), nine - timedelta(days=1), nine + timedelta(days=30),
+                                        0.0, [s for _, s in rest], [render(i, s, s) for i, s in rest], render)
+        return cache
+
+    def cancel_first(cache: SlotSearchCache, meanwhile: str) -> list[str] | None:
+        since = cache.version_of(doctor)
+        cache._on_notice(meanwhile)  # came while PostgreSQL was asked
+        slot_id, starts = slots[0]
+        cache.freed(doctor, uuid.uuid4(), slot_id, starts, starts + timedelta(minutes=10), free_again=True,
+                    since=since)
+        entry = cache._entries.get(doctor)
+        return entry.slots if entry is not None else None
+
+    other_booked = f"{doctor} booked {uuid.uuid4()} {slots[2][0]} {micros(slots[2][1])}"
+    assert cancel_first(kept_with_the_first_booked(), other_booked) == [
+        render(i, s, s) for i, s in slots[:2]], "put back: only another slot changed meanwhile"
+    same_booked = f"{doctor} booked {uuid.uuid4()} {slots[0][0]} {micros(slots[0][1])}"
+    assert cancel_first(kept_with_the_first_booked(), same_booked) is None, "its own slot changed: read again"
+    assert cancel_first(kept_with_the_first_booked(), str(doctor)) is None, "a change of no one slot: read again"

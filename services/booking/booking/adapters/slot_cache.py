@@ -34,6 +34,7 @@ import bisect
 import contextlib
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -51,6 +52,7 @@ EVERY_DOCTOR = "*"
 MAX_DEADLINES = 100_000
 
 SEEN_CHANGES = 10_000
+CHANGES_KEPT = 256  # per doctor: which slot each of the latest versions changed (for `freed`)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # A free slot's JSON object as the search writes it, from its id, start and end: for a slot put back.
@@ -128,6 +130,8 @@ class SlotSearchCache:
         self._max_age = max_age_seconds
         self._every = 0  # bumped by a closed or reopened day, and when the listener is lost
         self._versions: dict[uuid.UUID, int] = {}
+        # Per doctor, the latest versions and the slot each changed (None: a change not of one slot).
+        self._changes: dict[uuid.UUID, deque[tuple[int, uuid.UUID | None]]] = {}
         self._entries: dict[uuid.UUID, _Entry] = {}
         self._filling: dict[uuid.UUID, tuple[tuple[int, int], asyncio.Future[_Entry]]] = {}
         self._seen: dict[tuple[str, uuid.UUID], None] = {}  # the last changes notices said, oldest first
@@ -176,6 +180,8 @@ class SlotSearchCache:
         # Always a new version: a fill begun before this change may have read the list without it.
         before = self._version(doctor_id)
         self._versions[doctor_id] = before[1] + 1
+        self._changes.setdefault(doctor_id, deque(maxlen=CHANGES_KEPT)).append(
+            (before[1] + 1, change.slot_id if change is not None else None))
         entry = self._entries.get(doctor_id)
         if entry is None:
             return
@@ -205,15 +211,27 @@ class SlotSearchCache:
               ends_at: datetime, *, free_again: bool, since: tuple[int, int]) -> None:
         """A cancellation this process committed. Its slot back in the kept list at once when PostgreSQL said,
         after the commit, that it is free for the search again (`free_again`: online, not withdrawn, no one else's),
-        unless the cancellation's notice came first (it has patched the list) or any other notice came since that
-        answer was asked for (`since`: the answer may be older than what it said). Else the list is read again:
-        the mix books and cancels all day, and a refill after every cancellation was most of booking's CPU."""
+        unless the cancellation's notice came first (it has patched the list), or a change that may concern this
+        slot came since that answer was asked for (`since`: a notice of this slot, or one that names no slot); then
+        the list is read again. Notices of other slots meanwhile (the rush's bookings) do not matter: PostgreSQL's
+        answer is about this slot alone. The mix books and cancels all day, and a refill after every cancellation
+        was most of booking's CPU."""
         if ("freed", appointment_id) in self._seen:
             return
-        if free_again and self._version(doctor_id) == since:
+        if free_again and not self._may_concern(doctor_id, slot_id, since):
             self._change(doctor_id, SlotChange("freed", appointment_id, slot_id, starts_at, ends_at))
         else:
             self._change(doctor_id, None)
+
+    def _may_concern(self, doctor_id: uuid.UUID, slot_id: uuid.UUID, since: tuple[int, int]) -> bool:
+        """Whether a change after version `since` may concern `slot_id` (or cannot be told any more)."""
+        every, version = self._version(doctor_id)
+        if every != since[0]:
+            return True
+        if version == since[1]:
+            return False
+        later = [slot for v, slot in self._changes.get(doctor_id, ()) if v > since[1]]
+        return len(later) < version - since[1] or any(slot in (None, slot_id) for slot in later)
 
     async def clinic(self, today: date, load: Callable[[], Awaitable[ClinicCalendar]]) -> ClinicCalendar:
         """The clinic's calendar around `today` (its closed days), from memory until a day is closed or reopened."""
