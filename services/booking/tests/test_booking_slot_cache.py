@@ -231,3 +231,29 @@ def test_a_cancellation_here_is_patched_in_while_other_slots_change_but_not_afte
     same_booked = f"{doctor} booked {uuid.uuid4()} {slots[0][0]} {micros(slots[0][1])}"
     assert cancel_first(kept_with_the_first_booked(), same_booked) is None, "its own slot changed: read again"
     assert cancel_first(kept_with_the_first_booked(), str(doctor)) is None, "a change of no one slot: read again"
+
+
+async def test_a_search_past_the_window_is_served_from_memory_when_the_window_holds_what_it_asks(
+        booking_service: Booking) -> None:
+    """The web client's "first free slot" asks four months ahead for one: the window's first slot answers it
+    without PostgreSQL. A search past the window that wants more than the window has is PostgreSQL's."""
+    svc = booking_service
+    cache: SlotSearchCache = svc.runtime.state["slot_cache"]
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp, day_starts="09:00", day_ends="09:40")
+    within = await svc.free(kari, FROM, TO)
+    reads = cache.reads
+
+    async def search(**params: str) -> list[dict[str, str]]:
+        found = await svc.client.get("/internal/slots", params={"patient_id": str(kari), **params})
+        assert found.status_code == 200, found.text
+        slots: list[dict[str, str]] = found.json()["slots"]
+        return slots
+
+    assert await search(**{"from": FROM, "to": "2026-07-01", "limit": "1"}) == within[:1]
+    assert cache.reads == reads, "the first free slot came from memory"
+    everything = await search(**{"from": FROM, "to": "2026-07-01"})
+    assert everything[:len(within)] == within
+    assert len(everything) > len(within)
+    assert cache.reads == reads + 1, "more than the window holds: PostgreSQL's answer"

@@ -142,6 +142,7 @@ class SlotSearchCache:
         self._reconnecting: asyncio.Task[None] | None = None
         self.hits = 0
         self.fills = 0
+        self.reads = 0  # searches answered by PostgreSQL alone (outside the window, or no listener)
         self.patches = 0
 
     @property
@@ -271,20 +272,29 @@ class SlotSearchCache:
 
     async def search(self, doctor_id: uuid.UUID, lo: datetime, hi: datetime, limit: int, *,
                      window: tuple[datetime, datetime], load: Load) -> list[str]:
-        """The free slots starting in [lo, hi), the first `limit`: from memory when [lo, hi) lies in `window`
-        and the doctor's entry is current, else from `load` (PostgreSQL)."""
+        """The free slots starting in [lo, hi), the first `limit`: from memory when [lo, hi) lies in `window`, or
+        when it starts in the window and its first `limit` slots all do (the web client's "first free slot" asks
+        four months ahead for one), and the doctor's entry is current; else from `load` (PostgreSQL)."""
         if not self._listening.alive:
             self._listen_again()
-            return _cut(await load(lo, hi), lo, hi, limit)
-        if lo < window[0] or hi > window[1]:
-            return _cut(await load(lo, hi), lo, hi, limit)
+            return await self._read(load, lo, hi, limit)
+        if lo < window[0] or lo >= window[1]:
+            return await self._read(load, lo, hi, limit)
         version = self._version(doctor_id)
         entry = self._entries.get(doctor_id)
-        if (entry is not None and entry.version == version and entry.window_start == window[0]
-                and time.monotonic() - entry.made < self._max_age):
+        if (entry is None or entry.version != version or entry.window_start != window[0]
+                or time.monotonic() - entry.made >= self._max_age):
+            entry = await self._fill(doctor_id, version, window, load)
+        else:
             self.hits += 1
-            return _cut(entry, lo, hi, limit)
-        return _cut(await self._fill(doctor_id, version, window, load), lo, hi, limit)
+        found = _cut(entry, lo, min(hi, window[1]), limit)
+        if hi <= window[1] or len(found) == limit:
+            return found
+        return await self._read(load, lo, hi, limit)  # past the window, and the window has fewer than asked
+
+    async def _read(self, load: Load, lo: datetime, hi: datetime, limit: int) -> list[str]:
+        self.reads += 1
+        return _cut(await load(lo, hi), lo, hi, limit)
 
     async def _fill(self, doctor_id: uuid.UUID, version: tuple[int, int], window: tuple[datetime, datetime],
                     load: Load) -> _Entry:

@@ -37,8 +37,9 @@ from kit.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/internal")
 
-# The slot search cache's window: today and the four weeks a default search covers (from now), whole days.
-CACHED_DAYS = 30
+# The slot search cache's window, whole days: today and the five weeks after, so the default search (four weeks
+# from now) and a month ahead from any day are served from memory.
+CACHED_DAYS = 35
 # The most slots one search reads from PostgreSQL (a listing's `limit` is at most 2,000; a window of ten-minute
 # slots of one doctor is under 5,000).
 LOAD_LIMIT = 10_000
