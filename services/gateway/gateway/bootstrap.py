@@ -9,10 +9,12 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.adapters.audit_log import AuditLog
+from gateway.adapters.econsult_availability import EConsultAvailability
 from gateway.adapters.services import Services
 from gateway.adapters.session_cache import SessionCache
 from gateway.dependencies import Gateway, audit_refusal
 from gateway.entrypoints import ROUTERS
+from gateway.entrypoints.availability_changed import follow_econsult_availability
 from gateway.entrypoints.idporten import forget_expired_logins
 from gateway.entrypoints.kept_sessions import refreshing_kept_sessions
 from gateway.entrypoints.sessions_ended import forget_ended_sessions
@@ -87,7 +89,8 @@ def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -
     state = Gateway(runtime=runtime, settings=settings,
                     services=Services(settings.service_urls(), settings.upstream_timeout_seconds,
                                       runtime.tracer_provider),
-                    session_cache=SessionCache(settings.session_cache_seconds), audit_log=AuditLog(runtime))
+                    session_cache=SessionCache(settings.session_cache_seconds), audit_log=AuditLog(runtime),
+                    econsult_availability=EConsultAvailability(settings.econsult_availability_seconds))
 
     @runtime.on_stop
     async def close_clients(rt: ServiceRuntime) -> None:
@@ -102,6 +105,7 @@ def build(settings: GatewaySettings | None = None, clock: Clock | None = None) -
                      description="Pasientportalen til legekontoret: offentlig API for nett- og mobilklienter.")
     app.state.gateway = state
     forget_ended_sessions(runtime, state.session_cache)
+    follow_econsult_availability(runtime, state.econsult_availability)
     app.add_middleware(AuditRefusals)
     app.add_middleware(ApiHeaders, session_cookie=settings.session_cookie)
     return app

@@ -18,6 +18,7 @@ from fastapi import Request
 from pydantic import BaseModel, ConfigDict
 
 from gateway.adapters.audit_log import AuditEntry, AuditLog
+from gateway.adapters.econsult_availability import EConsultAvailability
 from gateway.adapters.services import Services
 from gateway.adapters.session_cache import SessionCache
 from gateway.domain.errors import AuditUnavailable
@@ -37,6 +38,7 @@ class Gateway:
     services: Services
     session_cache: SessionCache
     audit_log: AuditLog
+    econsult_availability: EConsultAvailability
 
 
 def gateway(request: Request) -> Gateway:

@@ -48,6 +48,10 @@ class GatewaySettings(ServiceSettings):
     # counts their idle time from their last use here. Below session_cache_seconds, so a refresh or two may fail
     # before the kept answers run out.
     session_refresh_seconds: float = 3.0
+    # How long a GP's eConsultation opening, as econsult said it, is shown on profiles without asking again;
+    # econsult's EConsultAvailabilityChanged replaces it at once (adapters/econsult_availability.py). 0: asked on
+    # every profile.
+    econsult_availability_seconds: float = 30.0
     # Cookies: `__Host-` (Secure, Path=/, no Domain) for the session, HttpOnly and SameSite=Strict; the CSRF
     # token's cookie is readable by the web client, which echoes it in the X-CSRF-Token header.
     session_cookie: str = "__Host-eportal_session"

@@ -195,5 +195,8 @@ async def my_availability(request: Request, principal: Principal = Depends(docto
 @router.put("/staff/econsult-availability")
 async def set_availability(body: AvailabilityIn, request: Request, principal: Principal = Depends(doctor)) -> Any:
     """Open or close eConsultation for my own list (a doctor's own id, from the session)."""
-    return await services(request).call("econsult", "PUT", f"/internal/availability/{principal.subject_id}",
-                                        json={"open": body.open})
+    changed = await services(request).call("econsult", "PUT", f"/internal/availability/{principal.subject_id}",
+                                           json={"open": body.open})
+    # Shown at once on this gateway's profile pages; econsult's event tells the other gateways.
+    gateway(request).econsult_availability.changed(principal.subject_id, body.open)
+    return changed

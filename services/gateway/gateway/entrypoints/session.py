@@ -187,11 +187,14 @@ async def staff_logout(request: Request) -> Response:
 async def _econsult_open(request: Request, gp_id: uuid.UUID | None) -> bool | None:
     if gp_id is None:
         return False
-    try:
-        found = await services(request).call("econsult", "GET", f"/internal/availability/{gp_id}")
-    except DomainError:
-        return None  # econsult away: the profile still shows; the eConsultation page says it is unknown
-    return bool(found.get("open"))
+
+    async def ask() -> bool | None:
+        try:
+            found = await services(request).call("econsult", "GET", f"/internal/availability/{gp_id}")
+        except DomainError:
+            return None  # econsult away: the profile still shows; the eConsultation page says it is unknown
+        return bool(found.get("open"))
+    return await gateway(request).econsult_availability.open(gp_id, ask)
 
 
 @router.get("/me")
