@@ -32,7 +32,7 @@ async def test_a_gps_opening_changed_elsewhere_shows_on_the_profile_at_once(live
                                          f"{doctor.subject_id}", json={"open": wanted})
             assert changed.status_code == 200, changed.text
 
-            async def now_so() -> bool:
+            async def now_so(wanted: bool = wanted) -> bool:
                 return await shown() is wanted
             # Well inside the 30 s the gateway keeps an answer: only the event can have told it.
             await eventually(now_so, f"the profile to show eConsultation {'open' if wanted else 'closed'}",
