@@ -238,3 +238,31 @@ async def test_a_login_through_this_gateway_keeps_the_session_and_the_refresh_fo
         assert used["sessions"][0]["used_at"] is not None, "identity is told of the use served from memory"
         assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
         assert resolves() == 2
+
+
+async def test_the_refresh_asks_identity_for_at_most_300_sessions_a_call() -> None:
+    """identity takes 300 a call (its 64 KiB body limit): 650 kept sessions are three calls, and each call's
+    answer renews its own sessions."""
+    from gateway.entrypoints.kept_sessions import CHUNK, refreshing_kept_sessions
+    from services.gateway.tests.conftest import FakeServices
+
+    class Identity(FakeServices):
+        async def call(self, service: str, method: str, path: str, **kwargs: object) -> object:
+            await super().call(service, method, path, **kwargs)
+            asked = kwargs["json"]["sessions"]  # type: ignore[index]
+            return {"sessions": [{"session_id": s["id"], "facts": "f", "session": None,
+                                  "expires_at": "2099-01-01T00:00:00+00:00",
+                                  "idle_expires_at": "2099-01-01T00:00:00+00:00"} for s in asked]}
+
+    cache, identity = SessionCache(10.0), Identity()
+    for n in range(650):
+        cache.put(f"t{n}", principal())
+
+    class State:
+        session_cache = cache
+        services = identity
+    await refreshing_kept_sessions(State())(None)  # type: ignore[arg-type]
+    sizes = [len(kw["json"]["sessions"]) for _, _, kw in identity.to("identity")]
+    assert CHUNK == 300
+    assert sizes == [300, 300, 50]
+    assert all(facts == "f" for _, facts in cache.to_refresh().values()), "every session renewed"
