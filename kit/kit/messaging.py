@@ -1,15 +1,16 @@
 """Kafka for every service: the broker, explicit topics, and the idempotent consumer.
 
-The consumer acknowledges only after its effect is committed (FastStream's default, ack-first, would
-be at-most-once). Each event is applied in one transaction together with its inbox row, so a
-redelivery changes nothing. The offsets of applied events are committed to Kafka in the background, all that
-were applied meanwhile in one commit (`OffsetCommits`): a commit waits for the group coordinator's own batching
-(`group.coordinator.append.linger.ms`, 5 ms in Kafka 4), so one per message held a consumer to about 170 events
-a second however little each cost. An offset is still committed only once its effect is; a crash between the
-two gives the event again, and the inbox absorbs it. A message that cannot be applied is retried with backoff
-and then sent, with its error in the headers, to the service's dead-letter topic, so one poison message never
-blocks a partition. An outage of the database or broker is not the message's fault: it is redelivered
-instead of dead-lettered.
+Each topic a consumer reads has its own subscriber (its own aiokafka consumer in the service's group), so a backlog
+on one topic never holds up an event on another. The consumer acknowledges only after its effect is committed
+(FastStream's default, ack-first, would be at-most-once). Each event is applied in one transaction together with its
+inbox row, so a redelivery changes nothing. The offsets of applied events are committed to Kafka in the background,
+all that were applied meanwhile in one commit (`OffsetCommits`): a commit waits for the group coordinator's own
+batching (`group.coordinator.append.linger.ms`, 5 ms in Kafka 4), so one per message held a consumer to about 170
+events a second however little each cost. An offset is still committed only once its effect is; a crash between the
+two gives the event again, and the inbox absorbs it. A message that cannot be applied is retried with backoff and
+then sent, with its error in the headers, to the service's dead-letter topic, so one poison message never blocks a
+partition. An outage of the database or broker is not the message's fault: it is redelivered instead of
+dead-lettered.
 """
 
 from __future__ import annotations
@@ -97,41 +98,42 @@ class PoisonMessage(Exception):
 
 class OffsetCommits:
     """The offsets of applied events, committed to Kafka off the path of the next event: while one commit is on its
-    way, the events applied meanwhile wait for the next, which takes them all. A commit that fails (a rebalance gave
-    the partition to another consumer, the broker is away) is dropped: the partition's next commit covers it, and
-    at worst the events since the last commit come again to whoever reads the partition next."""
+    way, the events applied meanwhile wait for the next, which takes them all. Each subscriber has its own aiokafka
+    consumer (one per topic), and each consumer commits only its own partitions, so they are kept and committed
+    apart. A commit that fails (a rebalance gave the partition to another consumer, the broker is away) is
+    dropped: the partition's next commit covers it, and at worst the events since the last commit come again to
+    whoever reads the partition next."""
 
     def __init__(self, name: str) -> None:
         self._name = name
-        self._applied: dict[TopicPartition, int] = {}
-        self._consumer: AIOKafkaConsumer | None = None
-        self._committing: asyncio.Task[None] | None = None
+        self._applied: dict[AIOKafkaConsumer, dict[TopicPartition, int]] = {}
+        self._committing: dict[AIOKafkaConsumer, asyncio.Task[None]] = {}
 
     def applied(self, consumer: Any, topic: str, partition: int, offset: int) -> None:
         if not isinstance(consumer, AIOKafkaConsumer):
             return  # FastStream's test broker: no offsets to keep
-        self._consumer = consumer
-        self._applied[TopicPartition(topic, partition)] = offset + 1  # Kafka's offset: the next one to read
-        if self._committing is None or self._committing.done():
-            self._committing = asyncio.create_task(self._commit(), name=f"{self._name}-offsets")
+        # Kafka's offset: the next one to read
+        self._applied.setdefault(consumer, {})[TopicPartition(topic, partition)] = offset + 1
+        task = self._committing.get(consumer)
+        if task is None or task.done():
+            self._committing[consumer] = asyncio.create_task(self._commit(consumer), name=f"{self._name}-offsets")
 
-    async def _commit(self) -> None:
-        while self._applied and self._consumer is not None:
-            offsets, self._applied = self._applied, {}
+    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+        while offsets := self._applied.pop(consumer, None):
             try:
-                await self._consumer.commit(offsets)
+                await consumer.commit(offsets)
             except Exception as exc:
                 log.info("offsets not committed; the events since the last commit may come again",
                          consumer=self._name, error=type(exc).__name__)
 
     async def flush(self) -> None:
-        """Commit what is applied (before the consumer stops, so a restart does not read it again)."""
-        if self._committing is not None:
+        """Commit what is applied (before the consumers stop, so a restart does not read it again)."""
+        for task in list(self._committing.values()):
             with contextlib.suppress(Exception):
-                await self._committing
-        if self._applied:
+                await task
+        for consumer in list(self._applied):
             with contextlib.suppress(Exception):
-                await self._commit()
+                await self._commit(consumer)
 
 
 class EventConsumer:
@@ -145,7 +147,7 @@ class EventConsumer:
         self._settings = settings
         self._handlers: dict[str, EventHandler] = {}
         self._tracer = tracer or make_tracer(None)
-        self._subscriber: Any = None
+        self._subscribers: list[Any] = []
         self._lag_labels: set[tuple[str, str]] = set()
         self._offsets = OffsetCommits(name)
         for reason in ("poison", "handler"):  # from 0, so the first dead letter is an increase an alert sees
@@ -162,31 +164,34 @@ class EventConsumer:
         return register
 
     def subscribe(self) -> None:
-        """Register one FastStream subscriber for every topic this consumer's events travel on."""
+        """Register one FastStream subscriber for each topic this consumer's events travel on, all in the service's
+        consumer group. Each has its own aiokafka consumer, a member of the group that reads only its topic, so a
+        backlog on one topic (every booking an SMS) never holds up an event on another (a prescription sent)."""
         from contracts.registry import EVENTS_BY_TYPE
         names = sorted({EVENTS_BY_TYPE[t].topic for t in self._handlers})
-        subscriber = self._broker.subscriber(
-            *[self._settings.topic(n) for n in names],
-            group_id=self._settings.consumer_group,
-            auto_offset_reset="earliest",
-            # Ours to acknowledge: the offset is committed after the effect (OffsetCommits), and on an outage the
-            # message is given back (nack: the partition rewinds to it) to come again.
-            ack_policy=AckPolicy.MANUAL,
-            title=f"{self.name}",
-            description=f"{self.name} applies {', '.join(sorted(self._handlers))} exactly once.",
-        )
+        for name in names:
+            applies = sorted(t for t in self._handlers if EVENTS_BY_TYPE[t].topic == name)
+            subscriber = self._broker.subscriber(
+                self._settings.topic(name),
+                group_id=self._settings.consumer_group,
+                auto_offset_reset="earliest",
+                # Ours to acknowledge: the offset is committed after the effect (OffsetCommits), and on an outage
+                # the message is given back (nack: the partition rewinds to it) to come again.
+                ack_policy=AckPolicy.MANUAL,
+                title=f"{self.name}:{name}",
+                description=f"{self.name} applies {', '.join(applies)} exactly once.",
+            )
+            subscriber(self._on_message)
+            self._subscribers.append(subscriber)
 
-        async def on_message(msg: KafkaMessage) -> None:
-            position = _position(msg)
-            try:
-                await self.process(msg.body, msg.headers, position)
-            except BaseException:
-                await msg.nack()
-                raise
-            self._offsets.applied(getattr(msg, "consumer", None), *position)
-
-        subscriber(on_message)
-        self._subscriber = subscriber
+    async def _on_message(self, msg: KafkaMessage) -> None:
+        position = _position(msg)
+        try:
+            await self.process(msg.body, msg.headers, position)
+        except BaseException:
+            await msg.nack()
+            raise
+        self._offsets.applied(getattr(msg, "consumer", None), *position)
 
     async def flush(self) -> None:
         """The applied events' offsets committed now: the service is stopping."""
@@ -194,15 +199,16 @@ class EventConsumer:
 
     async def measure_lag(self) -> None:
         """The lag of each partition this process reads, for the alert (KEDA reads the group's own from Kafka)."""
-        consumer: Any = getattr(self._subscriber, "consumer", None)  # aiokafka's, once the broker has started
-        assigned = consumer.assignment() if consumer is not None else set()
-        ends = await consumer.end_offsets(list(assigned)) if assigned else {}
         seen = set()
-        for tp in assigned:
-            async with asyncio.timeout(5):  # not wait_for: in 3.11 it can swallow the cancel of a stop
-                position = await consumer.position(tp)
-            LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(0, ends[tp] - position))
-            seen.add((tp.topic, str(tp.partition)))
+        for subscriber in self._subscribers:
+            consumer: Any = getattr(subscriber, "consumer", None)  # aiokafka's, once the broker has started
+            assigned = consumer.assignment() if consumer is not None else set()
+            ends = await consumer.end_offsets(list(assigned)) if assigned else {}
+            for tp in assigned:
+                async with asyncio.timeout(5):  # not wait_for: in 3.11 it can swallow the cancel of a stop
+                    position = await consumer.position(tp)
+                LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(0, ends[tp] - position))
+                seen.add((tp.topic, str(tp.partition)))
         for topic, partition in self._lag_labels - seen:  # moved to another pod at a rebalance
             LAG.remove(self.name, topic, partition)
         self._lag_labels = seen

@@ -3,6 +3,7 @@ applies nothing twice; a poison message goes to the dead-letter topic and the ne
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -18,10 +19,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from contracts.envelope import Envelope
+from contracts.events import StaffMemberRegistered
 from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
 from tests.support.eventually import eventually
-from tests.support.kafka import committed_everything, patient_event, produce, read_topic
+from tests.support.kafka import committed_everything, patient_event, produce, read_topic, record_effect
 
 pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,3 +170,48 @@ async def test_a_burst_is_applied_with_fewer_commits_than_events_and_all_committ
         await runtime.stop()
     assert await committed_everything(s, s.topic("patients")), "a stop commits what was applied"
     assert 1 <= len(commits) < 60, commits
+
+
+async def test_a_backlog_on_one_topic_does_not_hold_up_an_event_on_another(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
+    """Every booking is an SMS: a backlog on the appointments topic must not keep a prescription's SMS waiting.
+    The patients topic's handler here waits until the staff topic's event is applied; with one subscriber over
+    both topics the staff event could only come after it (it gives up after a while, and the test fails)."""
+    started = asyncio.Event()
+    other_applied = asyncio.Event()
+    held_up: list[bool] = []
+
+    async def waits_for_the_other_topic(conn: asyncpg.Connection, envelope: Envelope, event: Any) -> None:
+        started.set()
+        try:
+            async with asyncio.timeout(15 if not held_up else 0):  # only so the old design fails, not hangs
+                await other_applied.wait()
+        except TimeoutError:
+            held_up.append(True)
+        await record_effect(conn, envelope, event)
+
+    async def staff_registered(conn: asyncpg.Connection, envelope: Envelope, event: Any) -> None:
+        await conn.execute("INSERT INTO effects (event_id, patient_id) VALUES ($1, $2)", envelope.event_id,
+                           event.staff_id)
+        other_applied.set()  # in the transaction: set before its commit, which the handler above does not need
+
+    runtime = make_runtime(handler=waits_for_the_other_topic)
+    runtime.on(StaffMemberRegistered)(staff_registered)
+    await runtime.start()
+    try:
+        s = runtime.settings
+        await produce(s, envelope_bytes()[1])
+        for _ in range(5):  # a backlog behind it on the same topic
+            await produce(s, envelope_bytes()[1])
+        await eventually(started.is_set, what="the patients topic's handler to start waiting")
+        staff = Envelope.wrap(StaffMemberRegistered(staff_id=uuid.uuid4(), role="doctor", name="Dr. Test"),
+                              occurred_at=datetime.now(UTC), correlation_id="test")
+        await produce(s, staff.model_dump_json().encode(), topic="staff")
+
+        async def all_applied() -> bool:
+            return await kit_db.fetchval("SELECT count(*) FROM effects") == 7
+        await eventually(all_applied, timeout=60, what="both topics' events applied")
+        assert held_up == [], "the staff topic's event waited behind the patients topic's backlog"
+        assert await kit_db.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", staff.event_id) == 1
+    finally:
+        await runtime.stop()
