@@ -173,6 +173,12 @@ async def test_a_burst_is_applied_with_fewer_commits_than_events_and_all_committ
     assert 1 <= len(commits) < 60, commits
 
 
+async def _effects(kit_db: asyncpg.Connection, n: int, what: str) -> None:
+    async def reached() -> bool:
+        return await kit_db.fetchval("SELECT count(*) FROM effects") == n
+    await eventually(reached, what=what)
+
+
 async def test_a_backlog_on_one_topic_does_not_hold_up_an_event_on_another(
         make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
     """Every booking is an SMS: a backlog on the appointments topic must not keep a prescription's SMS waiting.
@@ -209,9 +215,7 @@ async def test_a_backlog_on_one_topic_does_not_hold_up_an_event_on_another(
                               occurred_at=datetime.now(UTC), correlation_id="test")
         await produce(s, staff.model_dump_json().encode(), topic="staff")
 
-        async def all_applied() -> bool:
-            return await kit_db.fetchval("SELECT count(*) FROM effects") == 7
-        await eventually(all_applied, timeout=60, what="both topics' events applied")
+        await _effects(kit_db, 7, "both topics' events applied")
         assert held_up == [], "the staff topic's event waited behind the patients topic's backlog"
         assert await kit_db.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", staff.event_id) == 1
     finally:
@@ -247,9 +251,7 @@ async def test_events_fetched_together_are_applied_in_one_transaction(
     await _on_the_log_before_start(runtime, [envelope_bytes()[1] for _ in range(20)])
     await runtime.start()
     try:
-        async def applied() -> bool:
-            return await kit_db.fetchval("SELECT count(*) FROM effects") == 20
-        await eventually(applied, what="the 20 events applied")
+        await _effects(kit_db, 20, "the 20 events applied")
     finally:
         await runtime.stop()
     assert len(transactions) == 20
@@ -271,9 +273,7 @@ async def test_a_failing_event_in_a_batch_is_dead_lettered_alone_and_the_others_
             return await kit_db.fetchval("SELECT count(*) FROM dead_letters") == 1
         await eventually(dead_lettered, what="the failing event dead-lettered")
 
-        async def applied() -> bool:
-            return await kit_db.fetchval("SELECT count(*) FROM effects") == 10
-        await eventually(applied, what="the others applied")
+        await _effects(kit_db, 10, "the others applied")
     finally:
         await runtime.stop()
     assert transactions[:6] == [transactions[0]] * 6, "the batch was tried first, in one transaction"
@@ -296,9 +296,7 @@ async def test_a_batch_delivered_again_applies_nothing_twice(
     await _on_the_log_before_start(first, raws + raws)
     await first.start()
     try:
-        async def applied() -> bool:
-            return await kit_db.fetchval("SELECT count(*) FROM effects") == 10
-        await eventually(applied, what="the first batch applied")
+        await _effects(kit_db, 10, "the first batch applied")
     finally:
         await first.stop()
 
