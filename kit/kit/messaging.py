@@ -194,8 +194,8 @@ class EventConsumer:
                 group_id=self._settings.consumer_group,
                 auto_offset_reset="earliest",
                 # A member joining the group (each topic's consumer starts in turn, and waits for its assignment)
-                # is let in once every other member has heard of it at its next heartbeat: at aiokafka's 3 s a
-                # service reading 7 topics took 17 s to start.
+                # is let in once every other member has heard of it at its next heartbeat: at aiokafka's 3 s notify
+                # (6 topics) took 17 s to start.
                 heartbeat_interval_ms=self._settings.consumer_heartbeat_ms,
                 # Ours to acknowledge: the offset is committed after the effect (OffsetCommits), and on an outage
                 # the message is given back (nack: the partition rewinds to it) to come again.
