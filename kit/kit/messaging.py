@@ -1,23 +1,26 @@
 """Kafka for every service: the broker, explicit topics, and the idempotent consumer.
 
-The consumer acknowledges only after its effect is committed (FastStream's default, ack-first, would
-be at-most-once). Each event is applied in one transaction together with its inbox row, so a
-redelivery changes nothing. The offsets of applied events are committed to Kafka in the background, all that
-were applied meanwhile in one commit (`OffsetCommits`): a commit waits for the group coordinator's own batching
-(`group.coordinator.append.linger.ms`, 5 ms in Kafka 4), so one per message held a consumer to about 170 events
-a second however little each cost. An offset is still committed only once its effect is; a crash between the
-two gives the event again, and the inbox absorbs it. A message that cannot be applied is retried with backoff
-and then sent, with its error in the headers, to the service's dead-letter topic, so one poison message never
-blocks a partition. An outage of the database or broker is not the message's fault: it is redelivered
-instead of dead-lettered.
+Each topic a consumer reads has its own subscriber (its own aiokafka consumer in the service's group), so a backlog
+on one topic never holds up an event on another. The events already fetched behind one are applied with it in one
+transaction (`process_batch`); if any of them fails, each is applied on its own. The consumer acknowledges only
+after its effect is committed (FastStream's default, ack-first, would be at-most-once). Each event is applied in one
+transaction together with its inbox row, so a redelivery changes nothing. The offsets of applied events are
+committed to Kafka in the background, all that were applied meanwhile in one commit (`OffsetCommits`): a commit
+waits for the group coordinator's own batching (`group.coordinator.append.linger.ms`, 5 ms in Kafka 4), so one per
+message held a consumer to about 170 events a second however little each cost. An offset is still committed only
+once its effect is; a crash between the two gives the event again, and the inbox absorbs it. A message that cannot
+be applied is retried with backoff and then sent, with its error in the headers, to the service's dead-letter topic,
+so one poison message never blocks a partition. An outage of the database or broker is not the message's fault: it
+is redelivered instead of dead-lettered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -91,47 +94,64 @@ async def ensure_topics(settings: ServiceSettings, extra: Iterable[str] = ()) ->
         await admin.close()
 
 
+class Received(NamedTuple):
+    """A message as the consumer got it."""
+
+    body: bytes
+    headers: dict[str, Any]
+    position: tuple[str, int, int]  # topic, partition, offset
+
+
 class PoisonMessage(Exception):
     """The message itself is wrong (bytes, type, schema): no retry can help."""
 
 
+class _FailedInBatch(Exception):
+    """An event's handler failed in a batch: the batch is rolled back, and that try counts as the event's first."""
+
+    def __init__(self, event_id: uuid.UUID) -> None:
+        super().__init__(str(event_id))
+        self.event_id = event_id
+
+
 class OffsetCommits:
     """The offsets of applied events, committed to Kafka off the path of the next event: while one commit is on its
-    way, the events applied meanwhile wait for the next, which takes them all. A commit that fails (a rebalance gave
-    the partition to another consumer, the broker is away) is dropped: the partition's next commit covers it, and
-    at worst the events since the last commit come again to whoever reads the partition next."""
+    way, the events applied meanwhile wait for the next, which takes them all. Each subscriber has its own aiokafka
+    consumer (one per topic), and each consumer commits only its own partitions, so they are kept and committed
+    apart. A commit that fails (a rebalance gave the partition to another consumer, the broker is away) is
+    dropped: the partition's next commit covers it, and at worst the events since the last commit come again to
+    whoever reads the partition next."""
 
     def __init__(self, name: str) -> None:
         self._name = name
-        self._applied: dict[TopicPartition, int] = {}
-        self._consumer: AIOKafkaConsumer | None = None
-        self._committing: asyncio.Task[None] | None = None
+        self._applied: dict[AIOKafkaConsumer, dict[TopicPartition, int]] = {}
+        self._committing: dict[AIOKafkaConsumer, asyncio.Task[None]] = {}
 
     def applied(self, consumer: Any, topic: str, partition: int, offset: int) -> None:
         if not isinstance(consumer, AIOKafkaConsumer):
             return  # FastStream's test broker: no offsets to keep
-        self._consumer = consumer
-        self._applied[TopicPartition(topic, partition)] = offset + 1  # Kafka's offset: the next one to read
-        if self._committing is None or self._committing.done():
-            self._committing = asyncio.create_task(self._commit(), name=f"{self._name}-offsets")
+        # Kafka's offset: the next one to read
+        self._applied.setdefault(consumer, {})[TopicPartition(topic, partition)] = offset + 1
+        task = self._committing.get(consumer)
+        if task is None or task.done():
+            self._committing[consumer] = asyncio.create_task(self._commit(consumer), name=f"{self._name}-offsets")
 
-    async def _commit(self) -> None:
-        while self._applied and self._consumer is not None:
-            offsets, self._applied = self._applied, {}
+    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+        while offsets := self._applied.pop(consumer, None):
             try:
-                await self._consumer.commit(offsets)
+                await consumer.commit(offsets)
             except Exception as exc:
                 log.info("offsets not committed; the events since the last commit may come again",
                          consumer=self._name, error=type(exc).__name__)
 
     async def flush(self) -> None:
-        """Commit what is applied (before the consumer stops, so a restart does not read it again)."""
-        if self._committing is not None:
+        """Commit what is applied (before the consumers stop, so a restart does not read it again)."""
+        for task in list(self._committing.values()):
             with contextlib.suppress(Exception):
-                await self._committing
-        if self._applied:
+                await task
+        for consumer in list(self._applied):
             with contextlib.suppress(Exception):
-                await self._commit()
+                await self._commit(consumer)
 
 
 class EventConsumer:
@@ -145,7 +165,7 @@ class EventConsumer:
         self._settings = settings
         self._handlers: dict[str, EventHandler] = {}
         self._tracer = tracer or make_tracer(None)
-        self._subscriber: Any = None
+        self._subscribers: list[Any] = []
         self._lag_labels: set[tuple[str, str]] = set()
         self._offsets = OffsetCommits(name)
         for reason in ("poison", "handler"):  # from 0, so the first dead letter is an increase an alert sees
@@ -162,31 +182,56 @@ class EventConsumer:
         return register
 
     def subscribe(self) -> None:
-        """Register one FastStream subscriber for every topic this consumer's events travel on."""
+        """Register one FastStream subscriber for each topic this consumer's events travel on, all in the service's
+        consumer group. Each has its own aiokafka consumer, a member of the group that reads only its topic, so a
+        backlog on one topic (every booking an SMS) never holds up an event on another (a prescription sent)."""
         from contracts.registry import EVENTS_BY_TYPE
         names = sorted({EVENTS_BY_TYPE[t].topic for t in self._handlers})
-        subscriber = self._broker.subscriber(
-            *[self._settings.topic(n) for n in names],
-            group_id=self._settings.consumer_group,
-            auto_offset_reset="earliest",
-            # Ours to acknowledge: the offset is committed after the effect (OffsetCommits), and on an outage the
-            # message is given back (nack: the partition rewinds to it) to come again.
-            ack_policy=AckPolicy.MANUAL,
-            title=f"{self.name}",
-            description=f"{self.name} applies {', '.join(sorted(self._handlers))} exactly once.",
-        )
+        for name in names:
+            applies = sorted(t for t in self._handlers if EVENTS_BY_TYPE[t].topic == name)
+            subscriber = self._broker.subscriber(
+                self._settings.topic(name),
+                group_id=self._settings.consumer_group,
+                auto_offset_reset="earliest",
+                # A member joining the group (each topic's consumer starts in turn, and waits for its assignment)
+                # is let in once every other member has heard of it at its next heartbeat: at aiokafka's 3 s notify
+                # (6 topics) took 17 s to start.
+                heartbeat_interval_ms=self._settings.consumer_heartbeat_ms,
+                # Ours to acknowledge: the offset is committed after the effect (OffsetCommits), and on an outage
+                # the message is given back (nack: the partition rewinds to it) to come again.
+                ack_policy=AckPolicy.MANUAL,
+                title=f"{self.name}:{name}",
+                description=f"{self.name} applies {', '.join(applies)} exactly once.",
+            )
+            subscriber(self._on_message)
+            self._subscribers.append(subscriber)
 
-        async def on_message(msg: KafkaMessage) -> None:
-            position = _position(msg)
-            try:
-                await self.process(msg.body, msg.headers, position)
-            except BaseException:
-                await msg.nack()
-                raise
-            self._offsets.applied(getattr(msg, "consumer", None), *position)
+    async def _on_message(self, msg: KafkaMessage) -> None:
+        consumer = getattr(msg, "consumer", None)
+        batch = [Received(msg.body, msg.headers, _position(msg)), *await self._fetched_behind(consumer)]
+        try:
+            await self.process_batch(batch)
+        except BaseException:
+            await msg.nack()
+            _rewind(consumer, batch)  # nack rewinds the first message's partition; the batch may hold others
+            raise
+        for received in batch:
+            self._offsets.applied(consumer, *received.position)
 
-        subscriber(on_message)
-        self._subscriber = subscriber
+    async def _fetched_behind(self, consumer: Any) -> list[Received]:
+        """The messages of this topic already fetched behind the one FastStream gave us, never waited for: under a
+        backlog they are applied with it in one transaction; when events come one by one, nothing changes."""
+        most = self._settings.consumer_batch - 1
+        if most < 1 or not isinstance(consumer, AIOKafkaConsumer):  # FastStream's test broker: one at a time
+            return []
+        try:
+            fetched = await consumer.getmany(timeout_ms=0, max_records=most)
+        except KafkaError as exc:
+            log.info("no batch this time", consumer=self.name, error=type(exc).__name__)
+            return []
+        return [Received(record.value or b"", {k: v.decode(errors="replace") for k, v in record.headers},
+                         (record.topic, record.partition, record.offset))
+                for records in fetched.values() for record in records]
 
     async def flush(self) -> None:
         """The applied events' offsets committed now: the service is stopping."""
@@ -194,20 +239,98 @@ class EventConsumer:
 
     async def measure_lag(self) -> None:
         """The lag of each partition this process reads, for the alert (KEDA reads the group's own from Kafka)."""
-        consumer: Any = getattr(self._subscriber, "consumer", None)  # aiokafka's, once the broker has started
-        assigned = consumer.assignment() if consumer is not None else set()
-        ends = await consumer.end_offsets(list(assigned)) if assigned else {}
         seen = set()
-        for tp in assigned:
-            async with asyncio.timeout(5):  # not wait_for: in 3.11 it can swallow the cancel of a stop
-                position = await consumer.position(tp)
-            LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(0, ends[tp] - position))
-            seen.add((tp.topic, str(tp.partition)))
+        for subscriber in self._subscribers:
+            consumer: Any = getattr(subscriber, "consumer", None)  # aiokafka's, once the broker has started
+            assigned = consumer.assignment() if consumer is not None else set()
+            ends = await consumer.end_offsets(list(assigned)) if assigned else {}
+            for tp in assigned:
+                async with asyncio.timeout(5):  # not wait_for: in 3.11 it can swallow the cancel of a stop
+                    position = await consumer.position(tp)
+                LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(0, ends[tp] - position))
+                seen.add((tp.topic, str(tp.partition)))
         for topic, partition in self._lag_labels - seen:  # moved to another pod at a rebalance
             LAG.remove(self.name, topic, partition)
         self._lag_labels = seen
 
-    async def process(self, body: bytes, headers: dict[str, Any], position: tuple[str, int, int]) -> None:
+    async def process_batch(self, batch: list[Received]) -> None:
+        """Several events in one transaction: their inbox rows and effects, one commit. If any of them fails, the
+        transaction is rolled back and each is applied on its own as `process` does (retried, dead-lettered), so a
+        poison message still goes alone to the dead-letter topic and the others are applied once."""
+        if len(batch) == 1:
+            await self.process(*batch[0])
+            return
+        ready: list[tuple[Received, Envelope, Event]] = []
+        for received in batch:
+            try:
+                envelope, event = self._decode(received.body)
+            except PoisonMessage:
+                await self.process(*received)  # dead-lettered there, with its correlation id
+                continue
+            if envelope.event_type in self._handlers:  # else another consumer's event on a shared topic
+                ready.append((received, envelope, event))
+        if not ready:
+            return
+        try:
+            firsts = await self.apply_batch(ready)
+        except _OUTAGES as exc:
+            log.warning("dependency unavailable; the events will come again", consumer=self.name, events=len(ready),
+                        error=type(exc).__name__)
+            await asyncio.sleep(exponential_backoff(self._settings.consumer_backoff_seconds, 1, most=5.0))
+            raise
+        except Exception as exc:
+            failed = exc.event_id if isinstance(exc, _FailedInBatch) else None
+            if failed is not None:  # that event's first try
+                RETRIED.labels(self.name).inc()
+            log.warning("a batch of events failed; each is applied on its own", consumer=self.name,
+                        events=len(ready), event_id=str(failed) if failed else None,
+                        error=type(exc.__cause__ if failed else exc).__name__)
+            for received, envelope, _ in ready:
+                await self.process(*received, tried=1 if envelope.event_id == failed else 0)
+            return
+        for (_, envelope, _), first in zip(ready, firsts, strict=True):
+            if first:
+                CONSUMED.labels(self.name, envelope.event_type).inc()
+            else:
+                DUPLICATES.labels(self.name).inc()
+
+    async def apply_batch(self, ready: list[tuple[Received, Envelope, Event]]) -> list[bool]:
+        """The inbox rows (one statement) and the effects of several events in one transaction. False for an event
+        seen before, or already in this batch (a redelivery can put it there twice)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            new = {row["event_id"] for row in await conn.fetch(
+                """INSERT INTO inbox (consumer, event_id, event_type)
+                   SELECT $1, e.event_id, e.event_type FROM unnest($2::uuid[], $3::text[]) AS e(event_id, event_type)
+                   ON CONFLICT DO NOTHING RETURNING event_id""",
+                self.name, [e.event_id for _, e, _ in ready], [e.event_type for _, e, _ in ready])}
+            firsts = []
+            for received, envelope, event in ready:
+                first = envelope.event_id in new
+                new.discard(envelope.event_id)
+                firsts.append(first)
+                if not first:
+                    continue
+                token = correlation_id.set(envelope.correlation_id)
+                try:  # each in its own trace: the one its producer's relay put in the headers
+                    with self._span(envelope, received.headers, own_trace=True):
+                        await self._handlers[envelope.event_type](conn, envelope, event)
+                except _OUTAGES:
+                    raise
+                except Exception as exc:
+                    raise _FailedInBatch(envelope.event_id) from exc
+                finally:
+                    correlation_id.reset(token)
+            return firsts
+
+    def _span(self, envelope: Envelope, headers: dict[str, Any], *, own_trace: bool = False) -> Any:
+        return continued(self._tracer, f"{self.name} applies {envelope.event_type}",
+                         _trace_headers(headers, own=own_trace), kind=SpanKind.CONSUMER, attributes={
+                             "messaging.consumer.group.name": self.name, "eportal.event_type": envelope.event_type,
+                             "messaging.message.id": str(envelope.event_id)})
+
+    async def process(self, body: bytes, headers: dict[str, Any], position: tuple[str, int, int], *,
+                      tried: int = 0) -> None:
+        """One event in its own transaction, retried; `tried`: the tries it had already (in a failed batch)."""
         token = correlation_id.set(_header(headers, "correlation_id"))
         try:
             try:
@@ -219,11 +342,8 @@ class EventConsumer:
                 return  # another consumer's event on a shared topic
             correlation_id.set(envelope.correlation_id)
             # Under FastStream's process span when tracing is on; else the trace the relay put in the headers.
-            with continued(self._tracer, f"{self.name} applies {envelope.event_type}", _trace_headers(headers),
-                           kind=SpanKind.CONSUMER, attributes={
-                               "messaging.consumer.group.name": self.name, "eportal.event_type": envelope.event_type,
-                               "messaging.message.id": str(envelope.event_id)}):
-                await self._apply_with_retries(body, headers, position, envelope, event)
+            with self._span(envelope, headers, own_trace=False):
+                await self._apply_with_retries(body, headers, position, envelope, event, tried)
         finally:
             correlation_id.reset(token)
 
@@ -235,10 +355,10 @@ class EventConsumer:
             raise PoisonMessage(f"{type(exc).__name__}: {str(exc)[:500]}") from exc
 
     async def _apply_with_retries(self, body: bytes, headers: dict[str, Any], position: tuple[str, int, int],
-                                  envelope: Envelope, event: Event) -> None:
+                                  envelope: Envelope, event: Event, tried: int = 0) -> None:
         handler = self._handlers[envelope.event_type]
         attempts = self._settings.consumer_max_attempts
-        for attempt in range(1, attempts + 1):
+        for attempt in range(min(tried, attempts - 1) + 1, attempts + 1):
             try:
                 applied = await self.apply(envelope, event, handler)
                 if applied:
@@ -305,12 +425,26 @@ def _header(headers: dict[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _trace_headers(headers: dict[str, Any]) -> dict[str, str] | None:
-    """The W3C trace context of the message, unless a span is already active (FastStream's, restored from it)."""
-    if trace.get_current_span().get_span_context().is_valid:
+def _trace_headers(headers: dict[str, Any], *, own: bool = False) -> dict[str, str] | None:
+    """The W3C trace context of the message, unless a span is already active (FastStream's, restored from it) and
+    the message is the one it was restored from (not `own`: one of a batch behind it)."""
+    if not own and trace.get_current_span().get_span_context().is_valid:
         return None
     found = {name: value for name in ("traceparent", "tracestate") if (value := _header(headers, name))}
     return found or None
+
+
+def _rewind(consumer: Any, batch: list[Received]) -> None:
+    """Each partition of a batch that was not applied back to its first message, to be read again."""
+    if not isinstance(consumer, AIOKafkaConsumer):
+        return
+    earliest: dict[TopicPartition, int] = {}
+    for topic, partition, offset in (received.position for received in batch):
+        tp = TopicPartition(topic, partition)
+        earliest[tp] = min(offset, earliest.get(tp, offset))
+    for tp, offset in earliest.items():
+        with contextlib.suppress(Exception):  # no longer ours after a rebalance: its new owner reads it
+            consumer.seek(tp, offset)
 
 
 def _position(msg: KafkaMessage) -> tuple[str, int, int]:

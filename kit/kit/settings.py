@@ -38,6 +38,10 @@ class ServiceSettings(BaseSettings):
     # Idempotent consumer: tries before the dead-letter topic, and the first backoff.
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
+    # Events applied together in one transaction at most: those already fetched behind one, never waited for.
+    consumer_batch: int = Field(default=100, ge=1)
+    # How often each topic's consumer tells the group it is alive (and hears of a member joining).
+    consumer_heartbeat_ms: int = Field(default=300, ge=50)
 
     # Tests and demos that run services as processes move their time together through this file
     # (kit.clock.OffsetClock). Refused in production.

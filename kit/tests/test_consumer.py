@@ -3,6 +3,7 @@ applies nothing twice; a poison message goes to the dead-letter topic and the ne
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -18,10 +19,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from contracts.envelope import Envelope
+from contracts.events import StaffMemberRegistered
+from kit.messaging import ensure_topics
 from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
 from tests.support.eventually import eventually
-from tests.support.kafka import committed_everything, patient_event, produce, read_topic
+from tests.support.kafka import committed_everything, patient_event, produce, read_topic, record_effect
 
 pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,3 +171,144 @@ async def test_a_burst_is_applied_with_fewer_commits_than_events_and_all_committ
         await runtime.stop()
     assert await committed_everything(s, s.topic("patients")), "a stop commits what was applied"
     assert 1 <= len(commits) < 60, commits
+
+
+async def _effects(kit_db: asyncpg.Connection, n: int, what: str) -> None:
+    async def reached() -> bool:
+        return await kit_db.fetchval("SELECT count(*) FROM effects") == n
+    await eventually(reached, what=what)
+
+
+async def test_a_backlog_on_one_topic_does_not_hold_up_an_event_on_another(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
+    """Every booking is an SMS: a backlog on the appointments topic must not keep a prescription's SMS waiting.
+    The patients topic's handler here waits until the staff topic's event is applied; with one subscriber over
+    both topics the staff event could only come after it (it gives up after a while, and the test fails)."""
+    started = asyncio.Event()
+    other_applied = asyncio.Event()
+    held_up: list[bool] = []
+
+    async def waits_for_the_other_topic(conn: asyncpg.Connection, envelope: Envelope, event: Any) -> None:
+        started.set()
+        try:
+            async with asyncio.timeout(15 if not held_up else 0):  # only so the old design fails, not hangs
+                await other_applied.wait()
+        except TimeoutError:
+            held_up.append(True)
+        await record_effect(conn, envelope, event)
+
+    async def staff_registered(conn: asyncpg.Connection, envelope: Envelope, event: Any) -> None:
+        await conn.execute("INSERT INTO effects (event_id, patient_id) VALUES ($1, $2)", envelope.event_id,
+                           event.staff_id)
+        other_applied.set()  # in the transaction: set before its commit, which the handler above does not need
+
+    runtime = make_runtime(handler=waits_for_the_other_topic)
+    runtime.on(StaffMemberRegistered)(staff_registered)
+    await runtime.start()
+    try:
+        s = runtime.settings
+        await produce(s, envelope_bytes()[1])
+        for _ in range(5):  # a backlog behind it on the same topic
+            await produce(s, envelope_bytes()[1])
+        await eventually(started.is_set, what="the patients topic's handler to start waiting")
+        staff = Envelope.wrap(StaffMemberRegistered(staff_id=uuid.uuid4(), role="doctor", name="Dr. Test"),
+                              occurred_at=datetime.now(UTC), correlation_id="test")
+        await produce(s, staff.model_dump_json().encode(), topic="staff")
+
+        await _effects(kit_db, 7, "both topics' events applied")
+        assert held_up == [], "the staff topic's event waited behind the patients topic's backlog"
+        assert await kit_db.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", staff.event_id) == 1
+    finally:
+        await runtime.stop()
+
+
+async def _on_the_log_before_start(runtime: ServiceRuntime, raws: list[bytes]) -> None:
+    """Messages already on the topic when the consumer starts: its first fetch takes them all, one batch."""
+    await ensure_topics(runtime.settings)
+    producer = AIOKafkaProducer(bootstrap_servers=runtime.settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        for raw in raws:
+            await producer.send(runtime.settings.topic("patients"), raw, key=b"same")
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+def _recording_transactions(transactions: list[int], fails_for: set[uuid.UUID] | None = None) -> Any:
+    async def handler(conn: asyncpg.Connection, envelope: Envelope, event: Any) -> None:
+        transactions.append(await conn.fetchval("SELECT txid_current()"))
+        await record_effect(conn, envelope, event)
+        if fails_for and event.patient_id in fails_for:
+            raise ValueError("this event cannot be applied")
+    return handler
+
+
+async def test_events_fetched_together_are_applied_in_one_transaction(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
+    transactions: list[int] = []
+    runtime = make_runtime(handler=_recording_transactions(transactions))
+    await _on_the_log_before_start(runtime, [envelope_bytes()[1] for _ in range(20)])
+    await runtime.start()
+    try:
+        await _effects(kit_db, 20, "the 20 events applied")
+    finally:
+        await runtime.stop()
+    assert len(transactions) == 20
+    assert len(set(transactions)) == 1, "one transaction, one commit, for the events fetched together"
+    assert await kit_db.fetchval("SELECT count(*) FROM inbox") == 20
+    assert await committed_everything(runtime.settings, runtime.settings.topic("patients"))
+
+
+async def test_a_failing_event_in_a_batch_is_dead_lettered_alone_and_the_others_applied_once(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
+    transactions: list[int] = []
+    bad, bad_raw = envelope_bytes()
+    goods = [envelope_bytes() for _ in range(10)]
+    runtime = make_runtime(handler=_recording_transactions(transactions, {uuid.UUID(str(bad.payload["patient_id"]))}))
+    await _on_the_log_before_start(runtime, [raw for _, raw in goods[:5]] + [bad_raw] + [raw for _, raw in goods[5:]])
+    await runtime.start()
+    try:
+        async def dead_lettered() -> bool:
+            return await kit_db.fetchval("SELECT count(*) FROM dead_letters") == 1
+        await eventually(dead_lettered, what="the failing event dead-lettered")
+
+        await _effects(kit_db, 10, "the others applied")
+    finally:
+        await runtime.stop()
+    assert transactions[:6] == [transactions[0]] * 6, "the batch was tried first, in one transaction"
+    rows = await kit_db.fetch("SELECT event_id, count(*) AS n FROM effects GROUP BY event_id")
+    assert {r["event_id"]: r["n"] for r in rows} == {env.event_id: 1 for env, _ in goods}
+    assert await kit_db.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", bad.event_id) == 0
+    row = await kit_db.fetchrow("SELECT event_id, attempts FROM dead_letters")
+    assert (row["event_id"], row["attempts"]) == (bad.event_id, runtime.settings.consumer_max_attempts)
+    assert len(await read_topic(runtime.settings.kafka_bootstrap, runtime.settings.topic("dlq.kittest"))) == 1
+
+
+async def test_a_batch_delivered_again_applies_nothing_twice(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
+    """The relay may publish an event twice (it died before marking it sent) and a consumer may read a batch
+    twice (it died before the offsets were committed): the inbox, written for the whole batch in one statement,
+    lets each event through once, even twice in one batch."""
+    events = [envelope_bytes() for _ in range(10)]
+    raws = [raw for _, raw in events]
+    first = make_runtime(handler=_recording_transactions([]))
+    await _on_the_log_before_start(first, raws + raws)
+    await first.start()
+    try:
+        await _effects(kit_db, 10, "the first batch applied")
+    finally:
+        await first.stop()
+
+    later = [envelope_bytes() for _ in range(3)]
+    second = make_runtime(handler=_recording_transactions([]))
+    await _on_the_log_before_start(second, raws + [raw for _, raw in later])
+    await second.start()
+    try:
+        await eventually(lambda: committed_everything(second.settings, second.settings.topic("patients")),
+                         what="the second batch consumed")
+    finally:
+        await second.stop()
+    rows = await kit_db.fetch("SELECT event_id, count(*) AS n FROM effects GROUP BY event_id")
+    assert {r["event_id"]: r["n"] for r in rows} == {env.event_id: 1 for env, _ in events + later}
+    assert await kit_db.fetchval("SELECT count(*) FROM inbox") == 13

@@ -3,6 +3,8 @@ transaction as its inbox row. Nothing here talks to a provider; the sender does,
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 
 from contracts.envelope import Envelope, Event
@@ -20,7 +22,7 @@ from kit.logging import get_logger
 from kit.messaging import EventHandler
 from kit.patient_directory import apply_patient_snapshot
 from notify.adapters import repository as repo
-from notify.domain.rules import guardian_of, patient_of, plan
+from notify.domain.rules import Contact, guardian_of, patient_of, plan
 
 log = get_logger(__name__)
 
@@ -37,8 +39,11 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
         assert patient_id is not None, f"{envelope.event_type} names no patient"
         guardian_id = guardian_of(event)
         # A request a guardian made for a child: told to that guardian, and to nobody else.
-        found = (await repo.guardian_contact(conn, patient_id, guardian_id) if guardian_id
-                 else await repo.contact(conn, patient_id))
+        found = await _contact(conn, patient_id, guardian_id)
+        if found is None:
+            # Applied beside the patients topic: wait for a snapshot being applied, then look again.
+            await repo.hold_contact(conn, patient_id)
+            found = await _contact(conn, patient_id, guardian_id)
         if found is None:
             # identity's snapshot (or the guardian) travels on another topic and may come after this event: keep it
             # for then.
@@ -53,6 +58,11 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
              channels=[p.channel for p in planned], added=added)
 
 
+async def _contact(conn: asyncpg.Connection, patient_id: uuid.UUID, guardian_id: uuid.UUID | None) -> Contact | None:
+    return (await repo.guardian_contact(conn, patient_id, guardian_id) if guardian_id
+            else await repo.contact(conn, patient_id))
+
+
 def notifying(clock: Clock) -> EventHandler:
     async def handle(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> None:
         await queue_for(conn, envelope, event, clock)
@@ -63,6 +73,7 @@ def keeping_contacts(clock: Clock) -> EventHandler:
     """The patient directory's snapshot, then whatever was waiting for this patient's contact details."""
     async def handle(conn: asyncpg.Connection, envelope: Envelope, event: PatientRegistered | PatientUpdated) -> None:
         await apply_patient_snapshot(conn, envelope, event)
+        await repo.hold_contact(conn, event.patient_id)
         for waiting in await repo.take_awaiting(conn, event.patient_id):
             held = Envelope.model_validate(waiting)
             await queue_for(conn, held, event_from(held), clock)
@@ -76,6 +87,7 @@ def keeping_guardians(clock: Clock) -> EventHandler:
         mobile = event.mobile if isinstance(event, GuardianRegistered) else None
         await repo.keep_guardian(conn, event.child_id, event.guardian_id, mobile, envelope.occurred_at)
         if mobile is not None:
+            await repo.hold_contact(conn, event.child_id)
             for waiting in await repo.take_awaiting(conn, event.child_id):
                 held = Envelope.model_validate(waiting)
                 await queue_for(conn, held, event_from(held), clock)

@@ -1,17 +1,20 @@
 """The sender: sends queued deliveries after their commit, retries with exponential backoff, and keeps
 each delivery's state (queued, sent, failed after N tries with a dead-letter record, or withdrawn).
 
-Woken by LISTEN/NOTIFY when the consumer commits new deliveries (a login code goes at once); the poll
-finds retries and reminders that have come due. A delivery is claimed with a lease and its try counted
-before the provider is called, and recorded as sent in its own short transaction right after the
-provider accepts it. The one window left is a crash between those two moments: the lease expires and
-the delivery is tried again. The SMS provider receives the delivery id as its idempotency key and
-absorbs that second try; SMTP has none, so an e-mail may then arrive twice (with the same Message-ID).
+Woken by LISTEN/NOTIFY when the consumer commits new deliveries (a login code goes at once); the poll finds
+retries and reminders that have come due. A delivery is claimed with a lease and its try counted before the
+provider is called, and recorded as sent right after the provider accepts it: the deliveries accepted at the
+same moment together, in one statement (`SentRecords`: at once if no write is running, else in the one after
+it), each send done only once its record is committed. The one window left is a crash between those two
+moments: the lease expires and the delivery is tried again. The SMS provider receives the delivery id as its
+idempotency key and absorbs that second try; SMTP has none, so an e-mail may then arrive twice (with the
+same Message-ID).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -56,6 +59,49 @@ def backoff(settings: NotifySettings, tries: int) -> timedelta:
                                                  most=settings.delivery_backoff_max_seconds))
 
 
+class SentRecords:
+    """Deliveries the provider accepted, recorded as sent by group commit: those accepted while a write is on its
+    way go together in the next, one statement (no BEGIN/COMMIT) instead of a transaction each. A send is done
+    only when its own record is committed; if the write fails, so does each of its sends (logged: the lease runs
+    out and the delivery is tried again, which the provider's idempotency key absorbs)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._waiting: list[tuple[asyncpg.Record, str, datetime, asyncio.Future[None]]] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def record(self, row: asyncpg.Record, reference: str, sent_at: datetime) -> None:
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, reference, sent_at, written))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write_all(), name="notify-sent-records")
+        await asyncio.shield(written)  # a send that is cancelled (a stop) does not cancel the others' write
+
+    async def stop(self) -> None:
+        """Cut off like a send in flight at a stop: the deliveries of a write that did not commit are tried again
+        once their lease runs out."""
+        if self._writing is not None:
+            self._writing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writing
+            self._writing = None
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                async with self._pool.acquire() as conn:
+                    await repo.record_sent(conn, [(row, reference, at) for row, reference, at, _ in batch])
+            except Exception as exc:
+                for *_, written in batch:
+                    if not written.done():
+                        written.set_exception(exc)
+                continue
+            for *_, written in batch:
+                if not written.done():
+                    written.set_result(None)
+
+
 class Sender:
     def __init__(self, pool: asyncpg.Pool, clock: Clock, settings: NotifySettings, sms: SmsChannel,
                  mail: MailChannel, giros: Giros, tracer: Tracer | None = None) -> None:
@@ -66,6 +112,7 @@ class Sender:
         self._sms = sms
         self._mail = mail
         self._giros = giros
+        self._sent = SentRecords(pool)
         self._worker = NotifiedWorker("notify-sender", pool, repo.WAKE_CHANNEL, self.send_due,
                                       idle_seconds=settings.sender_poll_seconds,
                                       retry_seconds=settings.sender_poll_seconds)
@@ -75,6 +122,7 @@ class Sender:
 
     async def stop(self) -> None:
         await self._worker.stop()
+        await self._sent.stop()
 
     def wake(self) -> None:
         self._worker.wake()
@@ -119,9 +167,9 @@ class Sender:
             log.exception("delivery raised", delivery_id=str(row["id"]))
             await self._failed(row, DeliveryFailed(f"error: {type(exc).__name__}"), now)
             return
-        # Recorded at once, in its own transaction: this is the crash window the module docstring describes.
-        sent_at = self._clock.now()
-        await self._finish(row, "sent", lambda c: repo.record_sent(c, row, reference, sent_at))
+        # Recorded at once (with those accepted meanwhile): this is the crash window the module docstring describes.
+        await self._sent.record(row, reference, self._clock.now())
+        self._count(row, "sent")
 
     async def _send(self, row: asyncpg.Record) -> str:
         delivery_id = str(row["id"])
@@ -147,6 +195,10 @@ class Sender:
 
     async def _finish(self, row: asyncpg.Record, outcome: str, write: Any) -> None:
         await self._record(write)
+        self._count(row, outcome)
+
+    @staticmethod
+    def _count(row: asyncpg.Record, outcome: str) -> None:
         OUTCOMES.labels(row["channel"], outcome).inc()
         if outcome == "sent":
             log.info("delivered", delivery_id=str(row["id"]), kind=row["kind"], channel=row["channel"],

@@ -4,11 +4,13 @@ details waits for them."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
 
+from contracts.envelope import Envelope
 from contracts.events import (
     AppointmentCancelled,
     AppointmentReminderDue,
@@ -16,7 +18,10 @@ from contracts.events import (
     LoginCodeRequested,
     PatientRegistered,
 )
+from contracts.registry import event_from
 from kit.clock import OSLO, FixedClock
+from kit.db import create_pool
+from notify.handlers import keeping_contacts, notifying
 from services.notify.tests.notify_support import notify_service
 from tests.support.eventually import eventually
 from tests.support.services import StackEnv
@@ -106,3 +111,41 @@ async def test_an_event_before_the_patients_contact_details_waits_for_them(
         [sms] = await eventually(lambda: notify.sms.to("+4791220004"), what="the SMS once the patient is known")
         assert sms["text"] == "Legen har sett på henvendelsen din og ber deg bestille time. Les mer i ePortalen."
         assert await notify.fetchval("SELECT count(*) FROM awaiting_contact") == 0
+
+
+async def test_an_event_applied_while_the_patients_snapshot_is_neither_misses_it_nor_waits_for_ever(
+        stack_env: StackEnv, scratch_db: str) -> None:
+    """The patients topic and the econsultations topic are applied side by side. The snapshot's transaction takes
+    what waited for the patient before it commits; an event applied meanwhile must not be kept after that taking
+    (it would wait for a snapshot already applied): it waits for the snapshot's commit and is then queued."""
+    clock = FixedClock(EVENING)
+    async with notify_service(stack_env, scratch_db, clock=clock) as notify:
+        patient = uuid.uuid4()
+        registered = Envelope.wrap(PatientRegistered(
+            patient_id=patient, gp_id=DOCTOR, name="Kari Nordmann", birth_date=date(1970, 1, 1),
+            mobile="+4791220005", email=None, first_contact_done=True), occurred_at=EVENING, correlation_id="test")
+        declined = Envelope.wrap(EConsultDeclined(econsult_id=uuid.uuid4(), patient_id=patient, doctor_id=DOCTOR),
+                                 occurred_at=EVENING, correlation_id="test")
+        pool = await create_pool(notify.dsn, min_size=2, max_size=2)  # the service's codecs
+        snapshot, event = await pool.acquire(), await pool.acquire()
+        try:
+            in_snapshot = snapshot.transaction()
+            await in_snapshot.start()
+            await keeping_contacts(clock)(snapshot, registered, event_from(registered))  # not committed yet
+            in_event = event.transaction()
+            await in_event.start()
+            queued = asyncio.create_task(notifying(clock)(event, declined, event_from(declined)))
+
+            async def done_or_waiting() -> bool:  # done: it ran ahead (the old way); or it waits for the snapshot
+                return queued.done() or bool(await notify.fetchval(
+                    "SELECT count(*) FROM pg_locks WHERE pid = $1 AND NOT granted", event.get_server_pid()))
+            await eventually(done_or_waiting, what="the event's handler to finish or wait")
+            await in_snapshot.commit()
+            await queued
+            await in_event.commit()
+        finally:
+            await pool.release(snapshot)
+            await pool.release(event)
+            await pool.close()
+        assert await notify.fetchval("SELECT count(*) FROM awaiting_contact") == 0
+        assert [d["channel"] for d in await notify.deliveries(declined.event_id)] == ["sms"]

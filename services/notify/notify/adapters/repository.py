@@ -86,6 +86,17 @@ async def withdraw_reminders(conn: asyncpg.Connection, appointment_id: uuid.UUID
         appointment_id, now)
 
 
+# pg_advisory_xact_lock's first key: notify's lock on a patient's contact details ("ntfy").
+CONTACT_LOCK = 0x6E746679
+
+
+async def hold_contact(conn: asyncpg.Connection, patient_id: uuid.UUID) -> None:
+    """Until this transaction ends, no other one keeps an event for this patient's contact details or takes those
+    kept. The snapshot and the event travel on different topics, applied side by side: without it an event could
+    miss a snapshot not yet committed and be kept after the snapshot's transaction took what waited."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", CONTACT_LOCK, str(patient_id))
+
+
 async def await_contact(conn: asyncpg.Connection, event_id: uuid.UUID, patient_id: uuid.UUID,
                         envelope: dict[str, Any], now: datetime) -> None:
     await conn.execute(
@@ -114,12 +125,20 @@ async def claim_due(conn: asyncpg.Connection, now: datetime, limit: int, lease: 
     return rows
 
 
-async def record_sent(conn: asyncpg.Connection, row: asyncpg.Record, reference: str, now: datetime) -> None:
+async def record_sent(conn: asyncpg.Connection, sent: list[tuple[asyncpg.Record, str, datetime]]) -> None:
+    """Deliveries the provider accepted (row, its reference, when), with their tries, in one statement."""
     await conn.execute(
-        """UPDATE deliveries SET state = 'sent', sent_at = $2, finished_at = $2, provider_ref = $3, lease_until = NULL,
-                                 last_error = NULL, body = CASE WHEN kind = 'login_code' THEN NULL ELSE body END
-           WHERE id = $1""", row["id"], now, reference)
-    await _attempt(conn, row, now, "accepted", None)
+        """WITH sent AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[])
+                                       AS s(id, attempt, reference, at)),
+                done AS (UPDATE deliveries d
+                         SET state = 'sent', sent_at = s.at, finished_at = s.at, provider_ref = s.reference,
+                             lease_until = NULL, last_error = NULL,
+                             body = CASE WHEN d.kind = 'login_code' THEN NULL ELSE d.body END
+                         FROM sent s WHERE d.id = s.id)
+           INSERT INTO delivery_attempts (delivery_id, attempt, at, outcome, error)
+           SELECT id, attempt, at, 'accepted', NULL FROM sent""",
+        [row["id"] for row, _, _ in sent], [row["attempts"] for row, _, _ in sent],
+        [reference for _, reference, _ in sent], [at for _, _, at in sent])
 
 
 async def record_retry(conn: asyncpg.Connection, row: asyncpg.Record, error: str, now: datetime,
