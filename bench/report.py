@@ -99,8 +99,8 @@ def markdown(r: dict[str, Any]) -> str:
              f"the {r['machine']['cpus']} CPUs alone would carry at most "
              f"{r['machine']['cpus'] * 1000 / min(t['cpu']['system_ms_per_request'] or 1e9 for t in r['traffic']):.0f}"
              " requests/s of this mix.", "",
-             f"The same steps with the gateway's session cache at {r['session_cache_seconds']} s (everything below "
-             "runs with this setting):", "",
+             f"The same steps with the gateway's session cache at {r['session_cache_seconds']} s (what the cache "
+             "gives; everything below runs with the gateway's defaults again):", "",
              table([{"concurrency": t["concurrency"], "throughput_rps": round(t["throughput_rps"], 1),
                             "p50_ms": round(t["p50_ms"], 1), "p99_ms": round(t["p99_ms"], 1), "errors": t["errors"],
                             "system_ms": t["cpu"]["system_ms_per_request"],

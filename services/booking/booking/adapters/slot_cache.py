@@ -163,6 +163,7 @@ class SlotSearchCache:
         if payload == EVERY_DOCTOR:
             self._every += 1
             self._entries.clear()
+            self._changes.clear()
             self._calendar = None
             return
         doctor, *words = payload.split(" ")
@@ -181,11 +182,14 @@ class SlotSearchCache:
         # Always a new version: a fill begun before this change may have read the list without it.
         before = self._version(doctor_id)
         self._versions[doctor_id] = before[1] + 1
-        self._changes.setdefault(doctor_id, deque(maxlen=CHANGES_KEPT)).append(
-            (before[1] + 1, change.slot_id if change is not None else None))
         entry = self._entries.get(doctor_id)
         if entry is None:
+            # Kept only for a doctor whose list is kept: `freed` patches nothing else (and counts a change it
+            # cannot see as one that may concern its slot). Years of other doctors' changes cost no memory.
+            self._changes.pop(doctor_id, None)
             return
+        self._changes.setdefault(doctor_id, deque(maxlen=CHANGES_KEPT)).append(
+            (before[1] + 1, change.slot_id if change is not None else None))
         if change is not None and entry.version == before and entry.patch(change):
             entry.version = self._version(doctor_id)
             self.patches += 1
@@ -265,6 +269,7 @@ class SlotSearchCache:
         # Notices may be missed from now on: nothing from memory until a new listener is in place.
         self._every += 1
         self._entries.clear()
+        self._changes.clear()
         self._calendar = None
 
     def _version(self, doctor_id: uuid.UUID) -> tuple[int, int]:
