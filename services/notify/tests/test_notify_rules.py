@@ -54,6 +54,23 @@ def test_a_login_code_goes_by_sms_at_once_to_the_number_asked_for_even_at_night(
     assert planned.priority == 0
 
 
+def test_news_the_patient_waits_for_goes_before_echoes_reminders_and_invoices() -> None:
+    """Deliveries go by priority, then oldest first: a login code first; then what the clinic did (a doctor's
+    decision, an appointment the clinic cancelled); then the rest. A booking rush's confirmations (the patient saw
+    the answer on the screen) do not hold up a prescription's SMS."""
+    priorities: dict[str, set[int]] = {}
+    for event in every_event():
+        for planned in plan(event, KARI, at(10, 12)):
+            priorities.setdefault(planned.kind, set()).add(planned.priority)
+    assert priorities["login_code"] == {0}
+    first = {kind for kind, found in priorities.items() if found == {1}}
+    assert first == {"prescription_sent", "renewal_rejected", "econsult_answered", "econsult_declined",
+                     "appointment_cancelled_by_clinic", "gp_changed"} & set(priorities)
+    assert {"prescription_sent", "appointment_cancelled_by_clinic"} <= first
+    assert priorities["appointment_booked"] == priorities["appointment_cancelled_by_patient"] == {2}
+    assert priorities["invoice_issued"] == {2}
+
+
 def test_reminders_wait_for_eight_in_the_morning() -> None:
     assert send_from("appointment_reminder", at(10, 20, 59)) == at(10, 20, 59)
     assert send_from("appointment_reminder", at(10, 21, 0)) == at(11, 8, 0)

@@ -39,6 +39,18 @@ QUIET_UNTIL = time(8, 0)
 # clinic just did; a reminder is the one message the clinic sends on its own schedule.
 QUIET_KINDS = frozenset({"appointment_reminder", "appointment_reminder_too_late_to_cancel_online"})
 
+# Which message goes first when many wait (deliveries are sent by priority, then oldest first). A login code
+# before anything (0). Then news the patient is waiting for, of something the clinic did (1): a doctor's decision
+# (the e-prescription is at the pharmacy), an appointment the clinic cancelled, a new GP. Then the rest (2): an
+# echo of what the patient just did online (they saw the answer on the screen), reminders, invoices. In a booking
+# rush thousands of booking confirmations are queued within seconds; a prescription's SMS does not wait for them.
+AWAITED_KINDS = frozenset({"prescription_sent", "renewal_rejected", "econsult_answered", "econsult_declined",
+                           "appointment_cancelled_by_clinic", "gp_changed"})
+
+
+def priority_of(kind: str) -> int:
+    return 0 if kind == "login_code" else 1 if kind in AWAITED_KINDS else 2
+
 NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     LoginCodeRequested, AppointmentBooked, AppointmentCancelled, AppointmentReminderDue, PatientGpChanged,
     PrescriptionSent, RenewalRejected, EConsultAnswered, EConsultDeclined, InvoiceIssued, InvoiceOverdue,
@@ -147,18 +159,18 @@ def plan(event: Event, contact: Contact, now: datetime) -> list[Planned]:
     planned: list[Planned] = []
     if isinstance(event, LoginCodeRequested):
         # To the number the code was asked for; worthless once the code has expired.
-        return [Planned("sms", kind, event.mobile, None, render(template.sms, facts), now, priority=0,
-                        expires_at=event.expires_at)]
+        return [Planned("sms", kind, event.mobile, None, render(template.sms, facts), now,
+                        priority=priority_of(kind), expires_at=event.expires_at)]
     if contact.mobile:
         text = render(template.sms, facts)
         if contact.for_child is not None:
             text = FOR_CHILD[contact.language].format(child=contact.for_child) + text
-        planned.append(Planned("sms", kind, contact.mobile, None, text, not_before,
+        planned.append(Planned("sms", kind, contact.mobile, None, text, not_before, priority=priority_of(kind),
                                expires_at=expires_at, subject_id=subject_id))
     if contact.email and kind not in SMS_ONLY:
         planned.append(Planned("email", kind, contact.email, render(template.subject, facts),
-                               render(template.email, facts), not_before, expires_at=expires_at,
-                               subject_id=subject_id,
+                               render(template.email, facts), not_before, priority=priority_of(kind),
+                               expires_at=expires_at, subject_id=subject_id,
                                giro_invoice_id=event.invoice_id if isinstance(event, InvoiceIssued) else None))
     return planned
 
