@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-import httpx
+import aiohttp
 
 from notify.adapters.errors import DeliveryFailed, GiroUnavailable
 
@@ -15,20 +15,30 @@ _FILENAME = re.compile(r'filename="?([A-Za-z0-9._-]{1,100})"?')
 class GiroPdfs:
     def __init__(self, billing_url: str, timeout: float) -> None:
         self._url = billing_url.rstrip("/")
-        self._client = httpx.AsyncClient(timeout=timeout)
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the running event loop (aiohttp binds its session to it).
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout, raise_for_status=False)
+        return self._session
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     async def fetch(self, invoice_id: uuid.UUID) -> tuple[str, bytes]:
         """(file name, PDF). GiroUnavailable while billing cannot answer; DeliveryFailed if it has no such giro."""
         try:
-            response = await self._client.get(f"{self._url}/internal/invoices/{invoice_id}/pdf")
-        except httpx.HTTPError as exc:
+            async with self._client().get(f"{self._url}/internal/invoices/{invoice_id}/pdf") as response:
+                status, content = response.status, await response.read()
+                disposition = response.headers.get("content-disposition", "")
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise GiroUnavailable(type(exc).__name__) from exc
-        if response.status_code == 404:
+        if status == 404:
             raise DeliveryFailed("giro: billing has no such invoice")
-        if response.status_code != 200 or not response.content.startswith(b"%PDF"):
-            raise GiroUnavailable(f"HTTP {response.status_code}")
-        named = _FILENAME.search(response.headers.get("content-disposition", ""))
-        return (named.group(1) if named else f"faktura-{invoice_id}.pdf"), response.content
+        if status != 200 or not content.startswith(b"%PDF"):
+            raise GiroUnavailable(f"HTTP {status}")
+        named = _FILENAME.search(disposition)
+        return (named.group(1) if named else f"faktura-{invoice_id}.pdf"), content

@@ -11,11 +11,17 @@ The API (what our provider offers and the local sink imitates):
 The provider keeps idempotency keys: a second POST with the same key is answered with the first
 message's id and sends nothing. That closes most of the crash window between the provider's acceptance
 and our record of it (see notify's README): the retry after a crash is absorbed by the provider.
+
+aiohttp, not httpx (as in the gateway): every booking, cancellation and decision is an SMS, and httpx's
+transport was two thirds of notify's CPU under the bench's mix (httpcore over anyio, and an `import sniffio`
+searched on sys.path at every request; bench/results/2026-11-30-profile-notify.md).
 """
 
 from __future__ import annotations
 
-import httpx
+import json
+
+import aiohttp
 from pydantic import SecretStr
 
 from notify.adapters.errors import DeliveryFailed
@@ -26,10 +32,19 @@ class HttpSmsProvider:
         self._url = url.rstrip("/")
         self._api_key = api_key
         self._sender = sender
-        self._client = httpx.AsyncClient(timeout=timeout)
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the running event loop (aiohttp binds its session to it).
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout, raise_for_status=False,
+                                                  connector=aiohttp.TCPConnector(limit=50, keepalive_timeout=30))
+        return self._session
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     async def send(self, to: str, text: str, idempotency_key: str) -> str:
         """Hand one SMS to the provider; its message id on acceptance, DeliveryFailed otherwise."""
@@ -37,17 +52,19 @@ class HttpSmsProvider:
         if self._api_key.get_secret_value():
             headers["Authorization"] = f"Bearer {self._api_key.get_secret_value()}"
         try:
-            response = await self._client.post(f"{self._url}/messages", headers=headers,
-                                               json={"to": to, "from": self._sender, "text": text})
-        except httpx.HTTPError as exc:
+            async with self._client().post(f"{self._url}/messages", headers=headers,
+                                           json={"to": to, "from": self._sender, "text": text}) as response:
+                status, body = response.status, await response.read()
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise DeliveryFailed(f"sms: {type(exc).__name__}") from exc
         # The reason keeps the status only: a provider's error body may echo the text (a login code).
-        if response.status_code in (408, 409, 425, 429) or response.status_code >= 500:
-            raise DeliveryFailed(f"sms: HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise DeliveryFailed(f"sms: refused, HTTP {response.status_code}", permanent=True)
+        if status in (408, 409, 425, 429) or status >= 500:
+            raise DeliveryFailed(f"sms: HTTP {status}")
+        if status >= 400:
+            raise DeliveryFailed(f"sms: refused, HTTP {status}", permanent=True)
         try:
-            reference = str(response.json().get("id", ""))
+            answer = json.loads(body)
+            reference = str(answer.get("id", "")) if isinstance(answer, dict) else ""
         except ValueError:
             reference = ""
         return reference or idempotency_key
