@@ -197,6 +197,7 @@ class EventConsumer:
                 # is let in once every other member has heard of it at its next heartbeat: at aiokafka's 3 s notify
                 # (6 topics) took 17 s to start.
                 heartbeat_interval_ms=self._settings.consumer_heartbeat_ms,
+                fetch_max_wait_ms=self._settings.consumer_fetch_wait_ms,
                 # Ours to acknowledge: the offset is committed after the effect (OffsetCommits), and on an outage
                 # the message is given back (nack: the partition rewinds to it) to come again.
                 ack_policy=AckPolicy.MANUAL,

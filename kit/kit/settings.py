@@ -42,6 +42,11 @@ class ServiceSettings(BaseSettings):
     consumer_batch: int = Field(default=100, ge=1)
     # How often each topic's consumer tells the group it is alive (and hears of a member joining).
     consumer_heartbeat_ms: int = Field(default=300, ge=50)
+    # How long the broker holds a consumer's fetch when there is nothing new. It answers at once when an event
+    # comes, so this is not an event's latency, only how often an idle consumer asks again: at aiokafka's 500 ms
+    # the system's ~25 consumers kept the idle broker at 0.13 CPU, at 5 s 0.06 (docs/benchmarks.md). The price:
+    # a partition rewound after an outage (nack) is read again when the fetch in flight ends, up to this later.
+    consumer_fetch_wait_ms: int = Field(default=5000, ge=10, le=30_000)
 
     # Tests and demos that run services as processes move their time together through this file
     # (kit.clock.OffsetClock). Refused in production.

@@ -21,7 +21,7 @@ log = get_logger(__name__)
 def follow_econsult_availability(runtime: ServiceRuntime, availability: EConsultAvailability) -> None:
     subscriber = runtime.broker.subscriber(
         runtime.settings.topic(topics.AVAILABILITY.name), auto_offset_reset="latest",
-        title="gateway eConsultation availability",
+        fetch_max_wait_ms=runtime.settings.consumer_fetch_wait_ms, title="gateway eConsultation availability",
         description="Every gateway shows a GP's eConsultation opening as it is now (no group: each reads every "
                     "message).")
 

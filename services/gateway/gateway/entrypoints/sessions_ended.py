@@ -22,7 +22,8 @@ log = get_logger(__name__)
 
 def forget_ended_sessions(runtime: ServiceRuntime, cache: SessionCache) -> None:
     subscriber = runtime.broker.subscriber(
-        runtime.settings.topic(topics.SESSIONS.name), auto_offset_reset="latest", title="gateway sessions ended",
+        runtime.settings.topic(topics.SESSIONS.name), auto_offset_reset="latest",
+        fetch_max_wait_ms=runtime.settings.consumer_fetch_wait_ms, title="gateway sessions ended",
         description="Every gateway forgets an ended session at once (no group: each reads every message).")
 
     async def on_message(msg: KafkaMessage) -> None:
