@@ -3,23 +3,33 @@
 Each service reads its patients from its own table instead of calling identity; identity's snapshot
 events keep it current. A snapshot older than the one already applied is ignored, so an out-of-order
 replay never rolls a patient back.
+
+An event about a patient the directory does not hold yet (the snapshot travels on the patients topic, read
+beside the event's own, and may come after it) is kept (`await_patient`) and applied by its own handler when
+the snapshot arrives, in the snapshot's transaction: it is neither lost nor retried into the dead-letter topic.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 import asyncpg
 
 from contracts.envelope import Envelope
 from contracts.events import Language, PatientRegistered, PatientUpdated
+from contracts.registry import event_from
 from kit.errors import NotFound
+from kit.logging import get_logger
+from kit.messaging import EventHandler
 from kit.runtime import ServiceRuntime
 
+log = get_logger(__name__)
+
 FEATURE = "patient_directory"
+_AWAITING_LOCK = 0x6E746679  # pg_advisory_xact_lock's first key: the patient's events kept or taken
 # A row lock on the patient: `share` lets readers on and holds back a change of GP until the caller commits;
 # `no key update` also makes two callers for one patient take turns (booking's one future appointment).
 Lock = Literal["share", "no key update"]
@@ -79,7 +89,55 @@ async def apply_patient_snapshot(conn: asyncpg.Connection, envelope: Envelope,
         event.first_contact_done, event.language, envelope.occurred_at)
 
 
+async def hold_patient(conn: asyncpg.Connection, patient_id: uuid.UUID) -> None:
+    """Until this transaction ends, no other one keeps an event for this patient or takes those kept. The snapshot
+    and the event are applied side by side: without it an event could miss a snapshot not yet committed and be kept
+    after the snapshot's transaction took what waited (and wait for ever)."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _AWAITING_LOCK, str(patient_id))
+
+
+async def find_or_hold(conn: asyncpg.Connection, patient_id: uuid.UUID) -> ListedPatient | None:
+    """The patient; if not in the directory, looked for again under `hold_patient`: None then means the event
+    may be kept with `await_patient` (in this transaction) and no snapshot can slip past it."""
+    directory = PatientDirectory(conn)
+    patient = await directory.find(patient_id)
+    if patient is None:
+        await hold_patient(conn, patient_id)
+        patient = await directory.find(patient_id)
+    return patient
+
+
+async def await_patient(conn: asyncpg.Connection, envelope: Envelope, patient_id: uuid.UUID, now: datetime) -> None:
+    """Keep the event until the patient's snapshot (or what else its handler waits for) comes: call under
+    `hold_patient`, from the event's handler, which will be called with it again then."""
+    await conn.execute(
+        """INSERT INTO awaiting_patient (event_id, patient_id, envelope, received_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING""", envelope.event_id, patient_id, envelope.model_dump(mode="json"), now)
+    log.info("event waits for the patient", event_type=envelope.event_type, event_id=str(envelope.event_id))
+
+
+async def apply_awaiting(runtime: ServiceRuntime, conn: asyncpg.Connection, patient_id: uuid.UUID) -> None:
+    """What waited for this patient, each by its own handler, oldest first, in this transaction (after what it
+    waited for). A handler that still lacks something keeps its event again."""
+    await hold_patient(conn, patient_id)
+    rows = await conn.fetch(
+        "DELETE FROM awaiting_patient WHERE patient_id = $1 RETURNING envelope, received_at", patient_id)
+    for row in sorted(rows, key=lambda r: r["received_at"]):
+        held = Envelope.model_validate(row["envelope"])
+        event = event_from(held)
+        await runtime.handler_for(type(event))(conn, held, event)
+
+
+def keeping_directory(runtime: ServiceRuntime) -> EventHandler:
+    """The snapshot, then whatever waited for this patient."""
+    async def handle(conn: asyncpg.Connection, envelope: Envelope, event: PatientRegistered | PatientUpdated) -> None:
+        await apply_patient_snapshot(conn, envelope, event)
+        await apply_awaiting(runtime, conn, event.patient_id)
+    return handle
+
+
 def keep_patient_directory(runtime: ServiceRuntime) -> None:
     runtime.use_feature(FEATURE)
-    runtime.on(PatientRegistered)(apply_patient_snapshot)
-    runtime.on(PatientUpdated)(apply_patient_snapshot)
+    keeping = keeping_directory(runtime)
+    runtime.on(PatientRegistered)(keeping)
+    runtime.on(PatientUpdated)(keeping)

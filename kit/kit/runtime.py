@@ -74,6 +74,10 @@ class ServiceRuntime:
             return fn
         return register
 
+    def handler_for(self, event: type[Event]) -> EventHandler:
+        """The handler registered for `event` (an event kept until something it waits for has come)."""
+        return self._handlers[event]
+
     @property
     def subscribed_topics(self) -> list[str]:
         """The logical topics this service consumes (without the deployment's prefix)."""

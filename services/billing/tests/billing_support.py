@@ -43,8 +43,9 @@ class Billing:
                       topic=event.topic)
         return envelope
 
-    async def register_patient(self, birth_date: date = date(1980, 5, 17), name: str = "Test Pasient") -> uuid.UUID:
-        event = PatientRegistered(patient_id=uuid.uuid4(), gp_id=DOCTOR, name=name, birth_date=birth_date,
+    async def register_patient(self, birth_date: date = date(1980, 5, 17), name: str = "Test Pasient",
+                               patient_id: uuid.UUID | None = None) -> uuid.UUID:
+        event = PatientRegistered(patient_id=patient_id or uuid.uuid4(), gp_id=DOCTOR, name=name, birth_date=birth_date,
                                   mobile="+4791234567", email=None, first_contact_done=True)
         await self.send(event)
 

@@ -58,6 +58,30 @@ async def test_an_answer_delivered_three_times_gives_exactly_one_invoice_of_259_
     assert (await billing.client.get(f"/internal/invoices/{uuid.uuid4()}/pdf")).status_code == 404
 
 
+async def test_an_answer_that_comes_before_the_patients_registration_is_billed_when_it_comes(billing: Billing) -> None:
+    """The answer (econsultations topic) and identity's snapshot (patients topic) are read side by side: on a replay
+    or a restored database the answer can come first. It waits for the patient, not retried into the dead-letter
+    topic (where the invoice would be lost), and is billed once the patient is known."""
+    patient = uuid.uuid4()
+    event = billing.answered(patient, oslo_at(2026, 3, 2, 9), oslo_at(2026, 3, 3, 9))
+    sent = await billing.send(event)
+
+    async def kept() -> bool:
+        return await billing.fetchval("SELECT count(*) FROM awaiting_patient WHERE event_id = $1", sent.event_id) == 1
+    await eventually(kept, what="the answer kept until the patient is known")
+    assert await billing.fetchval("SELECT count(*) FROM econsult_charges") == 0
+    assert await billing.fetchval("SELECT count(*) FROM dead_letters") == 0
+
+    await billing.register_patient(patient_id=patient)
+    await billing.decided(event.econsult_id)
+    [invoice] = await billing.invoices_of(patient)
+    assert invoice["amount_ore"] == 25900
+    assert await billing.fetchval("SELECT count(*) FROM awaiting_patient") == 0
+    await billing.published()
+    issued = [e for e in await billing.events("invoices") if e["event_type"] == "InvoiceIssued"]
+    assert [e["payload"]["invoice_id"] for e in issued] == [invoice["id"]]
+
+
 async def test_a_frikort_holder_for_that_year_gets_no_invoice_and_the_reason_is_kept(billing: Billing) -> None:
     patient = await billing.register_patient()
     put = await billing.client.put(f"/internal/patients/{patient}/frikort",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from contracts.events import GuardianRegistered, GuardianRemoved, PatientRegistered, PatientUpdated
+from contracts.events import GuardianRegistered, GuardianRemoved
 from kit.clock import Clock
 from kit.http import create_app
 from kit.logging import get_logger
@@ -30,7 +30,7 @@ from notify.adapters.sinks import HttpServer, MailSink, SmsSink, SmtpServer
 from notify.adapters.sms import HttpSmsProvider
 from notify.domain.rules import NOTIFYING_EVENTS
 from notify.entrypoints.http import router
-from notify.handlers import keeping_contacts, keeping_guardians, notifying
+from notify.handlers import keeping_guardians, notifying
 from notify.sender import Sender
 from notify.settings import NotifySettings
 
@@ -44,11 +44,8 @@ def build(settings: NotifySettings | None = None, clock: Clock | None = None, *,
     """`sms_sink`/`mail_sink`: tests may hand in the sinks (to make them fail, or to read them)."""
     settings = settings or NotifySettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, clock=clock)
-    keep_patient_directory(runtime)
-    contacts = keeping_contacts(runtime.clock)
-    runtime.on(PatientRegistered)(contacts)  # the directory, then what waited for this patient
-    runtime.on(PatientUpdated)(contacts)
-    guardians = keeping_guardians(runtime.clock)
+    keep_patient_directory(runtime)  # the directory, then what waited for this patient
+    guardians = keeping_guardians(runtime)
     runtime.on(GuardianRegistered)(guardians)
     runtime.on(GuardianRemoved)(guardians)
     queue = notifying(runtime.clock)

@@ -13,14 +13,12 @@ from contracts.events import (
     GuardianRegistered,
     GuardianRemoved,
     LoginCodeRequested,
-    PatientRegistered,
-    PatientUpdated,
 )
-from contracts.registry import event_from
 from kit.clock import Clock
 from kit.logging import get_logger
 from kit.messaging import EventHandler
-from kit.patient_directory import apply_patient_snapshot
+from kit.patient_directory import apply_awaiting, await_patient, hold_patient
+from kit.runtime import ServiceRuntime
 from notify.adapters import repository as repo
 from notify.domain.rules import Contact, guardian_of, patient_of, plan
 
@@ -42,14 +40,12 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
         found = await _contact(conn, patient_id, guardian_id)
         if found is None:
             # Applied beside the patients topic: wait for a snapshot being applied, then look again.
-            await repo.hold_contact(conn, patient_id)
+            await hold_patient(conn, patient_id)
             found = await _contact(conn, patient_id, guardian_id)
         if found is None:
-            # identity's snapshot (or the guardian) travels on another topic and may come after this event: keep it
-            # for then.
-            await repo.await_contact(conn, envelope.event_id, patient_id, envelope.model_dump(mode="json"), now)
-            log.info("event waits for the patient's contact details", event_type=envelope.event_type,
-                     event_id=str(envelope.event_id))
+            # identity's snapshot (or the guardian) travels on another topic and may come after this event: kept
+            # for then (kit.patient_directory: the snapshot, or keeping_guardians, applies it).
+            await await_patient(conn, envelope, patient_id, now)
             return
         contact = found
     planned = plan(event, contact, now)
@@ -69,26 +65,12 @@ def notifying(clock: Clock) -> EventHandler:
     return handle
 
 
-def keeping_contacts(clock: Clock) -> EventHandler:
-    """The patient directory's snapshot, then whatever was waiting for this patient's contact details."""
-    async def handle(conn: asyncpg.Connection, envelope: Envelope, event: PatientRegistered | PatientUpdated) -> None:
-        await apply_patient_snapshot(conn, envelope, event)
-        await repo.hold_contact(conn, event.patient_id)
-        for waiting in await repo.take_awaiting(conn, event.patient_id):
-            held = Envelope.model_validate(waiting)
-            await queue_for(conn, held, event_from(held), clock)
-    return handle
-
-
-def keeping_guardians(clock: Clock) -> EventHandler:
+def keeping_guardians(runtime: ServiceRuntime) -> EventHandler:
     """Whose guardian is who, with their mobile; then whatever waited for this child's contact."""
     async def handle(conn: asyncpg.Connection, envelope: Envelope, event: GuardianRegistered | GuardianRemoved
                      ) -> None:
         mobile = event.mobile if isinstance(event, GuardianRegistered) else None
         await repo.keep_guardian(conn, event.child_id, event.guardian_id, mobile, envelope.occurred_at)
         if mobile is not None:
-            await repo.hold_contact(conn, event.child_id)
-            for waiting in await repo.take_awaiting(conn, event.child_id):
-                held = Envelope.model_validate(waiting)
-                await queue_for(conn, held, event_from(held), clock)
+            await apply_awaiting(runtime, conn, event.child_id)
     return handle

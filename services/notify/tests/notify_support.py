@@ -16,6 +16,7 @@ import httpx
 from contracts.envelope import Envelope, Event
 from contracts.events import Language, PatientRegistered
 from kit.clock import Clock, SystemClock
+from kit.runtime import ServiceRuntime
 from notify.adapters.sinks import MailSink, SmsSink
 from notify.bootstrap import build
 from notify.sender import Sender
@@ -33,6 +34,7 @@ class Notify:
     sms: SmsSink
     mail: MailSink
     sender: Sender
+    runtime: ServiceRuntime
 
     async def publish(self, event: Event, times: int = 1, *, envelope: Envelope | None = None) -> Envelope:
         """Put `event` on its topic as its producer's relay would; `times` > 1 is a redelivery."""
@@ -77,4 +79,4 @@ async def notify_service(stack_env: StackEnv, dsn: str, *, clock: Clock | None =
     mail = MailSink()
     app = build(settings, clock=clock, sms_sink=sms, mail_sink=mail)
     async with running(app) as client:
-        yield Notify(client, settings, dsn, sms, mail, app.state.runtime.state["sender"])
+        yield Notify(client, settings, dsn, sms, mail, app.state.runtime.state["sender"], app.state.runtime)

@@ -21,7 +21,7 @@ from contracts.events import (
 from contracts.registry import event_from
 from kit.clock import OSLO, FixedClock
 from kit.db import create_pool
-from notify.handlers import keeping_contacts, notifying
+from kit.patient_directory import keeping_directory
 from services.notify.tests.notify_support import notify_service
 from tests.support.eventually import eventually
 from tests.support.services import StackEnv
@@ -103,14 +103,14 @@ async def test_an_event_before_the_patients_contact_details_waits_for_them(
         patient = uuid.uuid4()
         declined = await notify.publish(EConsultDeclined(econsult_id=uuid.uuid4(), patient_id=patient,
                                                          doctor_id=DOCTOR))
-        await eventually(lambda: notify.fetchval("SELECT count(*) FROM awaiting_contact WHERE event_id = $1",
+        await eventually(lambda: notify.fetchval("SELECT count(*) FROM awaiting_patient WHERE event_id = $1",
                                             declined.event_id), what="the event kept for later")
         await notify.publish(PatientRegistered(patient_id=patient, gp_id=DOCTOR, name="Kari Nordmann",
                                                birth_date=date(1970, 1, 1), mobile="+4791220004", email=None,
                                                first_contact_done=True))
         [sms] = await eventually(lambda: notify.sms.to("+4791220004"), what="the SMS once the patient is known")
         assert sms["text"] == "Legen har sett på henvendelsen din og ber deg bestille time. Les mer i ePortalen."
-        assert await notify.fetchval("SELECT count(*) FROM awaiting_contact") == 0
+        assert await notify.fetchval("SELECT count(*) FROM awaiting_patient") == 0
 
 
 async def test_an_event_applied_while_the_patients_snapshot_is_neither_misses_it_nor_waits_for_ever(
@@ -131,10 +131,11 @@ async def test_an_event_applied_while_the_patients_snapshot_is_neither_misses_it
         try:
             in_snapshot = snapshot.transaction()
             await in_snapshot.start()
-            await keeping_contacts(clock)(snapshot, registered, event_from(registered))  # not committed yet
+            await keeping_directory(notify.runtime)(snapshot, registered, event_from(registered))  # not committed yet
             in_event = event.transaction()
             await in_event.start()
-            queued = asyncio.create_task(notifying(clock)(event, declined, event_from(declined)))
+            queued = asyncio.create_task(
+                notify.runtime.handler_for(EConsultDeclined)(event, declined, event_from(declined)))
 
             async def done_or_waiting() -> bool:  # done: it ran ahead (the old way); or it waits for the snapshot
                 return queued.done() or bool(await notify.fetchval(
@@ -147,5 +148,5 @@ async def test_an_event_applied_while_the_patients_snapshot_is_neither_misses_it
             await pool.release(snapshot)
             await pool.release(event)
             await pool.close()
-        assert await notify.fetchval("SELECT count(*) FROM awaiting_contact") == 0
+        assert await notify.fetchval("SELECT count(*) FROM awaiting_patient") == 0
         assert [d["channel"] for d in await notify.deliveries(declined.event_id)] == ["sms"]

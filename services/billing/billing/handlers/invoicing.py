@@ -20,14 +20,10 @@ from kit.db import transaction
 from kit.errors import NotFound
 from kit.logging import get_logger
 from kit.messaging import EventHandler
-from kit.patient_directory import PatientDirectory
+from kit.patient_directory import PatientDirectory, await_patient, find_or_hold
 from kit.runtime import ServiceRuntime
 
 log = get_logger(__name__)
-
-
-class PatientNotInDirectory(Exception):
-    """The patient's registration has not reached billing yet: retried, then dead-lettered to look at."""
 
 
 async def tariff_on(conn: asyncpg.Connection, on: date) -> Tariff:
@@ -49,6 +45,11 @@ async def econsult_price(runtime: ServiceRuntime, patient_id: uuid.UUID, on: dat
 
 def answered_handler(runtime: ServiceRuntime) -> EventHandler:
     async def on_econsult_answered(conn: asyncpg.Connection, envelope: Envelope, event: EConsultAnswered) -> None:
+        if await find_or_hold(conn, event.patient_id) is None:
+            # identity's snapshot travels on the patients topic, read beside this one, and may come after (a
+            # replay, a restored database): the answer waits for it, and is billed in the snapshot's transaction.
+            await await_patient(conn, envelope, event.patient_id, runtime.clock.now())
+            return
         await bill_answered_econsultation(runtime, conn, event)
     return on_econsult_answered
 
@@ -58,13 +59,12 @@ async def bill_answered_econsultation(runtime: ServiceRuntime, conn: asyncpg.Con
     """Exactly one decision per eConsultation: an invoice, or an exemption with its reason.
 
     The tariff is the one in force on the day the patient sent it (the price they were shown); the
-    exemption is judged on the day of the answer (a 16th birthday in between means a bill).
+    exemption is judged on the day of the answer (a 16th birthday in between means a bill). The patient must be
+    in billing's directory (the event's handler waits for that).
     """
     submitted_on, answered_on = oslo(event.submitted_at).date(), oslo(event.answered_at).date()
     tariff = await tariff_on(conn, submitted_on)
-    patient = await PatientDirectory(conn).find(event.patient_id)
-    if patient is None:
-        raise PatientNotInDirectory(str(event.patient_id))
+    patient = await PatientDirectory(conn).get(event.patient_id)
     card = await repo.frikort_card(conn, event.patient_id, answered_on.year)
     reason = exempt_reason(birth_date=patient.birth_date, has_frikort=card is not None, on=answered_on)
     now = runtime.clock.now()

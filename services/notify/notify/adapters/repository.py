@@ -86,30 +86,6 @@ async def withdraw_reminders(conn: asyncpg.Connection, appointment_id: uuid.UUID
         appointment_id, now)
 
 
-# pg_advisory_xact_lock's first key: notify's lock on a patient's contact details ("ntfy").
-CONTACT_LOCK = 0x6E746679
-
-
-async def hold_contact(conn: asyncpg.Connection, patient_id: uuid.UUID) -> None:
-    """Until this transaction ends, no other one keeps an event for this patient's contact details or takes those
-    kept. The snapshot and the event travel on different topics, applied side by side: without it an event could
-    miss a snapshot not yet committed and be kept after the snapshot's transaction took what waited."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", CONTACT_LOCK, str(patient_id))
-
-
-async def await_contact(conn: asyncpg.Connection, event_id: uuid.UUID, patient_id: uuid.UUID,
-                        envelope: dict[str, Any], now: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO awaiting_contact (event_id, patient_id, envelope, received_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING""", event_id, patient_id, envelope, now)
-
-
-async def take_awaiting(conn: asyncpg.Connection, patient_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        "DELETE FROM awaiting_contact WHERE patient_id = $1 RETURNING envelope, received_at", patient_id)
-    return [row["envelope"] for row in sorted(rows, key=lambda r: r["received_at"])]
-
-
 # --- the sender's side ---------------------------------------------------------------------------
 
 async def claim_due(conn: asyncpg.Connection, now: datetime, limit: int, lease: timedelta) -> list[asyncpg.Record]:
