@@ -2,9 +2,11 @@
 patient traffic mix of `make bench` at one concurrency and samples the gateway, identity and booking with
 py-spy meanwhile; writes bench/results/<date>-profile.md (and each process's collapsed stacks beside it, for
 a flame graph tool) and prints the summary: CPU per library and per function by self time (the innermost
-frame), and our own steps by inclusive time.
+frame), and our own steps by inclusive time. `--rush` samples the booking rush instead (from the signal until
+every patient has an answer).
 
     python -m bench.profile --seconds 20 --concurrency 8
+    python -m bench.profile --rush --processes gateway,booking,notify --name profile-rush
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -27,9 +30,10 @@ from bench.probes import cpu_per_request, cpu_snapshot
 from bench.scenarios import Bench, scaled
 from kit.clock import OSLO
 from tests.support.infra import LocalProcesses
+from tests.support.portal import Session
 from tests.support.system import start_system, stop_system
 
-PROFILED = ("gateway", "identity", "booking")
+PROFILED = ("gateway", "identity", "booking")  # the request path; --processes names others (notify, ...)
 # py-spy names a frame's file from its package down (`starlette/routing.py`, `asyncio/events.py`).
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]+?)(?::\d+)?\)$")
 OURS = {"kit", "contracts", "identity", "booking", "prescription", "econsult", "billing", "notify", "gateway"}
@@ -88,8 +92,8 @@ def summarise(collapsed: str, top: int = 20) -> dict[str, Any]:
             "ours_inclusive": [{"function": k, "pct": share(v)} for k, v in ours.most_common(top)]}
 
 
-async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, instance: str = "bench"
-                  ) -> dict[str, Any]:
+async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, instance: str = "bench",
+                  processes: tuple[str, ...] = PROFILED) -> dict[str, Any]:
     infra = LocalProcesses(instance)
     system = await asyncio.to_thread(start_system, infra, workdir)
     bench = Bench(system, infra)
@@ -102,7 +106,7 @@ async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, in
         samplers = {name: await asyncio.create_subprocess_exec(
             py_spy(), "record", "--pid", str(system.procs[name].pid), "--duration", str(int(seconds)),
             "--rate", "250", "--format", "raw", "--nonblocking", "--output", str(out / f"{name}.collapsed.txt"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for name in PROFILED}
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for name in processes}
         before = cpu_snapshot(system, infra)
         result = await run_load(bench.traffic_user(sessions), concurrency, seconds)
         cpu = cpu_per_request(before, cpu_snapshot(system, infra), result.total_requests, result.seconds)
@@ -113,17 +117,58 @@ async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, in
         return {"at": datetime.now(OSLO).isoformat(timespec="seconds"), "seconds": seconds,
                 "concurrency": concurrency, "throughput_rps": round(result.total_requests / result.seconds, 1),
                 "cpu": cpu, "processes": {name: summarise(await asyncio.to_thread(
-                    (out / f"{name}.collapsed.txt").read_text)) for name in PROFILED}}
+                    (out / f"{name}.collapsed.txt").read_text)) for name in processes}}
+    finally:
+        await bench.close()
+        await asyncio.to_thread(stop_system, system, infra)
+
+
+async def profile_rush(out: Path, workdir: Path, instance: str = "bench", processes: tuple[str, ...] = PROFILED
+                       ) -> dict[str, Any]:
+    """The booking rush of `make bench`, sampled from the signal until every patient has an answer."""
+    infra = LocalProcesses(instance)
+    system = await asyncio.to_thread(start_system, infra, workdir)
+    bench = Bench(system, infra)
+    samplers: dict[str, asyncio.subprocess.Process] = {}
+
+    async def sample() -> None:
+        for name in processes:
+            samplers[name] = await asyncio.create_subprocess_exec(
+                py_spy(), "record", "--pid", str(system.procs[name].pid), "--rate", "250", "--format", "raw",
+                "--nonblocking", "--output", str(out / f"{name}.collapsed.txt"),
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    try:
+        doctor = await bench.doctor("Dr. Rush")
+        sessions: list[Session] = await bench.log_in(await bench.patients(doctor, scaled(2000, 50)))
+        await bench.wait_known(doctor, sessions)
+        rush = await bench.rush(doctor, sessions, scaled(200, 10), on_start=sample)
+        for name, sampler in samplers.items():  # py-spy writes what it has on SIGINT
+            sampler.send_signal(signal.SIGINT)
+            _, err = await sampler.communicate()
+            if not (out / f"{name}.collapsed.txt").exists():
+                raise RuntimeError(f"py-spy on {name}: {err.decode(errors='replace')[-500:]}")
+        return {"at": datetime.now(OSLO).isoformat(timespec="seconds"),
+                "seconds": rush["seconds_until_every_patient_answered"], "concurrency": "rush",
+                "throughput_rps": rush["attempts_per_s"], "rush": rush, "cpu": rush["cpu_per_attempt"],
+                "processes": {name: summarise(await asyncio.to_thread(
+                    (out / f"{name}.collapsed.txt").read_text)) for name in processes}}
     finally:
         await bench.close()
         await asyncio.to_thread(stop_system, system, infra)
 
 
 def markdown(r: dict[str, Any]) -> str:
+    if "rush" in r:
+        rush = r["rush"]
+        head = (f"The booking rush of `make bench`: all {rush['slots']} slots taken in "
+                f"{rush['seconds_until_all_taken']} s, every patient answered in {r['seconds']} s, "
+                f"{r['throughput_rps']} attempts/s; CPU ms per attempt (a search and a booking): ")
+    else:
+        head = (f"The patient traffic mix of `make bench` at concurrency {r['concurrency']} for {r['seconds']} s: "
+                f"{r['throughput_rps']} requests/s; CPU ms per request: ")
     lines = [f"# eportal profile {r['at']}", "",
-             f"The patient traffic mix of `make bench` at concurrency {r['concurrency']} for {r['seconds']} s: "
-             f"{r['throughput_rps']} requests/s; CPU ms per request: "
-             + ", ".join(f"{k} {v}" for k, v in r["cpu"]["ms_per_request"].items()) + ".", ""]
+             head + ", ".join(f"{k} {v}" for k, v in r["cpu"]["ms_per_request"].items()) + ".", ""]
     for name, p in r["processes"].items():
         lines += [f"## {name} ({p['samples']} samples)", "", "Self time by library:", "",
                   report.table(p["by_library"][:12], ["library", "pct"]), "",
@@ -138,12 +183,16 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--name", default="profile")
+    parser.add_argument("--processes", default=",".join(PROFILED), help="services to sample, comma-separated")
+    parser.add_argument("--rush", action="store_true", help="sample the booking rush instead of the mix")
     args = parser.parse_args()
     out = Path("bench/results") / f"{datetime.now(OSLO).date().isoformat()}-{args.name}"
     out.mkdir(parents=True, exist_ok=True)
     workdir = Path(f".local/bench-profile-{secrets.token_hex(3)}")
     workdir.mkdir(parents=True, exist_ok=True)
-    results = asyncio.run(profile(args.seconds, args.concurrency, out, workdir))
+    processes = tuple(p for p in args.processes.split(",") if p)
+    results = asyncio.run(profile_rush(out, workdir, processes=processes) if args.rush else
+                          profile(args.seconds, args.concurrency, out, workdir, processes=processes))
     text = markdown(results)
     paths = report.write(args.name, results, text, None)
     print(text)

@@ -263,7 +263,9 @@ class Bench:
 
     # --- 3. the booking rush ------------------------------------------------------------------------
 
-    async def rush(self, doctor: Session, sessions: list[Session], slots: int) -> dict[str, Any]:
+    async def rush(self, doctor: Session, sessions: list[Session], slots: int,
+                   on_start: Callable[[], Awaitable[None]] | None = None) -> dict[str, Any]:
+        """`on_start`: awaited just before the signal goes (make profile starts its samplers there)."""
         days, day = list[date](), date.today() + timedelta(days=14)
         while len(days) * 96 < slots:  # 96 five-minute slots a working day, 07:00 to 15:00
             if WorkingDays().is_working_day(day):
@@ -309,6 +311,8 @@ class Bench:
 
             tasks = [asyncio.create_task(patient(me)) for me in sessions]
             await conn.execute("UPDATE slots SET online = true WHERE doctor_id = $1", doctor.subject_id)
+            if on_start is not None:
+                await on_start()
             before = cpu_snapshot(self.system, self.infra)
             started = time.perf_counter()
             gate.set()
