@@ -6,9 +6,11 @@ is away."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import pytest
 
+from booking.adapters.schedules import ScheduleRepository
 from booking.adapters.slot_cache import SlotSearchCache
 from services.booking.tests.conftest import Booking
 from tests.support.eventually import eventually
@@ -264,3 +266,91 @@ async def test_a_search_past_the_window_is_served_from_memory_when_the_window_ho
     assert everything[:len(within)] == within
     assert len(everything) > len(within)
     assert cache.reads == reads + 1, "more than the window holds: PostgreSQL's answer"
+
+
+async def test_postgresqls_search_the_cancellations_notice_and_free_for_search_judge_every_slot_alike(
+        booking_service: Booking) -> None:
+    """"Free for the search" is said three times: the search's SQL (FREE_SLOTS), the notice a cancellation sends
+    the caches (migration 0005: 'freed' or the doctor alone) and the cancelling process's own question
+    (free_for_search). Were one to drift from the others, a cache would show a slot PostgreSQL's search does not
+    (a booking refused) or hide one it shows. Slots in every state the rule looks at: each judged alike by all."""
+    svc = booking_service
+    gp = uuid.uuid4()
+    patients = await svc.listed(gp, 6)
+    await svc.template(gp, day_starts="09:00", day_ends="10:00")
+    slots = await svc.free(patients[0], FROM, TO)
+    ids = [uuid.UUID(s["id"]) for s in slots]
+
+    async def book(patient: uuid.UUID, slot: uuid.UUID) -> str:
+        booked = await svc.client.post("/internal/appointments", json={"patient_id": str(patient),
+                                                                        "slot_id": str(slot)})
+        assert booked.status_code == 201, booked.text
+        return str(booked.json()["id"])
+
+    async def cancel(appointment: str) -> None:
+        cancelled = await svc.client.post(f"/internal/appointments/{appointment}/cancel", json={"by": "staff"})
+        assert cancelled.status_code == 200, cancelled.text
+
+    booked = [await book(p, s) for p, s in zip(patients[:5], ids[:5], strict=True)]
+    notices: list[str] = []
+    listener, conn = await svc.db(), await svc.db()
+    try:
+        await conn.execute("UPDATE slots SET online = false WHERE id = ANY($1::uuid[])", [ids[1], ids[6]])
+        await conn.execute("UPDATE slots SET withdrawn_at = now() WHERE id = ANY($1::uuid[])", [ids[2], ids[7]])
+        await listener.add_listener("booking_schedule", lambda *args: notices.append(args[3]))  # from here on
+        # 0: cancelled, online: free again. 1: cancelled, offline. 2: cancelled, withdrawn. 3: still booked.
+        # 4: cancelled, then booked by another. 6, 7: never booked, offline / withdrawn. The rest: never booked.
+        for n in (0, 1, 2, 4):
+            await cancel(booked[n])
+        await book(patients[5], ids[4])
+
+        async def all_heard() -> bool:  # notices come in commit order: the last booking's says the others came
+            return any(n.split()[1:2] == ["booked"] for n in notices)
+        await eventually(all_heard, "the cancellations' notices")
+        assert len([n for n in notices if n == str(gp) or n.split()[1:2] == ["freed"]]) == 4, notices
+        freed = {uuid.UUID(n.split()[3]) for n in notices if n.split()[1:2] == ["freed"]}
+
+        searched = {uuid.UUID(s["id"]) for s in await svc.free(patients[0], FROM, TO)}
+        schedules = ScheduleRepository(conn)
+        asked = set()
+        for slot in slots:
+            if await schedules.free_for_search(uuid.UUID(slot["id"]), gp, datetime.fromisoformat(slot["starts_at"]),
+                                               datetime.fromisoformat(slot["ends_at"])):
+                asked.add(uuid.UUID(slot["id"]))
+    finally:
+        await listener.close()
+        await conn.close()
+
+    assert searched == {ids[0], *ids[5:6], *ids[8:]}, "the rule itself, as the search applies it"
+    assert asked == searched
+    cancelled_slots = {ids[0], ids[1], ids[2]}  # 4's notice came before it was booked again: freed then, rightly
+    assert freed - {ids[4]} == cancelled_slots & searched
+
+
+async def test_a_patients_gp_is_read_once_and_again_when_the_directory_changes_it(booking_service: Booking) -> None:
+    """The search's one read of the directory (the patient's GP) is kept; a change of GP applied by any replica
+    (here SQL straight into the database) reaches it by the directory's notice (migration 0006), and the next
+    search shows the new GP's slots."""
+    svc = booking_service
+    cache: SlotSearchCache = svc.runtime.state["slot_cache"]
+    first_gp, second_gp = uuid.uuid4(), uuid.uuid4()
+    [kari] = await svc.listed(first_gp)
+    await svc.template(first_gp, day_starts="09:00", day_ends="10:00")
+    await svc.template(second_gp, day_starts="13:00", day_ends="14:00")
+    reads = cache.gp_reads
+    first = await svc.free(kari, FROM, TO)
+    assert {s["doctor_id"] for s in first} == {str(first_gp)}
+    assert await svc.free(kari, FROM, TO) == first
+    assert cache.gp_reads == reads + 1, "the GP read once, then from memory"
+
+    conn = await svc.db()
+    try:
+        await conn.execute("UPDATE patient_directory SET gp_id = $2, as_of = now() WHERE patient_id = $1",
+                           kari, second_gp)
+    finally:
+        await conn.close()
+
+    async def new_gps_slots() -> bool:
+        return {s["doctor_id"] for s in await svc.free(kari, FROM, TO)} == {str(second_gp)}
+    await eventually(new_gps_slots, "the new GP's slots once the change is noticed")
+    assert cache.gp_reads == reads + 2

@@ -109,13 +109,16 @@ async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[s
     lo, hi = _range(request, start, end)
     now = runtime.clock.now()
     lo = max(lo, now)
-    async with runtime.pool.acquire() as conn:
-        patient = await PatientDirectory(conn).find(patient_id)
-    gp_id = patient.gp_id if patient else None
+    cache = _slot_cache(runtime)
+
+    async def read_gp() -> uuid.UUID | None:
+        async with runtime.pool.acquire() as conn:
+            patient = await PatientDirectory(conn).find(patient_id)
+        return patient.gp_id if patient else None
+
+    gp_id = await (read_gp() if cache is None else cache.gp_of(patient_id, read_gp))
     if gp_id is None:
         raise NotListed()
-
-    cache = _slot_cache(runtime)
 
     async def load(first: datetime, last: datetime) -> Loaded:
         clinic = await _clinic(runtime)
