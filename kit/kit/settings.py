@@ -43,10 +43,12 @@ class ServiceSettings(BaseSettings):
     # How often each topic's consumer tells the group it is alive (and hears of a member joining).
     consumer_heartbeat_ms: int = Field(default=300, ge=50)
     # How long the broker holds a consumer's fetch when there is nothing new. It answers at once when an event
-    # comes, so this is not an event's latency, only how often an idle consumer asks again: at aiokafka's 500 ms
-    # the system's ~25 consumers kept the idle broker at 0.13 CPU, at 5 s 0.06 (docs/benchmarks.md). The price:
-    # a partition rewound after an outage (nack) is read again when the fetch in flight ends, up to this later.
-    consumer_fetch_wait_ms: int = Field(default=5000, ge=10, le=30_000)
+    # comes, so this is not an event's latency, only how often an idle consumer asks again: at 500 ms (aiokafka's)
+    # the system's ~25 consumers keep the idle broker at 0.13 CPU, at 5 s at 0.06. Not raised by default: the broker
+    # answers one request per connection at a time, so after a rebalance the partitions' positions and first fetch
+    # wait behind the fetch still held; notify's consumers, joining in turn, then took 25 s to start, not 3 s, and a
+    # partition rewound after an outage would be read again that much later (docs/benchmarks.md, the sixth run).
+    consumer_fetch_wait_ms: int = Field(default=500, ge=10, le=30_000)
 
     # Tests and demos that run services as processes move their time together through this file
     # (kit.clock.OffsetClock). Refused in production.
