@@ -199,7 +199,7 @@ def test_a_cancellation_here_is_patched_in_while_other_slots_change_but_not_afte
     notice of the same slot, or one that names no slot, meanwhile: the list is read again."""
     from datetime import UTC, datetime, timedelta
 
-    from booking.adapters.slot_cache import EPOCH, _Entry
+    from booking.adapters.slot_cache import EPOCH, MAX_DOCTORS, _Entry
 
     doctor = uuid.uuid4()
     nine = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
@@ -240,6 +240,18 @@ def test_a_cancellation_here_is_patched_in_while_other_slots_change_but_not_afte
     for _ in range(1000):
         cache._on_notice(f"{uuid.uuid4()} booked {uuid.uuid4()} {uuid.uuid4()} {micros(nine)}")
     assert list(cache._changes) == []
+    # Nor a version for every one of them without end: past MAX_DOCTORS everything kept is dropped at once (a new
+    # epoch: a cancellation's answer asked for before it is not patched in after it).
+    since = cache.version_of(doctor)
+    for _ in range(MAX_DOCTORS):
+        cache._on_notice(f"{uuid.uuid4()} booked {uuid.uuid4()} {uuid.uuid4()} {micros(nine)}")
+    assert len(cache._versions) <= MAX_DOCTORS
+    assert cache._entries == {}
+    slot_id, starts = slots[0]
+    cache._entries[doctor] = _Entry(cache.version_of(doctor), nine - timedelta(days=1), nine + timedelta(days=30),
+                                    0.0, [], [], render)
+    cache.freed(doctor, uuid.uuid4(), slot_id, starts, starts + timedelta(minutes=10), free_again=True, since=since)
+    assert doctor not in cache._entries, "asked before everything was dropped: read again, not patched"
 
 
 async def test_a_search_past_the_window_is_served_from_memory_when_the_window_holds_what_it_asks(

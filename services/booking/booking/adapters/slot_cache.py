@@ -57,6 +57,10 @@ MAX_DEADLINES = 100_000
 MAX_PATIENTS = 200_000  # GPs kept: every listed patient of a large clinic (~60 bytes each), then begun afresh
 
 SEEN_CHANGES = 10_000
+# Doctors whose version is kept. A clinic has dozens and the country about 5,000 GPs; past this (a bulk load of
+# 100,000 slots of made-up doctors in the bench) everything kept is dropped as when the listener is lost, so the
+# versions cost at most a few MB (they were 50 MB after the bench's bulk load, never given back).
+MAX_DOCTORS = 10_000
 CHANGES_KEPT = 256  # per doctor: which slot each of the latest versions changed (for `freed`)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -169,10 +173,7 @@ class SlotSearchCache:
 
     def _on_notice(self, payload: str) -> None:
         if payload == EVERY_DOCTOR:
-            self._every += 1
-            self._entries.clear()
-            self._changes.clear()
-            self._calendar = None
+            self._forget_everything()
             return
         doctor, *words = payload.split(" ")
         if doctor == PATIENT:
@@ -193,6 +194,8 @@ class SlotSearchCache:
 
     def _change(self, doctor_id: uuid.UUID, change: SlotChange | None) -> None:
         # Always a new version: a fill begun before this change may have read the list without it.
+        if doctor_id not in self._versions and len(self._versions) >= MAX_DOCTORS:
+            self._forget_everything()
         before = self._version(doctor_id)
         self._versions[doctor_id] = before[1] + 1
         entry = self._entries.get(doctor_id)
@@ -280,12 +283,18 @@ class SlotSearchCache:
 
     def _on_lost(self) -> None:
         # Notices may be missed from now on: nothing from memory until a new listener is in place.
+        self._forget_everything()
+        self._patient_changes += 1
+        self._gps.clear()
+
+    def _forget_everything(self) -> None:
+        """Every kept list and version dropped at once: a new epoch (`_every`), so nothing begun before it is kept
+        or patched after it."""
         self._every += 1
+        self._versions.clear()
         self._entries.clear()
         self._changes.clear()
         self._calendar = None
-        self._patient_changes += 1
-        self._gps.clear()
 
     async def gp_of(self, patient_id: uuid.UUID, read: Callable[[], Awaitable[uuid.UUID | None]]) -> uuid.UUID | None:
         """The patient's GP: from memory once read, until the directory says it changed; `read` asks PostgreSQL.
