@@ -16,6 +16,7 @@ from booking.bootstrap import MIGRATIONS
 from contracts import registry
 from contracts.events import ClinicDayClosed
 from kit.migrations import migrate
+from kit.patient_directory import FEATURE as PATIENT_DIRECTORY
 from services.booking.tests.conftest import Booking
 
 pytestmark = pytest.mark.stack
@@ -77,8 +78,9 @@ async def test_days_closed_before_booking_announced_them_are_announced_once_by_a
     try:
         await migrate(conn, "booking", first)
         await conn.execute("INSERT INTO closed_days (day, reason) VALUES ('2026-12-24', 'Julaften')")
-        await migrate(conn, "booking", MIGRATIONS)
-        await migrate(conn, "booking", MIGRATIONS)  # applied once, so announced once
+        # With the kit feature booking uses (its migration 0006 watches the patient directory's table).
+        await migrate(conn, "booking", MIGRATIONS, (PATIENT_DIRECTORY,))
+        await migrate(conn, "booking", MIGRATIONS, (PATIENT_DIRECTORY,))  # applied once, so announced once
         rows = await conn.fetch("SELECT topic, message_key, envelope::text AS envelope FROM outbox")
     finally:
         await conn.close()

@@ -11,6 +11,7 @@ from booking import demo
 from booking.bootstrap import MIGRATIONS
 from kit.clock import OSLO, FixedClock
 from kit.demo import DOCTORS
+from kit.patient_directory import FEATURE as PATIENT_DIRECTORY
 from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
 from tests.support.services import StackEnv
@@ -26,6 +27,7 @@ async def test_demo_doctors_have_bookable_slots_and_seeding_is_idempotent(stack_
                                    topic_prefix=stack_env.fresh_prefix())
         runtime = ServiceRuntime(settings, MIGRATIONS, clock=FixedClock(datetime(2026, 12, 14, 9, tzinfo=OSLO)),
                                  start_relay=False)
+        runtime.use_feature(PATIENT_DIRECTORY)  # as booking's bootstrap: its migration 0006 watches that table
         await runtime.start()
         try:
             await demo.seed(runtime)
