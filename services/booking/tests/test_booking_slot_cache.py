@@ -366,3 +366,42 @@ async def test_a_patients_gp_is_read_once_and_again_when_the_directory_changes_i
         return {s["doctor_id"] for s in await svc.free(kari, FROM, TO)} == {str(second_gp)}
     await eventually(new_gps_slots, "the new GP's slots once the change is noticed")
     assert cache.gp_reads == reads + 2
+
+
+async def test_a_schedule_change_here_is_in_this_processs_next_search_without_waiting_for_its_notice(
+        booking_service: Booking) -> None:
+    """Staff close a slot for online booking, open one, close a day, and look at once: this process's own next
+    search shows each change though the change's notice has not come yet (on a loaded machine it can lag the next
+    request; here the notices are held back until the end)."""
+    svc = booking_service
+    cache: SlotSearchCache = svc.runtime.state["slot_cache"]
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp, day_starts="09:00", day_ends="10:00")
+    first = await svc.free(kari, FROM, TO)
+
+    def ids(slots: list[dict[str, str]]) -> set[str]:
+        return {s["id"] for s in slots}
+
+    listening = cache._listening
+    heard, held = listening._on_notice, list[str]()
+    listening._on_notice = held.append
+    try:
+        closed = await svc.client.patch(f"/internal/slots/{first[0]['id']}", json={"online": False})
+        assert closed.status_code == 200, closed.text
+        assert first[0]["id"] not in ids(await svc.free(kari, FROM, TO)), "a slot closed here, before its notice"
+
+        made = await svc.client.post("/internal/slots", json={"doctor_id": str(gp), "minutes": 20,
+                                                               "start": "2026-03-04T12:00:00+01:00"})
+        assert made.status_code == 201, made.text
+        assert made.json()["id"] in ids(await svc.free(kari, FROM, TO)), "a slot opened here, before its notice"
+
+        day = await svc.client.post("/internal/closed-days", json={"day": "2026-03-04"})
+        assert day.status_code == 201, day.text
+        assert not any(s["starts_at"].startswith("2026-03-04") for s in await svc.free(kari, FROM, TO)), \
+            "a day closed here, before its notice"
+        assert held, "the notices were held back meanwhile"
+    finally:
+        listening._on_notice = heard
+        for payload in held:
+            heard(payload)

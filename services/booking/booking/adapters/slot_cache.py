@@ -217,6 +217,10 @@ class SlotSearchCache:
         is read again)."""
         self._change(doctor_id, None)
 
+    def changed_every_doctor(self) -> None:
+        """A closed or reopened day this process committed: every list read again, without waiting for the notice."""
+        self._forget_everything()
+
     def booked(self, doctor_id: uuid.UUID, appointment_id: uuid.UUID, slot_id: uuid.UUID,
                starts_at: datetime) -> None:
         """A booking this process committed: its slot out of the kept list at once, unless the booking's notice

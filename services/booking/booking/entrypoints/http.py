@@ -55,6 +55,17 @@ def _slot_cache(runtime: ServiceRuntime) -> SlotSearchCache | None:
     return cache
 
 
+def _schedule_changed(runtime: ServiceRuntime, doctor_id: uuid.UUID | None) -> None:
+    """A schedule change this process committed (None: a closed or reopened day, every doctor's): its own next
+    search reads it, without waiting for the change's notice (milliseconds, or more on a loaded machine; staff
+    open or close a slot and look at once). Other replicas hear the notice."""
+    if (cache := _slot_cache(runtime)) is not None:
+        if doctor_id is None:
+            cache.changed_every_doctor()
+        else:
+            cache.changed(doctor_id)
+
+
 async def _clinic(runtime: ServiceRuntime) -> ClinicCalendar:
     """The clinic's calendar with its own closed days from a year back to a year ahead (kept by the slot
     search cache until a day is closed or reopened)."""
@@ -210,14 +221,18 @@ async def calendar(request: Request, doctor_id: uuid.UUID, start: Annotated[str 
 
 @router.post("/slots", status_code=status.HTTP_201_CREATED)
 async def open_slot(body: SingleSlotIn, request: Request) -> SlotOut:
-    slot = await handlers.open_single_slot(_runtime(request), body.doctor_id, body.start, body.minutes, body.online)
+    runtime = _runtime(request)
+    slot = await handlers.open_single_slot(runtime, body.doctor_id, body.start, body.minutes, body.online)
+    _schedule_changed(runtime, slot.doctor_id)
     return SlotOut.of(slot)
 
 
 @router.patch("/slots/{slot_id}")
 async def change_slot(slot_id: uuid.UUID, body: SlotOnlineIn, request: Request) -> SlotOut:
     """Open a slot for online booking or close it; a booked appointment in it stays."""
-    slot = await handlers.set_slot_online(_runtime(request), slot_id, body.online, doctor_id=body.doctor_id)
+    runtime = _runtime(request)
+    slot = await handlers.set_slot_online(runtime, slot_id, body.online, doctor_id=body.doctor_id)
+    _schedule_changed(runtime, slot.doctor_id)
     return SlotOut.of(slot)
 
 
@@ -225,7 +240,9 @@ async def change_slot(slot_id: uuid.UUID, body: SlotOnlineIn, request: Request) 
 async def add_template(body: TemplateIn, request: Request) -> dict[str, object]:
     template = WeeklyTemplate(uuid.uuid4(), body.doctor_id, frozenset(body.weekdays), body.day_starts, body.day_ends,
                               body.slot_minutes, body.online, body.valid_from, body.valid_until)
-    made = await handlers.add_weekly_template(_runtime(request), template)
+    runtime = _runtime(request)
+    made = await handlers.add_weekly_template(runtime, template)
+    _schedule_changed(runtime, template.doctor_id)
     return {"id": template.id, "slots_made": made}
 
 
@@ -244,7 +261,9 @@ async def closed_days(request: Request, start: Annotated[IsoDay | None, Query(al
 @router.post("/closed-days", status_code=status.HTTP_201_CREATED)
 async def close_day(body: ClosedDayIn, request: Request) -> dict[str, object]:
     """Close a day for the whole clinic. Booking owns the clinic's closed days; ClinicDayClosed tells the rest."""
-    closed = await handlers.close_day(_runtime(request), body.day, body.reason)
+    runtime = _runtime(request)
+    closed = await handlers.close_day(runtime, body.day, body.reason)
+    _schedule_changed(runtime, None)
     return {"day": closed.day, "withdrawn_slots": closed.withdrawn_slots,
             "booked_appointments": closed.booked_appointments}
 
@@ -252,5 +271,7 @@ async def close_day(body: ClosedDayIn, request: Request) -> dict[str, object]:
 @router.delete("/closed-days/{day}")
 async def reopen_day(day: IsoDay, request: Request) -> dict[str, object]:
     """Open a closed day again (404 when it is not closed); ClinicDayReopened tells the rest."""
-    reopened = await handlers.reopen_day(_runtime(request), day)
+    runtime = _runtime(request)
+    reopened = await handlers.reopen_day(runtime, day)
+    _schedule_changed(runtime, None)
     return {"day": reopened.day, "restored_slots": reopened.restored_slots}
