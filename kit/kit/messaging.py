@@ -5,9 +5,10 @@ on one topic never holds up an event on another. The events already fetched behi
 transaction (`process_batch`); if any of them fails, each is applied on its own. The consumer acknowledges only
 after its effect is committed (FastStream's default, ack-first, would be at-most-once). Each event is applied in one
 transaction together with its inbox row, so a redelivery changes nothing. The offsets of applied events are
-committed to Kafka in the background, all that were applied meanwhile in one commit (`OffsetCommits`): a commit
-waits for the group coordinator's own batching (`group.coordinator.append.linger.ms`, 5 ms in Kafka 4), so one per
-message held a consumer to about 170 events a second however little each cost. An offset is still committed only
+committed to Kafka in the background, at most once every `consumer_commit_interval_ms`, all that were applied
+meanwhile in one commit (`OffsetCommits`): a commit waits for the group coordinator's own batching
+(`group.coordinator.append.linger.ms`, 5 ms in Kafka 4), so one per message held a consumer to about 170 events a
+second however little each cost, and each is a write to the broker's offsets log. An offset is still committed only
 once its effect is; a crash between the two gives the event again, and the inbox absorbs it. A message that cannot
 be applied is retried with backoff and then sent, with its error in the headers, to the service's dead-letter topic,
 so one poison message never blocks a partition. An outage of the database or broker is not the message's fault: it
@@ -115,17 +116,22 @@ class _FailedInBatch(Exception):
 
 
 class OffsetCommits:
-    """The offsets of applied events, committed to Kafka off the path of the next event: while one commit is on its
-    way, the events applied meanwhile wait for the next, which takes them all. Each subscriber has its own aiokafka
-    consumer (one per topic), and each consumer commits only its own partitions, so they are kept and committed
-    apart. A commit that fails (a rebalance gave the partition to another consumer, the broker is away) is
-    dropped: the partition's next commit covers it, and at worst the events since the last commit come again to
-    whoever reads the partition next."""
+    """The offsets of applied events, committed to Kafka off the path of the next event, at most once every
+    `interval` seconds for each consumer: the events applied meanwhile wait for the next commit, which takes them
+    all. A commit is a write to the broker's offsets log, and one per applied event (a few hundred a second
+    under the mix, each topic's consumer committing its own) was a large part of the broker's CPU; a crash
+    gives back at most `interval`'s events, which the inbox absorbs. Each subscriber has its own aiokafka consumer
+    (one per topic), and each consumer commits only its own partitions, so they are kept and committed apart. A
+    commit that fails (a rebalance gave the partition to another consumer, the broker is away) is dropped: the
+    partition's next commit covers it, and at worst the events since the last commit come again to whoever reads
+    the partition next. On a stop everything applied is committed at once (`flush`)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, interval: float = 0.0) -> None:
         self._name = name
+        self._interval = interval
         self._applied: dict[AIOKafkaConsumer, dict[TopicPartition, int]] = {}
         self._committing: dict[AIOKafkaConsumer, asyncio.Task[None]] = {}
+        self._stopping = asyncio.Event()
 
     def applied(self, consumer: Any, topic: str, partition: int, offset: int) -> None:
         if not isinstance(consumer, AIOKafkaConsumer):
@@ -143,9 +149,15 @@ class OffsetCommits:
             except Exception as exc:
                 log.info("offsets not committed; the events since the last commit may come again",
                          consumer=self._name, error=type(exc).__name__)
+            if self._interval > 0 and not self._stopping.is_set():
+                # The events applied meanwhile gather for the next commit (a stop cuts the wait short).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._interval):
+                        await self._stopping.wait()
 
     async def flush(self) -> None:
         """Commit what is applied (before the consumers stop, so a restart does not read it again)."""
+        self._stopping.set()
         for task in list(self._committing.values()):
             with contextlib.suppress(Exception):
                 await task
@@ -167,7 +179,7 @@ class EventConsumer:
         self._tracer = tracer or make_tracer(None)
         self._subscribers: list[Any] = []
         self._lag_labels: set[tuple[str, str]] = set()
-        self._offsets = OffsetCommits(name)
+        self._offsets = OffsetCommits(name, settings.consumer_commit_interval_ms / 1000)
         for reason in ("poison", "handler"):  # from 0, so the first dead letter is an increase an alert sees
             DEAD_LETTERED.labels(name, reason)
 

@@ -49,6 +49,9 @@ class ServiceSettings(BaseSettings):
     # wait behind the fetch still held; notify's consumers, joining in turn, then took 25 s to start, not 3 s, and a
     # partition rewound after an outage would be read again that much later (docs/benchmarks.md, the sixth run).
     consumer_fetch_wait_ms: int = Field(default=500, ge=10, le=30_000)
+    # How often each topic's consumer commits the offsets of the events it applied (all of them at once; on a stop
+    # at once). A crash gives back at most this long's events, which the inbox absorbs. 0: after every batch.
+    consumer_commit_interval_ms: int = Field(default=1000, ge=0, le=60_000)
 
     # Tests and demos that run services as processes move their time together through this file
     # (kit.clock.OffsetClock). Refused in production.
