@@ -94,8 +94,9 @@ def restore(folder: Path, inst: stack.Instance, *, kafka_bootstrap: str | None =
 
 
 async def rewind_consumer_groups(bootstrap: str, topic_prefix: str, to_epoch: float) -> dict[str, int]:
-    """Each service's consumer group back to the first event at or after `to_epoch` (never forward).
-    The group's consumers must be stopped. Returns how many partitions each group moved."""
+    """Each service's consumer groups (one a topic: `notify.appointments`; and the service's one group of every
+    topic before them, `notify`) back to the first event at or after `to_epoch` (never forward). The groups'
+    consumers must be stopped. Returns how many partitions each group moved."""
     from aiokafka import AIOKafkaConsumer
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.structs import OffsetAndMetadata
@@ -104,8 +105,9 @@ async def rewind_consumer_groups(bootstrap: str, topic_prefix: str, to_epoch: fl
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        for service in stack.SERVICES:
-            group = f"{topic_prefix}{service}"
+        known = [group for group, *_ in await admin.list_consumer_groups()]
+        for group in sorted(g for g in known for service in stack.SERVICES
+                            if g == f"{topic_prefix}{service}" or g.startswith(f"{topic_prefix}{service}.")):
             committed = await admin.list_consumer_group_offsets(group)
             if not committed:
                 continue
@@ -122,7 +124,7 @@ async def rewind_consumer_groups(bootstrap: str, topic_prefix: str, to_epoch: fl
                            if offset < committed[tp].offset}
                 if changes:
                     await consumer.commit(changes)
-                moved[service] = len(changes)
+                moved[group.removeprefix(topic_prefix)] = len(changes)
             finally:
                 await consumer.stop()
     finally:

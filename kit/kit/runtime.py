@@ -23,7 +23,7 @@ from kit import telemetry
 from kit.clock import Clock, OffsetClock, SystemClock
 from kit.db import create_pool
 from kit.logging import configure_logging, get_logger
-from kit.messaging import EventConsumer, EventHandler, ensure_topics, make_broker
+from kit.messaging import EventConsumer, EventHandler, carry_over_offsets, ensure_topics, make_broker
 from kit.metrics import MetricsServer, record_readiness
 from kit.migrations import migrate
 from kit.outbox import Outbox, OutboxRelay, measure_backlog
@@ -142,6 +142,8 @@ class ServiceRuntime:
             await migrate(conn, s.service_name, self._migrations, tuple(self._features))
         consumer = self.consumer_on(self._pool)
         await _retry("kafka topics", lambda: ensure_topics(s, [consumer.dead_letter_topic]))
+        if consumer.topics:
+            await _retry("kafka offsets", lambda: carry_over_offsets(s, consumer.topics))
         self.consumer = consumer
         await _retry("kafka", self.broker.start)
         if self._start_relay:

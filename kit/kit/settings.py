@@ -40,14 +40,15 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_seconds: float = 0.2
     # Events applied together in one transaction at most: those already fetched behind one, never waited for.
     consumer_batch: int = Field(default=100, ge=1)
-    # How often each topic's consumer tells the group it is alive (and hears of a member joining).
-    consumer_heartbeat_ms: int = Field(default=300, ge=50)
+    # How often each topic's consumer tells its group it is alive (and hears of a member joining). Each topic has a
+    # group of its own, so a service's consumers never wait for each other's heartbeats to join; aiokafka's 3 s.
+    consumer_heartbeat_ms: int = Field(default=3000, ge=50)
     # How long the broker holds a consumer's fetch when there is nothing new. It answers at once when an event
     # comes, so this is not an event's latency, only how often an idle consumer asks again: at 500 ms (aiokafka's)
-    # the system's ~25 consumers keep the idle broker at 0.13 CPU, at 5 s at 0.06. Not raised by default: the broker
-    # answers one request per connection at a time, so after a rebalance the partitions' positions and first fetch
-    # wait behind the fetch still held; notify's consumers, joining in turn, then took 25 s to start, not 3 s, and a
-    # partition rewound after an outage would be read again that much later (docs/benchmarks.md, the sixth run).
+    # the system's consumers kept the idle broker at 0.13 CPU, at 5 s at 0.06 (sixth run, one group a service). Not
+    # raised by default: the broker answers one request per connection at a time, so a partition rewound after an
+    # outage is read again only once the fetch still held returns, and (in one group a service) after a rebalance
+    # the partitions' positions and first fetch waited behind it (docs/benchmarks.md, the sixth run).
     consumer_fetch_wait_ms: int = Field(default=500, ge=10, le=30_000)
     # How often each topic's consumer commits the offsets of the events it applied (all of them at once; on a stop
     # at once). A crash gives back at most this long's events, which the inbox absorbs. 0: after every batch.
@@ -86,4 +87,10 @@ class ServiceSettings(BaseSettings):
 
     @property
     def consumer_group(self) -> str:
+        """The service's name among consumer groups: each topic's group starts with it (`consumer_group_for`). Until
+        2026-11-30 it was the one group of all the service's topics; its offsets are carried over from there."""
         return f"{self.topic_prefix}{self.service_name}"
+
+    def consumer_group_for(self, topic: str) -> str:
+        """The consumer group of this service on one topic (`topic` without the prefix): `notify.appointments`."""
+        return f"{self.consumer_group}.{topic}"

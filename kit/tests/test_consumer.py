@@ -16,11 +16,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts.envelope import Envelope
 from contracts.events import StaffMemberRegistered
-from kit.messaging import ensure_topics
+from kit.messaging import carry_over_offsets, ensure_topics
 from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
 from tests.support.eventually import eventually
@@ -312,3 +312,44 @@ async def test_a_batch_delivered_again_applies_nothing_twice(
     rows = await kit_db.fetch("SELECT event_id, count(*) AS n FROM effects GROUP BY event_id")
     assert {r["event_id"]: r["n"] for r in rows} == {env.event_id: 1 for env, _ in events + later}
     assert await kit_db.fetchval("SELECT count(*) FROM inbox") == 13
+
+
+async def test_each_topics_group_starts_where_the_services_one_group_stopped(
+        make_runtime: Callable[..., ServiceRuntime], kit_settings: ServiceSettings,
+        kit_db: asyncpg.Connection) -> None:
+    """Until each topic had a consumer group of its own, a service had one group for all its topics. On the first
+    start after the change, the topic's group takes that group's offsets: the events applied before are not read
+    again (nor dead-lettered again), the ones after are applied; a later start carries nothing over."""
+    s = kit_settings
+    await ensure_topics(s)
+    before = [envelope_bytes() for _ in range(3)]
+    after = [envelope_bytes() for _ in range(2)]
+    for _, raw in before:
+        await produce(s, raw)
+    producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap)
+    await producer.start()
+    try:
+        topic = s.topic("patients")
+        partitions = [TopicPartition(topic, p) for p in await producer.partitions_for(topic)]
+    finally:
+        await producer.stop()
+    old_group = AIOKafkaConsumer(bootstrap_servers=s.kafka_bootstrap, group_id=s.consumer_group,
+                                 enable_auto_commit=False)
+    await old_group.start()
+    try:  # the service's one group had applied and committed the first three
+        old_group.assign(partitions)
+        await old_group.commit(await old_group.end_offsets(partitions))
+    finally:
+        await old_group.stop()
+    for _, raw in after:
+        await produce(s, raw)
+    runtime = make_runtime()
+    await runtime.start()
+    try:
+        await _effects(kit_db, 2, "the events after the old group's offsets")
+        await asyncio.sleep(0.5)  # and nothing of before, which would come first on its partition
+        applied = {row["event_id"] for row in await kit_db.fetch("SELECT event_id FROM effects")}
+        assert applied == {env.event_id for env, _ in after}
+    finally:
+        await runtime.stop()
+    assert await carry_over_offsets(s, ["patients"]) == {}, "a group with offsets of its own keeps them"

@@ -246,8 +246,11 @@ def test_consumers_scale_on_their_lag(rendered: Rendered, overlay: str) -> None:
         else:
             # A group that never commits looks to KEDA as lagging on every topic: it would scale to the max.
             assert not kafka, f"{service} consumes nothing: a lag trigger would keep it at maxReplicaCount"
+        # One trigger for each topic's group (kit/messaging.py): a group KEDA is not told of would lag unseen.
+        assert sorted(t["metadata"]["topic"] for t in kafka) == runtime.subscribed_topics
         for trigger in kafka:
-            assert trigger["metadata"]["consumerGroup"] == runtime.settings.consumer_group
+            assert trigger["metadata"]["consumerGroup"] == runtime.settings.consumer_group_for(
+                trigger["metadata"]["topic"])
             # KEDA's operator lives in its own namespace: the address it reads must name ours.
             bootstrap = config[trigger["metadata"]["bootstrapServersFromEnv"]]
             assert f".{namespace}.svc:" in bootstrap

@@ -62,7 +62,9 @@ async def committed_everything(settings: ServiceSettings, topic: str) -> bool:
     await admin.start()
     await producer.start()
     try:
-        committed = await admin.list_consumer_group_offsets(settings.consumer_group)
+        # The service's group on that topic (each topic has its own: kit/messaging.py)
+        committed = await admin.list_consumer_group_offsets(
+            settings.consumer_group_for(topic.removeprefix(settings.topic_prefix)))
         partitions = [TopicPartition(topic, p) for p in (await producer.partitions_for(topic))]
         consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
         await consumer.start()
@@ -74,6 +76,17 @@ async def committed_everything(settings: ServiceSettings, topic: str) -> bool:
     finally:
         await producer.stop()
         await admin.close()
+
+
+async def groups_of(bootstrap: str, services: list[str]) -> list[str]:
+    """The consumer groups of these services (`notify` has `notify.appointments`, `notify.patients`...), by name."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        found = [group for group, *_ in await admin.list_consumer_groups()]
+    finally:
+        await admin.close()
+    return sorted(g for g in found if any(g.startswith(f"{service}.") for service in services))
 
 
 async def uncommitted(bootstrap: str, groups: list[str]) -> dict[str, int]:
