@@ -24,7 +24,7 @@ show a slot just taken; booking it is refused with `slot_taken` by the database'
 patients choose the same slot.
 
 The clinic's calendar (its closed days, for every cancel deadline) is kept the same way, until a day is closed
-or reopened; and so is each searching patient's GP (the search's one read of the directory, a third of booking's
+or reopened; and so is each searching patient's GP (the search's one read of the directory, 16 % of booking's
 CPU in the rush), until the directory row's GP changes (migration 0006: 'patient <id>' on the same channel). A
 search in the milliseconds between a change of GP and its notice shows the old GP's slots; booking one is
 refused, as the command reads the GP again under its lock.
