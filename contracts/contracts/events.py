@@ -124,6 +124,10 @@ class LoginCodeRequested(Event):
     mobile: str
     code: str = Field(pattern=r"^\d{6}$")
     expires_at: AwareDatetime
+    patient_id: uuid.UUID | None = Field(default=None, description=(
+        "Whose login it is, when the code goes to the patient's own mobile (none for a guardian's, and in events "
+        "from before 2026-11-30): the code is in that patient's delivery list for staff even when the patient "
+        "was registered a moment before, earlier than the registration reaches notify."))
 
     def aggregate_id(self) -> str:
         return str(self.challenge_id)

@@ -6,11 +6,13 @@ import asyncio
 import json
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from services.identity.tests.conftest import Identity
 from tests.support.eventually import eventually
+from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.stack
 
@@ -171,3 +173,23 @@ async def test_no_code_is_kept_in_clear_after_it_is_sent(identity_service: Ident
         assert national_id not in json.dumps({k: str(v) for k, v in dict(row).items()})
     finally:
         await conn.close()
+
+
+async def test_a_login_code_names_the_patient_whose_own_mobile_it_goes_to(identity_service: Identity) -> None:
+    """notify puts a login code in that patient's delivery list for staff, even when the registration (another
+    topic) has not reached it yet; a code to a guardian's number names no patient (the guardian is not one)."""
+    from services.identity.tests.test_identity_guardians import born_years_ago, guardian_with_child
+    identity = identity_service
+    national_id, patient_id = await identity.patient()
+    guardian_national_id, _, _ = await guardian_with_child(identity, child_born=born_years_ago(7))
+    mine = (await identity.start(national_id)).json()["challenge_id"]
+    guardians = (await identity.start(guardian_national_id)).json()["challenge_id"]
+    settings = identity.runtime.settings
+
+    async def both_sent() -> dict[str, Any] | None:
+        records = await read_topic(settings.kafka_bootstrap, settings.topic("login-codes"))
+        payloads = {p["challenge_id"]: p for p in (json.loads(r.value)["payload"] for r in records)}
+        return payloads if {mine, guardians} <= set(payloads) else None
+    payloads = await eventually(both_sent, what="both login codes on their topic")
+    assert payloads[mine]["patient_id"] == str(patient_id)
+    assert payloads[guardians]["patient_id"] is None

@@ -30,7 +30,7 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
     if isinstance(event, AppointmentCancelled):
         await repo.withdraw_reminders(conn, event.appointment_id, now)
     if isinstance(event, LoginCodeRequested):
-        contact = await repo.login_code_contact(conn, event.mobile)
+        contact = await repo.login_code_contact(conn, event.mobile, event.patient_id)
         patient_id = contact.patient_id
     else:
         patient_id = patient_of(event)

@@ -45,8 +45,9 @@ class Notify:
         return envelope
 
     async def register(self, mobile: str | None = "+4791234567", email: str | None = "kari@example.no",
-                       gp_id: uuid.UUID | None = None, language: Language = "nb") -> uuid.UUID:
-        patient_id = uuid.uuid4()
+                       gp_id: uuid.UUID | None = None, language: Language = "nb",
+                       patient_id: uuid.UUID | None = None) -> uuid.UUID:
+        patient_id = patient_id or uuid.uuid4()
         await self.publish(PatientRegistered(patient_id=patient_id, gp_id=gp_id, name="Kari Nordmann",
                                              birth_date=date(1970, 1, 1), mobile=mobile, email=email,
                                              first_contact_done=True, language=language))

@@ -77,3 +77,21 @@ async def test_without_the_sinks_their_contents_are_not_served(stack_env: StackE
     finally:
         await sms.stop()
         await mail.stop()
+
+
+async def test_a_login_code_is_in_its_patients_list_even_when_it_came_before_their_registration(
+        stack_env: StackEnv, scratch_db: str) -> None:
+    """identity says whose login a code is for: the code is sent at once (it never waits), and it is in that
+    patient's list though the registration, on another topic, reached notify after it."""
+    async with notify_service(stack_env, scratch_db) as notify:
+        patient = uuid.uuid4()
+        code = await notify.publish(LoginCodeRequested(
+            challenge_id=uuid.uuid4(), mobile="+4791440009", code="121212",
+            expires_at=SystemClock().now() + timedelta(minutes=5), patient_id=patient))
+
+        async def sent() -> bool:
+            return [d["state"] for d in await notify.deliveries(code.event_id)] == ["sent"]
+        await eventually(sent, what="the login code sent before notify knows the patient")
+        await notify.register(mobile="+4791440009", patient_id=patient)
+        listing = (await notify.client.get(f"/internal/patients/{patient}/deliveries")).json()["items"]
+        assert [(i["kind"], i["channel"], i["state"]) for i in listing] == [("login_code", "sms", "sent")]

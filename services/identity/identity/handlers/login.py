@@ -132,8 +132,10 @@ async def start_login(runtime: ServiceRuntime, national_id: str, address: str) -
                                  code_digest=rules.secret.code_digest(challenge_id, code),
                                  created_at=now, expires_at=expires_at)
             if mobile:
+                # Whose login, when the code goes to the patient's own mobile (not to their number as a guardian).
+                own = person.patient_id if person.texted_as_patient else None
                 await runtime.outbox.add(conn, LoginCodeRequested(challenge_id=challenge_id, mobile=mobile, code=code,
-                                                                  expires_at=expires_at))
+                                                                  expires_at=expires_at, patient_id=own))
     finally:
         await asyncio.sleep(max(0.0, rules.start_floor_seconds - (time.monotonic() - began)))
     return LoginStarted(challenge_id, expires_at)
@@ -250,6 +252,7 @@ class LoginPerson:
     """Who a login is for: a patient, some child's guardian, or both (a patient who is also a parent)."""
     patient_id: uuid.UUID | None
     guardian_id: uuid.UUID | None
+    texted_as_patient: bool = False  # the SMS code goes to the patient's own mobile (not one as a guardian)
 
 
 async def login_person(conn: asyncpg.Connection, national_id: str) -> tuple[LoginPerson, str | None]:
@@ -257,8 +260,9 @@ async def login_person(conn: asyncpg.Connection, national_id: str) -> tuple[Logi
     registered with them as a guardian. Nobody (and no mobile) for an ID we do not know."""
     patient = await PatientRepository(conn, allow_test_identities=True).login_target(national_id)
     guardian = await Guardians(conn).login_target(national_id)
-    mobile = (patient[1] if patient else None) or (guardian[1] if guardian else None)
-    return LoginPerson(patient[0] if patient else None, guardian[0] if guardian else None), mobile
+    own = patient[1] if patient else None
+    mobile = own or (guardian[1] if guardian else None)
+    return LoginPerson(patient[0] if patient else None, guardian[0] if guardian else None, own is not None), mobile
 
 
 async def complete_patient_login(conn: asyncpg.Connection, rules: LoginPolicy, now: datetime, person: LoginPerson,

@@ -43,9 +43,15 @@ async def keep_guardian(conn: asyncpg.Connection, child_id: uuid.UUID, guardian_
            WHERE guardian_contacts.as_of <= excluded.as_of""", child_id, guardian_id, mobile, at)
 
 
-async def login_code_contact(conn: asyncpg.Connection, mobile: str) -> Contact:
-    """Whose number a login code went to, so staff see it in that patient's list and the code comes in their
-    language (no patient, and bokmål, when the number is not one patient's)."""
+async def login_code_contact(conn: asyncpg.Connection, mobile: str, patient_id: uuid.UUID | None) -> Contact:
+    """Whose login a code is for, so staff see it in that patient's list and the code comes in their language.
+    identity says whose (`patient_id`) when the code goes to a patient's own mobile: then it is theirs even if their
+    registration has not reached the directory yet (bokmål until it has). An event without it (a guardian's, or
+    from before identity said) is the patient's whose number it is, if only one patient has it (none, and
+    bokmål, otherwise). Never waits: a login code is sent at once."""
+    if patient_id is not None:
+        language = await conn.fetchval("SELECT language FROM patient_directory WHERE patient_id = $1", patient_id)
+        return Contact(patient_id, mobile, None, language or "nb")
     rows = await conn.fetch("SELECT patient_id, language FROM patient_directory WHERE mobile = $1 LIMIT 2", mobile)
     if len(rows) != 1:
         return Contact(None, mobile, None)
