@@ -340,6 +340,18 @@ def test_6_reception_registers_and_removes_a_childs_guardians(portal: Portal) ->
     expect(guardians.get_by_role("listitem")).to_have_count(1)
     expect(guardians.get_by_role("listitem")).to_contain_text("Per Nyberg")
     assert_accessible(page)
+    # A guardian calls for a renewal for the child: reception says who called, and the SMS go to him.
+    renewal = page.locator("section", has=page.get_by_role("heading", name="Reseptfornyelse tatt på telefon"))
+    renewal.get_by_role("button", name="Vis medisinlisten til Emma Nyberg").click()
+    who = renewal.get_by_label("Hvem ringte?")
+    expect(who).to_have_value("")  # the patient, unless reception says otherwise
+    who.select_option(label="Per Nyberg (foresatt)")
+    renewal.get_by_label("Levaxin 50 mikrog").check()
+    renewal.get_by_role("button", name="Registrer bestillingen").click()
+    expect(renewal.get_by_text("Registrert.", exact=False)).to_be_visible()
+    assert api.made("POST", "/api/v1/staff/renewals")[-1].body == {
+        "patient_id": "p8", "medication_ids": ["m1"], "guardian_id": "g2"}
+    assert_accessible(page)
 
 
 def test_6_reception_closes_and_reopens_a_day_and_moves_a_patient_to_another_gp(portal: Portal) -> None:

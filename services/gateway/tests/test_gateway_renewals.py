@@ -187,6 +187,37 @@ async def test_reception_registers_a_phone_request_in_its_own_name_without_readi
     assert gateway.audits[0]["patient_id"] == PATIENT
 
 
+@pytest.mark.parametrize(("registered", "scope", "code"), [
+    (True, "everything", None), (False, "everything", "proxy.not_guardian"),
+    (True, "appointments", "proxy.child_confidential"), (True, None, "proxy.child_of_age")])
+async def test_a_guardian_calling_for_a_child_renews_by_phone_as_in_the_portal_and_is_the_one_told(
+        gateway: Gateway, registered: bool, scope: str | None, code: str | None) -> None:
+    """The SMS about a child's renewal go to the guardian who asked (domain-rules, "Acting for a child"), also when
+    the guardian asked reception by phone; and reception's request is held to the portal's rules for guardians:
+    the child's own registered guardian, for a child under 12 (renewals are the child's own from 12)."""
+    guardian, someone = uuid.uuid4(), uuid.uuid4()
+    gateway.act_as(a_staff("reception", RECEPTION))
+    gateway.services.answers[("identity", "GET", f"/internal/patients/{PATIENT}/guardians")] = {"guardians": [
+        {"id": str(guardian if registered else someone), "name": "Kari Nordmann", "mobile": "+4791234567"}]}
+    gateway.services.answers[("identity", "GET", f"/internal/guardians/{guardian}/children")] = {"children": [
+        {"id": str(PATIENT), "first_name": "Ola", "age_band": "under_12", "scope": scope}] if scope else []}
+    gateway.services.answers[("prescription", "POST", "/internal/renewals")] = {**RENEWAL_OUT, "channel": "phone"}
+    response = await gateway.client.post("/api/v1/staff/renewals", json={
+        "patient_id": str(PATIENT), "medication_ids": [str(METFORMIN)], "guardian_id": str(guardian)})
+    if code is None:
+        assert response.status_code == 201, response.text
+        [(_, _, sent)] = gateway.services.to("prescription")
+        assert (sent["json"]["requested_by_guardian_id"], sent["json"]["registered_by"]) == (
+            str(guardian), str(RECEPTION))
+        assert [(a["patient_id"], a["action"], a.get("outcome")) for a in gateway.audits] == [
+            (PATIENT, "create", None)]
+    else:
+        assert (response.status_code, response.json()["code"]) == (403, code)
+        assert gateway.services.to("prescription") == [], "nothing registered"
+        assert [(a["patient_id"], a["action"], a.get("outcome")) for a in gateway.audits] == [
+            (PATIENT, "create", f"refused:{code}")]
+
+
 async def test_reception_sees_the_list_and_a_doctor_only_as_the_patients_gp(gateway: Gateway) -> None:
     path = f"/internal/patients/{PATIENT}/medications"
     gateway.services.answers[("prescription", "GET", path)] = {"items": [MEDICATION]}

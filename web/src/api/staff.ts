@@ -71,9 +71,11 @@ export const staffApi = {
     api.post<Guardian>(`/api/v1/staff/patients/${encodeURIComponent(patientId)}/guardians`, body),
   removeGuardian: (patientId: string, guardianId: string) =>
     api.del<void>(`/api/v1/staff/patients/${encodeURIComponent(patientId)}/guardians/${encodeURIComponent(guardianId)}`),
-  phoneRenewal: async (patientId: string, ids: string[], message: string): Promise<Renewal> =>
+  /** `guardianId`: the guardian who called for a child (the SMS go to them); none when the patient called. */
+  phoneRenewal: async (patientId: string, ids: string[], message: string, guardianId?: string): Promise<Renewal> =>
     readRenewal(await api.post("/api/v1/staff/renewals", { patient_id: patientId, medication_ids: ids,
-      ...(message.trim() ? { message: message.trim() } : {}) }) as Record<string, unknown>),
+      ...(message.trim() ? { message: message.trim() } : {}), ...(guardianId ? { guardian_id: guardianId } : {}) },
+    ) as Record<string, unknown>),
   frikort: (patientId: string, year: number, card: string) =>
     api.put<unknown>(`/api/v1/staff/patients/${encodeURIComponent(patientId)}/frikort`, { year, card_number: card }),
   addAccount: (body: { username: string; name: string; role: string; password: string }) =>

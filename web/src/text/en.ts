@@ -537,6 +537,10 @@ export const en: Messages = {
     phoneRenewal: "Prescription renewal taken by phone",
     showMedicines: (name: string) => `Show ${name}'s medicines`,
     medicationIds: "Medicines",
+    whoCalled: "Who called?",
+    whoCalledHint: "When a guardian calls for a child under 12, the guardian gets the text messages about the renewal.",
+    patientCalled: (name: string) => `The patient` + (name ? ` (${name})` : ""),
+    guardianCalled: (name: string) => `${name} (guardian)`,
     messageToDoctor: "Message to the doctor (optional)",
     sendPhoneRenewal: "Register the request",
     phoneRenewalSent: (due: string) => `Registered. The doctor will deal with it by ${due} (phone requests come ` +

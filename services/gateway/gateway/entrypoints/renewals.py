@@ -18,7 +18,8 @@ from pydantic import Field, StrictBool
 from gateway.adapters.services import patient_card
 from gateway.auth import patient, staff
 from gateway.dependencies import Strict, audit, audited, services
-from gateway.domain.principal import Principal, ensure_may_make_requests
+from gateway.domain.principal import ChildConfidential, Principal, ensure_may_make_requests
+from kit.errors import DomainError
 
 router = APIRouter(prefix="/api/v1", tags=["resept"])
 
@@ -36,6 +37,9 @@ class RenewIn(Strict):
 
 class PhoneRenewIn(RenewIn):
     patient_id: uuid.UUID
+    guardian_id: uuid.UUID | None = Field(default=None, description=(
+        "Foresatt som ringte for barnet (barn under 12 år): SMS-ene om fornyelsen går til denne foresatte, ikke "
+        "til barnet. Utelatt: pasienten ringte selv."))
 
 
 class DecisionItem(Strict):
@@ -152,14 +156,35 @@ async def decide(renewal_id: uuid.UUID, body: DecisionIn, request: Request,
 async def renew_by_phone(body: PhoneRenewIn, request: Request, principal: Principal = Depends(reception)) -> Any:
     """Reception registers a renewal the patient asked for by phone (channel `phone`): the same rules, and
     it queues behind the portal's requests."""
-    created = await audited(request, principal, body.patient_id, "renewal", None, "create",
-                            lambda: services(request).call(
-                                "prescription", "POST", "/internal/renewals",
-                                json={"patient_id": str(body.patient_id),
-                                      "medication_ids": [str(m) for m in body.medication_ids],
-                                      "message": body.message, "channel": "phone",
-                                      "registered_by": str(principal.subject_id)}))
+    payload: dict[str, Any] = {"patient_id": str(body.patient_id),
+                               "medication_ids": [str(m) for m in body.medication_ids],
+                               "message": body.message, "channel": "phone", "registered_by": str(principal.subject_id)}
+    if body.guardian_id is not None:
+        payload["requested_by_guardian_id"] = str(body.guardian_id)
+
+    async def register() -> Any:
+        if body.guardian_id is not None:
+            await _guardian_may_renew_for(request, body.patient_id, body.guardian_id)
+        return await services(request).call("prescription", "POST", "/internal/renewals", json=payload)
+    created = await audited(request, principal, body.patient_id, "renewal", None, "create", register)
     return _for_reception(created)
+
+
+async def _guardian_may_renew_for(request: Request, child_id: uuid.UUID, guardian_id: uuid.UUID) -> None:
+    """A guardian calling for a child renews by phone only as far as in the portal (domain-rules, "Acting for a
+    child"): one of the child's registered guardians (403 proxy.not_guardian), for a child under 12 (403
+    proxy.child_confidential from 12: renewals are the child's own; proxy.child_of_age from 16)."""
+    theirs = await services(request).call("identity", "GET", f"/internal/patients/{child_id}/guardians")
+    if str(guardian_id) not in {g["id"] for g in theirs["guardians"]}:
+        raise DomainError(code="proxy.not_guardian", status=403,
+                          title="Personen er ikke registrert som foresatt for denne pasienten.")
+    children = await services(request).call("identity", "GET", f"/internal/guardians/{guardian_id}/children")
+    child = next((c for c in children["children"] if c["id"] == str(child_id)), None)
+    if child is None:
+        raise DomainError(code="proxy.child_of_age", status=403,
+                          title="Pasienten er over 16 år og må selv be om fornyelse.")
+    if child["scope"] != "everything":
+        raise ChildConfidential()
 
 
 @router.get("/staff/patients/{patient_id}/medications")

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router-dom";
-import { staffApi, type PatientCard } from "../../api/staff";
+import { staffApi, type Guardian, type PatientCard } from "../../api/staff";
 import type { Appointment, Medication } from "../../api/types";
 import { formatPhone } from "../../components/clinic";
 import { useAction, useLoad } from "../../components/hooks";
@@ -129,12 +129,18 @@ function Appointments({ patientId }: { patientId: string }) {
  * cannot be ticked, and why is said for reception (who tells the patient to book an appointment). */
 function PhoneRenewal({ patientId, name }: { patientId: string; name: string }) {
   const [meds, setMeds] = useState<Medication[] | null>(null);
+  const [guardians, setGuardians] = useState<Guardian[]>([]);
+  const [caller, setCaller] = useState("");
   const [chosen, setChosen] = useState<string[]>([]);
   const [message, setMessage] = useState("");
   const [done, setDone] = useState<string | null>(null);
-  const load = useAction(async () => setMeds(await staffApi.patientMedications(patientId)));
+  const load = useAction(async () => {
+    const [found, theirs] = await Promise.all([staffApi.patientMedications(patientId), staffApi.guardians(patientId)]);
+    setGuardians(theirs);
+    setMeds(found);
+  });
   const send = useAction(async () => {
-    const r = await staffApi.phoneRenewal(patientId, chosen, message);
+    const r = await staffApi.phoneRenewal(patientId, chosen, message, caller || undefined);
     setDone(words.reception.phoneRenewalSent(r.due_date ? formatDate(r.due_date) : ""));
     setChosen([]);
     setMessage("");
@@ -155,6 +161,16 @@ function PhoneRenewal({ patientId, name }: { patientId: string; name: string }) 
             <MedicineChoices meds={meds} chosen={chosen} onChange={setChosen} idPrefix="phone"
               why={(m) => words.staffRenewalReasons[m.code ?? ""] ?? words.staffRenewalReasons.other} />
           </fieldset>
+          {guardians.length > 0 && (
+            <Field label={words.reception.whoCalled} hint={words.reception.whoCalledHint}>
+              {(p) => (
+                <select {...p} value={caller} onChange={(e) => setCaller(e.target.value)}>
+                  <option value="">{words.reception.patientCalled(name)}</option>
+                  {guardians.map((g) => <option key={g.id} value={g.id}>{words.reception.guardianCalled(g.name)}</option>)}
+                </select>
+              )}
+            </Field>
+          )}
           <Field label={words.reception.messageToDoctor}>
             {(p) => <textarea {...p} rows={2} maxLength={1000} value={message} onChange={(e) => setMessage(e.target.value)} />}
           </Field>
