@@ -31,7 +31,7 @@ from bench.scenarios import Bench, scaled
 from kit.clock import OSLO
 from tests.support.infra import LocalProcesses
 from tests.support.portal import Session
-from tests.support.system import start_system, stop_system
+from tests.support.system import SERVICES, start_system, stop_system
 
 PROFILED = ("gateway", "identity", "booking")  # the request path; --processes names others (notify, ...)
 # py-spy names a frame's file from its package down (`starlette/routing.py`, `asyncio/events.py`).
@@ -93,9 +93,9 @@ def summarise(collapsed: str, top: int = 20) -> dict[str, Any]:
 
 
 async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, instance: str = "bench",
-                  processes: tuple[str, ...] = PROFILED) -> dict[str, Any]:
+                  processes: tuple[str, ...] = PROFILED, settings: dict[str, str] | None = None) -> dict[str, Any]:
     infra = LocalProcesses(instance)
-    system = await asyncio.to_thread(start_system, infra, workdir)
+    system = await asyncio.to_thread(start_system, infra, workdir, _every_service(settings))
     bench = Bench(system, infra)
     try:
         doctor = await bench.doctor("Dr. Profil")
@@ -123,11 +123,11 @@ async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, in
         await asyncio.to_thread(stop_system, system, infra)
 
 
-async def profile_rush(out: Path, workdir: Path, instance: str = "bench", processes: tuple[str, ...] = PROFILED
-                       ) -> dict[str, Any]:
+async def profile_rush(out: Path, workdir: Path, instance: str = "bench", processes: tuple[str, ...] = PROFILED,
+                       settings: dict[str, str] | None = None) -> dict[str, Any]:
     """The booking rush of `make bench`, sampled from the signal until every patient has an answer."""
     infra = LocalProcesses(instance)
-    system = await asyncio.to_thread(start_system, infra, workdir)
+    system = await asyncio.to_thread(start_system, infra, workdir, _every_service(settings))
     bench = Bench(system, infra)
     samplers: dict[str, asyncio.subprocess.Process] = {}
 
@@ -169,6 +169,8 @@ def markdown(r: dict[str, Any]) -> str:
                 f"{r['throughput_rps']} requests/s; CPU ms per request: ")
     lines = [f"# eportal profile {r['at']}", "",
              head + ", ".join(f"{k} {v}" for k, v in r["cpu"]["ms_per_request"].items()) + ".", ""]
+    if r.get("settings"):
+        lines += ["Every service with " + ", ".join(f"`{k}={v}`" for k, v in r["settings"].items()) + ".", ""]
     for name, p in r["processes"].items():
         lines += [f"## {name} ({p['samples']} samples)", "", "Self time by library:", "",
                   report.table(p["by_library"][:12], ["library", "pct"]), "",
@@ -178,6 +180,11 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _every_service(settings: dict[str, str] | None) -> dict[str, dict[str, str]] | None:
+    """`--set` settings given to every service (a setting measured against its default, run after run)."""
+    return {service: dict(settings) for service in (*SERVICES, "gateway")} if settings else None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
@@ -185,14 +192,20 @@ def main() -> int:
     parser.add_argument("--name", default="profile")
     parser.add_argument("--processes", default=",".join(PROFILED), help="services to sample, comma-separated")
     parser.add_argument("--rush", action="store_true", help="sample the booking rush instead of the mix")
+    parser.add_argument("--set", action="append", default=[], metavar="EPORTAL_NAME=VALUE",
+                        help="a setting for every service of this run (again for more)")
     args = parser.parse_args()
+    settings = dict(item.split("=", 1) for item in args.set)
+    if any(not name.startswith("EPORTAL_") for name in settings):
+        parser.error("--set takes the services' own settings: EPORTAL_NAME=VALUE")
     out = Path("bench/results") / f"{datetime.now(OSLO).date().isoformat()}-{args.name}"
     out.mkdir(parents=True, exist_ok=True)
     workdir = Path(f".local/bench-profile-{secrets.token_hex(3)}")
     workdir.mkdir(parents=True, exist_ok=True)
     processes = tuple(p for p in args.processes.split(",") if p)
-    results = asyncio.run(profile_rush(out, workdir, processes=processes) if args.rush else
-                          profile(args.seconds, args.concurrency, out, workdir, processes=processes))
+    results = asyncio.run(profile_rush(out, workdir, processes=processes, settings=settings) if args.rush else
+                          profile(args.seconds, args.concurrency, out, workdir, processes=processes, settings=settings))
+    results["settings"] = settings
     text = markdown(results)
     paths = report.write(args.name, results, text, None)
     print(text)
