@@ -3,6 +3,7 @@ The metrics themselves are served on a listener of their own (kit/metrics.py), n
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections.abc import AsyncIterator
@@ -171,6 +172,11 @@ def create_app(runtime: ServiceRuntime, *, title: str, routers: list[APIRouter] 
 
 def serve(app: FastAPI, host: str, port: int) -> None:
     """Run one service in this process (`python -m <service>`)."""
+    runtime = getattr(app.state, "runtime", None)
+    if isinstance(runtime, ServiceRuntime):
+        # What start-up made (modules, the app, its routes) lives as long as the process: out of every collection.
+        gc.freeze()
+        gc.set_threshold(runtime.settings.gc_gen0_threshold, *gc.get_threshold()[1:])
     # Keep-alive longer than clients' pools keep idle connections (httpx: 5 s), so the server never closes
     # a connection the client is just reusing (a ReadError under load); an ingress's is longer still.
     # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from any loopback peer and hand the

@@ -58,6 +58,13 @@ class ServiceSettings(BaseSettings):
     # (kit.clock.OffsetClock). Refused in production.
     clock_offset_file: Path | None = None
 
+    # Python's collector runs a young-generation pass every this many allocations more than frees (CPython: 700). A
+    # request allocates thousands of short-lived objects, nearly all freed by reference counting, so at 700 the
+    # passes come every few requests for little. The objects made at start are frozen out of every pass (kit.http).
+    # make profile, 700 and 20,000 in turn: the gateway 1.03, 1.15 -> 0.94, 0.95 ms a request, booking 1.00, 1.11 ->
+    # 0.93, 0.92 (docs/benchmarks.md, the seventh run).
+    gc_gen0_threshold: int = Field(default=20_000, ge=100, le=1_000_000)
+
     # Prometheus metrics on a listener of their own, never on the public app (kit/metrics.py); None: not served.
     # The port the manifests name `metrics` (9464); make run gives each service one, the test system 0 (a port
     # the kernel chooses, logged as "metrics served").

@@ -344,3 +344,29 @@ def test_a_national_id_is_scrubbed_but_hex_ids_with_eleven_digits_in_a_row_keep_
     assert scrub("DETAIL: Key (national_id)=(12345678901) already exists.") == "DETAIL: [scrubbed]"
     for hex_id in ("04bac11c66faad66b92349757904d76e", "4f1c2a0e-8b3d-4e5f-9a6b-123456789012"):
         assert scrub(hex_id) == hex_id
+
+
+def test_a_served_service_freezes_what_start_up_made_and_collects_young_objects_at_its_setting(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """`python -m <service>`: the collector's young-generation threshold is the setting's (not CPython's 700, a
+    pass every few requests), and what start-up made is out of every pass."""
+    import gc
+
+    import uvicorn
+
+    from kit.http import create_app, serve
+    from kit.runtime import ServiceRuntime
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
+    before = gc.get_threshold()
+    settings = ServiceSettings(env="test", service_name="kittest", database_url="postgresql://nobody@127.0.0.1:1/x",
+                               gc_gen0_threshold=12_345)
+    app = create_app(ServiceRuntime(settings, tmp_path), title="t")
+    try:
+        serve(app, "127.0.0.1", 0)
+        assert served == [app]
+        assert gc.get_threshold() == (12_345, *before[1:])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
