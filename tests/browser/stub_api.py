@@ -194,7 +194,6 @@ def staff_answers() -> dict[tuple[str, str], Any]:
              "gp_id": GP, "first_contact_done": False}]}),
         ("PATCH", "/api/v1/staff/patients/p9"): (200, {"id": "p9", "first_contact_done": True}),
         ("GET", "/api/v1/staff/patients/p9/medications"): (200, {"items": MEDICATIONS}),
-        ("GET", "/api/v1/staff/patients/p9/guardians"): (200, {"guardians": []}),
         ("GET", "/api/v1/staff/patients/p8/medications"): (200, {"items": MEDICATIONS[:2]}),
         ("GET", "/api/v1/staff/patients/p1/medications"): (200, {"items": [
             {**MEDICATIONS[0], "strength": "50 mikrog", "atc_code": "H03AA01", "fixed": True, "prescribed_by": "here"},

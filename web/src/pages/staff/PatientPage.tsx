@@ -5,7 +5,7 @@ import type { Appointment, Medication } from "../../api/types";
 import { formatPhone } from "../../components/clinic";
 import { useAction, useLoad } from "../../components/hooks";
 import { Busy, ErrorMessage, Field, FocusHeading, Notice, Page, Section } from "../../components/ui";
-import { formatBirthDate, formatDate, formatDateTime } from "../../logic/time";
+import { formatBirthDate, formatDate, formatDateTime, hasTurned, osloDay } from "../../logic/time";
 import { useSession } from "../../session";
 import { words } from "../../text";
 import { MedicineChoices } from "../patient/Renew";
@@ -30,7 +30,7 @@ export function PatientPage() {
       <Section state={patient}>{(p: PatientCard) => <About key={p.gp_id ?? ""} patient={p} mayChange={isReception} />}</Section>
       {patient.data && isReception && <ChangeGp patient={patient.data} onChanged={patient.reload} />}
       {patient.data && <Appointments patientId={id} />}
-      {patient.data && isReception && <PhoneRenewal patientId={id} name={name} />}
+      {patient.data && isReception && <PhoneRenewal patient={patient.data} />}
       {patient.data && isReception && <FrikortForm patientId={id} name={name} />}
       {patient.data && isReception && <Guardians patient={patient.data} />}
     </Page>
@@ -127,7 +127,10 @@ function Appointments({ patientId }: { patientId: string }) {
 
 /** A renewal the patient asked for by phone: the same rules as the portal's, so a medicine that cannot be renewed
  * cannot be ticked, and why is said for reception (who tells the patient to book an appointment). */
-function PhoneRenewal({ patientId, name }: { patientId: string; name: string }) {
+function PhoneRenewal({ patient }: { patient: PatientCard }) {
+  const { id: patientId, name } = patient;
+  // A guardian may ask for a child under 12 only (from 12 renewals are the child's own): then reception says who called.
+  const child = !hasTurned(patient.birth_date, 12, osloDay(new Date()));
   const [meds, setMeds] = useState<Medication[] | null>(null);
   const [guardians, setGuardians] = useState<Guardian[]>([]);
   const [caller, setCaller] = useState("");
@@ -135,7 +138,8 @@ function PhoneRenewal({ patientId, name }: { patientId: string; name: string }) 
   const [message, setMessage] = useState("");
   const [done, setDone] = useState<string | null>(null);
   const load = useAction(async () => {
-    const [found, theirs] = await Promise.all([staffApi.patientMedications(patientId), staffApi.guardians(patientId)]);
+    const [found, theirs] = await Promise.all([staffApi.patientMedications(patientId),
+      child ? staffApi.guardians(patientId) : Promise.resolve([])]);
     setGuardians(theirs);
     setMeds(found);
   });
