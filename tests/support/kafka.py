@@ -78,20 +78,10 @@ async def committed_everything(settings: ServiceSettings, topic: str) -> bool:
         await admin.close()
 
 
-async def groups_of(bootstrap: str, services: list[str]) -> list[str]:
-    """The consumer groups of these services (`notify` has `notify.appointments`, `notify.patients`...), by name."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        found = [group for group, *_ in await admin.list_consumer_groups()]
-    finally:
-        await admin.close()
-    return sorted(g for g in found if any(g.startswith(f"{service}.") for service in services))
-
-
-async def uncommitted(bootstrap: str, groups: list[str]) -> dict[str, int]:
-    """How many messages each consumer group has not committed yet, over every partition of every topic it has
-    committed on (a partition it never read from counts from 0). Zero for every group: the consumers are done."""
+async def uncommitted(bootstrap: str, services: list[str]) -> dict[str, int]:
+    """How many messages each consumer group of these services (`notify` has `notify.appointments`,
+    `notify.patients`...) has not committed yet, over every partition of every topic it has committed on (a
+    partition it never read from counts from 0). Zero for every group: the consumers are done."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)  # for each topic's partitions
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)  # for their end offsets
@@ -100,7 +90,8 @@ async def uncommitted(bootstrap: str, groups: list[str]) -> dict[str, int]:
     await consumer.start()
     try:
         behind: dict[str, int] = {}
-        for group in groups:
+        known = [group for group, *_ in await admin.list_consumer_groups()]
+        for group in sorted(g for g in known if any(g.startswith(f"{service}.") for service in services)):
             committed = await admin.list_consumer_group_offsets(group)
             partitions = [TopicPartition(topic, p) for topic in {tp.topic for tp in committed}
                           for p in await producer.partitions_for(topic)]

@@ -26,7 +26,7 @@ import asyncpg
 import httpx
 
 from tests.support.infra import ROOT, Infrastructure, delete_topics, stack
-from tests.support.kafka import groups_of, uncommitted
+from tests.support.kafka import uncommitted
 
 SERVICES = ("identity", "booking", "prescription", "econsult", "billing", "notify")
 # A mobile app's redirect URI registered with the test system's ID-porten client (tests/e2e/test_idporten_live.py).
@@ -269,7 +269,6 @@ async def _snapshot(system: System) -> tuple[dict[str, int], int]:
                 pending[f"{service} queued"] = await conn.fetchval(_QUEUED[service])
         finally:
             await conn.close()
-    groups = await groups_of(system.kafka_bootstrap, [f"{system.topic_prefix}{service}" for service in SERVICES])
-    behind = await uncommitted(system.kafka_bootstrap, groups)
+    behind = await uncommitted(system.kafka_bootstrap, [f"{system.topic_prefix}{service}" for service in SERVICES])
     pending.update({f"{group} consumer": n for group, n in behind.items()})
     return pending, written

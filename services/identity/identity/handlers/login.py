@@ -262,7 +262,7 @@ async def login_person(conn: asyncpg.Connection, national_id: str) -> tuple[Logi
     guardian = await Guardians(conn).login_target(national_id)
     own = patient[1] if patient else None
     mobile = own or (guardian[1] if guardian else None)
-    return LoginPerson(patient[0] if patient else None, guardian[0] if guardian else None, own is not None), mobile
+    return LoginPerson(patient[0] if patient else None, guardian[0] if guardian else None, bool(own)), mobile
 
 
 async def complete_patient_login(conn: asyncpg.Connection, rules: LoginPolicy, now: datetime, person: LoginPerson,
