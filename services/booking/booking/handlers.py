@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,6 +19,7 @@ from booking.domain.errors import (
     NotOwnSchedule,
     OneFutureAppointment,
     SlotNotFound,
+    SlotTaken,
 )
 from booking.domain.schedule import WeeklyTemplate, single_slot
 from booking.settings import DEFAULT_HORIZON_DAYS, BookingSettings
@@ -165,10 +167,18 @@ async def reopen_day(runtime: ServiceRuntime, day: date) -> ReopenedDay:
 # --- appointments -----------------------------------------------------------------------------
 
 
+# Whether a patient's booking of a slot is refused as taken before the database is asked (the slot search
+# cache's `known_taken`: a booking's notice named it).
+KnownTaken = Callable[[uuid.UUID, uuid.UUID, datetime], bool]
+
+
 async def book_appointment(runtime: ServiceRuntime, patient_id: uuid.UUID, slot_id: uuid.UUID,
-                           reason: str | None, booked_by_guardian_id: uuid.UUID | None = None) -> Appointment:
+                           reason: str | None, booked_by_guardian_id: uuid.UUID | None = None, *,
+                           known_taken: KnownTaken | None = None) -> Appointment:
     now = runtime.clock.now()
     try:
+        if known_taken is not None and known_taken(patient_id, slot_id, now):
+            raise SlotTaken()  # the database's unique index would say so too, after a transaction
         async with booking_unit(runtime) as uow:
             # Three statements between BEGIN and COMMIT: the locks and what the rules read, the insert, the event.
             appointments = uow.appointments

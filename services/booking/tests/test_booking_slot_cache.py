@@ -410,3 +410,102 @@ async def test_a_schedule_change_here_is_in_this_processs_next_search_without_wa
             heard(payload)
         reopened = await svc.client.delete(f"/internal/closed-days/{CLOSED}")
         assert reopened.status_code in (200, 404), reopened.text
+
+
+async def test_a_slot_known_taken_is_refused_from_memory_until_a_cancellation_frees_it(
+        booking_service: Booking) -> None:
+    """The booking rush: most tries are of a slot another patient took a moment before. A booking names its slot in
+    its notice, so the next try of that slot by a patient of the same GP is refused as taken without a transaction;
+    once the appointment is cancelled the slot can be booked again, and a change that names no slot (the doctor's
+    schedule changed some other way) forgets what was known of that doctor's slots."""
+    svc = booking_service
+    cache: SlotSearchCache = svc.runtime.state["slot_cache"]
+    gp = uuid.uuid4()
+    kari, ola, per = await svc.listed(gp, 3)
+    await svc.template(gp, day_starts="09:00", day_ends="10:00")
+    first = await svc.free(ola, FROM, TO)  # ola's GP known to the cache from her search; per's is not
+
+    async def book(patient: uuid.UUID, slot: dict[str, str]) -> tuple[int, str]:
+        tried = await svc.client.post("/internal/appointments", json={"patient_id": str(patient),
+                                                                       "slot_id": slot["id"]})
+        return tried.status_code, tried.json().get("code", tried.json().get("id"))
+
+    status, kari_appointment = await book(kari, first[0])
+    assert status == 201
+    refused = cache.refused_taken
+    assert await book(ola, first[0]) == (409, "booking.slot_taken")
+    assert cache.refused_taken == refused + 1, "refused from memory: no transaction was begun"
+    assert await book(per, first[0]) == (409, "booking.slot_taken")
+    assert cache.refused_taken == refused + 1, "a patient whose GP is not known here: PostgreSQL's refusal"
+
+    cancelled = await svc.client.post(f"/internal/appointments/{kari_appointment}/cancel", json={"by": "staff"})
+    assert cancelled.status_code == 200, cancelled.text
+    status, ola_appointment = await book(ola, first[0])
+    assert status == 201, "free again once cancelled: not refused from memory"
+
+    # Another replica moves ola's appointment off the slot (SQL straight into the database): its notice names no
+    # slot, so nothing of this doctor's is known taken any more; per's try of the slot goes to PostgreSQL.
+    await svc.free(per, FROM, TO)
+    conn = await svc.db()
+    try:
+        await conn.execute("UPDATE appointments SET slot_id = $2 WHERE id = $1", uuid.UUID(ola_appointment),
+                           uuid.UUID(first[1]["id"]))
+    finally:
+        await conn.close()
+
+    async def forgotten() -> bool:
+        return not cache._taken.get(gp)
+    await eventually(forgotten, "the change's notice to forget the doctor's known-taken slots")
+    refused = cache.refused_taken
+    status, _ = await book(per, first[0])
+    assert status == 201, "the slot was free after the move: PostgreSQL, not memory, answered"
+    assert cache.refused_taken == refused
+
+
+def test_what_is_known_taken_follows_every_replicas_notices_and_only_for_a_future_slot_of_the_patients_gp() -> None:
+    from datetime import UTC, timedelta
+    from types import SimpleNamespace
+
+    from booking.adapters.slot_cache import EPOCH, TAKEN_KEPT
+
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    gp, other_gp, patient = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    cache = SlotSearchCache(None, max_age_seconds=60)  # type: ignore[arg-type]  # never listens here
+    cache._listening = SimpleNamespace(alive=True)  # type: ignore[assignment]
+    cache._gps[patient] = gp
+
+    def micros(at: datetime) -> int:
+        return (at - EPOCH) // timedelta(microseconds=1)
+
+    def booked(doctor: uuid.UUID, slot: uuid.UUID, at: datetime) -> uuid.UUID:
+        appointment = uuid.uuid4()
+        cache._on_notice(f"{doctor} booked {appointment} {slot} {micros(at)}")
+        return appointment
+
+    tomorrow, earlier = now + timedelta(days=1), now - timedelta(hours=1)
+    slot, past, others = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    appointment = booked(gp, slot, tomorrow)
+    booked(gp, past, earlier)
+    booked(other_gp, others, tomorrow)
+    assert cache.known_taken(patient, slot, now)
+    assert not cache.known_taken(patient, past, now), "a past slot: PostgreSQL says it is not bookable"
+    assert not cache.known_taken(patient, others, now), "another GP's slot: PostgreSQL says it is not theirs"
+    assert not cache.known_taken(uuid.uuid4(), slot, now), "a patient whose GP is not known here"
+
+    cache._on_notice(f"{gp} freed {appointment} {slot} {micros(tomorrow)} {micros(tomorrow + timedelta(minutes=10))}")
+    assert not cache.known_taken(patient, slot, now), "freed by a cancellation's notice"
+    booked(gp, slot, tomorrow)
+    cache._on_notice(str(gp))
+    assert not cache.known_taken(patient, slot, now), "a change that names no slot forgets the doctor's"
+    booked(gp, slot, tomorrow)
+    cache._on_notice("*")
+    assert not cache.known_taken(patient, slot, now), "a closed day forgets everything"
+
+    booked(gp, slot, tomorrow)
+    cache._listening = SimpleNamespace(alive=False)  # type: ignore[assignment]
+    assert not cache.known_taken(patient, slot, now), "notices may be missed while the listener is away"
+    cache._listening = SimpleNamespace(alive=True)  # type: ignore[assignment]
+
+    for _ in range(TAKEN_KEPT):  # a bulk load of bookings: what is kept stays bounded
+        booked(other_gp, uuid.uuid4(), tomorrow)
+    assert cache._taken_count == sum(map(len, cache._taken.values())) <= TAKEN_KEPT

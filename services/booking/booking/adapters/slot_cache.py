@@ -28,6 +28,16 @@ or reopened; and so is each searching patient's GP (the search's one read of the
 CPU in the rush), until the directory row's GP changes (migration 0006: 'patient <id>' on the same channel). A
 search in the milliseconds between a change of GP and its notice shows the old GP's slots; booking one is
 refused, as the command reads the GP again under its lock.
+
+A booking of a slot known taken is refused from memory (`known_taken`), without its transaction: in the rush
+five tries in six are of a slot another patient took a moment before (the list each saw was a search old), and
+each cost booking and PostgreSQL a transaction that ended in the unique index's refusal. Known taken: a booking's
+notice (or this process's own booking) named the slot, and no cancellation's notice has freed it since; any
+other change of the doctor's (a notice that names no slot, an appointment moved or deleted) forgets what was
+known of that doctor's slots, and so does a lost listener. Only a future slot of the patient's own GP (as kept
+for the search) is refused so; anything else goes to PostgreSQL, whose refusal may then say more (a past slot,
+another GP's). Between a cancellation's commit and its notice a try may be refused as taken, as a search in
+those milliseconds still leaves the slot out.
 """
 
 from __future__ import annotations
@@ -57,6 +67,7 @@ MAX_DEADLINES = 100_000
 MAX_PATIENTS = 200_000  # GPs kept: every listed patient of a large clinic (~60 bytes each), then begun afresh
 
 SEEN_CHANGES = 10_000
+TAKEN_KEPT = 20_000  # slots known taken (a clinic's weeks of bookings, ~2 MB), then begun afresh
 # Doctors whose version is kept. A clinic has dozens and the country about 5,000 GPs; past this (a bulk load of
 # 100,000 slots of made-up doctors in the bench) everything kept is dropped as when the listener is lost, so the
 # versions cost at most a few MB (they were 50 MB after the bench's bulk load, never given back).
@@ -151,11 +162,14 @@ class SlotSearchCache:
         self._reconnecting: asyncio.Task[None] | None = None
         self._gps: dict[uuid.UUID, uuid.UUID] = {}  # patient -> GP, as the directory said since its last change
         self._patient_changes = 0  # bumped by every 'patient' notice: a read begun before one is not kept
+        self._taken: dict[uuid.UUID, dict[uuid.UUID, datetime]] = {}  # per doctor: slots known taken, their start
+        self._taken_count = 0
         self.hits = 0
         self.fills = 0
         self.reads = 0  # searches answered by PostgreSQL alone (outside the window, or no listener)
         self.patches = 0
         self.gp_reads = 0  # a searching patient's GP read from the directory
+        self.refused_taken = 0  # bookings refused from memory: the slot known taken
 
     @property
     def listening(self) -> bool:
@@ -196,6 +210,7 @@ class SlotSearchCache:
         # Always a new version: a fill begun before this change may have read the list without it.
         if doctor_id not in self._versions and len(self._versions) >= MAX_DOCTORS:
             self._forget_everything()
+        self._note_taken(doctor_id, change)
         before = self._version(doctor_id)
         self._versions[doctor_id] = before[1] + 1
         entry = self._entries.get(doctor_id)
@@ -211,6 +226,32 @@ class SlotSearchCache:
             self.patches += 1
         else:
             del self._entries[doctor_id]
+
+    def _note_taken(self, doctor_id: uuid.UUID, change: SlotChange | None) -> None:
+        """A booking's slot known taken, a cancellation's known free again; any other change of the doctor's
+        forgets what was known of their slots (it may have freed one without saying which)."""
+        if change is None:
+            self._taken_count -= len(self._taken.pop(doctor_id, {}))
+        elif change.change == "booked":
+            if self._taken_count >= TAKEN_KEPT:
+                self._taken.clear()
+                self._taken_count = 0
+            slots = self._taken.setdefault(doctor_id, {})
+            self._taken_count += change.slot_id not in slots
+            slots[change.slot_id] = change.starts_at
+        elif (slots := self._taken.get(doctor_id)) is not None and slots.pop(change.slot_id, None) is not None:
+            self._taken_count -= 1
+
+    def known_taken(self, patient_id: uuid.UUID, slot_id: uuid.UUID, now: datetime) -> bool:
+        """Whether a booking of `slot_id` by this patient is refused as taken from memory: a future slot of the
+        patient's own GP that a booking took and nothing has freed since (see the module's note)."""
+        if not self._listening.alive or (gp_id := self._gps.get(patient_id)) is None:
+            return False
+        starts_at = self._taken.get(gp_id, {}).get(slot_id)
+        if starts_at is None or starts_at <= now:
+            return False
+        self.refused_taken += 1
+        return True
 
     def changed(self, doctor_id: uuid.UUID) -> None:
         """A change this process committed: its own next search does not wait for the notice (the doctor's list
@@ -299,6 +340,8 @@ class SlotSearchCache:
         self._entries.clear()
         self._changes.clear()
         self._calendar = None
+        self._taken.clear()
+        self._taken_count = 0
 
     async def gp_of(self, patient_id: uuid.UUID, read: Callable[[], Awaitable[uuid.UUID | None]]) -> uuid.UUID | None:
         """The patient's GP: from memory once read, until the directory says it changed; `read` asks PostgreSQL.

@@ -157,9 +157,11 @@ async def free_slots(request: Request, patient_id: uuid.UUID, start: Annotated[s
 @router.post("/appointments", status_code=status.HTTP_201_CREATED)
 async def book(body: BookIn, request: Request) -> AppointmentOut:
     runtime = _runtime(request)
+    cache = _slot_cache(runtime)
     appointment = await handlers.book_appointment(runtime, body.patient_id, body.slot_id, body.reason,
-                                                   body.booked_by_guardian_id)
-    if (cache := _slot_cache(runtime)) is not None:
+                                                   body.booked_by_guardian_id,
+                                                   known_taken=cache.known_taken if cache is not None else None)
+    if cache is not None:
         cache.booked(appointment.doctor_id, appointment.id, appointment.slot_id, appointment.starts_at)
     return AppointmentOut.of(appointment, await _clinic(runtime), runtime.clock.now())
 
