@@ -263,7 +263,8 @@ class EventConsumer:
             subscriber(self._on_message)
             self._subscribers.append(subscriber)
 
-    async def _on_message(self, msg: KafkaMessage) -> None:
+    async def _on_message(self) -> None:
+        msg = current_message(self._broker)
         consumer = getattr(msg, "consumer", None)
         batch = [Received(msg.body, msg.headers, _position(msg)), *await self._fetched_behind(consumer)]
         try:
@@ -502,6 +503,14 @@ def _rewind(consumer: Any, batch: list[Received]) -> None:
     for tp, offset in earliest.items():
         with contextlib.suppress(Exception):  # no longer ours after a rebalance: its new owner reads it
             consumer.seek(tp, offset)
+
+
+def current_message(broker: KafkaBroker) -> KafkaMessage:
+    """The message a handler (one without parameters) is called for, from FastStream's context. Not a
+    `KafkaMessage` parameter: FastStream fills one by a synchronous dependency (`Context("message")`), and
+    fast_depends runs each of those in a worker thread, a thread hop and back for every message."""
+    msg: KafkaMessage = broker.context.get_local("message")
+    return msg
 
 
 def _position(msg: KafkaMessage) -> tuple[str, int, int]:

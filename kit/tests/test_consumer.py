@@ -353,3 +353,30 @@ async def test_each_topics_group_starts_where_the_services_one_group_stopped(
     finally:
         await runtime.stop()
     assert await carry_over_offsets(s, ["patients"]) == {}, "a group with offsets of its own keeps them"
+
+
+async def test_a_message_reaches_its_handler_on_the_event_loop_without_a_worker_thread(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """FastStream fills a handler's `KafkaMessage` parameter by a synchronous dependency, which fast_depends runs in
+    a worker thread: a thread hop and back for every message. The consumer reads the message from the context."""
+    import anyio.to_thread
+    hops: list[object] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        hops.append(func)
+        return await run_sync(func, *args, **kwargs)
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    runtime = make_runtime()
+    await runtime.start()
+    try:
+        good, raw = envelope_bytes()
+        await produce(runtime.settings, raw)
+
+        async def applied() -> bool:
+            return await kit_db.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", good.event_id) == 1
+        await eventually(applied, what="the message applied")
+        assert hops == []
+    finally:
+        await runtime.stop()

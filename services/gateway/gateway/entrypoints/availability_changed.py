@@ -6,13 +6,12 @@ answer from before its start). Nothing is written, so no inbox row."""
 
 from __future__ import annotations
 
-from faststream.kafka import KafkaMessage
-
 from contracts import topics
 from contracts.events import EConsultAvailabilityChanged
 from contracts.registry import event_from, parse_envelope
 from gateway.adapters.econsult_availability import EConsultAvailability
 from kit.logging import get_logger
+from kit.messaging import current_message
 from kit.runtime import ServiceRuntime
 
 log = get_logger(__name__)
@@ -25,7 +24,8 @@ def follow_econsult_availability(runtime: ServiceRuntime, availability: EConsult
         description="Every gateway shows a GP's eConsultation opening as it is now (no group: each reads every "
                     "message).")
 
-    async def on_message(msg: KafkaMessage) -> None:
+    async def on_message() -> None:
+        msg = current_message(runtime.broker)
         try:
             event = event_from(parse_envelope(msg.body))
         except ValueError:

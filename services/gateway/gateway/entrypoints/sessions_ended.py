@@ -8,13 +8,12 @@ session from before its start, so it has nothing older to forget). Nothing is wr
 
 from __future__ import annotations
 
-from faststream.kafka import KafkaMessage
-
 from contracts import topics
 from contracts.events import SessionActingForChanged, SessionEnded
 from contracts.registry import event_from, parse_envelope
 from gateway.adapters.session_cache import SessionCache
 from kit.logging import get_logger
+from kit.messaging import current_message
 from kit.runtime import ServiceRuntime
 
 log = get_logger(__name__)
@@ -26,7 +25,8 @@ def forget_ended_sessions(runtime: ServiceRuntime, cache: SessionCache) -> None:
         fetch_max_wait_ms=runtime.settings.consumer_fetch_wait_ms, title="gateway sessions ended",
         description="Every gateway forgets an ended session at once (no group: each reads every message).")
 
-    async def on_message(msg: KafkaMessage) -> None:
+    async def on_message() -> None:
+        msg = current_message(runtime.broker)
         try:
             event = event_from(parse_envelope(msg.body))
         except ValueError:
