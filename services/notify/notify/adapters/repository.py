@@ -67,20 +67,30 @@ def delivery_id(event_id: uuid.UUID, channel: str) -> uuid.UUID:
 
 async def add_deliveries(conn: asyncpg.Connection, event_id: uuid.UUID, event_type: str,
                          patient_id: uuid.UUID | None, planned: list[Planned], now: datetime) -> int:
-    """Queue the planned messages in the caller's transaction; at most one per (event, channel)."""
-    added = 0
-    for p in planned:
-        added += await conn.fetchval(
-            """INSERT INTO deliveries (id, event_id, event_type, channel, kind, patient_id, subject_id, address,
+    """Queue the planned messages in the caller's transaction; at most one per (event, channel). One round trip:
+    the rows, and the sender's wake-up, delivered at commit (a wake-up with nothing added, an event queued
+    before, finds nothing to claim)."""
+    if not planned:
+        return 0
+    added: int = await conn.fetchval(
+        """WITH added AS (
+               INSERT INTO deliveries (id, event_id, event_type, channel, kind, patient_id, subject_id, address,
                                        subject, body, giro_invoice_id, priority, next_attempt_at, expires_at,
                                        created_at, trace_context)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-               ON CONFLICT (event_id, channel) DO NOTHING RETURNING 1""",
-            delivery_id(event_id, p.channel), event_id, event_type, p.channel, p.kind, patient_id, p.subject_id,
-            p.address, p.subject, p.body, p.giro_invoice_id, p.priority, p.not_before, p.expires_at, now,
-            trace_context()) or 0
-    if added:
-        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)  # wakes the sender at commit
+               SELECT d.id, $1, $2, d.channel, d.kind, $3, d.subject_id, d.address, d.subject, d.body,
+                      d.giro_invoice_id, d.priority, d.next_attempt_at, d.expires_at, $4, $5
+               FROM unnest($6::uuid[], $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[],
+                           $13::uuid[], $14::smallint[], $15::timestamptz[], $16::timestamptz[])
+                    AS d(id, channel, kind, subject_id, address, subject, body, giro_invoice_id, priority,
+                         next_attempt_at, expires_at)
+               ON CONFLICT (event_id, channel) DO NOTHING RETURNING 1)
+           SELECT (SELECT count(*) FROM added), pg_notify($17, '')""",
+        event_id, event_type, patient_id, now, trace_context(),
+        [delivery_id(event_id, p.channel) for p in planned], [p.channel for p in planned],
+        [p.kind for p in planned], [p.subject_id for p in planned], [p.address for p in planned],
+        [p.subject for p in planned], [p.body for p in planned], [p.giro_invoice_id for p in planned],
+        [p.priority for p in planned], [p.not_before for p in planned], [p.expires_at for p in planned],
+        WAKE_CHANNEL)
     return added
 
 
