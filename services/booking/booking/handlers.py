@@ -201,9 +201,13 @@ async def book_appointment(runtime: ServiceRuntime, patient_id: uuid.UUID, slot_
 
 
 async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID, *, by: CancelledBy,
-                             patient_id: uuid.UUID | None = None) -> Appointment:
+                             patient_id: uuid.UUID | None = None, clinic: ClinicCalendar | None = None
+                             ) -> Appointment:
     """Cancel, by the patient (under the clinic's rules, only their own) or by staff (any time).
-    Cancelling an already cancelled appointment changes nothing and tells no one again."""
+    Cancelling an already cancelled appointment changes nothing and tells no one again. `clinic`: the clinic's
+    calendar as the slot search keeps it, the one the patient was shown the deadline by (its closed days from a
+    year back to 400 days ahead: days past that cannot bring a later appointment under 24 working hours); without
+    it the closed days between now and the start are read in the transaction."""
     now = runtime.clock.now()
     async with booking_unit(runtime) as uow:
         repo = uow.appointments
@@ -213,7 +217,8 @@ async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID,
         if appointment.cancelled:
             return appointment
         if by == "patient":
-            clinic = await _clinic_around(uow.schedules, now, appointment.starts_at)
+            if clinic is None:
+                clinic = await _clinic_around(uow.schedules, now, appointment.starts_at)
             rules.ensure_patient_may_cancel(appointment, now, clinic)
         cancelled = appointment.cancel(now, by)
         await repo.save_cancellation(cancelled)  # the slot is free again: the unique index is partial

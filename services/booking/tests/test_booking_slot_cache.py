@@ -509,3 +509,54 @@ def test_what_is_known_taken_follows_every_replicas_notices_and_only_for_a_futur
     for _ in range(TAKEN_KEPT):  # a bulk load of bookings: what is kept stays bounded
         booked(other_gp, uuid.uuid4(), tomorrow)
     assert cache._taken_count == sum(map(len, cache._taken.values())) <= TAKEN_KEPT
+
+
+async def test_a_patients_cancellation_is_judged_by_the_kept_calendar_with_a_day_closed_elsewhere_in_it(
+        booking_service: Booking, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calendar the search keeps (the one the patient's deadline was shown by) judges a patient's cancellation:
+    no read of the closed days in each cancellation's transaction. A day closed by another replica (SQL straight
+    into the database) is in it once its notice comes: a cancellation that day is refused."""
+    from datetime import date
+
+    from kit.clock import OSLO
+    svc = booking_service
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp, day_starts="09:00", day_ends="10:00")
+    slots = await svc.free(kari, "2026-03-30", "2026-03-30")  # Monday 30 March, after the closed Wednesday
+    reads: list[tuple[date, date]] = []
+    read = ScheduleRepository.closed_days
+
+    async def counted(self: ScheduleRepository, first: date, last: date) -> set[date]:
+        reads.append((first, last))
+        return await read(self, first, last)
+    monkeypatch.setattr(ScheduleRepository, "closed_days", counted)
+
+    async def book_and_cancel(slot: dict[str, str]) -> tuple[int, str | None]:
+        booked = await svc.client.post("/internal/appointments",
+                                       json={"patient_id": str(kari), "slot_id": slot["id"]})
+        assert booked.status_code == 201, booked.text
+        done = await svc.client.post(f"/internal/appointments/{booked.json()['id']}/cancel",
+                                     json={"by": "patient", "patient_id": str(kari)})
+        if done.status_code != 200:  # cancelled by staff, so the next try books again
+            staff = await svc.client.post(f"/internal/appointments/{booked.json()['id']}/cancel", json={"by": "staff"})
+            assert staff.status_code == 200, staff.text
+        return done.status_code, done.json().get("code")
+
+    svc.clock.set(datetime(2026, 3, 25, 10, 0, tzinfo=OSLO))  # Wednesday CLOSED, open for now
+    assert await book_and_cancel(slots[0]) == (200, None)
+    reads.clear()  # the calendar of the new day read once, above; from now on kept
+    assert await book_and_cancel(slots[1]) == (200, None)
+    assert await book_and_cancel(slots[2]) == (200, None)
+    assert reads == [], "no closed days read in a cancellation's transaction"
+
+    conn = await svc.db()
+    try:
+        await conn.execute("INSERT INTO closed_days (day, reason) VALUES ($1, 'Personaldag')", date(2026, 3, 25))
+
+        async def refused() -> bool:
+            return await book_and_cancel(slots[0]) == (422, "booking.cancel_not_working_day")
+        await eventually(refused, "a cancellation on the day closed elsewhere to be refused")
+    finally:
+        await conn.execute("DELETE FROM closed_days WHERE day = $1", date(2026, 3, 25))
+        await conn.close()

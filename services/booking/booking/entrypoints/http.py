@@ -191,8 +191,13 @@ async def cancel(appointment_id: uuid.UUID, body: CancelIn, request: Request) ->
     if body.by == "patient" and body.patient_id is None:
         raise DomainError("patient_id mangler.", code="validation.invalid", status=422)
     runtime = _runtime(request)
-    cancelled = await handlers.cancel_appointment(runtime, appointment_id, by=body.by, patient_id=body.patient_id)
-    if (cache := _slot_cache(runtime)) is not None:
+    cache = _slot_cache(runtime)
+    # A patient's cancellation is judged by the calendar the search keeps (no read of the closed days in the
+    # transaction): the one their deadline was shown by. A day closed that moment is in it at its notice.
+    clinic = await _clinic(runtime) if cache is not None and body.by == "patient" else None
+    cancelled = await handlers.cancel_appointment(runtime, appointment_id, by=body.by, patient_id=body.patient_id,
+                                                  clinic=clinic)
+    if cache is not None:
         # The slot back in this process's kept list at once (its next search shows it), if PostgreSQL says it is
         # free for the search: one short read instead of reading the doctor's whole list again.
         since = cache.version_of(cancelled.doctor_id)
