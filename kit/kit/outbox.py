@@ -117,12 +117,16 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
-            # The lock (an InitPlan, taken once) and the rows in one statement: only the relay holding it reads rows.
-            rows = await conn.fetch(
-                """SELECT id, topic, message_key, envelope::text AS envelope, correlation_id, trace_context
-                   FROM outbox WHERE published_at IS NULL AND (SELECT pg_try_advisory_xact_lock($2))
-                   ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
-                self._batch, _RELAY_LOCK)
+            # The lock (an InitPlan, taken once), the rows and their mark in one statement: only the relay holding
+            # the lock takes rows. Marked before they are sent, but in this transaction, committed only once Kafka
+            # has them all: a failed send (or a crash) rolls the mark back, and they go out again.
+            rows = sorted(await conn.fetch(
+                """UPDATE outbox SET published_at = now()
+                   WHERE id IN (SELECT id FROM outbox
+                                WHERE published_at IS NULL AND (SELECT pg_try_advisory_xact_lock($2))
+                                ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                   RETURNING id, topic, message_key, envelope::text AS envelope, correlation_id, trace_context""",
+                self._batch, _RELAY_LOCK), key=lambda row: row["id"])
             if not rows:
                 return 0
             # Sent together so the producer batches them; the idempotent producer keeps their order.
@@ -137,8 +141,6 @@ class OutboxRelay:
                         headers={"content-type": "application/json", "correlation_id": row["correlation_id"]},
                         correlation_id=row["correlation_id"], no_confirm=True))
             await asyncio.gather(*pending)
-            await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                               [row["id"] for row in rows])
             for row in rows:
                 PUBLISHED.labels(row["topic"]).inc()
             # The backlog gauges are measured apart (measure_backlog, on the gauges' interval), not per batch.
