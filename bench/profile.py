@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import report, statements
 from bench.load import run_load
 from bench.probes import cpu_per_request, cpu_snapshot
 from bench.scenarios import Bench, scaled
@@ -107,16 +107,18 @@ async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, in
             py_spy(), "record", "--pid", str(system.procs[name].pid), "--duration", str(int(seconds)),
             "--rate", "250", "--format", "raw", "--nonblocking", "--output", str(out / f"{name}.collapsed.txt"),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for name in processes}
+        counting = await statements.start_counting(infra.admin_dsn())
         before = cpu_snapshot(system, infra)
         result = await run_load(bench.traffic_user(sessions), concurrency, seconds)
         cpu = cpu_per_request(before, cpu_snapshot(system, infra), result.total_requests, result.seconds)
+        sent = await statements.per_request(infra.admin_dsn(), result.total_requests) if counting else None
         for name, sampler in samplers.items():
             _, err = await sampler.communicate()
             if sampler.returncode != 0:
                 raise RuntimeError(f"py-spy on {name}: {err.decode(errors='replace')[-500:]}")
         return {"at": datetime.now(OSLO).isoformat(timespec="seconds"), "seconds": seconds,
                 "concurrency": concurrency, "throughput_rps": round(result.total_requests / result.seconds, 1),
-                "cpu": cpu, "processes": {name: summarise(await asyncio.to_thread(
+                "cpu": cpu, "statements": sent, "processes": {name: summarise(await asyncio.to_thread(
                     (out / f"{name}.collapsed.txt").read_text)) for name in processes}}
     finally:
         await bench.close()
@@ -171,6 +173,16 @@ def markdown(r: dict[str, Any]) -> str:
              head + ", ".join(f"{k} {v}" for k, v in r["cpu"]["ms_per_request"].items()) + ".", ""]
     if r.get("settings"):
         lines += ["Every service with " + ", ".join(f"`{k}={v}`" for k, v in r["settings"].items()) + ".", ""]
+    if sent := r.get("statements"):
+        lines += [f"PostgreSQL statements a request (pg_stat_statements, what the services sent): "
+                  f"**{sent['total_per_request']}**; " + ", ".join(
+                      f"{k} {v}" for k, v in sent["per_request"].items()) + ".", "",
+                  report.table([{**t, "statement": t["statement"].replace("|", "\\|"), "per_request":
+                                 f"{t['per_request']:.3f}"} for t in sent["top"]],
+                               ["service", "statement", "per_request"]), ""]
+    elif "rush" not in r:
+        lines += ["PostgreSQL statements not counted: the bench cluster runs without pg_stat_statements (stop it "
+                  "with `python deploy/local/stack.py stop bench`; the next run starts it with the library).", ""]
     for name, p in r["processes"].items():
         lines += [f"## {name} ({p['samples']} samples)", "", "Self time by library:", "",
                   report.table(p["by_library"][:12], ["library", "pct"]), "",

@@ -162,8 +162,10 @@ def pg_start(inst: Instance) -> None:
     say(f"starting PostgreSQL ({inst.name}) on 127.0.0.1:{inst.pg_port}")
     # The port on the command line: postgresql.conf holds the one the cluster was made with, and the port
     # asked for (EPORTAL_STACK_*_PG_PORT) may differ from it on a later start.
-    r = _pg([pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", f"-p {inst.pg_port}",
-             "start"])
+    # pg_stat_statements preloaded (on the command line: clusters made before it was asked for get it too), so
+    # `make profile` can count the statements each request sends; its cost is a hash lookup a statement.
+    r = _pg([pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o",
+             f"-p {inst.pg_port} -c shared_preload_libraries=pg_stat_statements", "start"])
     if r.returncode != 0:
         raise SystemExit(f"PostgreSQL did not start:\n{r.stdout}\n{r.stderr}\n{_tail(log)}")
 
