@@ -236,10 +236,11 @@ class SlotSearchCache:
             if self._taken_count >= TAKEN_KEPT:
                 self._taken.clear()
                 self._taken_count = 0
-            slots = self._taken.setdefault(doctor_id, {})
-            self._taken_count += change.slot_id not in slots
-            slots[change.slot_id] = change.starts_at
-        elif (slots := self._taken.get(doctor_id)) is not None and slots.pop(change.slot_id, None) is not None:
+            taken = self._taken.setdefault(doctor_id, {})
+            self._taken_count += change.slot_id not in taken
+            taken[change.slot_id] = change.starts_at
+        elif change.slot_id in (freed := self._taken.get(doctor_id, {})):
+            del freed[change.slot_id]
             self._taken_count -= 1
 
     def known_taken(self, patient_id: uuid.UUID, slot_id: uuid.UUID, now: datetime) -> bool:
