@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, NamedTuple
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 from faststream import AckPolicy
@@ -163,7 +163,9 @@ class OffsetCommits:
     (one per topic), and each consumer commits only its own partitions, so they are kept and committed apart. A
     commit that fails (a rebalance gave the partition to another consumer, the broker is away) is dropped: the
     partition's next commit covers it, and at worst the events since the last commit come again to whoever reads
-    the partition next. On a stop everything applied is committed at once (`flush`)."""
+    the partition next. On a stop everything applied is committed at once (`flush`), and so is a consumer's when
+    its partitions are revoked (`commit_now`, from `CommitOnRevoke`), so the member that takes them over starts
+    after them."""
 
     def __init__(self, name: str, interval: float = 0.0) -> None:
         self._name = name
@@ -194,6 +196,15 @@ class OffsetCommits:
                     async with asyncio.timeout(self._interval):
                         await self._stopping.wait()
 
+    async def commit_now(self, consumer: AIOKafkaConsumer) -> None:
+        """This consumer's applied offsets committed at once, not at the interval's end."""
+        if offsets := self._applied.pop(consumer, None):
+            try:
+                await consumer.commit(offsets)
+            except Exception as exc:
+                log.info("offsets not committed; the events since the last commit may come again",
+                         consumer=self._name, error=type(exc).__name__)
+
     async def flush(self) -> None:
         """Commit what is applied (before the consumers stop, so a restart does not read it again)."""
         self._stopping.set()
@@ -203,6 +214,24 @@ class OffsetCommits:
         for consumer in list(self._applied):
             with contextlib.suppress(Exception):
                 await self._commit(consumer)
+
+
+class CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """A member joining a topic's group (a pod scaled out, a new release beside the old) takes partitions from the
+    others: before they give them up, each commits what it applied of them, so the new owner does not read up to
+    an interval's events again (the inbox would absorb them, at the cost of reading and refusing each)."""
+
+    def __init__(self, offsets: OffsetCommits) -> None:
+        self._offsets = offsets
+        self.subscriber: Any = None  # FastStream's, made with this listener; it holds aiokafka's consumer once started
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        consumer = getattr(self.subscriber, "consumer", None)
+        if isinstance(consumer, AIOKafkaConsumer):
+            await self._offsets.commit_now(consumer)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        return None
 
 
 class EventConsumer:
@@ -248,6 +277,7 @@ class EventConsumer:
         from contracts.registry import EVENTS_BY_TYPE
         for name in self.topics:
             applies = sorted(t for t in self._handlers if EVENTS_BY_TYPE[t].topic == name)
+            revoked = CommitOnRevoke(self._offsets)
             subscriber = self._broker.subscriber(
                 self._settings.topic(name),
                 group_id=self._settings.consumer_group_for(name),
@@ -257,9 +287,11 @@ class EventConsumer:
                 # Ours to acknowledge: the offset is committed after the effect (OffsetCommits), and on an outage
                 # the message is given back (nack: the partition rewinds to it) to come again.
                 ack_policy=AckPolicy.MANUAL,
+                listener=revoked,
                 title=f"{self.name}:{name}",
                 description=f"{self.name} applies {', '.join(applies)} exactly once.",
             )
+            revoked.subscriber = subscriber
             subscriber(self._on_message)
             self._subscribers.append(subscriber)
 

@@ -380,3 +380,44 @@ async def test_a_message_reaches_its_handler_on_the_event_loop_without_a_worker_
         assert hops == []
     finally:
         await runtime.stop()
+
+
+async def test_a_member_joining_the_group_reads_nothing_the_other_had_applied(
+        kit_settings: ServiceSettings, migrations: Path, kit_db: asyncpg.Connection) -> None:
+    """Offsets wait up to the commit interval (here a minute). A pod joining the topic's group takes partitions
+    from the running one, which commits what it applied before giving them up: whichever member reads a partition
+    after the rebalance starts after what was applied, and no event is delivered twice."""
+    from contracts.events import PatientRegistered
+    from kit.messaging import DUPLICATES
+
+    settings = kit_settings.model_copy(update={"consumer_commit_interval_ms": 60_000})
+    topic = settings.topic("patients")
+
+    def member() -> ServiceRuntime:
+        runtime = ServiceRuntime(settings, migrations)
+        runtime.on(PatientRegistered)(record_effect)
+        return runtime
+
+    def assigned(runtime: ServiceRuntime) -> set[TopicPartition]:
+        return {tp for s in runtime.consumer._subscribers for tp in s.consumer.assignment()}
+
+    first, second = member(), member()
+    await first.start()
+    try:
+        await produce(settings, envelope_bytes()[1])
+        await _effects(kit_db, 1, "the first event applied (its commit goes at once)")
+        for _ in range(5):
+            await produce(settings, envelope_bytes()[1])
+        await _effects(kit_db, 6, "five more applied (their commit waits for the interval)")
+        assert not await committed_everything(settings, topic)
+        duplicates = DUPLICATES.labels(first.consumer_name)._value.get()
+
+        await second.start()  # the same group: a rebalance revokes the first member's partitions
+        await eventually(lambda: assigned(first) and assigned(second), what="the partitions shared by both")
+        await eventually(lambda: committed_everything(settings, topic), timeout=20,
+                         what="what was applied committed at the rebalance, not at the interval's end")
+        await asyncio.sleep(2)  # a member that started from an older offset would have read it again by now
+        assert DUPLICATES.labels(first.consumer_name)._value.get() == duplicates, "an event delivered twice"
+    finally:
+        await second.stop()
+        await first.stop()
