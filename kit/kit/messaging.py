@@ -185,11 +185,7 @@ class OffsetCommits:
 
     async def _commit(self, consumer: AIOKafkaConsumer) -> None:
         while offsets := self._applied.pop(consumer, None):
-            try:
-                await consumer.commit(offsets)
-            except Exception as exc:
-                log.info("offsets not committed; the events since the last commit may come again",
-                         consumer=self._name, error=type(exc).__name__)
+            await self._send(consumer, offsets)
             if self._interval > 0 and not self._stopping.is_set():
                 # The events applied meanwhile gather for the next commit (a stop cuts the wait short).
                 with contextlib.suppress(TimeoutError):
@@ -199,11 +195,14 @@ class OffsetCommits:
     async def commit_now(self, consumer: AIOKafkaConsumer) -> None:
         """This consumer's applied offsets committed at once, not at the interval's end."""
         if offsets := self._applied.pop(consumer, None):
-            try:
-                await consumer.commit(offsets)
-            except Exception as exc:
-                log.info("offsets not committed; the events since the last commit may come again",
-                         consumer=self._name, error=type(exc).__name__)
+            await self._send(consumer, offsets)
+
+    async def _send(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        try:
+            await consumer.commit(offsets)
+        except Exception as exc:
+            log.info("offsets not committed; the events since the last commit may come again",
+                     consumer=self._name, error=type(exc).__name__)
 
     async def flush(self) -> None:
         """Commit what is applied (before the consumers stop, so a restart does not read it again)."""
