@@ -67,7 +67,9 @@ MAX_DEADLINES = 100_000
 MAX_PATIENTS = 200_000  # GPs kept: every listed patient of a large clinic (~60 bytes each), then begun afresh
 
 SEEN_CHANGES = 10_000
-TAKEN_KEPT = 20_000  # slots known taken (a clinic's weeks of bookings, ~2 MB), then begun afresh
+# Slots known taken, then begun afresh: a clinic's week or two of bookings, about 1 MB (at 20,000 the bench's
+# 100,000 bookings left booking 4 MiB higher at its peak).
+TAKEN_KEPT = 5_000
 # Doctors whose version is kept. A clinic has dozens and the country about 5,000 GPs; past this (a bulk load of
 # 100,000 slots of made-up doctors in the bench) everything kept is dropped as when the listener is lost, so the
 # versions cost at most a few MB (they were 50 MB after the bench's bulk load, never given back).
