@@ -56,6 +56,20 @@ async def test_an_event_delivered_three_times_gives_one_sms_and_one_email(stack_
         assert notify.sms.requests == 1
 
 
+async def test_a_queued_delivery_wakes_the_sender_at_commit_without_waiting_for_its_poll(
+        stack_env: StackEnv, scratch_db: str) -> None:
+    """The statement that queues an event's deliveries also NOTIFYs the sender, delivered at the consumer's commit:
+    the SMS goes out at once, though the sender would look again by itself only in an hour."""
+    async with notify_service(stack_env, scratch_db, sender_poll_seconds=3600) as notify:
+        patient = await notify.register(mobile="+4791110005", email=None)
+        envelope = await notify.publish(PrescriptionSent(renewal_id=uuid.uuid4(), patient_id=patient, doctor_id=DOCTOR,
+                                                         medication_ids=[uuid.uuid4()], sent_at=SystemClock().now()))
+
+        async def sent() -> bool:
+            return await states(notify, envelope.event_id) == {"sms": ("sent", 1)}
+        await eventually(sent, what="the SMS sent on the wake-up", timeout=20)
+
+
 async def test_one_delivery_per_event_and_channel_even_past_the_inbox(stack_env: StackEnv, scratch_db: str) -> None:
     async with notify_service(stack_env, scratch_db) as notify:
         patient = await notify.register(mobile="+4791110009", email="per@example.no")
