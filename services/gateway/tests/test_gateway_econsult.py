@@ -6,8 +6,10 @@ so the real `patient` and `staff("doctor")` checks run."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -101,6 +103,36 @@ async def test_without_the_medicine_names_the_question_is_still_sent(gateway: Ga
     assert response.status_code == 201, response.text
     (_, _, sent), = gateway.services.to("econsult")
     assert sent["json"]["medicine_names"] == []
+
+
+class AnsweringTogether(FakeServices):
+    """billing's price answers only once prescription has been asked for the medicine names: asked one after the
+    other (the price awaited first), the price would wait for ever."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names_asked = asyncio.Event()
+
+    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        if service == "prescription":
+            self.names_asked.set()
+        if service == "billing":
+            await asyncio.wait_for(self.names_asked.wait(), timeout=5)
+        return await super().call(service, method, path, **kwargs)
+
+
+async def test_the_price_and_the_medicine_names_are_asked_for_at_the_same_time(monkeypatch: pytest.MonkeyPatch
+                                                                              ) -> None:
+    fake = AnsweringTogether()
+    fake.answers[("GET", "/internal/prices/econsultation")] = PRICE
+    fake.answers[("GET", f"/internal/patients/{PATIENT}/medications")] = {"items": [{"name": "Metformin"}]}
+    fake.answers[("POST", "/internal/econsultations")] = ITEM
+    async with gateway_with(monkeypatch, fake, a_patient()) as gateway:
+        response = await gateway.client.post("/api/v1/econsultations", json={"text": "Hei", "accepted_terms": True})
+    assert response.status_code == 201, response.text
+    assert response.json()["price"] == PRICE
+    (_, _, sent), = fake.to("econsult")
+    assert sent["json"]["medicine_names"] == ["Metformin"]
 
 
 async def test_the_renewal_hint_while_writing_asks_econsults_rule_and_reads_nothing(gateway: Gateway) -> None:

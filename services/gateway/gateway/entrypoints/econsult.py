@@ -9,6 +9,7 @@ Every read or change is audited, refused attempts too.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -108,11 +109,17 @@ async def send(body: SendIn, request: Request, principal: Principal = Depends(pa
     guardian for a child under 12 (free: under 16; the SMS go to the guardian who sent it)."""
     ensure_may_make_requests(principal)
     pid, guardian = principal.patient_id, principal.acting_guardian_id
-    # The price first: if it cannot be shown, nothing is sent that the patient could be billed for unseen.
-    price = await _price(request, pid)
-    names = await _medicine_names(request, pid)
+    # The price and the medicine names (billing and prescription) asked at the same time: one wait, not two, before
+    # econsult is. The price comes first all the same: if it cannot be shown, nothing is sent that the patient could
+    # be billed for unseen (and the names' call is given up).
+    names = asyncio.create_task(_medicine_names(request, pid))
+    try:
+        price = await _price(request, pid)
+    except BaseException:
+        names.cancel()
+        raise
     payload: dict[str, Any] = {"patient_id": str(pid), "text": body.text, "accepted_terms": body.accepted_terms,
-                               "medicine_names": names}
+                               "medicine_names": await names}
     if guardian is not None:
         payload["sent_by_guardian_id"] = str(guardian)
     created = await audited(request, principal, pid, OBJECT, None, "create", lambda: services(request).call(
