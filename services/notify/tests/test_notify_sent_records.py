@@ -1,6 +1,7 @@
 """The sender records what the provider accepted by group commit: the deliveries accepted while one write is on
 its way go together in the next (one statement, not a transaction each); a send is done only once its own record
-is committed, and a failed write fails each of its sends (the lease then gives the delivery again)."""
+is committed, and a failed write fails each of its sends (the lease then gives the delivery again). The write
+finds each delivery by its key, whatever PostgreSQL knows of the table."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 
+from kit import patient_directory
+from kit.migrations import migrate
 from notify.adapters import repository
+from notify.bootstrap import MIGRATIONS
 from notify.sender import SentRecords
 
 
@@ -63,3 +68,43 @@ async def test_a_failed_write_fails_each_of_its_sends(monkeypatch: pytest.Monkey
     sends = (records.record(_row(), "ref", datetime.now(UTC)) for _ in range(3))  # type: ignore[arg-type]
     results = await asyncio.gather(*sends, return_exceptions=True)
     assert [type(r) for r in results] == [ConnectionError] * 3
+
+
+@pytest.mark.stack
+async def test_recording_sent_reads_each_delivery_by_its_key_even_in_a_plan_made_for_a_new_table(
+        scratch_db: str) -> None:
+    """A prepared statement's generic plan is kept; one made while the table is new (never analysed) must not scan
+    the whole table at every write once it has grown. Here the generic plan is asked for at once, on a table of a
+    few hundred rows PostgreSQL has never counted: the write may read only the rows it records."""
+    conn = await asyncpg.connect(scratch_db)
+    try:
+        await migrate(conn, "notify", MIGRATIONS, (patient_directory.FEATURE,))
+        await conn.execute("ALTER TABLE deliveries SET (autovacuum_enabled = false)")
+        await conn.execute(
+            """INSERT INTO deliveries (id, event_id, event_type, channel, kind, patient_id, subject_id, address, body,
+                                       next_attempt_at, created_at, attempts)
+               SELECT gen_random_uuid(), gen_random_uuid(), 'AppointmentBooked', 'sms', 'appointment_booked',
+                      gen_random_uuid(), gen_random_uuid(), '+4791330002', 'Timen din er bestilt', now(), now(), 1
+               FROM generate_series(1, 400)""")
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        rows = await conn.fetch("SELECT * FROM deliveries ORDER BY id LIMIT 2")
+
+        async def scans() -> int:
+            await conn.execute("SELECT pg_stat_force_next_flush()")
+            await conn.execute("SELECT pg_stat_clear_snapshot()")
+            found: int = await conn.fetchval("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'deliveries'")
+            return found
+
+        before = await scans()
+        now = datetime.now(UTC)
+        await repository.record_sent(conn, [(rows[0], "ref-1", now), (rows[1], "ref-2", now)])
+        assert await scans() == before  # each by its key, not the whole table
+
+        recorded = await conn.fetch(
+            """SELECT d.state, d.provider_ref, a.attempt, a.outcome FROM deliveries d
+               JOIN delivery_attempts a ON a.delivery_id = d.id WHERE d.id = ANY($1::uuid[]) ORDER BY d.provider_ref""",
+            [r["id"] for r in rows])
+        assert [tuple(r) for r in recorded] == [("sent", "ref-1", 1, "accepted"), ("sent", "ref-2", 1, "accepted")]
+        assert await conn.fetchval("SELECT count(*) FROM deliveries WHERE state = 'sent'") == 2
+    finally:
+        await conn.close()
