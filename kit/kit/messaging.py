@@ -22,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -62,6 +63,44 @@ _OUTAGES: tuple[type[BaseException], ...] = (
     OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError, KafkaConnectionError, TimeoutError,
 )
+
+
+# What the handlers of the consumer's open transaction asked to run once it has committed (`after_commit`).
+_AFTER_COMMIT: ContextVar[list[Callable[[], None]] | None] = ContextVar("eportal_after_commit", default=None)
+
+
+def in_consumer_transaction() -> bool:
+    """True inside the transaction a consumer applies events in, where `after_commit` may be asked; not where a
+    handler is run by other code (a test, a tool) in a transaction of its own."""
+    return _AFTER_COMMIT.get() is not None
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the consumer's transaction now applying the event has committed, and never if it rolls
+    back (a batch that fails is applied again event by event, and each handler asks again then). For work that
+    must wait until the effect is durable and need not be part of it: notify hands the deliveries it queued to its
+    own sender. Only from a handler the consumer is running."""
+    pending = _AFTER_COMMIT.get()
+    if pending is None:
+        raise RuntimeError("after_commit: no consumer transaction is open")
+    pending.append(callback)
+
+
+@contextlib.asynccontextmanager
+async def _consumer_transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """The transaction a consumer applies events in; what its handlers gave `after_commit` runs after its commit."""
+    pending: list[Callable[[], None]] = []
+    token = _AFTER_COMMIT.set(pending)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            yield conn
+    finally:
+        _AFTER_COMMIT.reset(token)
+    for callback in pending:  # reached only after the commit: an error above (or in it) skips them
+        try:
+            callback()
+        except Exception:  # the effect is committed and stays so: its offset is applied all the same
+            log.exception("work after the commit failed")
 
 
 def make_broker(settings: ServiceSettings, middlewares: Iterable[Any] = ()) -> KafkaBroker:
@@ -386,7 +425,7 @@ class EventConsumer:
     async def apply_batch(self, ready: list[tuple[Received, Envelope, Event]]) -> list[bool]:
         """The inbox rows (one statement) and the effects of several events in one transaction. False for an event
         seen before, or already in this batch (a redelivery can put it there twice)."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with _consumer_transaction(self._pool) as conn:
             new = {row["event_id"] for row in await conn.fetch(
                 """INSERT INTO inbox (consumer, event_id, event_type)
                    SELECT $1, e.event_id, e.event_type FROM unnest($2::uuid[], $3::text[]) AS e(event_id, event_type)
@@ -475,7 +514,7 @@ class EventConsumer:
 
     async def apply(self, envelope: Envelope, event: Event, handler: EventHandler) -> bool:
         """The effect and the inbox row in one transaction. False when the event was seen before."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with _consumer_transaction(self._pool) as conn:
             first = await conn.fetchval(
                 """INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
                    ON CONFLICT DO NOTHING RETURNING true""",

@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts.envelope import Envelope
 from contracts.events import StaffMemberRegistered
-from kit.messaging import carry_over_offsets, ensure_topics
+from kit.messaging import after_commit, carry_over_offsets, ensure_topics
 from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
 from tests.support.eventually import eventually
@@ -283,6 +283,40 @@ async def test_a_failing_event_in_a_batch_is_dead_lettered_alone_and_the_others_
     row = await kit_db.fetchrow("SELECT event_id, attempts FROM dead_letters")
     assert (row["event_id"], row["attempts"]) == (bad.event_id, runtime.settings.consumer_max_attempts)
     assert len(await read_topic(runtime.settings.kafka_bootstrap, runtime.settings.topic("dlq.kittest"))) == 1
+
+
+async def test_work_after_the_commit_runs_once_for_each_event_committed_and_never_for_one_rolled_back(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
+    """A handler's `after_commit` work runs when its event's transaction has committed: the batch tried first (one
+    of its events fails, so it is rolled back) runs none of it; each event applied again on its own runs its own,
+    once; the failing one, never committed, none."""
+    bad, bad_raw = envelope_bytes()
+    goods = [envelope_bytes() for _ in range(6)]
+    failing = uuid.UUID(str(bad.payload["patient_id"]))
+    after: list[uuid.UUID] = []
+    tries: list[uuid.UUID] = []
+
+    async def handler(conn: asyncpg.Connection, envelope: Envelope, event: Any) -> None:
+        tries.append(envelope.event_id)
+        await record_effect(conn, envelope, event)
+        after_commit(lambda: after.append(envelope.event_id))
+        if event.patient_id == failing:
+            raise ValueError("this event cannot be applied")
+
+    runtime = make_runtime(handler=handler)
+    await _on_the_log_before_start(runtime, [raw for _, raw in goods[:3]] + [bad_raw] + [raw for _, raw in goods[3:]])
+    await runtime.start()
+    try:
+        async def dead_lettered() -> bool:
+            return await kit_db.fetchval("SELECT count(*) FROM dead_letters") == 1
+        await eventually(dead_lettered, what="the failing event dead-lettered")
+        await _effects(kit_db, 6, "the others applied")
+    finally:
+        await runtime.stop()
+    assert tries.count(goods[0][0].event_id) == 2, "tried in the batch, then on its own"
+    assert sorted(map(str, after)) == sorted(str(env.event_id) for env, _ in goods)  # once each, none for the bad
+    with pytest.raises(RuntimeError):
+        after_commit(lambda: None)  # no consumer transaction here
 
 
 async def test_a_batch_delivered_again_applies_nothing_twice(

@@ -48,7 +48,11 @@ def build(settings: NotifySettings | None = None, clock: Clock | None = None, *,
     guardians = keeping_guardians(runtime)
     runtime.on(GuardianRegistered)(guardians)
     runtime.on(GuardianRemoved)(guardians)
-    queue = notifying(runtime.clock)
+
+    def running_sender() -> Sender | None:
+        sender = runtime.state.get("sender")
+        return sender if isinstance(sender, Sender) and sender.running else None
+    queue = notifying(runtime.clock, running_sender)
     for event in NOTIFYING_EVENTS:
         runtime.on(event)(queue)
 

@@ -1,9 +1,13 @@
 """notify's units of work on the consumer's side: an event becomes queued deliveries, in the same
-transaction as its inbox row. Nothing here talks to a provider; the sender does, after commit."""
+transaction as its inbox row. Nothing here talks to a provider; the sender does, after commit: those due now are
+handed to this process's sender as the transaction commits, already claimed (no wake-up, no claim, no poll)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
 
 import asyncpg
 
@@ -16,7 +20,7 @@ from contracts.events import (
 )
 from kit.clock import Clock
 from kit.logging import get_logger
-from kit.messaging import EventHandler
+from kit.messaging import EventHandler, after_commit, in_consumer_transaction
 from kit.patient_directory import apply_awaiting, await_patient, hold_patient
 from kit.runtime import ServiceRuntime
 from notify.adapters import repository as repo
@@ -25,7 +29,22 @@ from notify.domain.rules import Contact, guardian_of, patient_of, plan
 log = get_logger(__name__)
 
 
-async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, clock: Clock) -> None:
+class TakesDeliveries(Protocol):
+    """This process's sender, as the consumer sees it (notify/sender.py)."""
+
+    @property
+    def lease(self) -> timedelta: ...
+
+    def hand_over(self, rows: list[asyncpg.Record]) -> None: ...
+
+
+async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, clock: Clock,
+                    sender: TakesDeliveries | None = None) -> None:
+    """`sender`: this process's, once it runs, to hand what is due now to as the consumer's transaction commits;
+    without one (starting, stopping), or where no consumer applies the event (a handler run alone, in a transaction
+    of its own), the deliveries wait for any sender, woken at that commit."""
+    if not in_consumer_transaction():
+        sender = None
     now = clock.now()
     if isinstance(event, AppointmentCancelled):
         await repo.withdraw_reminders(conn, event.appointment_id, now)
@@ -49,7 +68,10 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
             return
         contact = found
     planned = plan(event, contact, now)
-    added = await repo.add_deliveries(conn, envelope.event_id, envelope.event_type, patient_id, planned, now)
+    added, claimed = await repo.add_deliveries(conn, envelope.event_id, envelope.event_type, patient_id, planned, now,
+                                               lease=sender.lease if sender is not None else None)
+    if sender is not None and claimed:
+        after_commit(lambda: sender.hand_over(claimed))
     log.info("notifications queued", event_type=envelope.event_type, event_id=str(envelope.event_id),
              channels=[p.channel for p in planned], added=added)
 
@@ -59,9 +81,10 @@ async def _contact(conn: asyncpg.Connection, patient_id: uuid.UUID, guardian_id:
             else await repo.contact(conn, patient_id))
 
 
-def notifying(clock: Clock) -> EventHandler:
+def notifying(clock: Clock, sender: Callable[[], TakesDeliveries | None] = lambda: None) -> EventHandler:
+    """`sender`: this process's sender, if it runs now (it starts after the consumers may have)."""
     async def handle(conn: asyncpg.Connection, envelope: Envelope, event: Event) -> None:
-        await queue_for(conn, envelope, event, clock)
+        await queue_for(conn, envelope, event, clock, sender())
     return handle
 
 

@@ -1,8 +1,10 @@
 """The sender: sends queued deliveries after their commit, retries with exponential backoff, and keeps
 each delivery's state (queued, sent, failed after N tries with a dead-letter record, or withdrawn).
 
-Woken by LISTEN/NOTIFY when the consumer commits new deliveries (a login code goes at once); the poll finds
-retries and reminders that have come due. A delivery is claimed with a lease and its try counted before the
+A delivery due when it is queued is handed to this process's sender as the consumer's transaction commits, queued
+already claimed (`hand_over`: no wake-up, no claim statement, no wait; a login code goes at once). A delivery queued
+where no sender runs (this one starting or stopping) wakes any sender by LISTEN/NOTIFY at that commit, and the poll
+finds retries and reminders that have come due. A delivery is claimed with a lease and its try counted before the
 provider is called, and recorded as sent right after the provider accepts it: the deliveries accepted at the
 same moment together, in one statement (`SentRecords`: at once if no write is running, else in the one after
 it), each send done only once its record is committed. The one window left is a crash between those two
@@ -116,13 +118,51 @@ class Sender:
         self._worker = NotifiedWorker("notify-sender", pool, repo.WAKE_CHANNEL, self.send_due,
                                       idle_seconds=settings.sender_poll_seconds,
                                       retry_seconds=settings.sender_poll_seconds)
+        self._handed: set[asyncio.Task[None]] = set()
+        # Handed-over sends at once at most as many as a claim takes: a backlog applied in one batch does not open a
+        # connection to the provider for each of its messages.
+        self._sending = asyncio.Semaphore(settings.sender_batch)
+        self._running = False
+
+    @property
+    def running(self) -> bool:
+        """Started and not stopping: deliveries may be handed to it."""
+        return self._running
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self._settings.sender_lease_seconds)
 
     async def start(self) -> None:
         await self._worker.start()
+        self._running = True
 
     async def stop(self) -> None:
+        self._running = False
         await self._worker.stop()
+        for task in list(self._handed):  # cut off like a send in flight: the lease gives them again
+            task.cancel()
+        await asyncio.gather(*self._handed, return_exceptions=True)
         await self._sent.stop()
+
+    def hand_over(self, rows: list[asyncpg.Record]) -> None:
+        """Deliveries the consumer queued already claimed (`repository.add_deliveries` with this sender's lease),
+        handed over as its transaction commits: each sent now, as a claimed one is. If this process dies first, the
+        lease runs out and any sender claims them."""
+        if not self._running:
+            return  # stopping: the lease gives them to a sender again
+        for row in rows:
+            task = asyncio.create_task(self._handed_send(row), name="notify-handed-delivery")
+            self._handed.add(task)
+            task.add_done_callback(self._handed.discard)
+
+    async def _handed_send(self, row: asyncpg.Record) -> None:
+        try:
+            async with self._sending:
+                await self._traced(row)
+        except Exception as exc:  # the record was not written (database away): the lease gives it again
+            log.warning("handed delivery not recorded; it will be tried again", delivery_id=str(row["id"]),
+                        error=type(exc).__name__)
 
     def wake(self) -> None:
         self._worker.wake()

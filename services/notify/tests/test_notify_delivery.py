@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,10 @@ from contracts.events import (
     PrescriptionSent,
 )
 from kit.clock import SystemClock
+from notify.adapters import repository
 from notify.adapters.sinks import SmsSink
 from notify.handlers import queue_for
+from notify.sender import Sender
 from services.notify.tests.notify_support import Notify, notify_service
 from tests.support.eventually import eventually
 from tests.support.kafka import committed_everything
@@ -56,18 +59,64 @@ async def test_an_event_delivered_three_times_gives_one_sms_and_one_email(stack_
         assert notify.sms.requests == 1
 
 
-async def test_a_queued_delivery_wakes_the_sender_at_commit_without_waiting_for_its_poll(
-        stack_env: StackEnv, scratch_db: str) -> None:
-    """The statement that queues an event's deliveries also NOTIFYs the sender, delivered at the consumer's commit:
-    the SMS goes out at once, though the sender would look again by itself only in an hour."""
+async def test_a_delivery_due_now_goes_to_the_sender_at_the_consumers_commit_without_a_claim_or_a_poll(
+        stack_env: StackEnv, scratch_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The consumer queues the delivery already claimed (its first try counted, leased) and hands it to this
+    process's sender as its transaction commits: the SMS goes out at once, though the sender would look by itself
+    only in an hour, and no claim is made for it."""
+    claims: list[int] = []
+    real_claim = repository.claim_due
+
+    async def counted_claim(*args: Any) -> Any:
+        rows = await real_claim(*args)
+        claims.append(len(rows))
+        return rows
+    monkeypatch.setattr(repository, "claim_due", counted_claim)
     async with notify_service(stack_env, scratch_db, sender_poll_seconds=3600) as notify:
         patient = await notify.register(mobile="+4791110005", email=None)
+        claimed_before = sum(claims)
         envelope = await notify.publish(PrescriptionSent(renewal_id=uuid.uuid4(), patient_id=patient, doctor_id=DOCTOR,
                                                          medication_ids=[uuid.uuid4()], sent_at=SystemClock().now()))
 
         async def sent() -> bool:
             return await states(notify, envelope.event_id) == {"sms": ("sent", 1)}
+        await eventually(sent, what="the SMS sent at the commit", timeout=20)
+        assert sum(claims) == claimed_before  # nothing claimed it: it was queued claimed
+        assert len(notify.sms.to("+4791110005")) == 1
+
+
+async def test_a_delivery_queued_where_no_sender_runs_wakes_a_sender_at_commit(
+        stack_env: StackEnv, scratch_db: str) -> None:
+    """Queued by a process whose sender is not running (starting, stopping: here the handler applied alone), the
+    delivery waits unclaimed and the statement NOTIFYs the senders at commit: one claims it at once, though it
+    would look by itself only in an hour."""
+    async with notify_service(stack_env, scratch_db, sender_poll_seconds=3600) as notify:
+        patient = await notify.register(mobile="+4791110006", email=None)
+        event = PrescriptionSent(renewal_id=uuid.uuid4(), patient_id=patient, doctor_id=DOCTOR,
+                                 medication_ids=[uuid.uuid4()], sent_at=SystemClock().now())
+        envelope = Envelope.wrap(event, occurred_at=SystemClock().now(), correlation_id="test")
+        pool = notify.runtime.pool
+        async with pool.acquire() as conn, conn.transaction():
+            await queue_for(conn, envelope, event, SystemClock())  # no sender: queued unclaimed
+
+        async def sent() -> bool:
+            return await states(notify, envelope.event_id) == {"sms": ("sent", 1)}
         await eventually(sent, what="the SMS sent on the wake-up", timeout=20)
+
+
+async def test_a_process_dying_after_the_commit_and_before_the_send_leaves_the_delivery_to_its_lease(
+        stack_env: StackEnv, scratch_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Queued claimed and never sent (the process died as the consumer's transaction committed): the lease runs
+    out, a sender claims it, and the SMS goes once, on its second try."""
+    monkeypatch.setattr(Sender, "hand_over", lambda self, rows: None)  # gone before the send
+    async with notify_service(stack_env, scratch_db, sender_lease_seconds=0.5) as notify:
+        patient = await notify.register(mobile="+4791110007", email=None)
+        envelope = await notify.publish(answered(patient))
+
+        async def sent() -> bool:
+            return await states(notify, envelope.event_id) == {"sms": ("sent", 2)}
+        await eventually(sent, what="the SMS sent once its lease ran out", timeout=20)
+        assert len(notify.sms.to("+4791110007")) == 1
 
 
 async def test_one_delivery_per_event_and_channel_even_past_the_inbox(stack_env: StackEnv, scratch_db: str) -> None:

@@ -65,33 +65,50 @@ def delivery_id(event_id: uuid.UUID, channel: str) -> uuid.UUID:
     return uuid.uuid5(event_id, channel)
 
 
-async def add_deliveries(conn: asyncpg.Connection, event_id: uuid.UUID, event_type: str,
-                         patient_id: uuid.UUID | None, planned: list[Planned], now: datetime) -> int:
-    """Queue the planned messages in the caller's transaction; at most one per (event, channel). One round trip:
-    the rows, and the sender's wake-up, delivered at commit (a wake-up with nothing added, an event queued
-    before, finds nothing to claim)."""
-    if not planned:
-        return 0
-    added: int = await conn.fetchval(
-        """WITH added AS (
-               INSERT INTO deliveries (id, event_id, event_type, channel, kind, patient_id, subject_id, address,
-                                       subject, body, giro_invoice_id, priority, next_attempt_at, expires_at,
-                                       created_at, trace_context)
-               SELECT d.id, $1, $2, d.channel, d.kind, $3, d.subject_id, d.address, d.subject, d.body,
-                      d.giro_invoice_id, d.priority, d.next_attempt_at, d.expires_at, $4, $5
-               FROM unnest($6::uuid[], $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[],
+_PLANNED = """SELECT d.id, $1, $2, d.channel, d.kind, $3, d.subject_id, d.address, d.subject, d.body,
+                      d.giro_invoice_id, d.priority, d.next_attempt_at, d.expires_at, $4, $5"""
+_UNNEST = """FROM unnest($6::uuid[], $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[],
                            $13::uuid[], $14::smallint[], $15::timestamptz[], $16::timestamptz[])
                     AS d(id, channel, kind, subject_id, address, subject, body, giro_invoice_id, priority,
-                         next_attempt_at, expires_at)
+                         next_attempt_at, expires_at)"""
+_COLUMNS = """id, event_id, event_type, channel, kind, patient_id, subject_id, address, subject, body,
+               giro_invoice_id, priority, next_attempt_at, expires_at, created_at, trace_context"""
+
+
+async def add_deliveries(conn: asyncpg.Connection, event_id: uuid.UUID, event_type: str,
+                         patient_id: uuid.UUID | None, planned: list[Planned], now: datetime, *,
+                         lease: timedelta | None = None) -> tuple[int, list[asyncpg.Record]]:
+    """Queue the planned messages in the caller's transaction; at most one per (event, channel). One round trip.
+    Returns how many were added, and those added already claimed.
+
+    With a `lease` (this process's sender takes them when the transaction commits: `Sender.hand_over`), those due
+    now are queued claimed, their first try counted and leased as `claim_due` would, so no sender claims them
+    again unless this process dies before recording them (the lease runs out). Without one, nothing is claimed and
+    any sender is woken at commit (NOTIFY) to claim them."""
+    if not planned:
+        return 0, []
+    args = [event_id, event_type, patient_id, now, trace_context(),
+            [delivery_id(event_id, p.channel) for p in planned], [p.channel for p in planned],
+            [p.kind for p in planned], [p.subject_id for p in planned], [p.address for p in planned],
+            [p.subject for p in planned], [p.body for p in planned], [p.giro_invoice_id for p in planned],
+            [p.priority for p in planned], [p.not_before for p in planned], [p.expires_at for p in planned]]
+    if lease is not None:
+        rows = await conn.fetch(
+            f"""INSERT INTO deliveries ({_COLUMNS}, attempts, lease_until)
+                {_PLANNED},
+                       CASE WHEN d.next_attempt_at <= $4 THEN 1 ELSE 0 END,
+                       CASE WHEN d.next_attempt_at <= $4 THEN $4 + $17::interval END
+                {_UNNEST}
+                ON CONFLICT (event_id, channel) DO NOTHING RETURNING *""", *args, lease)
+        return len(rows), [row for row in rows if row["lease_until"] is not None]
+    added: int = await conn.fetchval(
+        f"""WITH added AS (
+               INSERT INTO deliveries ({_COLUMNS})
+               {_PLANNED}
+               {_UNNEST}
                ON CONFLICT (event_id, channel) DO NOTHING RETURNING 1)
-           SELECT (SELECT count(*) FROM added), pg_notify($17, '')""",
-        event_id, event_type, patient_id, now, trace_context(),
-        [delivery_id(event_id, p.channel) for p in planned], [p.channel for p in planned],
-        [p.kind for p in planned], [p.subject_id for p in planned], [p.address for p in planned],
-        [p.subject for p in planned], [p.body for p in planned], [p.giro_invoice_id for p in planned],
-        [p.priority for p in planned], [p.not_before for p in planned], [p.expires_at for p in planned],
-        WAKE_CHANNEL)
-    return added
+           SELECT (SELECT count(*) FROM added), pg_notify($17, '')""", *args, WAKE_CHANNEL)
+    return added, []
 
 
 async def withdraw_reminders(conn: asyncpg.Connection, appointment_id: uuid.UUID, now: datetime) -> None:
