@@ -276,12 +276,31 @@ def _pid_alive(pidfile: Path) -> int | None:
         return None
 
 
+def _kafka_port_written(inst: Instance) -> int | None:
+    """The client port the instance's broker was last started with (its server.properties), if any."""
+    try:
+        text = (inst.home / "kafka" / "server.properties").read_text()
+    except FileNotFoundError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("listeners=PLAINTEXT://"):
+            return int(line.split(",")[0].rsplit(":", 1)[1])
+    return None
+
+
 def kafka_start(inst: Instance) -> None:
     home = inst.home / "kafka"
     pidfile = home / "kafka.pid"
-    if _pid_alive(pidfile) and port_open(inst.kafka_port):
-        say(f"Kafka ({inst.name}) already running on {inst.kafka_port}")
-        return
+    if _pid_alive(pidfile):
+        running_on = _kafka_port_written(inst)
+        if running_on == inst.kafka_port:
+            wait_port(inst.kafka_port, f"Kafka ({inst.name})", 90)  # running, or still starting
+            say(f"Kafka ({inst.name}) already running on {inst.kafka_port}")
+            return
+        # Running, but on another port than asked for now (EPORTAL_STACK_*_KAFKA_PORT changed since), as
+        # PostgreSQL above: a second broker on the same storage would only fail on its lock. Restart it.
+        say(f"Kafka ({inst.name}) runs on port {running_on}; restarting it on {inst.kafka_port}")
+        kafka_stop(inst)
     props = kafka_properties(inst)
     if not (home / "data" / "meta.properties").exists():
         say("formatting Kafka's storage (KRaft, once)")
