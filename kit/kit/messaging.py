@@ -583,6 +583,27 @@ def current_message(broker: KafkaBroker) -> KafkaMessage:
     return msg
 
 
+def follow_every_message(broker: KafkaBroker, settings: ServiceSettings, topic: str, apply: Callable[[Event], None],
+                         *, title: str, description: str) -> None:
+    """Every replica reads every message of `topic` (its name without the prefix), from the newest on, and `apply`
+    changes what the replica keeps in memory (a gateway's kept sessions, say): no consumer group, no offsets and no
+    inbox, since nothing is written and a replica that starts later keeps nothing from before its start, so has
+    nothing older to apply. A message that cannot be read is logged and skipped: what is kept has its own expiry."""
+    subscriber = broker.subscriber(settings.topic(topic), auto_offset_reset="latest",
+                                   fetch_max_wait_ms=settings.consumer_fetch_wait_ms, title=title,
+                                   description=description)
+
+    async def on_message() -> None:
+        try:
+            event = event_from(parse_envelope(current_message(broker).body))
+        except ValueError:
+            log.warning("event not understood; skipped", topic=topic, reader=title)
+            return
+        apply(event)
+
+    subscriber(on_message)
+
+
 def _position(msg: KafkaMessage) -> tuple[str, int, int]:
     raw = msg.raw_message
     record = raw[0] if isinstance(raw, tuple) else raw
