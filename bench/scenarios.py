@@ -42,6 +42,12 @@ RUSH_CONNECTIONS = 64  # requests in flight at once in the rush: more only queue
 BIG_BODY = json.dumps({f"k{n}": n for n in range(300_000)}).encode()  # the login body of issue 14
 
 
+# The patient traffic mix: what one visit to the portal does, and how often, out of 1. A booking is followed by its
+# cancellation (the mix would otherwise run out of slots and of patients without one).
+VISITS: tuple[tuple[str, float], ...] = (("me", 0.25), ("book_and_cancel", 0.30), ("medications", 0.20),
+                                         ("econsultation", 0.10), ("appointments", 0.10), ("login", 0.05))
+
+
 def scaled(n: int, least: int = 1) -> int:
     return max(least, int(n * SCALE))
 
@@ -148,39 +154,59 @@ class Bench:
 
     # --- 1. patient traffic -------------------------------------------------------------------------
 
-    def traffic_user(self, sessions: list[Session]) -> Callable[[Recorder, int], Awaitable[None]]:
-        """One patient of the traffic mix: each loop does one thing, as patients' visits do."""
+    def traffic_user(self, sessions: list[Session], only: str | None = None
+                     ) -> Callable[[Recorder, int], Awaitable[None]]:
+        """One patient of the traffic mix: each loop is one visit, of a kind drawn by its weight (`VISITS`), as
+        patients' visits are; `only`: every visit of that kind (bench/visits.py: what each kind costs)."""
         window = (date.today() + timedelta(days=3)).isoformat(), (date.today() + timedelta(days=30)).isoformat()
 
+        async def me(rec: Recorder, h: dict[str, str], n: int) -> None:
+            await rec.call("GET /me", self.load.get("/api/v1/me", headers=h))
+
+        async def book_and_cancel(rec: Recorder, h: dict[str, str], n: int) -> None:
+            slots = await rec.call("GET /slots", self.load.get("/api/v1/slots", headers=h,
+                                                              params={"from": window[0], "to": window[1]}))
+            free = slots.json().get("slots", []) if slots is not None and slots.status_code == 200 else []
+            if free:  # a booking, then cancelling it: the command of the comparison with pgbench
+                booked = await rec.call("POST /appointments", self.load.post(
+                    "/api/v1/appointments", headers=h, json={"slot_id": self.rng.choice(free)["id"]}),
+                    ok=(201, 409))
+                if booked is not None and booked.status_code == 201:
+                    # 422 on a weekend or a holiday: patients cancel only on working days (the rule)
+                    await rec.call("DELETE /appointments/{id}", self.load.delete(
+                        f"/api/v1/appointments/{booked.json()['id']}", headers=h), ok=(204, 422))
+
+        async def medications(rec: Recorder, h: dict[str, str], n: int) -> None:
+            await rec.call("GET /medications", self.load.get("/api/v1/medications", headers=h))
+
+        async def econsultation(rec: Recorder, h: dict[str, str], n: int) -> None:
+            await rec.call("POST /econsultations", self.load.post("/api/v1/econsultations", headers=h, json={
+                "text": "Kan jeg ta paracet sammen med ibux?", "accepted_terms": True}), ok=(201,))
+
+        async def appointments(rec: Recorder, h: dict[str, str], n: int) -> None:
+            await rec.call("GET /appointments", self.load.get("/api/v1/appointments", headers=h))
+
+        async def login(rec: Recorder, h: dict[str, str], n: int) -> None:
+            await rec.call("POST /auth/login", self.load.post(
+                "/api/v1/auth/login", json={"national_id": synthetic_national_id(date(1901, 1, 1), n % 900)}),
+                ok=(202, 429))
+
+        kinds = {"me": me, "book_and_cancel": book_and_cancel, "medications": medications,
+                 "econsultation": econsultation, "appointments": appointments, "login": login}
+        assert set(kinds) == {kind for kind, _ in VISITS}
+        fixed = kinds[only] if only is not None else None
+
         async def user(rec: Recorder, n: int) -> None:
-            me = sessions[n % len(sessions)]
-            h = me.headers
-            roll = self.rng.random()
-            if roll < 0.25:
-                await rec.call("GET /me", self.load.get("/api/v1/me", headers=h))
-            elif roll < 0.55:
-                slots = await rec.call("GET /slots", self.load.get("/api/v1/slots", headers=h,
-                                                                  params={"from": window[0], "to": window[1]}))
-                free = slots.json().get("slots", []) if slots is not None and slots.status_code == 200 else []
-                if free:  # a booking, then cancelling it: the command of the comparison with pgbench
-                    booked = await rec.call("POST /appointments", self.load.post(
-                        "/api/v1/appointments", headers=h, json={"slot_id": self.rng.choice(free)["id"]}),
-                        ok=(201, 409))
-                    if booked is not None and booked.status_code == 201:
-                        # 422 on a weekend or a holiday: patients cancel only on working days (the rule)
-                        await rec.call("DELETE /appointments/{id}", self.load.delete(
-                            f"/api/v1/appointments/{booked.json()['id']}", headers=h), ok=(204, 422))
-            elif roll < 0.75:
-                await rec.call("GET /medications", self.load.get("/api/v1/medications", headers=h))
-            elif roll < 0.85:
-                await rec.call("POST /econsultations", self.load.post("/api/v1/econsultations", headers=h, json={
-                    "text": "Kan jeg ta paracet sammen med ibux?", "accepted_terms": True}), ok=(201,))
-            elif roll < 0.95:
-                await rec.call("GET /appointments", self.load.get("/api/v1/appointments", headers=h))
-            else:
-                await rec.call("POST /auth/login", self.load.post(
-                    "/api/v1/auth/login", json={"national_id": synthetic_national_id(date(1901, 1, 1), n % 900)}),
-                    ok=(202, 429))
+            h = sessions[n % len(sessions)].headers
+            if fixed is not None:
+                await fixed(rec, h, n)
+                return
+            roll, upto = self.rng.random(), 0.0
+            for kind, weight in VISITS:
+                upto += weight
+                if roll < upto or kind == VISITS[-1][0]:
+                    await kinds[kind](rec, h, n)
+                    return
         return user
 
     async def traffic(self, sessions: list[Session], steps: list[int], seconds: float) -> list[dict[str, Any]]:
