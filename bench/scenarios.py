@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import itertools
 import json
 import os
 import random
@@ -196,8 +197,13 @@ class Bench:
         assert set(kinds) == {kind for kind, _ in VISITS}
         fixed = kinds[only] if only is not None else None
 
+        turn = itertools.count()
+
         async def user(rec: Recorder, n: int) -> None:
-            h = sessions[n % len(sessions)].headers
+            # Each visit is the next patient's, round the whole population: a closed-loop client (`n`, one of the
+            # step's concurrency) is not one patient for the whole run. It was until the ninth run, and the busiest
+            # patients then booked and cancelled hundreds of times, each GET /appointments listing up to 200 of them.
+            h = sessions[next(turn) % len(sessions)].headers
             if fixed is not None:
                 await fixed(rec, h, n)
                 return
