@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -212,16 +211,13 @@ def main() -> int:
         parser.error("--set takes the services' own settings: EPORTAL_NAME=VALUE")
     out = Path("bench/results") / f"{datetime.now(OSLO).date().isoformat()}-{args.name}"
     out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(f".local/bench-profile-{secrets.token_hex(3)}")
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = report.workdir("profile")
     processes = tuple(p for p in args.processes.split(",") if p)
     results = asyncio.run(profile_rush(out, workdir, processes=processes, settings=settings) if args.rush else
                           profile(args.seconds, args.concurrency, out, workdir, processes=processes, settings=settings))
     results["settings"] = settings
     text = markdown(results)
-    paths = report.write(args.name, results, text, None)
-    print(text)
-    print("written:", ", ".join(str(p) for p in paths.values()), "and the collapsed stacks in", out)
+    report.publish(args.name, results, text, beside=f" and the collapsed stacks in {out}")
     return 0
 
 

@@ -4,6 +4,7 @@ readings the summary makes of them (the step of maximum throughput, the load of 
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,21 @@ def write(name: str, results: dict[str, Any], markdown: str, chart: dict[str, li
         fig.savefig(paths["png"], dpi=110, bbox_inches="tight")
         plt.close(fig)
     return paths
+
+
+def publish(name: str, results: dict[str, Any], markdown: str,
+            chart: dict[str, list[tuple[float, float]]] | None = None, beside: str = "") -> None:
+    """Write the results (`write`) and print the summary and where it went, as every bench command ends."""
+    paths = write(name, results, markdown, chart)
+    print(markdown)
+    print("written:", ", ".join(str(p) for p in paths.values()) + beside)
+
+
+def workdir(kind: str) -> Path:
+    """A fresh folder under .local for one run's system (its logs, its clock file)."""
+    folder = Path(f".local/bench-{kind}-{secrets.token_hex(3)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> str:

@@ -180,8 +180,7 @@ def main() -> int:
     parser.add_argument("--name", default="bench")
     parser.add_argument("--only", choices=["rush"], help="one scenario alone, written as JSON only")
     args = parser.parse_args()
-    workdir = Path(f".local/bench-run-{secrets.token_hex(3)}")
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = report.workdir("run")
     if args.only == "rush":
         alone = asyncio.run(rush_alone(workdir))
         path = report.RESULTS / f"{datetime.now(OSLO).date().isoformat()}-{args.name}.json"
@@ -194,9 +193,7 @@ def main() -> int:
     chart: dict[str, list[tuple[float, float]]] = {
         "p99": [(t["throughput_rps"], t["p99_ms"]) for t in results["traffic"]],
         "p50": [(t["throughput_rps"], t["p50_ms"]) for t in results["traffic"]]}
-    paths = report.write(args.name, results, text, chart)
-    print(text)
-    print("written:", ", ".join(str(p) for p in paths.values()))
+    report.publish(args.name, results, text, chart)
     return 0
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,13 +82,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--name", default="visits")
     args = parser.parse_args()
-    workdir = Path(f".local/bench-visits-{secrets.token_hex(3)}")
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = report.workdir("visits")
     results = asyncio.run(visits(args.seconds, args.concurrency, workdir))
     text = markdown(results)
-    paths = report.write(args.name, results, text, None)
-    print(text)
-    print("written:", ", ".join(str(p) for p in paths.values()))
+    report.publish(args.name, results, text)
     return 0
 
 

@@ -260,6 +260,13 @@ async def test_events_fetched_together_are_applied_in_one_transaction(
     assert await committed_everything(runtime.settings, runtime.settings.topic("patients"))
 
 
+async def _one_dead_lettered_and_the_others_applied(kit_db: asyncpg.Connection, others: int) -> None:
+    async def dead_lettered() -> bool:
+        return await kit_db.fetchval("SELECT count(*) FROM dead_letters") == 1
+    await eventually(dead_lettered, what="the failing event dead-lettered")
+    await _effects(kit_db, others, "the others applied")
+
+
 async def test_a_failing_event_in_a_batch_is_dead_lettered_alone_and_the_others_applied_once(
         make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
     transactions: list[int] = []
@@ -269,11 +276,7 @@ async def test_a_failing_event_in_a_batch_is_dead_lettered_alone_and_the_others_
     await _on_the_log_before_start(runtime, [raw for _, raw in goods[:5]] + [bad_raw] + [raw for _, raw in goods[5:]])
     await runtime.start()
     try:
-        async def dead_lettered() -> bool:
-            return await kit_db.fetchval("SELECT count(*) FROM dead_letters") == 1
-        await eventually(dead_lettered, what="the failing event dead-lettered")
-
-        await _effects(kit_db, 10, "the others applied")
+        await _one_dead_lettered_and_the_others_applied(kit_db, 10)
     finally:
         await runtime.stop()
     assert transactions[:6] == [transactions[0]] * 6, "the batch was tried first, in one transaction"
@@ -307,10 +310,7 @@ async def test_work_after_the_commit_runs_once_for_each_event_committed_and_neve
     await _on_the_log_before_start(runtime, [raw for _, raw in goods[:3]] + [bad_raw] + [raw for _, raw in goods[3:]])
     await runtime.start()
     try:
-        async def dead_lettered() -> bool:
-            return await kit_db.fetchval("SELECT count(*) FROM dead_letters") == 1
-        await eventually(dead_lettered, what="the failing event dead-lettered")
-        await _effects(kit_db, 6, "the others applied")
+        await _one_dead_lettered_and_the_others_applied(kit_db, 6)
     finally:
         await runtime.stop()
     assert tries.count(goods[0][0].event_id) == 2, "tried in the batch, then on its own"
