@@ -33,7 +33,7 @@ class TakesDeliveries(Protocol):
     """This process's sender, as the consumer sees it (notify/sender.py)."""
 
     @property
-    def lease(self) -> timedelta: ...
+    def lease(self) -> timedelta | None: ...
 
     def hand_over(self, rows: list[asyncpg.Record]) -> None: ...
 
@@ -68,8 +68,9 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
             return
         contact = found
     planned = plan(event, contact, now)
+    lease = sender.lease if sender is not None else None  # None: the sender has its hands full, or is not there
     added, claimed = await repo.add_deliveries(conn, envelope.event_id, envelope.event_type, patient_id, planned, now,
-                                               lease=sender.lease if sender is not None else None)
+                                               lease=lease)
     if sender is not None and claimed:
         after_commit(lambda: sender.hand_over(claimed))
     log.info("notifications queued", event_type=envelope.event_type, event_id=str(envelope.event_id),

@@ -120,7 +120,7 @@ class Sender:
                                       retry_seconds=settings.sender_poll_seconds)
         self._handed: set[asyncio.Task[None]] = set()
         # Handed-over sends at once at most as many as a claim takes: a backlog applied in one batch does not open a
-        # connection to the provider for each of its messages.
+        # connection to the provider for each of its messages (and `lease` hands no more over once that many are held).
         self._sending = asyncio.Semaphore(settings.sender_batch)
         self._running = False
 
@@ -130,7 +130,12 @@ class Sender:
         return self._running
 
     @property
-    def lease(self) -> timedelta:
+    def lease(self) -> timedelta | None:
+        """The lease a delivery is queued under for this sender to take at commit; None while it has as many in hand
+        as it sends at once (a backlog applied in batches): those wait unclaimed for a claim, which takes only what
+        it can send, so no lease runs out on a delivery still waiting here to be sent."""
+        if len(self._handed) >= self._settings.sender_batch:
+            return None
         return timedelta(seconds=self._settings.sender_lease_seconds)
 
     async def start(self) -> None:

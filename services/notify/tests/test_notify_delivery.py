@@ -4,6 +4,7 @@ ends in `failed` with a dead-letter record while the next message still goes out
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -83,6 +84,34 @@ async def test_a_delivery_due_now_goes_to_the_sender_at_the_consumers_commit_wit
         await eventually(sent, what="the SMS sent at the commit", timeout=20)
         assert sum(claims) == claimed_before  # nothing claimed it: it was queued claimed
         assert len(notify.sms.to("+4791110005")) == 1
+
+
+async def test_a_sender_with_its_hands_full_takes_no_more_at_commit_and_the_rest_wait_for_a_claim(
+        stack_env: StackEnv, scratch_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backlog applied in batches must not pile claimed deliveries up in one process, their leases running out
+    while they wait to be sent: once the sender holds as many as it sends at once (`sender_batch`), the next are
+    queued unclaimed and a claim takes them as it can send them. All go once."""
+    release = asyncio.Event()
+    real_traced = Sender._traced
+
+    async def slow_provider(self: Sender, row: Any) -> None:
+        await release.wait()
+        await real_traced(self, row)
+    monkeypatch.setattr(Sender, "_traced", slow_provider)
+    async with notify_service(stack_env, scratch_db, sender_batch=1) as notify:
+        patient = await notify.register(mobile="+4791110008", email=None)
+        envelopes = [await notify.publish(answered(patient)) for _ in range(4)]
+
+        async def queued() -> bool:
+            return await notify.fetchval("SELECT count(*) FROM deliveries WHERE patient_id = $1", patient) == 4
+        await eventually(queued, what="the four events queued")
+        assert len(notify.sender._handed) <= 1  # type: ignore[attr-defined]
+        release.set()
+
+        async def all_sent() -> bool:
+            return all([await states(notify, e.event_id) == {"sms": ("sent", 1)} for e in envelopes])
+        await eventually(all_sent, what="the four SMS sent", timeout=20)
+        assert len(notify.sms.to("+4791110008")) == 4
 
 
 async def test_a_delivery_queued_where_no_sender_runs_wakes_a_sender_at_commit(
