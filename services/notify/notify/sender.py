@@ -6,7 +6,7 @@ already claimed (`hand_over`: no wake-up, no claim statement, no wait; a login c
 where no sender runs (this one starting or stopping) wakes any sender by LISTEN/NOTIFY at that commit, and the poll
 finds retries and reminders that have come due. A delivery is claimed with a lease and its try counted before the
 provider is called, and recorded as sent right after the provider accepts it: the deliveries accepted at the
-same moment together, in one statement (`SentRecords`: at once if no write is running, else in the one after
+same moment together, in one round trip (`SentRecords`: at once if no write is running, else in the one after
 it), each send done only once its record is committed. The one window left is a crash between those two
 moments: the lease expires and the delivery is tried again. The SMS provider receives the delivery id as its
 idempotency key and absorbs that second try; SMTP has none, so an e-mail may then arrive twice (with the
@@ -63,7 +63,7 @@ def backoff(settings: NotifySettings, tries: int) -> timedelta:
 
 class SentRecords:
     """Deliveries the provider accepted, recorded as sent by group commit: those accepted while a write is on its
-    way go together in the next, one statement (no BEGIN/COMMIT) instead of a transaction each. A send is done
+    way go together in the next, one round trip (no BEGIN/COMMIT) instead of a transaction each. A send is done
     only when its own record is committed; if the write fails, so does each of its sends (logged: the lease runs
     out and the delivery is tried again, which the provider's idempotency key absorbs)."""
 

@@ -1,5 +1,5 @@
 """The sender records what the provider accepted by group commit: the deliveries accepted while one write is on
-its way go together in the next (one statement, not a transaction each); a send is done only once its own record
+its way go together in the next (one round trip, not a transaction each); a send is done only once its own record
 is committed, and a failed write fails each of its sends (the lease then gives the delivery again). The write
 finds each delivery by its key, whatever PostgreSQL knows of the table."""
 
