@@ -97,11 +97,7 @@ async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, in
     system = await asyncio.to_thread(start_system, infra, workdir, _every_service(settings))
     bench = Bench(system, infra)
     try:
-        doctor = await bench.doctor("Dr. Profil")
-        await bench.weekly_slots(doctor)
-        sessions = await bench.log_in(await bench.patients(doctor, scaled(100, 20)))
-        await bench.wait_known(doctor, sessions)
-        await bench.traffic(sessions, [concurrency], 3)  # warm: pools, caches, the first imports
+        sessions = await bench.mix_population("Dr. Profil", concurrency)
         samplers = {name: await asyncio.create_subprocess_exec(
             py_spy(), "record", "--pid", str(system.procs[name].pid), "--duration", str(int(seconds)),
             "--rate", "250", "--format", "raw", "--nonblocking", "--output", str(out / f"{name}.collapsed.txt"),

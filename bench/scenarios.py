@@ -153,6 +153,17 @@ class Bench:
         finally:
             await conn.close()
 
+    async def mix_population(self, doctor_name: str, concurrency: int) -> list[Session]:
+        """A GP with a weekly schedule and a hundred of their patients logged in, known to booking, the mix run once
+        briefly at `concurrency` to warm pools, caches and the first imports: what make profile and bench.visits
+        measure the mix on."""
+        doctor = await self.doctor(doctor_name)
+        await self.weekly_slots(doctor)
+        sessions = await self.log_in(await self.patients(doctor, scaled(100, 20)))
+        await self.wait_known(doctor, sessions)
+        await self.traffic(sessions, [concurrency], 3)
+        return sessions
+
     # --- 1. patient traffic -------------------------------------------------------------------------
 
     def traffic_user(self, sessions: list[Session], only: str | None = None

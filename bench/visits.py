@@ -18,7 +18,7 @@ from typing import Any
 from bench import report
 from bench.load import run_load
 from bench.probes import cpu_per_request, cpu_snapshot
-from bench.scenarios import VISITS, Bench, scaled, to_working_day
+from bench.scenarios import VISITS, Bench, to_working_day
 from kit.clock import OSLO
 from tests.support.infra import LocalProcesses
 from tests.support.system import start_system, stop_system
@@ -34,11 +34,7 @@ async def visits(seconds: float, concurrency: int, workdir: Path, instance: str 
         moved = to_working_day(datetime.now(OSLO))
         system.move_clock(moved)
         bench.clock_offset = moved
-        doctor = await bench.doctor("Dr. Besøk")
-        await bench.weekly_slots(doctor)
-        sessions = await bench.log_in(await bench.patients(doctor, scaled(100, 20)))
-        await bench.wait_known(doctor, sessions)
-        await bench.traffic(sessions, [concurrency], 3)  # warm: pools, caches, the first imports
+        sessions = await bench.mix_population("Dr. Besøk", concurrency)
         kinds = []
         for kind, weight in VISITS:
             before = cpu_snapshot(system, infra)
