@@ -56,6 +56,30 @@ class Outbox:
                            envelope.model_dump(mode="json"), envelope.correlation_id, trace_context(), NOTIFY_CHANNEL)
         return envelope
 
+    async def add_with(self, conn: asyncpg.Connection, event: Event, change: str, *args: Any) -> bool:
+        """The state change and its event in one statement, the event recorded if, and only if, the change
+        touched a row. `change` is one INSERT, UPDATE or DELETE with a RETURNING clause, its parameters $1 to $n
+        in `args`; its conditions (WHERE) are the facts the command was decided on, checked again as it writes.
+
+        One statement is one transaction: in a transaction this saves the outbox's own round trip, and outside
+        one it saves BEGIN and COMMIT too (a command whose only write is this statement needs no transaction:
+        what it read unlocked, its WHERE checks again on the row it changes). True if a row changed."""
+        envelope = Envelope.wrap(event, occurred_at=self._clock.now(), correlation_id=current_correlation_id())
+        n = len(args)
+        # Data-modifying CTEs all run to completion; the outbox row is made only from a changed row, and the
+        # relay's wake-up only from the outbox row (delivered at commit, never for a rollback).
+        changed = await conn.fetchval(
+            f"""WITH change AS ({change}),
+                     added AS (INSERT INTO outbox (event_id, topic, message_key, envelope, correlation_id,
+                                                   trace_context)
+                               SELECT ${n + 1}, ${n + 2}, ${n + 3}, ${n + 4}, ${n + 5}, ${n + 6}
+                               WHERE EXISTS (SELECT 1 FROM change)
+                               RETURNING 1)
+                SELECT (SELECT count(*) FROM change), (SELECT pg_notify(${n + 7}, '') FROM added)""",
+            *args, envelope.event_id, event.topic, envelope.aggregate_id, envelope.model_dump(mode="json"),
+            envelope.correlation_id, trace_context(), NOTIFY_CHANNEL)
+        return bool(changed)
+
     async def add_many(self, conn: asyncpg.Connection, events: list[Event], *,
                        correlation_id: str | None = None) -> int:
         """Record many events in one statement (bulk work such as an import): the same rows as `add`."""

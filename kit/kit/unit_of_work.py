@@ -16,6 +16,7 @@ import asyncpg
 from contracts.envelope import Event
 from kit import clinic_calendar
 from kit.db import transaction
+from kit.outbox import Outbox
 from kit.patient_directory import ListedPatient, Lock, PatientDirectory
 from kit.runtime import ServiceRuntime
 from kit.working_days import WorkingDays
@@ -47,20 +48,30 @@ class UnitOfWork(Protocol):
 
 
 class PostgresUnitOfWork:
-    """A unit of work on the service's PostgreSQL: `conn` is the transaction's connection while it is open."""
+    """A unit of work on the service's PostgreSQL: `conn` is the transaction's connection while it is open.
+
+    `transaction=False`: no BEGIN and COMMIT around the work; each statement commits alone. Only for work whose
+    one write is a single statement carrying its event (`Outbox.add_with`) and re-checking, as it writes, what
+    the work read unlocked: `publish` is refused there, since nothing would hold the event to the change."""
 
     conn: asyncpg.Connection
     patients: PatientDirectory
 
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, *, transaction: bool = True) -> None:
         self._runtime = runtime
+        self._in_transaction = transaction
         self._transaction: AbstractAsyncContextManager[asyncpg.Connection] | None = None
+
+    @property
+    def outbox(self) -> Outbox:
+        return self._runtime.outbox
 
     def repositories(self, conn: asyncpg.Connection) -> None:
         """The service's repositories on the transaction's connection (a service's unit of work sets them)."""
 
     async def __aenter__(self) -> Self:
-        self._transaction = transaction(self._runtime.pool)
+        self._transaction = (transaction(self._runtime.pool) if self._in_transaction
+                             else cast(AbstractAsyncContextManager[asyncpg.Connection], self._runtime.pool.acquire()))
         self.conn = await self._transaction.__aenter__()
         self.patients = PatientDirectory(self.conn)
         self.repositories(self.conn)

@@ -3,6 +3,7 @@ that dies between publishing and marking only causes a duplicate that the inbox 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +55,39 @@ async def test_outbox_add_refuses_to_run_outside_a_transaction(make_runtime: Cal
         async with runtime.pool.acquire() as conn:
             with pytest.raises(RuntimeError, match="inside the transaction"):
                 await runtime.outbox.add(conn, patient_event())
+    finally:
+        await runtime.stop()
+
+
+async def test_a_change_and_its_event_in_one_statement_the_event_only_if_a_row_changed(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
+    """Outbox.add_with: outside a transaction the statement is its own (its change and its event commit together
+    or not at all); inside one, a rollback takes both back."""
+    runtime = make_runtime(handler=None)
+    await runtime.start()
+    try:
+        changed, unchanged, refused, rolled_back = (patient_event() for _ in range(4))
+        insert = "INSERT INTO effects (event_id, patient_id) VALUES ($1, $2) RETURNING id"
+        async with runtime.pool.acquire() as conn:
+            assert await runtime.outbox.add_with(conn, changed, insert, uuid.uuid4(), changed.patient_id)
+            assert not await runtime.outbox.add_with(
+                conn, unchanged, "DELETE FROM effects WHERE patient_id = $1 RETURNING id", unchanged.patient_id)
+            with pytest.raises(asyncpg.NotNullViolationError):
+                await runtime.outbox.add_with(conn, refused, insert, uuid.uuid4(), None)
+        with pytest.raises(Boom):
+            async with transaction(runtime.pool) as conn:
+                assert await runtime.outbox.add_with(conn, rolled_back, insert, uuid.uuid4(), rolled_back.patient_id)
+                raise Boom()
+
+        assert [r["patient_id"] for r in await kit_db.fetch("SELECT patient_id FROM effects")] == [changed.patient_id]
+        assert [r["message_key"] for r in await kit_db.fetch("SELECT message_key FROM outbox")] == [
+            str(changed.patient_id)]
+
+        async def published() -> bool:  # the statement's own wake-up got the relay going
+            return await kit_db.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+        await eventually(published, what="the relay to publish the event", timeout=5)
+        on_kafka = await read_topic(runtime.settings.kafka_bootstrap, runtime.settings.topic("patients"))
+        assert [m.key for m in on_kafka] == [str(changed.patient_id).encode()]
     finally:
         await runtime.stop()
 

@@ -180,19 +180,19 @@ async def book_appointment(runtime: ServiceRuntime, patient_id: uuid.UUID, slot_
         if known_taken is not None and known_taken(patient_id, slot_id, now):
             raise SlotTaken()  # the database's unique index would say so too, after a transaction
         async with booking_unit(runtime) as uow:
-            # Three statements between BEGIN and COMMIT: the locks and what the rules read, the insert, the event.
+            # Two statements between BEGIN and COMMIT: the locks and what the rules read; the insert with its event.
             appointments = uow.appointments
             gp_id, slot, closed = await appointments.lock_for_booking(patient_id, slot_id, now)
             appointment = rules.book(slot, patient_id=patient_id, gp_id=gp_id, reason=reason, now=now,
                                      booked_by_guardian_id=booked_by_guardian_id)
-            if not await appointments.add_unless_future(appointment, now):
-                raise OneFutureAppointment()
             clinic = ClinicCalendar(closed)
-            await uow.publish(AppointmentBooked(
+            booked = AppointmentBooked(
                 appointment_id=appointment.id, patient_id=patient_id, doctor_id=appointment.doctor_id,
                 starts_at=appointment.starts_at, ends_at=appointment.ends_at,
                 patient_may_cancel_until=rules.cancel_deadline(appointment.starts_at, clinic.is_working_day),
-                booked_by_guardian_id=appointment.booked_by_guardian_id))
+                booked_by_guardian_id=appointment.booked_by_guardian_id)
+            if not await appointments.add_unless_future(appointment, now, booked):
+                raise OneFutureAppointment()
     except DomainError as refused:
         BOOKINGS.labels(refused.code).inc()
         raise
@@ -209,9 +209,12 @@ async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID,
     year back to 400 days ahead: days past that cannot bring a later appointment under 24 working hours); without
     it the closed days between now and the start are read in the transaction."""
     now = runtime.clock.now()
-    async with booking_unit(runtime) as uow:
+    # No transaction: two statements, each committing alone. What the rules read (the patient, the start, the
+    # slot's days) never changes on an appointment; whether it is still booked, the cancellation's own statement
+    # checks again on the row it locks, and writes the event with it.
+    async with booking_unit(runtime, transaction=False) as uow:
         repo = uow.appointments
-        appointment = await repo.get(appointment_id, for_update=True)
+        appointment = await repo.get(appointment_id)
         if appointment is None or (by == "patient" and appointment.patient_id != patient_id):
             raise AppointmentNotFound()
         if appointment.cancelled:
@@ -221,10 +224,13 @@ async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID,
                 clinic = await _clinic_around(uow.schedules, now, appointment.starts_at)
             rules.ensure_patient_may_cancel(appointment, now, clinic)
         cancelled = appointment.cancel(now, by)
-        await repo.save_cancellation(cancelled)  # the slot is free again: the unique index is partial
-        await uow.publish(AppointmentCancelled(
-            appointment_id=cancelled.id, patient_id=cancelled.patient_id, doctor_id=cancelled.doctor_id,
-            starts_at=cancelled.starts_at, cancelled_by=by, booked_by_guardian_id=cancelled.booked_by_guardian_id))
+        # The slot is free again once this commits: the unique index is partial.
+        if not await repo.save_cancellation(cancelled, AppointmentCancelled(
+                appointment_id=cancelled.id, patient_id=cancelled.patient_id, doctor_id=cancelled.doctor_id,
+                starts_at=cancelled.starts_at, cancelled_by=by,
+                booked_by_guardian_id=cancelled.booked_by_guardian_id)):
+            # Cancelled meanwhile (by staff, or a second tap): that cancellation stands and told everyone.
+            return await repo.get(appointment_id) or cancelled
     CANCELLATIONS.labels(by).inc()
     return cancelled
 

@@ -6,13 +6,14 @@ here, and test_booking_fakes_agree.py holds the two to the same transcript."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from booking.domain.appointments import Appointment, Slot
 from booking.domain.errors import NotListed, SlotOverlaps, SlotTaken
 from booking.domain.schedule import SlotTimes, WeeklyTemplate, local_day_bounds
+from contracts.envelope import Event
 from kit.clock import oslo
 from tests.support.fakes import InMemoryUnitOfWork, Store
 
@@ -65,8 +66,10 @@ def _on(day: date, at: datetime) -> bool:
 
 
 class FakeAppointments:
-    def __init__(self, store: BookingStore) -> None:
+    def __init__(self, store: BookingStore, publish: Callable[[Event], Awaitable[None]]) -> None:
+        """`publish`: the unit of work's, for the writes that carry their event."""
         self._store = store
+        self._publish = publish
 
     async def lock_for_booking(self, patient_id: uuid.UUID, slot_id: uuid.UUID, now: datetime
                                ) -> tuple[uuid.UUID | None, Slot | None, set[date]]:
@@ -80,23 +83,27 @@ class FakeAppointments:
         first, last = oslo(min(around)).date(), oslo(max(around)).date()
         return patient.gp_id, slot, {d for d in self._store.closed_days if first <= d <= last}
 
-    async def add_unless_future(self, appointment: Appointment, now: datetime) -> bool:
+    async def add_unless_future(self, appointment: Appointment, now: datetime, booked: Event) -> bool:
         kept = self._store.appointments.values()
         if any(a.patient_id == appointment.patient_id and _active(a) and a.starts_at > now for a in kept):
             return False
         if any(a.slot_id == appointment.slot_id and _active(a) for a in kept):
             raise SlotTaken()  # the partial unique index appointments_one_per_slot
         self._store.appointments[appointment.id] = appointment
+        await self._publish(booked)
         return True
 
-    async def get(self, appointment_id: uuid.UUID, *, for_update: bool = False) -> Appointment | None:
+    async def get(self, appointment_id: uuid.UUID) -> Appointment | None:
         return self._store.appointments.get(appointment_id)
 
-    async def save_cancellation(self, appointment: Appointment) -> None:
+    async def save_cancellation(self, appointment: Appointment, cancelled: Event) -> bool:
         kept = self._store.appointments.get(appointment.id)
-        if kept is not None and _active(kept):
-            self._store.appointments[appointment.id] = replace(kept, cancelled_at=appointment.cancelled_at,
-                                                               cancelled_by=appointment.cancelled_by)
+        if kept is None or not _active(kept):
+            return False
+        self._store.appointments[appointment.id] = replace(kept, cancelled_at=appointment.cancelled_at,
+                                                           cancelled_by=appointment.cancelled_by)
+        await self._publish(cancelled)
+        return True
 
     async def of_patient(self, patient_id: uuid.UUID) -> list[Appointment]:
         return sorted((a for a in self._store.appointments.values() if a.patient_id == patient_id),
@@ -209,5 +216,5 @@ class FakeSchedules:
 
 class FakeBookingUnitOfWork(InMemoryUnitOfWork):
     def repositories(self, store: BookingStore) -> None:
-        self.appointments = FakeAppointments(store)
+        self.appointments = FakeAppointments(store, self.publish)
         self.schedules = FakeSchedules(store)

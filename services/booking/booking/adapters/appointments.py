@@ -1,6 +1,7 @@
 """Appointments in PostgreSQL. The two invariants are the database's: one active appointment per slot
 (a partial unique index) and one future appointment per patient (the patient's row locked for the
-length of the booking transaction)."""
+length of the booking transaction). A booking and a cancellation are each written with their event in one
+statement (`Outbox.add_with`)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,21 @@ import asyncpg
 
 from booking.domain.appointments import Appointment, Slot
 from booking.domain.errors import NotListed, SlotTaken
+from contracts.envelope import Event
+from kit.outbox import Outbox
 
 ONE_PER_SLOT = "appointments_one_per_slot"
 
 
 class AppointmentRepository:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, outbox: Outbox | None = None) -> None:
+        """`outbox`: for the writes that carry their event (a unit of work's repository); reads need none."""
         self._conn = conn
+        self._outbox = outbox
+
+    def _events(self) -> Outbox:
+        assert self._outbox is not None, "a write with its event: the unit of work's repository"
+        return self._outbox
 
     async def lock_for_booking(self, patient_id: uuid.UUID, slot_id: uuid.UUID, now: datetime
                                ) -> tuple[uuid.UUID | None, Slot | None, set[date]]:
@@ -40,14 +49,15 @@ class AppointmentRepository:
                     row["withdrawn_at"] is not None) if row["id"] is not None else None
         return row["gp_id"], slot, set(row["closed"])
 
-    async def add_unless_future(self, appointment: Appointment, now: datetime) -> bool:
-        """Insert the appointment unless the patient already has a future one (False then). A statement of its
-        own after `lock_for_booking`: its snapshot is taken after the patient's lock, so it sees the other
-        booking of the same patient that held the lock before. SlotTaken if another patient's booking of the
-        slot got there first (the partial unique index)."""
+    async def add_unless_future(self, appointment: Appointment, now: datetime, booked: Event) -> bool:
+        """Insert the appointment and its event `booked` unless the patient already has a future appointment
+        (False then, and no event). A statement of its own after `lock_for_booking`: its snapshot is taken after
+        the patient's lock, so it sees the other booking of the same patient that held the lock before.
+        SlotTaken if another patient's booking of the slot got there first (the partial unique index)."""
         a = appointment
         try:
-            added = await self._conn.fetchval(
+            return await self._events().add_with(
+                self._conn, booked,
                 """INSERT INTO appointments (id, slot_id, patient_id, doctor_id, starts_at, ends_at, reason,
                                              booked_at, reminder_due_at, booked_by_guardian_id)
                    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $11
@@ -60,16 +70,19 @@ class AppointmentRepository:
             if exc.constraint_name == ONE_PER_SLOT:
                 raise SlotTaken() from exc
             raise
-        return bool(added)
 
-    async def get(self, appointment_id: uuid.UUID, *, for_update: bool = False) -> Appointment | None:
-        lock = " FOR UPDATE" if for_update else ""
-        row = await self._conn.fetchrow(f"SELECT * FROM appointments WHERE id = $1{lock}", appointment_id)
+    async def get(self, appointment_id: uuid.UUID) -> Appointment | None:
+        row = await self._conn.fetchrow("SELECT * FROM appointments WHERE id = $1", appointment_id)
         return _appointment(row) if row else None
 
-    async def save_cancellation(self, appointment: Appointment) -> None:
-        await self._conn.execute(
-            "UPDATE appointments SET cancelled_at = $2, cancelled_by = $3 WHERE id = $1 AND cancelled_at IS NULL",
+    async def save_cancellation(self, appointment: Appointment, cancelled: Event) -> bool:
+        """The cancellation and its event `cancelled` in one statement, unless the appointment was cancelled
+        meanwhile (False then, and no event: the other cancellation told everyone). Needs no transaction: the
+        row's lock and the check of `cancelled_at` come with the UPDATE, on the row as it is then."""
+        return await self._events().add_with(
+            self._conn, cancelled,
+            """UPDATE appointments SET cancelled_at = $2, cancelled_by = $3
+               WHERE id = $1 AND cancelled_at IS NULL RETURNING true""",
             appointment.id, appointment.cancelled_at, appointment.cancelled_by)
 
     async def of_patient(self, patient_id: uuid.UUID) -> list[Appointment]:

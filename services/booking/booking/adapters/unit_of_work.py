@@ -4,6 +4,7 @@ keeps the invariants under concurrency); the in-memory one the handler tests use
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from booking.adapters.appointments import AppointmentRepository
 from booking.adapters.schedules import ScheduleRepository
 from booking.domain.appointments import Appointment, Slot
 from booking.domain.schedule import SlotTimes, WeeklyTemplate
+from contracts.envelope import Event
 from kit.runtime import ServiceRuntime
 from kit.unit_of_work import PostgresUnitOfWork, UnitOfWork, unit_of_work
 
@@ -25,12 +27,15 @@ class Appointments(Protocol):
         """The patient's GP, the slot (None: no such slot) and the closed days from now to the slot's day, the
         patient held until the work ends (their bookings take turns). NotListed if the patient is not listed."""
 
-    async def add_unless_future(self, appointment: Appointment, now: datetime) -> bool:
-        """Kept unless the patient already has a future appointment (False then); SlotTaken if the slot is."""
+    async def add_unless_future(self, appointment: Appointment, now: datetime, booked: Event) -> bool:
+        """Kept, and `booked` published with it, unless the patient already has a future appointment (False then,
+        nothing published); SlotTaken if the slot is."""
 
-    async def get(self, appointment_id: uuid.UUID, *, for_update: bool = False) -> Appointment | None: ...
+    async def get(self, appointment_id: uuid.UUID) -> Appointment | None: ...
 
-    async def save_cancellation(self, appointment: Appointment) -> None: ...
+    async def save_cancellation(self, appointment: Appointment, cancelled: Event) -> bool:
+        """Cancelled, and `cancelled` published with it, unless it was cancelled meanwhile (False then, nothing
+        published). Atomic on its own: the work it ends needs no transaction."""
 
     async def of_patient(self, patient_id: uuid.UUID) -> list[Appointment]: ...
 
@@ -88,9 +93,10 @@ class PostgresBookingUnitOfWork(PostgresUnitOfWork):
     schedules: ScheduleRepository
 
     def repositories(self, conn: asyncpg.Connection) -> None:
-        self.appointments = AppointmentRepository(conn)
+        self.appointments = AppointmentRepository(conn, self.outbox)
         self.schedules = ScheduleRepository(conn)
 
 
-def booking_unit(runtime: ServiceRuntime) -> BookingUnitOfWork:
-    return unit_of_work(runtime, PostgresBookingUnitOfWork)
+def booking_unit(runtime: ServiceRuntime, *, transaction: bool = True) -> BookingUnitOfWork:
+    """`transaction=False`: each statement commits alone (kit.unit_of_work.PostgresUnitOfWork)."""
+    return unit_of_work(runtime, functools.partial(PostgresBookingUnitOfWork, transaction=transaction))

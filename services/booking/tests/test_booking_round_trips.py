@@ -1,0 +1,100 @@
+"""What a booking and a cancellation ask PostgreSQL, on the real database (issue 17): a booking is two statements
+between BEGIN and COMMIT (the locks and what the rules read; the appointment with its event), a cancellation two
+statements and no transaction (the appointment; the cancellation with its event, checked again as it writes).
+And the cancellation without a transaction still tells everyone once, however many race for it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import SimpleNamespace
+from typing import Any
+
+import asyncpg
+import pytest
+
+from booking import handlers
+from services.booking.tests.conftest import Booking
+from services.booking.tests.test_booking_service import book
+
+pytestmark = pytest.mark.stack
+
+
+# asyncpg's own look-up of a statement's types, once per connection and statement (the first booking on a
+# connection): not the command's round trips.
+ASYNCPG_OWN = ("typeinfo_tree", "current_setting('jit')", "set_config('jit'")
+
+
+class CountingPool:
+    """The service's pool, every statement its connections run written down (asyncpg's query logger: BEGIN and
+    COMMIT included)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self.sent: list[str] = []
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self._pool.acquire() as conn:
+            conn.add_query_logger(self._log)
+            try:
+                yield conn
+            finally:
+                conn.remove_query_logger(self._log)
+
+    def _log(self, record: Any) -> None:
+        if any(mark in record.query for mark in ASYNCPG_OWN):
+            return
+        self.sent.append(record.query.split(None, 1)[0].rstrip(";").upper())
+
+
+def counted(svc: Booking) -> tuple[Any, CountingPool]:
+    """What the handlers take from the runtime, on a pool that counts."""
+    pool = CountingPool(svc.runtime.pool)
+    runtime = SimpleNamespace(clock=svc.clock, pool=pool, outbox=svc.runtime.outbox, state={},
+                              settings=svc.runtime.settings)
+    return runtime, pool
+
+
+async def test_a_booking_is_two_statements_in_its_transaction_and_a_cancellation_two_without_one(
+        booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp)
+    slot = (await svc.free(kari, "2026-03-09", "2026-03-09"))[0]
+
+    runtime, pool = counted(svc)
+    booked = await handlers.book_appointment(runtime, kari, uuid.UUID(slot["id"]), None)
+    assert pool.sent == ["BEGIN", "SELECT", "WITH", "COMMIT"]
+
+    runtime, pool = counted(svc)
+    await handlers.cancel_appointment(runtime, booked.id, by="staff")
+    assert pool.sent == ["SELECT", "WITH"]
+
+    events = await svc.events(booked.id)
+    assert [e["event_type"] for e in events] == ["AppointmentBooked", "AppointmentCancelled"]
+
+
+async def test_cancellations_racing_for_one_appointment_cancel_it_once_and_tell_once(
+        booking_service: Booking) -> None:
+    svc = booking_service
+    gp = uuid.uuid4()
+    (kari,) = await svc.listed(gp)
+    await svc.template(gp)
+    slot = (await svc.free(kari, "2026-03-09", "2026-03-09"))[0]
+    _, appointment = await book(svc, kari, slot["id"])
+
+    async def cancel(by: dict[str, str]) -> Any:
+        return await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel", json=by)
+    answers = await asyncio.gather(*(cancel({"by": "patient", "patient_id": str(kari)} if i % 2 else {"by": "staff"})
+                                     for i in range(12)))
+
+    assert {a.status_code for a in answers} == {200}
+    # Every answer is the one cancellation that stands, whoever made it.
+    assert len({(a.json()["cancelled_at"], a.json()["cancelled_by"]) for a in answers}) == 1
+    events = await svc.events(appointment["id"])
+    assert [e["event_type"] for e in events] == ["AppointmentBooked", "AppointmentCancelled"]
+    assert events[1]["payload"]["cancelled_by"] == answers[0].json()["cancelled_by"]
