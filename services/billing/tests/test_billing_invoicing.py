@@ -151,6 +151,14 @@ async def test_the_price_shown_before_sending(billing: Billing) -> None:
                                          params={"patient_id": str(adult), "on": "2019-06-30"})
     assert too_early.status_code == 503
     assert too_early.json()["code"] == "billing.no_tariff"
+    # A frikort counts for its own year only; someone not (yet) in billing's directory pays the full price.
+    await billing.client.put(f"/internal/patients/{adult}/frikort",
+                             json={"year": 2026, "card_number": "12345678", "registered_by": str(STAFF)})
+    for patient, on, reason in ((adult, "2026-03-02", "frikort"), (adult, "2027-01-04", None),
+                                (uuid.uuid4(), "2026-03-02", None)):
+        price = await billing.client.get("/internal/prices/econsultation",
+                                         params={"patient_id": str(patient), "on": on})
+        assert (price.json()["exempt_reason"], price.json()["amount_ore"]) == (reason, 0 if reason else 25900)
 
 
 async def test_kids_of_many_invoices_are_unique_and_pass_the_luhn_check(billing: Billing) -> None:

@@ -31,6 +31,24 @@ async def tariff_on(conn: asyncpg.Connection, on: date, service: str = "econsult
     return Tariff(**dict(row)) if row else None
 
 
+async def price_facts(conn: asyncpg.Connection, patient_id: uuid.UUID, on: date
+                      ) -> tuple[Tariff | None, date | None, bool]:
+    """What the price shown on `on` depends on, in one round trip: the tariff in force (None: none), the patient's
+    birth date (None: not in the directory) and whether they have a frikort for that year."""
+    row = await conn.fetchrow(
+        """SELECT t.id, t.copayment_ore, t.fee_ore, t.valid_from, t.valid_to,
+                  (SELECT birth_date FROM patient_directory WHERE patient_id = $1) AS birth_date,
+                  EXISTS (SELECT 1 FROM frikort WHERE patient_id = $1 AND year = $3) AS has_frikort
+           FROM (SELECT 1) AS one
+           LEFT JOIN LATERAL (SELECT id, copayment_ore, fee_ore, valid_from, valid_to FROM tariffs
+                              WHERE service = 'econsultation' AND valid_from <= $2
+                                AND (valid_to IS NULL OR valid_to > $2)
+                              ORDER BY valid_from DESC LIMIT 1) AS t ON true""", patient_id, on, on.year)
+    tariff = Tariff(id=row["id"], copayment_ore=row["copayment_ore"], fee_ore=row["fee_ore"],
+                    valid_from=row["valid_from"], valid_to=row["valid_to"]) if row["id"] is not None else None
+    return tariff, row["birth_date"], row["has_frikort"]
+
+
 async def frikort_card(conn: asyncpg.Connection, patient_id: uuid.UUID, year: int) -> str | None:
     card: str | None = await conn.fetchval(
         "SELECT card_number FROM frikort WHERE patient_id = $1 AND year = $2", patient_id, year)

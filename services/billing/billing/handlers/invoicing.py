@@ -34,13 +34,13 @@ async def tariff_on(conn: asyncpg.Connection, on: date) -> Tariff:
 
 
 async def econsult_price(runtime: ServiceRuntime, patient_id: uuid.UUID, on: date) -> Price:
-    """The price the patient is shown before sending, and billed after the answer."""
+    """The price the patient is shown before sending, and billed after the answer (every eConsultation sent asks
+    it first: one round trip)."""
     async with runtime.pool.acquire() as conn:
-        tariff = await tariff_on(conn, on)
-        patient = await PatientDirectory(conn).find(patient_id)
-        card = await repo.frikort_card(conn, patient_id, on.year)
-    birth_date = patient.birth_date if patient else None
-    return price(tariff, exempt_reason(birth_date=birth_date, has_frikort=card is not None, on=on))
+        tariff, birth_date, has_frikort = await repo.price_facts(conn, patient_id, on)
+    if tariff is None:
+        raise NoTariff(f"Ingen takst for eKonsultasjon gjelder {on.isoformat()}.")
+    return price(tariff, exempt_reason(birth_date=birth_date, has_frikort=has_frikort, on=on))
 
 
 def answered_handler(runtime: ServiceRuntime) -> EventHandler:
