@@ -29,8 +29,9 @@ _SECRET_KEYS = frozenset({
 # A national ID stands alone: eleven digits not inside a longer run of letters and digits, so a trace id or a
 # UUID whose hex happens to hold eleven digits in a row keeps its value (and logs still join their traces).
 _ELEVEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{11}(?![0-9A-Za-z])")
-# Fields this module writes itself from random ids: never a patient's input, never scrubbed.
-_OWN_IDS = frozenset({"trace_id", "span_id", "correlation_id"})
+# Fields this module writes itself (random ids, the level, the time, the service's name): never a patient's
+# input, never scrubbed.
+_OWN_IDS = frozenset({"trace_id", "span_id", "correlation_id", "level", "timestamp", "service"})
 # asyncpg writes DETAIL and HINT on lines of their own after the error's message; what follows them belongs
 # to them up to the next blank line (where a traceback goes on) or the end.
 _DATABASE_DETAIL = re.compile(r"^(DETAIL|HINT): .*?(?=\n\n|\Z)", re.MULTILINE | re.DOTALL)
@@ -63,9 +64,13 @@ def _add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
 
 def scrub(text: str) -> str:
     """Text bound for a log with what it may carry of a patient's input taken out: a database error's DETAIL
-    and HINT, the value of a query argument, any 11-digit run (a national ID)."""
-    text = _DATABASE_DETAIL.sub(r"\1: [scrubbed]", text)
-    text = _QUERY_ARGUMENT.sub(r"\1: [scrubbed]", text)
+    and HINT, the value of a query argument, any 11-digit run (a national ID). Every string value of every line
+    comes through here: the two error patterns are looked for only in text that holds their words (a substring
+    test costs a fraction of a substitution, which was over a third of a line's cost)."""
+    if "DETAIL: " in text or "HINT: " in text:
+        text = _DATABASE_DETAIL.sub(r"\1: [scrubbed]", text)
+    if "query argument $" in text:
+        text = _QUERY_ARGUMENT.sub(r"\1: [scrubbed]", text)
     return _ELEVEN_DIGITS.sub("[fnr]", text)
 
 
