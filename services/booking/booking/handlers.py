@@ -207,7 +207,7 @@ async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID,
     Cancelling an already cancelled appointment changes nothing and tells no one again. `clinic`: the clinic's
     calendar as the slot search keeps it, the one the patient was shown the deadline by (its closed days from a
     year back to 400 days ahead: days past that cannot bring a later appointment under 24 working hours); without
-    it the closed days between now and the start are read in the transaction."""
+    it the closed days between now and the start are read first."""
     now = runtime.clock.now()
     # No transaction: two statements, each committing alone. What the rules read (the patient, the start, the
     # slot's days) never changes on an appointment; whether it is still booked, the cancellation's own statement

@@ -192,8 +192,8 @@ async def cancel(appointment_id: uuid.UUID, body: CancelIn, request: Request) ->
         raise DomainError("patient_id mangler.", code="validation.invalid", status=422)
     runtime = _runtime(request)
     cache = _slot_cache(runtime)
-    # A patient's cancellation is judged by the calendar the search keeps (no read of the closed days in the
-    # transaction): the one their deadline was shown by. A day closed that moment is in it at its notice.
+    # A patient's cancellation is judged by the calendar the search keeps (no read of the closed days before
+    # it): the one their deadline was shown by. A day closed that moment is in it at its notice.
     clinic = await _clinic(runtime) if cache is not None and body.by == "patient" else None
     cancelled = await handlers.cancel_appointment(runtime, appointment_id, by=body.by, patient_id=body.patient_id,
                                                   clinic=clinic)
