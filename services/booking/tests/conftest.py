@@ -45,6 +45,13 @@ class Booking:
             await conn.close()
         return ids
 
+    async def patient_and_slot(self) -> tuple[uuid.UUID, dict[str, str]]:
+        """A patient of a new GP with a week of slots, and the GP's first free slot (Monday 9 March, 08:00)."""
+        gp = uuid.uuid4()
+        (patient,) = await self.listed(gp)
+        await self.template(gp)
+        return patient, (await self.free(patient, "2026-03-09", "2026-03-09"))[0]
+
     async def template(self, doctor_id: uuid.UUID, *, weekdays: tuple[int, ...] = (1, 2, 3, 4, 5),
                        day_starts: str = "08:00", day_ends: str = "12:00", minutes: int = 20,
                        valid_from: date | None = None, online: bool = True) -> int:

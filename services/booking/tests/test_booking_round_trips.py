@@ -61,10 +61,7 @@ def counted(svc: Booking) -> tuple[Any, CountingPool]:
 async def test_a_booking_is_two_statements_in_its_transaction_and_a_cancellation_two_without_one(
         booking_service: Booking) -> None:
     svc = booking_service
-    gp = uuid.uuid4()
-    (kari,) = await svc.listed(gp)
-    await svc.template(gp)
-    slot = (await svc.free(kari, "2026-03-09", "2026-03-09"))[0]
+    kari, slot = await svc.patient_and_slot()
 
     runtime, pool = counted(svc)
     booked = await handlers.book_appointment(runtime, kari, uuid.UUID(slot["id"]), None)
@@ -81,10 +78,7 @@ async def test_a_booking_is_two_statements_in_its_transaction_and_a_cancellation
 async def test_cancellations_racing_for_one_appointment_cancel_it_once_and_tell_once(
         booking_service: Booking) -> None:
     svc = booking_service
-    gp = uuid.uuid4()
-    (kari,) = await svc.listed(gp)
-    await svc.template(gp)
-    slot = (await svc.free(kari, "2026-03-09", "2026-03-09"))[0]
+    kari, slot = await svc.patient_and_slot()
     _, appointment = await book(svc, kari, slot["id"])
 
     async def cancel(by: dict[str, str]) -> Any:

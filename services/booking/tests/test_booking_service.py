@@ -161,10 +161,7 @@ async def test_cancelled_by_the_patient_in_time_and_the_slot_is_free_again(booki
 
 async def test_staff_cancel_at_any_time_and_the_patient_is_told(booking_service: Booking) -> None:
     svc = booking_service
-    gp = uuid.uuid4()
-    (kari,) = await svc.listed(gp)
-    await svc.template(gp)
-    slot = (await svc.free(kari, "2026-03-09", "2026-03-09"))[0]
+    kari, slot = await svc.patient_and_slot()
     _, appointment = await book(svc, kari, slot["id"])
     svc.clock.set(datetime(2026, 3, 8, 22, 0, tzinfo=OSLO))  # Sunday evening, ten hours before
     done = await svc.client.post(f"/internal/appointments/{appointment['id']}/cancel", json={"by": "staff"})
