@@ -23,27 +23,32 @@ def _invoice(row: asyncpg.Record) -> Invoice:
     return Invoice(**dict(row))
 
 
+def _tariff_in_force(service: str, day: str) -> str:
+    """The one tariff of `service` in force on `day` (their placeholders): the newest begun, not yet ended."""
+    return f"""SELECT id, copayment_ore, fee_ore, valid_from, valid_to FROM tariffs
+               WHERE service = {service} AND valid_from <= {day} AND (valid_to IS NULL OR valid_to > {day})
+               ORDER BY valid_from DESC LIMIT 1"""
+
+
+_TARIFF_ON = _tariff_in_force("$1", "$2")
+_PRICE_FACTS = f"""
+    SELECT t.id, t.copayment_ore, t.fee_ore, t.valid_from, t.valid_to,
+           (SELECT birth_date FROM patient_directory WHERE patient_id = $1) AS birth_date,
+           EXISTS (SELECT 1 FROM frikort WHERE patient_id = $1 AND year = $3) AS has_frikort
+    FROM (SELECT 1) AS one LEFT JOIN LATERAL ({_tariff_in_force("$4", "$2")}) AS t ON true"""
+
+
 async def tariff_on(conn: asyncpg.Connection, on: date, service: str = "econsultation") -> Tariff | None:
-    row = await conn.fetchrow(
-        """SELECT id, copayment_ore, fee_ore, valid_from, valid_to FROM tariffs
-           WHERE service = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)
-           ORDER BY valid_from DESC LIMIT 1""", service, on)
+    row = await conn.fetchrow(_TARIFF_ON, service, on)
     return Tariff(**dict(row)) if row else None
 
 
-async def price_facts(conn: asyncpg.Connection, patient_id: uuid.UUID, on: date
+async def price_facts(conn: asyncpg.Connection, patient_id: uuid.UUID, on: date, service: str = "econsultation"
                       ) -> tuple[Tariff | None, date | None, bool]:
-    """What the price shown on `on` depends on, in one round trip: the tariff in force (None: none), the patient's
-    birth date (None: not in the directory) and whether they have a frikort for that year."""
-    row = await conn.fetchrow(
-        """SELECT t.id, t.copayment_ore, t.fee_ore, t.valid_from, t.valid_to,
-                  (SELECT birth_date FROM patient_directory WHERE patient_id = $1) AS birth_date,
-                  EXISTS (SELECT 1 FROM frikort WHERE patient_id = $1 AND year = $3) AS has_frikort
-           FROM (SELECT 1) AS one
-           LEFT JOIN LATERAL (SELECT id, copayment_ore, fee_ore, valid_from, valid_to FROM tariffs
-                              WHERE service = 'econsultation' AND valid_from <= $2
-                                AND (valid_to IS NULL OR valid_to > $2)
-                              ORDER BY valid_from DESC LIMIT 1) AS t ON true""", patient_id, on, on.year)
+    """What the price shown on `on` depends on, in one round trip: the tariff in force (None: none; the same
+    statement as `tariff_on`'s), the patient's birth date (None: not in the directory) and whether they have a
+    frikort for that year."""
+    row = await conn.fetchrow(_PRICE_FACTS, patient_id, on, on.year, service)
     tariff = Tariff(id=row["id"], copayment_ore=row["copayment_ore"], fee_ore=row["fee_ore"],
                     valid_from=row["valid_from"], valid_to=row["valid_to"]) if row["id"] is not None else None
     return tariff, row["birth_date"], row["has_frikort"]
