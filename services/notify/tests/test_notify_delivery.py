@@ -20,7 +20,7 @@ from contracts.events import (
     PatientRegistered,
     PrescriptionSent,
 )
-from kit.clock import SystemClock
+from kit.clock import FixedClock, SystemClock
 from notify.adapters import repository
 from notify.adapters.sinks import SmsSink
 from notify.handlers import queue_for
@@ -146,6 +146,49 @@ async def test_a_process_dying_after_the_commit_and_before_the_send_leaves_the_d
             return await states(notify, envelope.event_id) == {"sms": ("sent", 2)}
         await eventually(sent, what="the SMS sent once its lease ran out", timeout=20)
         assert len(notify.sms.to("+4791110007")) == 1
+
+
+async def test_a_clock_moved_forward_does_not_end_the_lease_of_a_message_being_sent(
+        stack_env: StackEnv, scratch_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lease measures real seconds on the database's clock, not the clinic's: the clock moved two weeks on (as tests
+    and demos move it past a due date) while the provider is still taking a message must not let a claim take it
+    again and send it twice. Seen in the live test as an invoice e-mail sent twice when the clock passed its due
+    date while billing's giro was still being fetched."""
+    clock = FixedClock(SystemClock().now())
+    release = asyncio.Event()
+    in_flight = asyncio.Event()
+    real_traced = Sender._traced
+
+    async def slow_provider(self: Sender, row: Any) -> None:
+        in_flight.set()
+        await release.wait()
+        await real_traced(self, row)
+    monkeypatch.setattr(Sender, "_traced", slow_provider)
+    claims: list[int] = []
+    real_claim = repository.claim_due
+
+    async def counted_claim(*args: Any) -> Any:
+        rows = await real_claim(*args)
+        claims.append(len(rows))
+        return rows
+    monkeypatch.setattr(repository, "claim_due", counted_claim)
+    async with notify_service(stack_env, scratch_db, clock=clock, sender_lease_seconds=60) as notify:
+        patient = await notify.register(mobile="+4791110010", email=None)
+        envelope = await notify.publish(answered(patient))
+        await asyncio.wait_for(in_flight.wait(), timeout=20)
+        clock.advance(timedelta(days=14))
+        polls = len(claims)
+
+        async def polled() -> bool:  # the sender looked again on the moved clock, several times, or took it again
+            return len(claims) >= polls + 5 or sum(claims) > 0
+        await eventually(polled, what="the sender's polls on the moved clock", timeout=20)
+        assert sum(claims) == 0  # no claim took it again
+        release.set()
+
+        async def sent() -> bool:
+            return await states(notify, envelope.event_id) == {"sms": ("sent", 1)}
+        await eventually(sent, what="the SMS sent", timeout=20)
+        assert notify.sms.requests == 1
 
 
 async def test_one_delivery_per_event_and_channel_even_past_the_inbox(stack_env: StackEnv, scratch_db: str) -> None:

@@ -82,9 +82,9 @@ async def add_deliveries(conn: asyncpg.Connection, event_id: uuid.UUID, event_ty
     Returns how many were added, and those added already claimed.
 
     With a `lease` (this process's sender takes them when the transaction commits: `Sender.hand_over`), those due
-    now are queued claimed, their first try counted and leased as `claim_due` would, so no sender claims them
-    again unless this process dies before recording them (the lease runs out). Without one, nothing is claimed and
-    any sender is woken at commit (NOTIFY) to claim them."""
+    now are queued claimed, their first try counted and leased (on the database's clock) as `claim_due` would, so
+    no sender claims them again unless this process dies before recording them (the lease runs out). Without one,
+    nothing is claimed and any sender is woken at commit (NOTIFY) to claim them."""
     if not planned:
         return 0, []
     args = [event_id, event_type, patient_id, now, trace_context(),
@@ -97,7 +97,7 @@ async def add_deliveries(conn: asyncpg.Connection, event_id: uuid.UUID, event_ty
             f"""INSERT INTO deliveries ({_COLUMNS}, attempts, lease_until)
                 {_PLANNED},
                        CASE WHEN d.next_attempt_at <= $4 THEN 1 ELSE 0 END,
-                       CASE WHEN d.next_attempt_at <= $4 THEN $4 + $17::interval END
+                       CASE WHEN d.next_attempt_at <= $4 THEN now() + $17::interval END
                 {_UNNEST}
                 ON CONFLICT (event_id, channel) DO NOTHING RETURNING *""", *args, lease)
         return len(rows), [row for row in rows if row["lease_until"] is not None]
@@ -123,11 +123,16 @@ async def withdraw_reminders(conn: asyncpg.Connection, appointment_id: uuid.UUID
 
 async def claim_due(conn: asyncpg.Connection, now: datetime, limit: int, lease: timedelta) -> list[asyncpg.Record]:
     """Take queued deliveries that are due, counting the try now: a process that dies mid-send has used it.
-    A lease, not a held transaction, keeps other senders off while the provider is called."""
+    A lease, not a held transaction, keeps other senders off while the provider is called.
+
+    What is due is the clinic's clock's to say (`now`: a reminder comes due at its hour, also on a clock moved in
+    development and tests); how long a lease lasts is the database's (`now()`): a lease measures real seconds
+    between processes, one clock for every replica, so a clock moved forward (or a replica's clock running ahead)
+    never ends the lease of a message still being sent, which would send it twice."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """UPDATE deliveries d SET attempts = d.attempts + 1, lease_until = $1 + $3::interval
+        """UPDATE deliveries d SET attempts = d.attempts + 1, lease_until = now() + $3::interval
            FROM (SELECT id FROM deliveries
-                 WHERE state = 'queued' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+                 WHERE state = 'queued' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < now())
                  ORDER BY priority, next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
            WHERE d.id = due.id
            RETURNING d.*""", now, limit, lease)
