@@ -45,6 +45,32 @@ async def states(notify: Notify, event_id: uuid.UUID) -> dict[str, tuple[str, in
     return {r["channel"]: (r["state"], r["attempts"]) for r in await notify.deliveries(event_id)}
 
 
+def count_claims(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many deliveries each of the sender's claims took, one entry a claim, from now on."""
+    claims: list[int] = []
+    real_claim = repository.claim_due
+
+    async def counted_claim(*args: Any) -> Any:
+        rows = await real_claim(*args)
+        claims.append(len(rows))
+        return rows
+    monkeypatch.setattr(repository, "claim_due", counted_claim)
+    return claims
+
+
+def hold_sends(monkeypatch: pytest.MonkeyPatch, release: asyncio.Event, in_flight: asyncio.Event | None = None) -> None:
+    """Every send waits for `release` before the provider is called (a slow provider); `in_flight` is set when the
+    first send has begun waiting."""
+    real_traced = Sender._traced
+
+    async def slow_provider(self: Sender, row: Any) -> None:
+        if in_flight is not None:
+            in_flight.set()
+        await release.wait()
+        await real_traced(self, row)
+    monkeypatch.setattr(Sender, "_traced", slow_provider)
+
+
 async def test_an_event_delivered_three_times_gives_one_sms_and_one_email(stack_env: StackEnv, scratch_db: str) -> None:
     async with notify_service(stack_env, scratch_db) as notify:
         patient = await notify.register(mobile="+4791110001", email="ola@example.no")
@@ -65,14 +91,7 @@ async def test_a_delivery_due_now_goes_to_the_sender_at_the_consumers_commit_wit
     """The consumer queues the delivery already claimed (its first try counted, leased) and hands it to this
     process's sender as its transaction commits: the SMS goes out at once, though the sender would look by itself
     only in an hour, and no claim is made for it."""
-    claims: list[int] = []
-    real_claim = repository.claim_due
-
-    async def counted_claim(*args: Any) -> Any:
-        rows = await real_claim(*args)
-        claims.append(len(rows))
-        return rows
-    monkeypatch.setattr(repository, "claim_due", counted_claim)
+    claims = count_claims(monkeypatch)
     async with notify_service(stack_env, scratch_db, sender_poll_seconds=3600) as notify:
         patient = await notify.register(mobile="+4791110005", email=None)
         claimed_before = sum(claims)
@@ -92,12 +111,7 @@ async def test_a_sender_with_its_hands_full_takes_no_more_at_commit_and_the_rest
     while they wait to be sent: once the sender holds as many as it sends at once (`sender_batch`), the next are
     queued unclaimed and a claim takes them as it can send them. All go once."""
     release = asyncio.Event()
-    real_traced = Sender._traced
-
-    async def slow_provider(self: Sender, row: Any) -> None:
-        await release.wait()
-        await real_traced(self, row)
-    monkeypatch.setattr(Sender, "_traced", slow_provider)
+    hold_sends(monkeypatch, release)
     async with notify_service(stack_env, scratch_db, sender_batch=1) as notify:
         patient = await notify.register(mobile="+4791110008", email=None)
         envelopes = [await notify.publish(answered(patient)) for _ in range(4)]
@@ -155,23 +169,9 @@ async def test_a_clock_moved_forward_does_not_end_the_lease_of_a_message_being_s
     again and send it twice. Seen in the live test as an invoice e-mail sent twice when the clock passed its due
     date while billing's giro was still being fetched."""
     clock = FixedClock(SystemClock().now())
-    release = asyncio.Event()
-    in_flight = asyncio.Event()
-    real_traced = Sender._traced
-
-    async def slow_provider(self: Sender, row: Any) -> None:
-        in_flight.set()
-        await release.wait()
-        await real_traced(self, row)
-    monkeypatch.setattr(Sender, "_traced", slow_provider)
-    claims: list[int] = []
-    real_claim = repository.claim_due
-
-    async def counted_claim(*args: Any) -> Any:
-        rows = await real_claim(*args)
-        claims.append(len(rows))
-        return rows
-    monkeypatch.setattr(repository, "claim_due", counted_claim)
+    release, in_flight = asyncio.Event(), asyncio.Event()
+    hold_sends(monkeypatch, release, in_flight)
+    claims = count_claims(monkeypatch)
     async with notify_service(stack_env, scratch_db, clock=clock, sender_lease_seconds=60) as notify:
         patient = await notify.register(mobile="+4791110010", email=None)
         envelope = await notify.publish(answered(patient))
