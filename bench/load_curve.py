@@ -22,10 +22,8 @@ from typing import Any
 from bench import report
 from bench.load import LoadResult, run_load
 from bench.probes import cpu_per_request, cpu_snapshot
-from bench.scenarios import Bench, to_working_day
+from bench.scenarios import mix_system
 from kit.clock import OSLO
-from tests.support.infra import LocalProcesses
-from tests.support.system import start_system, stop_system
 
 
 def _step(load: str, offered: float | None, result: LoadResult, cpu: dict[str, Any]) -> dict[str, Any]:
@@ -36,15 +34,8 @@ def _step(load: str, offered: float | None, result: LoadResult, cpu: dict[str, A
 
 async def load_curve(seconds: float, concurrency: int, fractions: list[float], workdir: Path,
                      instance: str = "bench") -> dict[str, Any]:
-    infra = LocalProcesses(instance)
-    system = await asyncio.to_thread(start_system, infra, workdir)
-    bench = Bench(system, infra)
-    try:
-        # Patients cancel on working days only (see bench.visits): the clock moves to the next working morning.
-        moved = to_working_day(datetime.now(OSLO))
-        system.move_clock(moved)
-        bench.clock_offset = moved
-        sessions = await bench.mix_population("Dr. Kurve", concurrency)
+    async with mix_system(instance, workdir, "Dr. Kurve", concurrency) as (bench, sessions):
+        system, infra = bench.system, bench.infra
         before = cpu_snapshot(system, infra)
         top = await run_load(bench.traffic_user(sessions), concurrency, seconds)
         steps = [_step(f"closed loop, {concurrency} clients", None, top,
@@ -58,9 +49,6 @@ async def load_curve(seconds: float, concurrency: int, fractions: list[float], w
                 before, cpu_snapshot(system, infra), result.total_requests, result.seconds)))
         return {"at": datetime.now(OSLO).isoformat(timespec="seconds"), "seconds": seconds,
                 "concurrency": concurrency, "steps": steps}
-    finally:
-        await bench.close()
-        await asyncio.to_thread(stop_system, system, infra)
 
 
 def markdown(r: dict[str, Any]) -> str:

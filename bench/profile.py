@@ -26,7 +26,7 @@ from typing import Any
 from bench import report, statements
 from bench.load import run_load
 from bench.probes import cpu_per_request, cpu_snapshot
-from bench.scenarios import Bench, scaled
+from bench.scenarios import Bench, mix_system, scaled
 from kit.clock import OSLO
 from tests.support.infra import LocalProcesses
 from tests.support.portal import Session
@@ -93,11 +93,8 @@ def summarise(collapsed: str, top: int = 20) -> dict[str, Any]:
 
 async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, instance: str = "bench",
                   processes: tuple[str, ...] = PROFILED, settings: dict[str, str] | None = None) -> dict[str, Any]:
-    infra = LocalProcesses(instance)
-    system = await asyncio.to_thread(start_system, infra, workdir, _every_service(settings))
-    bench = Bench(system, infra)
-    try:
-        sessions = await bench.mix_population("Dr. Profil", concurrency)
+    async with mix_system(instance, workdir, "Dr. Profil", concurrency, _every_service(settings)) as (bench, sessions):
+        system, infra = bench.system, bench.infra
         samplers = {name: await asyncio.create_subprocess_exec(
             py_spy(), "record", "--pid", str(system.procs[name].pid), "--duration", str(int(seconds)),
             "--rate", "250", "--format", "raw", "--nonblocking", "--output", str(out / f"{name}.collapsed.txt"),
@@ -115,9 +112,6 @@ async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, in
                 "concurrency": concurrency, "throughput_rps": round(result.total_requests / result.seconds, 1),
                 "cpu": cpu, "statements": sent, "processes": {name: summarise(await asyncio.to_thread(
                     (out / f"{name}.collapsed.txt").read_text)) for name in processes}}
-    finally:
-        await bench.close()
-        await asyncio.to_thread(stop_system, system, infra)
 
 
 async def profile_rush(out: Path, workdir: Path, instance: str = "bench", processes: tuple[str, ...] = PROFILED,

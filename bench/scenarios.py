@@ -16,8 +16,10 @@ import random
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -31,7 +33,7 @@ from kit.demo import synthetic_national_id
 from kit.working_days import WorkingDays
 from tests.support.infra import LocalProcesses
 from tests.support.portal import Session, add_staff, log_in_staff, seen_codes, sms_code
-from tests.support.system import System
+from tests.support.system import System, start_system, stop_system
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=200)
@@ -473,3 +475,23 @@ def to_working_day(now: datetime) -> timedelta:
     while not working.is_working_day(day):
         day += timedelta(days=1)
     return datetime.combine(day, datetime.min.time(), tzinfo=OSLO).replace(hour=9) - now
+
+
+@asynccontextmanager
+async def mix_system(instance: str, workdir: Path, doctor_name: str, concurrency: int,
+                     extra_env: dict[str, dict[str, str]] | None = None) -> AsyncIterator[tuple[Bench, list[Session]]]:
+    """The whole system on a stack instance, its clock on a working day, and the mix's population ready
+    (`Bench.mix_population`): what make profile, bench.visits and bench.load_curve measure the mix on. Patients cancel
+    on working days only: on a weekend a booking's cancellation would be refused and the next booking with it (one
+    at a time), so the clock moves to the next working morning, as make bench's does."""
+    infra = LocalProcesses(instance)
+    system = await asyncio.to_thread(start_system, infra, workdir, extra_env)
+    bench = Bench(system, infra)
+    try:
+        moved = to_working_day(datetime.now(OSLO))
+        system.move_clock(moved)
+        bench.clock_offset = moved
+        yield bench, await bench.mix_population(doctor_name, concurrency)
+    finally:
+        await bench.close()
+        await asyncio.to_thread(stop_system, system, infra)

@@ -18,23 +18,13 @@ from typing import Any
 from bench import report
 from bench.load import run_load
 from bench.probes import cpu_per_request, cpu_snapshot
-from bench.scenarios import VISITS, Bench, to_working_day
+from bench.scenarios import VISITS, mix_system
 from kit.clock import OSLO
-from tests.support.infra import LocalProcesses
-from tests.support.system import start_system, stop_system
 
 
 async def visits(seconds: float, concurrency: int, workdir: Path, instance: str = "bench") -> dict[str, Any]:
-    infra = LocalProcesses(instance)
-    system = await asyncio.to_thread(start_system, infra, workdir)
-    bench = Bench(system, infra)
-    try:
-        # Patients cancel on working days only: on a weekend a booking's cancellation would be refused and the next
-        # booking with it (one at a time). The system's clock moves to the next working morning, as make bench's.
-        moved = to_working_day(datetime.now(OSLO))
-        system.move_clock(moved)
-        bench.clock_offset = moved
-        sessions = await bench.mix_population("Dr. Besøk", concurrency)
+    async with mix_system(instance, workdir, "Dr. Besøk", concurrency) as (bench, sessions):
+        system, infra = bench.system, bench.infra
         kinds = []
         for kind, weight in VISITS:
             before = cpu_snapshot(system, infra)
@@ -51,9 +41,6 @@ async def visits(seconds: float, concurrency: int, workdir: Path, instance: str 
         return {"at": datetime.now(OSLO).isoformat(timespec="seconds"), "seconds": seconds,
                 "concurrency": concurrency, "visits": kinds,
                 "mix_system_ms_per_request": round(mix / requests, 2) if requests else None}
-    finally:
-        await bench.close()
-        await asyncio.to_thread(stop_system, system, infra)
 
 
 def markdown(r: dict[str, Any]) -> str:
