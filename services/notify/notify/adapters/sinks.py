@@ -109,7 +109,10 @@ class HttpServer:
         self._sock.bind((host, port))
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
-        self._server = _QuietServer(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False))
+        # Idle connections kept longer than notify's client keeps them (30 s), as kit.http.serve does for the
+        # services: uvicorn's 5 s closed them under the client, now and then just as a message went out on one.
+        self._server = _QuietServer(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False,
+                                                   timeout_keep_alive=75))
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
