@@ -46,8 +46,9 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
     if not in_consumer_transaction():
         sender = None
     now = clock.now()
-    if isinstance(event, AppointmentCancelled):
-        await repo.withdraw_reminders(conn, event.appointment_id, now)
+    # A cancelled appointment's reminders are taken back with the deliveries' own statement, or alone if there are
+    # none to queue yet.
+    withdrawing = event.appointment_id if isinstance(event, AppointmentCancelled) else None
     if isinstance(event, LoginCodeRequested):
         contact = await repo.login_code_contact(conn, event.mobile, event.patient_id)
         patient_id = contact.patient_id
@@ -64,13 +65,15 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
         if found is None:
             # identity's snapshot (or the guardian) travels on another topic and may come after this event: kept
             # for then (kit.patient_directory: the snapshot, or keeping_guardians, applies it).
+            if withdrawing is not None:
+                await repo.withdraw_reminders(conn, withdrawing, now)
             await await_patient(conn, envelope, patient_id, now)
             return
         contact = found
     planned = plan(event, contact, now)
     lease = sender.lease if sender is not None else None  # None: the sender has its hands full, or is not there
     added, claimed = await repo.add_deliveries(conn, envelope.event_id, envelope.event_type, patient_id, planned, now,
-                                               lease=lease)
+                                               lease=lease, withdrawing_reminders_of=withdrawing)
     if sender is not None and claimed:
         after_commit(lambda: sender.hand_over(claimed))
     log.info("notifications queued", event_type=envelope.event_type, event_id=str(envelope.event_id),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ from contracts.registry import event_from
 from kit.clock import OSLO, FixedClock
 from kit.db import create_pool
 from kit.patient_directory import keeping_directory
+from notify.handlers import queue_for
 from services.notify.tests.notify_support import notify_service
 from tests.support.eventually import eventually
 from tests.support.services import StackEnv
@@ -150,3 +152,50 @@ async def test_an_event_applied_while_the_patients_snapshot_is_neither_misses_it
             await pool.close()
         assert await notify.fetchval("SELECT count(*) FROM awaiting_patient") == 0
         assert [d["channel"] for d in await notify.deliveries(declined.event_id)] == ["sms"]
+
+
+async def test_a_cancellation_withdraws_the_reminder_in_the_statement_that_queues_its_own_message(
+        stack_env: StackEnv, scratch_db: str) -> None:
+    """The handler alone (no sender in hand: the deliveries queued unclaimed, the senders woken): the contact read,
+    then one statement that queues the cancellation's SMS and withdraws the reminder; and with no message to queue
+    (the patient's mobile gone since the reminder was queued), the withdrawal alone."""
+    clock = FixedClock(EVENING)
+    async with notify_service(stack_env, scratch_db, clock=clock, sender_poll_seconds=3600) as notify:
+        for mobile_kept in (True, False):
+            patient = await notify.register(mobile="+4791220005" if mobile_kept else "+4791220006", email=None)
+            appointment = uuid.uuid4()
+            reminder = await notify.publish(AppointmentReminderDue(
+                appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
+                patient_may_cancel_until=APPOINTMENT_AT - timedelta(hours=24)))
+            await eventually(lambda r=reminder: notify.deliveries(r.event_id), what="the reminder queued")
+            if not mobile_kept:
+                await notify.fetchval("UPDATE patient_directory SET mobile = NULL WHERE patient_id = $1", patient)
+            event = AppointmentCancelled(appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR,
+                                         starts_at=APPOINTMENT_AT, cancelled_by="patient")
+            envelope = Envelope.wrap(event, occurred_at=EVENING, correlation_id="test")
+            sent = await statements_sent(notify.runtime.pool, lambda conn, e=envelope, ev=event: queue_for(
+                conn, e, ev, clock))
+            assert [(r["state"], r["last_error"]) for r in await notify.deliveries(reminder.event_id)] == [
+                ("withdrawn", "appointment cancelled")]
+            queued = [r["channel"] for r in await notify.deliveries(envelope.event_id)]
+            if mobile_kept:
+                assert sent == ["SELECT", "WITH"]  # the contact; the SMS queued and the reminder withdrawn
+                assert queued == ["sms"]
+            else:
+                assert sent == ["SELECT", "UPDATE"]  # the contact; nothing to queue, the withdrawal alone
+                assert queued == []
+
+
+async def statements_sent(pool: Any, work: Any) -> list[str]:
+    """The first word of each statement `work(conn)` sent, in a transaction of its own (its BEGIN and COMMIT apart)."""
+    sent: list[str] = []
+
+    def logged(query: Any) -> None:
+        sent.append(query.query.split()[0].upper())
+    async with pool.acquire() as conn, conn.transaction():
+        conn.add_query_logger(logged)
+        try:
+            await work(conn)
+        finally:
+            conn.remove_query_logger(logged)
+    return sent

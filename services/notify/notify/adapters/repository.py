@@ -77,46 +77,58 @@ _COLUMNS = """id, event_id, event_type, channel, kind, patient_id, subject_id, a
 
 async def add_deliveries(conn: asyncpg.Connection, event_id: uuid.UUID, event_type: str,
                          patient_id: uuid.UUID | None, planned: list[Planned], now: datetime, *,
-                         lease: timedelta | None = None) -> tuple[int, list[asyncpg.Record]]:
+                         lease: timedelta | None = None, withdrawing_reminders_of: uuid.UUID | None = None
+                         ) -> tuple[int, list[asyncpg.Record]]:
     """Queue the planned messages in the caller's transaction; at most one per (event, channel). One round trip.
-    Returns how many were added, and those added already claimed.
+    Returns how many were added, and those added already claimed. `withdrawing_reminders_of`: a cancelled
+    appointment, whose reminders `withdraw_reminders` takes back in the same statement (a round trip less for every
+    cancellation).
 
     With a `lease` (this process's sender takes them when the transaction commits: `Sender.hand_over`), those due
     now are queued claimed, their first try counted and leased (on the database's clock) as `claim_due` would, so
     no sender claims them again unless this process dies before recording them (the lease runs out). Without one,
     nothing is claimed and any sender is woken at commit (NOTIFY) to claim them."""
     if not planned:
+        if withdrawing_reminders_of is not None:
+            await withdraw_reminders(conn, withdrawing_reminders_of, now)
         return 0, []
     args = [event_id, event_type, patient_id, now, trace_context(),
             [delivery_id(event_id, p.channel) for p in planned], [p.channel for p in planned],
             [p.kind for p in planned], [p.subject_id for p in planned], [p.address for p in planned],
             [p.subject for p in planned], [p.body for p in planned], [p.giro_invoice_id for p in planned],
             [p.priority for p in planned], [p.not_before for p in planned], [p.expires_at for p in planned]]
+    # The withdrawal, if any, as a CTE of the same statement: it touches only the appointment's queued reminders,
+    # never the rows this statement inserts, and PostgreSQL runs a data-modifying CTE whether or not it is read.
+    withdrawing = [withdrawing_reminders_of] if withdrawing_reminders_of is not None else []
+    withdrawn = f"withdrawn AS ({_withdrawal('$18', '$4')})" if withdrawing else ""
     if lease is not None:
         rows = await conn.fetch(
-            f"""INSERT INTO deliveries ({_COLUMNS}, attempts, lease_until)
+            f"""{"WITH " + withdrawn if withdrawn else ""}
+                INSERT INTO deliveries ({_COLUMNS}, attempts, lease_until)
                 {_PLANNED},
                        CASE WHEN d.next_attempt_at <= $4 THEN 1 ELSE 0 END,
                        CASE WHEN d.next_attempt_at <= $4 THEN now() + $17::interval END
                 {_UNNEST}
-                ON CONFLICT (event_id, channel) DO NOTHING RETURNING *""", *args, lease)
+                ON CONFLICT (event_id, channel) DO NOTHING RETURNING *""", *args, lease, *withdrawing)
         return len(rows), [row for row in rows if row["lease_until"] is not None]
     added: int = await conn.fetchval(
-        f"""WITH added AS (
+        f"""WITH {withdrawn + "," if withdrawn else ""} added AS (
                INSERT INTO deliveries ({_COLUMNS})
                {_PLANNED}
                {_UNNEST}
                ON CONFLICT (event_id, channel) DO NOTHING RETURNING 1)
-           SELECT (SELECT count(*) FROM added), pg_notify($17, '')""", *args, WAKE_CHANNEL)
+           SELECT (SELECT count(*) FROM added), pg_notify($17, '')""", *args, WAKE_CHANNEL, *withdrawing)
     return added, []
+
+
+def _withdrawal(appointment: str, now: str) -> str:
+    return f"""UPDATE deliveries SET state = 'withdrawn', finished_at = {now}, last_error = 'appointment cancelled'
+               WHERE subject_id = {appointment} AND event_type = 'AppointmentReminderDue' AND state = 'queued'"""
 
 
 async def withdraw_reminders(conn: asyncpg.Connection, appointment_id: uuid.UUID, now: datetime) -> None:
     """A cancelled appointment is not reminded of, even if its reminder waits for the morning."""
-    await conn.execute(
-        """UPDATE deliveries SET state = 'withdrawn', finished_at = $2, last_error = 'appointment cancelled'
-           WHERE subject_id = $1 AND event_type = 'AppointmentReminderDue' AND state = 'queued'""",
-        appointment_id, now)
+    await conn.execute(_withdrawal("$1", "$2"), appointment_id, now)
 
 
 # --- the sender's side ---------------------------------------------------------------------------
