@@ -49,17 +49,40 @@ EXTRA_ENV: dict[str, dict[str, str]] = {
 _HANDED_OUT: set[int] = set()
 
 
+def service_ports() -> range:
+    """Where free_port draws from: below the range the kernel takes ports from for outgoing connections and for binds
+    to port 0 (Linux's default 32768-60999), above the well-known ports."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return range(20_000 if low > 21_000 else 1_024, low)
+
+
 def free_port() -> int:
-    """A port free now and never handed out before in this process. The kernel may give the same free port to
-    two binds in a row: a service and notify's SMTP sink once got one port, and the readiness check read the
-    sink's greeting as the service's answer."""
-    while True:
+    """A port free now, never handed out before in this process, and outside the kernel's ephemeral range.
+
+    A service binds the port a second or two after it is handed out (Python's start, its migrations). Drawn from
+    the ephemeral range, as a bind to port 0 draws it, the port could be taken meanwhile by any outgoing connection
+    on the machine (a client's own end of a connection to PostgreSQL or Kafka) or by a listener on port 0 (a metrics
+    port, notify's sinks): CI once saw identity fail to start with "address already in use". Below the range no
+    connection and no port-0 bind takes it. The kernel may also give the same free port to two binds in a row (a
+    service and notify's SMTP sink once shared one): no port is handed out twice."""
+    ports = service_ports()
+    for _ in range(1_000):
+        port = ports[secrets.randbelow(len(ports))] if ports else 0  # none below the range: the kernel's choice
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port: int = s.getsockname()[1]
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # someone's listener: another
+            port = s.getsockname()[1]
         if port not in _HANDED_OUT:
             _HANDED_OUT.add(port)
             return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @dataclass
