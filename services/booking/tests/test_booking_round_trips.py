@@ -7,55 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from types import SimpleNamespace
 from typing import Any
 
-import asyncpg
 import pytest
 
 from booking import handlers
 from services.booking.tests.conftest import Booking
 from services.booking.tests.test_booking_service import book
+from tests.support.round_trips import counted
 
 pytestmark = pytest.mark.stack
-
-
-# asyncpg's own look-up of a statement's types, once per connection and statement (the first booking on a
-# connection): not the command's round trips.
-ASYNCPG_OWN = ("typeinfo_tree", "current_setting('jit')", "set_config('jit'")
-
-
-class CountingPool:
-    """The service's pool, every statement its connections run written down (asyncpg's query logger: BEGIN and
-    COMMIT included)."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-        self.sent: list[str] = []
-
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self._pool.acquire() as conn:
-            conn.add_query_logger(self._log)
-            try:
-                yield conn
-            finally:
-                conn.remove_query_logger(self._log)
-
-    def _log(self, record: Any) -> None:
-        if any(mark in record.query for mark in ASYNCPG_OWN):
-            return
-        self.sent.append(record.query.split(None, 1)[0].rstrip(";").upper())
-
-
-def counted(svc: Booking) -> tuple[Any, CountingPool]:
-    """What the handlers take from the runtime, on a pool that counts."""
-    pool = CountingPool(svc.runtime.pool)
-    runtime = SimpleNamespace(clock=svc.clock, pool=pool, outbox=svc.runtime.outbox, state={},
-                              settings=svc.runtime.settings)
-    return runtime, pool
 
 
 async def test_a_booking_is_two_statements_in_its_transaction_and_a_cancellation_two_without_one(
@@ -63,11 +24,11 @@ async def test_a_booking_is_two_statements_in_its_transaction_and_a_cancellation
     svc = booking_service
     kari, slot = await svc.patient_and_slot()
 
-    runtime, pool = counted(svc)
+    runtime, pool = counted(svc.runtime, svc.clock)
     booked = await handlers.book_appointment(runtime, kari, uuid.UUID(slot["id"]), None)
     assert pool.sent == ["BEGIN", "SELECT", "WITH", "COMMIT"]
 
-    runtime, pool = counted(svc)
+    runtime, pool = counted(svc.runtime, svc.clock)
     await handlers.cancel_appointment(runtime, booked.id, by="staff")
     assert pool.sent == ["SELECT", "WITH"]
 

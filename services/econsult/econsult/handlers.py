@@ -48,15 +48,14 @@ async def submit(runtime: ServiceRuntime, *, patient_id: uuid.UUID, text: str, a
                  medicine_names: Iterable[str] = (), sent_by_guardian_id: uuid.UUID | None = None
                  ) -> tuple[EConsultation, RenewalHint | None]:
     async with econsult_unit(runtime) as uow:
-        # FOR SHARE: a change of GP waits for a question being sent, then moves it with the patient's others.
-        gp_id = (await uow.patients.get(patient_id, lock="share")).gp_id
-        gp_open = gp_id is not None and await uow.availability.is_open(gp_id, lock=True)
+        # Two statements between BEGIN and COMMIT: what the rules read, with the patient and the GP's availability
+        # share-locked (a change of GP or a closing waits for the question); the question with its event.
+        gp_id, gp_open, working_days = await uow.availability.for_question(patient_id)
         consultation, hint = econsultation.submit(
             patient_id=patient_id, gp_id=gp_id, gp_open=gp_open, text=text, accepted_terms=accepted_terms,
-            now=runtime.clock.now(), working_days=await uow.working_days(), medicine_names=medicine_names,
+            now=runtime.clock.now(), working_days=working_days, medicine_names=medicine_names,
             sent_by_guardian_id=sent_by_guardian_id)
-        await uow.econsultations.add(consultation)
-        await uow.publish(consultation.submitted_event())
+        await uow.econsultations.add(consultation, consultation.submitted_event())
     return consultation, hint
 
 

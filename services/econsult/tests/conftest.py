@@ -15,6 +15,7 @@ import pytest
 
 from econsult.bootstrap import build
 from kit.clock import OSLO, FixedClock
+from kit.runtime import ServiceRuntime
 from tests.support.services import StackEnv, running
 
 # Monday 2 March 2026, 12:00 in Oslo: the 5 working days after are Tuesday to Monday 9 March.
@@ -25,6 +26,7 @@ START = datetime(2026, 3, 2, 12, 0, tzinfo=OSLO)
 class EConsult:
     client: httpx.AsyncClient
     clock: FixedClock
+    runtime: ServiceRuntime
     dsn: str
 
     async def db(self) -> asyncpg.Connection:
@@ -70,5 +72,6 @@ class EConsult:
 async def econsult_service(stack_env: StackEnv) -> AsyncIterator[EConsult]:
     clock = FixedClock(START)
     settings = stack_env.settings("econsult")
-    async with running(build(settings, clock=clock)) as client:
-        yield EConsult(client, clock, stack_env.dsns["econsult"])
+    app = build(settings, clock=clock)
+    async with running(app) as client:
+        yield EConsult(client, clock, app.state.runtime, stack_env.dsns["econsult"])

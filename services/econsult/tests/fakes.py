@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from contracts.envelope import Event
 from econsult.domain.econsultation import EConsultation
 from kit.clock import oslo
+from kit.patient_directory import PatientUnknown
+from kit.working_days import WorkingDays
 from tests.support.fakes import InMemoryUnitOfWork, Store
 
 
 class FakeEConsultations:
-    def __init__(self, items: dict[uuid.UUID, EConsultation]) -> None:
+    def __init__(self, items: dict[uuid.UUID, EConsultation],
+                 publish: Callable[[Event], Awaitable[None]] | None = None) -> None:
+        """`publish`: for the write that carries its event (the unit of work's repository), as the real one's."""
         self._items = items
+        self._publish = publish
 
-    async def add(self, c: EConsultation) -> None:
+    async def add(self, c: EConsultation, submitted: Event) -> None:
+        assert self._publish is not None, "a write with its event: the unit of work's repository"
         assert c.id not in self._items, "the primary key would refuse it"
         self._items[c.id] = c
+        await self._publish(submitted)
 
     async def get(self, econsult_id: uuid.UUID, *, for_update: bool = False) -> EConsultation | None:
         return self._items.get(econsult_id)
@@ -52,11 +61,19 @@ class FakeEConsultations:
 
 
 class FakeAvailability:
-    def __init__(self, open_: dict[uuid.UUID, bool]) -> None:
-        self._open = open_
+    def __init__(self, store: EConsultStore) -> None:
+        self._store = store
+        self._open = store.availability
 
-    async def is_open(self, doctor_id: uuid.UUID, *, lock: bool = False) -> bool:
+    async def is_open(self, doctor_id: uuid.UUID) -> bool:
         return self._open.get(doctor_id, False)
+
+    async def for_question(self, patient_id: uuid.UUID) -> tuple[uuid.UUID | None, bool, WorkingDays]:
+        patient = self._store.patients.get(patient_id)
+        if patient is None:
+            raise PatientUnknown()
+        gp_open = patient.gp_id is not None and self._open.get(patient.gp_id, False)
+        return patient.gp_id, gp_open, WorkingDays(self._store.closed_days)
 
     async def set(self, doctor_id: uuid.UUID, open_: bool, at: datetime) -> bool:
         previous = self._open.get(doctor_id)
@@ -77,5 +94,5 @@ class EConsultStore(Store):
 
 class FakeEConsultUnitOfWork(InMemoryUnitOfWork):
     def repositories(self, store: EConsultStore) -> None:
-        self.econsultations = FakeEConsultations(store.econsultations)
-        self.availability = FakeAvailability(store.availability)
+        self.econsultations = FakeEConsultations(store.econsultations, self.publish)
+        self.availability = FakeAvailability(store)

@@ -7,7 +7,11 @@ from datetime import date, datetime
 
 import asyncpg
 
+from contracts.envelope import Event
 from econsult.domain.econsultation import EConsultation
+from kit.outbox import Outbox
+from kit.patient_directory import PatientUnknown
+from kit.working_days import WorkingDays
 
 _COLUMNS = ("id, patient_id, doctor_id, text, submitted_at, due_date, status, reply, handled_at, renewal_hint, "
             "opened_at, sent_by_guardian_id")
@@ -18,12 +22,18 @@ def _to_econsultation(row: asyncpg.Record) -> EConsultation:
 
 
 class EConsultations:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, outbox: Outbox | None = None) -> None:
+        """`outbox`: for the write that carries its event (the unit of work's repository); reads need none."""
         self._conn = conn
+        self._outbox = outbox
 
-    async def add(self, c: EConsultation) -> None:
-        await self._conn.execute(
-            f"INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    async def add(self, c: EConsultation, submitted: Event) -> None:
+        """The question and its event `submitted` in one statement (`Outbox.add_with`)."""
+        assert self._outbox is not None, "a write with its event: the unit of work's repository"
+        await self._outbox.add_with(
+            self._conn, submitted,
+            f"""INSERT INTO econsultations ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                RETURNING true""",
             c.id, c.patient_id, c.doctor_id, c.text, c.submitted_at, c.due_date, c.status, c.reply, c.handled_at,
             c.renewal_hint, c.opened_at, c.sent_by_guardian_id)
 
@@ -97,11 +107,26 @@ class Availability:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def is_open(self, doctor_id: uuid.UUID, *, lock: bool = False) -> bool:
-        # FOR SHARE: a question sent while the GP closes waits for the close, and then sees it.
-        suffix = " FOR SHARE" if lock else ""
-        value = await self._conn.fetchval(f"SELECT open FROM gp_availability WHERE doctor_id = $1{suffix}", doctor_id)
+    async def is_open(self, doctor_id: uuid.UUID) -> bool:
+        value = await self._conn.fetchval("SELECT open FROM gp_availability WHERE doctor_id = $1", doctor_id)
         return bool(value)
+
+    async def for_question(self, patient_id: uuid.UUID) -> tuple[uuid.UUID | None, bool, WorkingDays]:
+        """What a patient's question is decided on, in one round trip: their GP (None: on no list), whether that GP
+        is open for eConsultations, and the working days (by law and the clinic's closed days) its due date is
+        counted in. The patient's row and the GP's availability are share-locked until the transaction ends: a
+        change of GP waits for the question being sent and then moves it with the patient's others, and a GP who
+        closes meanwhile waits too (or, closed first, is seen closed). PatientUnknown if not in the directory."""
+        row = await self._conn.fetchrow(
+            """SELECT p.gp_id, coalesce(a.open, false) AS open,
+                      ARRAY(SELECT day FROM clinic_closed_days WHERE closed) AS closed
+               FROM patient_directory p
+               LEFT JOIN LATERAL (SELECT open FROM gp_availability WHERE doctor_id = p.gp_id FOR SHARE) a ON true
+               WHERE p.patient_id = $1
+               FOR SHARE OF p""", patient_id)
+        if row is None:
+            raise PatientUnknown()
+        return row["gp_id"], row["open"], WorkingDays(row["closed"])
 
     async def set(self, doctor_id: uuid.UUID, open_: bool, at: datetime) -> bool:
         """Record the GP's choice; True when it changed (only a change is an event)."""

@@ -9,14 +9,17 @@ from typing import Protocol
 
 import asyncpg
 
+from contracts.envelope import Event
 from econsult.adapters.econsultations import Availability, EConsultations
 from econsult.domain.econsultation import EConsultation
 from kit.runtime import ServiceRuntime
 from kit.unit_of_work import PostgresUnitOfWork, UnitOfWork, unit_of_work
+from kit.working_days import WorkingDays
 
 
 class EConsultationRepository(Protocol):
-    async def add(self, c: EConsultation) -> None: ...
+    async def add(self, c: EConsultation, submitted: Event) -> None:
+        """The question and its event, written together."""
 
     async def get(self, econsult_id: uuid.UUID, *, for_update: bool = False) -> EConsultation | None: ...
 
@@ -34,7 +37,11 @@ class EConsultationRepository(Protocol):
 
 
 class AvailabilityRepository(Protocol):
-    async def is_open(self, doctor_id: uuid.UUID, *, lock: bool = False) -> bool: ...
+    async def is_open(self, doctor_id: uuid.UUID) -> bool: ...
+
+    async def for_question(self, patient_id: uuid.UUID) -> tuple[uuid.UUID | None, bool, WorkingDays]:
+        """The patient's GP, whether that GP is open, and the working days; the patient and the availability
+        held until the work ends."""
 
     async def set(self, doctor_id: uuid.UUID, open_: bool, at: datetime) -> bool: ...
 
@@ -52,7 +59,7 @@ class PostgresEConsultUnitOfWork(PostgresUnitOfWork):
     availability: Availability
 
     def repositories(self, conn: asyncpg.Connection) -> None:
-        self.econsultations = EConsultations(conn)
+        self.econsultations = EConsultations(conn, self.outbox)
         self.availability = Availability(conn)
 
 
