@@ -186,6 +186,31 @@ async def test_a_cancellation_withdraws_the_reminder_in_the_statement_that_queue
                 assert queued == []
 
 
+async def test_a_cancellation_for_a_patient_not_known_here_yet_still_withdraws_the_reminder(
+        stack_env: StackEnv, scratch_db: str) -> None:
+    """The cancellation comes while notify does not know the patient (their snapshot is on its way, on another
+    topic): the event waits for it, and the appointment's queued reminder is withdrawn at once all the same, not
+    left to go out for an appointment that no longer is."""
+    clock = FixedClock(EVENING)
+    async with notify_service(stack_env, scratch_db, clock=clock, sender_poll_seconds=3600) as notify:
+        patient = await notify.register(mobile="+4791220007", email=None)
+        appointment = uuid.uuid4()
+        reminder = await notify.publish(AppointmentReminderDue(
+            appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
+            patient_may_cancel_until=APPOINTMENT_AT - timedelta(hours=24)))
+        await eventually(lambda: notify.deliveries(reminder.event_id), what="the reminder queued")
+        await notify.fetchval("DELETE FROM patient_directory WHERE patient_id = $1", patient)
+        event = AppointmentCancelled(appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR,
+                                     starts_at=APPOINTMENT_AT, cancelled_by="patient")
+        envelope = Envelope.wrap(event, occurred_at=EVENING, correlation_id="test")
+        async with notify.runtime.pool.acquire() as conn, conn.transaction():
+            await queue_for(conn, envelope, event, clock)
+        assert [(r["state"], r["last_error"]) for r in await notify.deliveries(reminder.event_id)] == [
+            ("withdrawn", "appointment cancelled")]
+        assert await notify.deliveries(envelope.event_id) == []
+        assert await notify.fetchval("SELECT count(*) FROM awaiting_patient WHERE patient_id = $1", patient) == 1
+
+
 async def statements_sent(pool: Any, work: Any) -> list[str]:
     """The first word of each statement `work(conn)` sent, in a transaction of its own (its BEGIN and COMMIT apart)."""
     sent: list[str] = []
