@@ -24,7 +24,7 @@ from kit.clock import OSLO, FixedClock
 from kit.db import create_pool
 from kit.patient_directory import keeping_directory
 from notify.handlers import queue_for
-from services.notify.tests.notify_support import notify_service
+from services.notify.tests.notify_support import Notify, notify_service
 from tests.support.eventually import eventually
 from tests.support.services import StackEnv
 
@@ -67,12 +67,7 @@ async def test_a_reminder_due_at_night_waits_for_eight_while_a_login_code_goes_a
 async def test_a_reminder_of_a_cancelled_appointment_is_withdrawn(stack_env: StackEnv, scratch_db: str) -> None:
     clock = FixedClock(EVENING)
     async with notify_service(stack_env, scratch_db, clock=clock) as notify:
-        patient = await notify.register(mobile="+4791220002", email=None)
-        appointment = uuid.uuid4()
-        reminder = await notify.publish(AppointmentReminderDue(
-            appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
-            patient_may_cancel_until=APPOINTMENT_AT - timedelta(hours=24)))
-        await eventually(lambda: notify.deliveries(reminder.event_id), what="the reminder queued")
+        patient, appointment, reminder = await reminder_queued(notify, "+4791220002")
         cancelled = await notify.publish(AppointmentCancelled(
             appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
             cancelled_by="staff"))
@@ -162,12 +157,8 @@ async def test_a_cancellation_withdraws_the_reminder_in_the_statement_that_queue
     clock = FixedClock(EVENING)
     async with notify_service(stack_env, scratch_db, clock=clock, sender_poll_seconds=3600) as notify:
         for mobile_kept in (True, False):
-            patient = await notify.register(mobile="+4791220005" if mobile_kept else "+4791220006", email=None)
-            appointment = uuid.uuid4()
-            reminder = await notify.publish(AppointmentReminderDue(
-                appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
-                patient_may_cancel_until=APPOINTMENT_AT - timedelta(hours=24)))
-            await eventually(lambda r=reminder: notify.deliveries(r.event_id), what="the reminder queued")
+            patient, appointment, reminder = await reminder_queued(
+                notify, "+4791220005" if mobile_kept else "+4791220006")
             if not mobile_kept:
                 await notify.fetchval("UPDATE patient_directory SET mobile = NULL WHERE patient_id = $1", patient)
             event = AppointmentCancelled(appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR,
@@ -193,12 +184,7 @@ async def test_a_cancellation_for_a_patient_not_known_here_yet_still_withdraws_t
     left to go out for an appointment that no longer is."""
     clock = FixedClock(EVENING)
     async with notify_service(stack_env, scratch_db, clock=clock, sender_poll_seconds=3600) as notify:
-        patient = await notify.register(mobile="+4791220007", email=None)
-        appointment = uuid.uuid4()
-        reminder = await notify.publish(AppointmentReminderDue(
-            appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
-            patient_may_cancel_until=APPOINTMENT_AT - timedelta(hours=24)))
-        await eventually(lambda: notify.deliveries(reminder.event_id), what="the reminder queued")
+        patient, appointment, reminder = await reminder_queued(notify, "+4791220007")
         await notify.fetchval("DELETE FROM patient_directory WHERE patient_id = $1", patient)
         event = AppointmentCancelled(appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR,
                                      starts_at=APPOINTMENT_AT, cancelled_by="patient")
@@ -209,6 +195,18 @@ async def test_a_cancellation_for_a_patient_not_known_here_yet_still_withdraws_t
             ("withdrawn", "appointment cancelled")]
         assert await notify.deliveries(envelope.event_id) == []
         assert await notify.fetchval("SELECT count(*) FROM awaiting_patient WHERE patient_id = $1", patient) == 1
+
+
+async def reminder_queued(notify: Notify, mobile: str) -> tuple[uuid.UUID, uuid.UUID, Envelope]:
+    """A patient with `mobile` and no e-mail, and the reminder of an appointment of theirs queued: the patient, the
+    appointment and the reminder's envelope."""
+    patient = await notify.register(mobile=mobile, email=None)
+    appointment = uuid.uuid4()
+    reminder = await notify.publish(AppointmentReminderDue(
+        appointment_id=appointment, patient_id=patient, doctor_id=DOCTOR, starts_at=APPOINTMENT_AT,
+        patient_may_cancel_until=APPOINTMENT_AT - timedelta(hours=24)))
+    await eventually(lambda: notify.deliveries(reminder.event_id), what="the reminder queued")
+    return patient, appointment, reminder
 
 
 async def statements_sent(pool: Any, work: Any) -> list[str]:
