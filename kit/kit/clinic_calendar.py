@@ -25,9 +25,14 @@ FEATURE = "clinic_calendar"
 CalendarChanged = Callable[[asyncpg.Connection, date, WorkingDays], Awaitable[None]]
 
 
+# The clinic's closed days as this service knows them: a query of its own, or a subquery of a read that needs them
+# with other facts in one round trip (econsult's question: `ARRAY(CLOSED_DAYS)`).
+CLOSED_DAYS = "SELECT day FROM clinic_closed_days WHERE closed"
+
+
 async def working_days(conn: asyncpg.Connection) -> WorkingDays:
     """Working days by law and by the clinic's own closed days, as this service knows them now."""
-    return WorkingDays(r["day"] for r in await conn.fetch("SELECT day FROM clinic_closed_days WHERE closed"))
+    return WorkingDays(r["day"] for r in await conn.fetch(CLOSED_DAYS))
 
 
 async def apply_clinic_day(conn: asyncpg.Connection, envelope: Envelope,

@@ -9,6 +9,7 @@ import asyncpg
 
 from contracts.envelope import Event
 from econsult.domain.econsultation import EConsultation
+from kit.clinic_calendar import CLOSED_DAYS
 from kit.outbox import Outbox
 from kit.patient_directory import PatientUnknown
 from kit.working_days import WorkingDays
@@ -118,8 +119,7 @@ class Availability:
         change of GP waits for the question being sent and then moves it with the patient's others, and a GP who
         closes meanwhile waits too (or, closed first, is seen closed). PatientUnknown if not in the directory."""
         row = await self._conn.fetchrow(
-            """SELECT p.gp_id, coalesce(a.open, false) AS open,
-                      ARRAY(SELECT day FROM clinic_closed_days WHERE closed) AS closed
+            f"""SELECT p.gp_id, coalesce(a.open, false) AS open, ARRAY({CLOSED_DAYS}) AS closed
                FROM patient_directory p
                LEFT JOIN LATERAL (SELECT open FROM gp_availability WHERE doctor_id = p.gp_id FOR SHARE) a ON true
                WHERE p.patient_id = $1
