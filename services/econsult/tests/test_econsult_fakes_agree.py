@@ -46,6 +46,9 @@ async def scenario(runtime: Any, listed: Listed, events: Published) -> list[str]
     await attempt("ask without a GP", ask(on_no_list))
     await attempt("ask, unknown", ask(uuid.uuid4()))
     await attempt("ask without the terms", ask(patient, terms=False))
+    await attempt("close", handlers.set_availability(runtime, doctor_id=gp, open_=False))
+    await attempt("ask while closed", ask(patient))
+    await attempt("open once more", handlers.set_availability(runtime, doctor_id=gp, open_=True))
     first = await attempt("ask", ask(patient))
     await attempt("answer, not the GP", handlers.answer(runtime, econsult_id=first.id, doctor_id=other_gp, text="Ja."))
     await attempt("answer", handlers.answer(runtime, econsult_id=first.id, doctor_id=gp, text="Ja, gul feber."))
@@ -72,3 +75,4 @@ async def test_the_fake_and_postgresql_give_the_same_transcript(econsult_service
                                                      dsn=econsult_service.dsn, store=EConsultStore(), now=START)
     assert in_memory_ == in_postgres
     assert "answer: answered for gp, opened: False, reply: Ja, gul feber." in in_postgres  # it did real work
+    assert "ask while closed: econsult.closed" in in_postgres
