@@ -3,7 +3,7 @@ included, so a test can hold a command to the statements its design says it send
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from typing import Any
@@ -18,13 +18,23 @@ from kit.runtime import ServiceRuntime
 ASYNCPG_OWN = ("typeinfo_tree", "current_setting('jit')", "set_config('jit'")
 
 
+def statement_logger(sent: list[str]) -> Callable[[Any], None]:
+    """An asyncpg query logger that writes each statement's first word down in `sent` (asyncpg's own look-ups left
+    out): `conn.add_query_logger(statement_logger(sent))`."""
+    def log(record: Any) -> None:
+        if not any(mark in record.query for mark in ASYNCPG_OWN):
+            sent.append(record.query.split(None, 1)[0].rstrip(";").upper())
+    return log
+
+
 class CountingPool:
-    """The service's pool, every statement its connections run written down by its first word (asyncpg's query
-    logger: BEGIN and COMMIT included)."""
+    """The service's pool, every statement its connections run written down by its first word (BEGIN and COMMIT
+    included)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
         self.sent: list[str] = []
+        self._log = statement_logger(self.sent)
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
@@ -34,11 +44,6 @@ class CountingPool:
                 yield conn
             finally:
                 conn.remove_query_logger(self._log)
-
-    def _log(self, record: Any) -> None:
-        if any(mark in record.query for mark in ASYNCPG_OWN):
-            return
-        self.sent.append(record.query.split(None, 1)[0].rstrip(";").upper())
 
 
 def counted(runtime: ServiceRuntime, clock: Clock) -> tuple[Any, CountingPool]:

@@ -26,6 +26,7 @@ from kit.patient_directory import keeping_directory
 from notify.handlers import queue_for
 from services.notify.tests.notify_support import Notify, notify_service
 from tests.support.eventually import eventually
+from tests.support.round_trips import statement_logger
 from tests.support.services import StackEnv
 
 pytestmark = pytest.mark.stack
@@ -212,9 +213,7 @@ async def reminder_queued(notify: Notify, mobile: str) -> tuple[uuid.UUID, uuid.
 async def statements_sent(pool: Any, work: Any) -> list[str]:
     """The first word of each statement `work(conn)` sent, in a transaction of its own (its BEGIN and COMMIT apart)."""
     sent: list[str] = []
-
-    def logged(query: Any) -> None:
-        sent.append(query.query.split()[0].upper())
+    logged = statement_logger(sent)
     async with pool.acquire() as conn, conn.transaction():
         conn.add_query_logger(logged)
         try:
