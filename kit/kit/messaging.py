@@ -86,6 +86,32 @@ def after_commit(callback: Callable[[], None]) -> None:
     pending.append(callback)
 
 
+class ConsumerBatch:
+    """The events a consumer's transaction applies together (`EventConsumer.apply_batch`: those not seen before),
+    for a handler to read once what they all need instead of once an event: notify reads the contacts of a batch's
+    patients in one statement. What is read ahead is kept for this transaction only, and read at the first event
+    that asks, as it stands then: a handler whose batch may itself change it (between two of its events) reads
+    for each event on its own instead."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+        self._read: dict[str, Any] = {}
+
+    async def read_ahead(self, name: str, read: Callable[[list[Event]], Awaitable[Any]]) -> Any:
+        """`read(events)` the first time `name` is asked for in this batch; what it gave, after that."""
+        if name not in self._read:
+            self._read[name] = await read(self.events)
+        return self._read[name]
+
+
+_BATCH: ContextVar[ConsumerBatch | None] = ContextVar("eportal_consumer_batch", default=None)
+
+
+def current_batch() -> ConsumerBatch | None:
+    """The batch the consumer's open transaction applies; None for an event applied on its own (or by a test)."""
+    return _BATCH.get()
+
+
 @contextlib.asynccontextmanager
 async def _consumer_transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
     """The transaction a consumer applies events in; what its handlers gave `after_commit` runs after its commit."""
@@ -432,22 +458,25 @@ class EventConsumer:
                    ON CONFLICT DO NOTHING RETURNING event_id""",
                 self.name, [e.event_id for _, e, _ in ready], [e.event_type for _, e, _ in ready])}
             firsts = []
-            for received, envelope, event in ready:
-                first = envelope.event_id in new
+            for _, envelope, _ in ready:
+                firsts.append(envelope.event_id in new)
                 new.discard(envelope.event_id)
-                firsts.append(first)
-                if not first:
-                    continue
-                token = correlation_id.set(envelope.correlation_id)
-                try:  # each in its own trace: the one its producer's relay put in the headers
-                    with self._span(envelope, received.headers, own_trace=True):
-                        await self._handlers[envelope.event_type](conn, envelope, event)
-                except _OUTAGES:
-                    raise
-                except Exception as exc:
-                    raise _FailedInBatch(envelope.event_id) from exc
-                finally:
-                    correlation_id.reset(token)
+            applying = [item for item, first in zip(ready, firsts, strict=True) if first]
+            batch = _BATCH.set(ConsumerBatch([event for _, _, event in applying]))
+            try:
+                for received, envelope, event in applying:
+                    token = correlation_id.set(envelope.correlation_id)
+                    try:  # each in its own trace: the one its producer's relay put in the headers
+                        with self._span(envelope, received.headers, own_trace=True):
+                            await self._handlers[envelope.event_type](conn, envelope, event)
+                    except _OUTAGES:
+                        raise
+                    except Exception as exc:
+                        raise _FailedInBatch(envelope.event_id) from exc
+                    finally:
+                        correlation_id.reset(token)
+            finally:
+                _BATCH.reset(batch)
             return firsts
 
     def _span(self, envelope: Envelope, headers: dict[str, Any], *, own_trace: bool = False) -> Any:

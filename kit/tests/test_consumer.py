@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts.envelope import Envelope
 from contracts.events import StaffMemberRegistered
-from kit.messaging import after_commit, carry_over_offsets, ensure_topics
+from kit.messaging import after_commit, carry_over_offsets, current_batch, ensure_topics
 from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
 from tests.support.eventually import eventually
@@ -258,6 +258,37 @@ async def test_events_fetched_together_are_applied_in_one_transaction(
     assert len(set(transactions)) == 1, "one transaction, one commit, for the events fetched together"
     assert await kit_db.fetchval("SELECT count(*) FROM inbox") == 20
     assert await committed_everything(runtime.settings, runtime.settings.topic("patients"))
+
+
+async def test_what_a_batchs_events_need_is_read_once_for_the_events_it_applies(
+        make_runtime: Callable[..., ServiceRuntime], kit_db: asyncpg.Connection) -> None:
+    """A handler may read ahead for its batch (`ConsumerBatch.read_ahead`): once for the batch, from the events it
+    applies, each once (a redelivery in the same batch is not one of them), and the batch ends with its transaction."""
+    events = [envelope_bytes() for _ in range(10)]
+    reads: list[list[uuid.UUID]] = []
+    given: list[int] = []
+
+    async def read(batch_events: list[Any]) -> int:
+        reads.append([e.patient_id for e in batch_events])
+        return len(reads)
+
+    async def handler(conn: asyncpg.Connection, envelope: Envelope, event: Any) -> None:
+        batch = current_batch()
+        assert batch is not None
+        given.append(await batch.read_ahead("patients", read))
+        await record_effect(conn, envelope, event)
+
+    runtime = make_runtime(handler=handler)
+    await _on_the_log_before_start(runtime, [raw for _, raw in events] * 2)
+    await runtime.start()
+    try:
+        await eventually(lambda: committed_everything(runtime.settings, runtime.settings.topic("patients")),
+                         what="the batch consumed")
+    finally:
+        await runtime.stop()
+    assert reads == [[uuid.UUID(str(env.payload["patient_id"])) for env, _ in events]]
+    assert given == [1] * 10
+    assert current_batch() is None
 
 
 async def _one_dead_lettered_and_the_others_applied(kit_db: asyncpg.Connection, others: int) -> None:

@@ -18,9 +18,10 @@ from contracts.events import (
     GuardianRemoved,
     LoginCodeRequested,
 )
+from contracts.topics import PATIENTS
 from kit.clock import Clock
 from kit.logging import get_logger
-from kit.messaging import EventHandler, after_commit, in_consumer_transaction
+from kit.messaging import EventHandler, after_commit, current_batch, in_consumer_transaction
 from kit.patient_directory import apply_awaiting, await_patient, hold_patient
 from kit.runtime import ServiceRuntime
 from notify.adapters import repository as repo
@@ -57,7 +58,7 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
         assert patient_id is not None, f"{envelope.event_type} names no patient"
         guardian_id = guardian_of(event)
         # A request a guardian made for a child: told to that guardian, and to nobody else.
-        found = await _contact(conn, patient_id, guardian_id)
+        found = await _contact(conn, patient_id, guardian_id, event)
         if found is None:
             # Applied beside the patients topic: wait for a snapshot being applied, then look again.
             await hold_patient(conn, patient_id)
@@ -80,9 +81,19 @@ async def queue_for(conn: asyncpg.Connection, envelope: Envelope, event: Event, 
              channels=[p.channel for p in planned], added=added)
 
 
-async def _contact(conn: asyncpg.Connection, patient_id: uuid.UUID, guardian_id: uuid.UUID | None) -> Contact | None:
-    return (await repo.guardian_contact(conn, patient_id, guardian_id) if guardian_id
-            else await repo.contact(conn, patient_id))
+async def _contact(conn: asyncpg.Connection, patient_id: uuid.UUID, guardian_id: uuid.UUID | None,
+                   event: Event | None = None) -> Contact | None:
+    """`event`: the one being applied, when its batch's contacts may be read for all its events at once (one
+    statement a batch, not one an event: a booking's batch holds many). Not on the patients topic, whose batch
+    writes the directory itself (a snapshot between two of its events), nor for a guardian's contact (seldom)."""
+    if guardian_id:
+        return await repo.guardian_contact(conn, patient_id, guardian_id)
+    batch = current_batch()
+    if event is None or batch is None or event.topic == PATIENTS.name:
+        return await repo.contact(conn, patient_id)
+    ahead: dict[uuid.UUID, Contact] = await batch.read_ahead("contacts", lambda events: repo.contacts(
+        conn, {p for e in events if guardian_of(e) is None and (p := patient_of(e)) is not None}))
+    return ahead.get(patient_id)
 
 
 def notifying(clock: Clock, sender: Callable[[], TakesDeliveries | None] = lambda: None) -> EventHandler:

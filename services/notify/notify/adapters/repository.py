@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,12 @@ WAKE_CHANNEL = "notify_deliveries"
 async def contact(conn: asyncpg.Connection, patient_id: uuid.UUID) -> Contact | None:
     patient = await PatientDirectory(conn).find(patient_id)
     return Contact(patient_id, patient.mobile, patient.email, patient.language) if patient else None
+
+
+async def contacts(conn: asyncpg.Connection, patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Contact]:
+    """`contact` for many patients in one statement; those not in the directory left out."""
+    found = await PatientDirectory(conn).find_many(patient_ids)
+    return {p.patient_id: Contact(p.patient_id, p.mobile, p.email, p.language) for p in found.values()}
 
 
 async def guardian_contact(conn: asyncpg.Connection, child_id: uuid.UUID, guardian_id: uuid.UUID) -> Contact | None:
