@@ -64,21 +64,28 @@ class Outbox:
         One statement is one transaction: in a transaction this saves the outbox's own round trip, and outside
         one it saves BEGIN and COMMIT too (a command whose only write is this statement needs no transaction:
         what it read unlocked, its WHERE checks again on the row it changes). True if a row changed."""
+        return await self.add_returning(conn, event, change, *args) is not None
+
+    async def add_returning(self, conn: asyncpg.Connection, event: Event, change: str, *args: Any
+                            ) -> asyncpg.Record | None:
+        """`add_with`, giving back the row the change's RETURNING made (the first, if it changed several): what the
+        command learns as it writes, without a statement more (a cancellation: whether its slot is free for the
+        search). None if no row changed."""
         envelope = Envelope.wrap(event, occurred_at=self._clock.now(), correlation_id=current_correlation_id())
         n = len(args)
         # Data-modifying CTEs all run to completion; the outbox row is made only from a changed row, and the
         # relay's wake-up only from the outbox row (delivered at commit, never for a rollback).
-        changed = await conn.fetchval(
+        row: asyncpg.Record | None = await conn.fetchrow(
             f"""WITH change AS ({change}),
                      added AS (INSERT INTO outbox (event_id, topic, message_key, envelope, correlation_id,
                                                    trace_context)
                                SELECT ${n + 1}, ${n + 2}, ${n + 3}, ${n + 4}, ${n + 5}, ${n + 6}
                                WHERE EXISTS (SELECT 1 FROM change)
                                RETURNING 1)
-                SELECT (SELECT count(*) FROM change), (SELECT pg_notify(${n + 7}, '') FROM added)""",
+                SELECT change.*, (SELECT pg_notify(${n + 7}, '') FROM added) AS outbox_notified FROM change""",
             *args, envelope.event_id, event.topic, envelope.aggregate_id, envelope.model_dump(mode="json"),
             envelope.correlation_id, trace_context(), NOTIFY_CHANNEL)
-        return bool(changed)
+        return row
 
     async def add_many(self, conn: asyncpg.Connection, events: list[Event], *,
                        correlation_id: str | None = None) -> int:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from prometheus_client import Counter
 
@@ -200,14 +201,24 @@ async def book_appointment(runtime: ServiceRuntime, patient_id: uuid.UUID, slot_
     return appointment
 
 
+class FreedSlots(Protocol):
+    """The slot search's cache (adapters/slot_cache.py), as a cancellation tells it its slot is free again."""
+
+    def version_of(self, doctor_id: uuid.UUID) -> tuple[int, int]: ...
+
+    def freed(self, doctor_id: uuid.UUID, appointment_id: uuid.UUID, slot_id: uuid.UUID, starts_at: datetime,
+              ends_at: datetime, *, free_again: bool, since: tuple[int, int]) -> None: ...
+
+
 async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID, *, by: CancelledBy,
-                             patient_id: uuid.UUID | None = None, clinic: ClinicCalendar | None = None
-                             ) -> Appointment:
+                             patient_id: uuid.UUID | None = None, clinic: ClinicCalendar | None = None,
+                             search: FreedSlots | None = None) -> Appointment:
     """Cancel, by the patient (under the clinic's rules, only their own) or by staff (any time).
     Cancelling an already cancelled appointment changes nothing and tells no one again. `clinic`: the clinic's
     calendar as the slot search keeps it, the one the patient was shown the deadline by (its closed days from a
     year back to 400 days ahead: days past that cannot bring a later appointment under 24 working hours); without
-    it the closed days between now and the start are read first."""
+    it the closed days between now and the start are read first. `search`: this process's slot search, told of
+    the slot it frees (its next search shows it) with what the cancellation's own statement said of the slot."""
     now = runtime.clock.now()
     # No transaction: two statements, each committing alone. What the rules read (the patient, the start, the
     # slot's days) never changes on an appointment; whether it is still booked, the cancellation's own statement
@@ -224,14 +235,20 @@ async def cancel_appointment(runtime: ServiceRuntime, appointment_id: uuid.UUID,
                 clinic = await _clinic_around(uow.schedules, now, appointment.starts_at)
             rules.ensure_patient_may_cancel(appointment, now, clinic)
         cancelled = appointment.cancel(now, by)
+        # The doctor's version before the statement that says whether the slot is free: a change the search
+        # hears of after it may have come after that answer (then the list is read again).
+        since = search.version_of(cancelled.doctor_id) if search is not None else None
         # The slot is free again once this commits: the unique index is partial.
-        if not await repo.save_cancellation(cancelled, AppointmentCancelled(
-                appointment_id=cancelled.id, patient_id=cancelled.patient_id, doctor_id=cancelled.doctor_id,
-                starts_at=cancelled.starts_at, cancelled_by=by,
-                booked_by_guardian_id=cancelled.booked_by_guardian_id)):
+        slot_free = await repo.save_cancellation(cancelled, AppointmentCancelled(
+            appointment_id=cancelled.id, patient_id=cancelled.patient_id, doctor_id=cancelled.doctor_id,
+            starts_at=cancelled.starts_at, cancelled_by=by, booked_by_guardian_id=cancelled.booked_by_guardian_id))
+        if slot_free is None:
             # Cancelled meanwhile (by staff, or a second tap): that cancellation stands and told everyone.
             return await repo.get(appointment_id) or cancelled
     CANCELLATIONS.labels(by).inc()
+    if search is not None and since is not None:
+        search.freed(cancelled.doctor_id, cancelled.id, cancelled.slot_id, cancelled.starts_at, cancelled.ends_at,
+                     free_again=slot_free, since=since)
     return cancelled
 
 

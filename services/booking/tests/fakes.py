@@ -96,14 +96,18 @@ class FakeAppointments:
     async def get(self, appointment_id: uuid.UUID) -> Appointment | None:
         return self._store.appointments.get(appointment_id)
 
-    async def save_cancellation(self, appointment: Appointment, cancelled: Event) -> bool:
+    async def save_cancellation(self, appointment: Appointment, cancelled: Event) -> bool | None:
         kept = self._store.appointments.get(appointment.id)
         if kept is None or not _active(kept):
-            return False
+            return None
         self._store.appointments[appointment.id] = replace(kept, cancelled_at=appointment.cancelled_at,
                                                            cancelled_by=appointment.cancelled_by)
         await self._publish(cancelled)
-        return True
+        stored = self._store.slots.get(kept.slot_id)
+        return (stored is not None and stored.slot.online and stored.withdrawn_at is None
+                and (stored.slot.doctor_id, stored.slot.starts_at, stored.slot.ends_at)
+                == (kept.doctor_id, kept.starts_at, kept.ends_at)
+                and not any(a.slot_id == kept.slot_id and _active(a) for a in self._store.appointments.values()))
 
     async def of_patient(self, patient_id: uuid.UUID) -> list[Appointment]:
         return sorted((a for a in self._store.appointments.values() if a.patient_id == patient_id),

@@ -75,15 +75,25 @@ class AppointmentRepository:
         row = await self._conn.fetchrow("SELECT * FROM appointments WHERE id = $1", appointment_id)
         return _appointment(row) if row else None
 
-    async def save_cancellation(self, appointment: Appointment, cancelled: Event) -> bool:
+    async def save_cancellation(self, appointment: Appointment, cancelled: Event) -> bool | None:
         """The cancellation and its event `cancelled` in one statement, unless the appointment was cancelled
-        meanwhile (False then, and no event: the other cancellation told everyone). Needs no transaction: the
-        row's lock and the check of `cancelled_at` come with the UPDATE, on the row as it is then."""
-        return await self._events().add_with(
+        meanwhile (None then, and no event: the other cancellation told everyone). Needs no transaction: the
+        row's lock and the check of `cancelled_at` come with the UPDATE, on the row as it is then. Gives back
+        whether the slot is free for the search with it, as the cancellation's notice judges it (migration 0005:
+        online, not withdrawn, the same doctor and times, no live appointment on it; this statement's snapshot
+        still sees this appointment live, so it is left out by its id)."""
+        row = await self._events().add_returning(
             self._conn, cancelled,
             """UPDATE appointments SET cancelled_at = $2, cancelled_by = $3
-               WHERE id = $1 AND cancelled_at IS NULL RETURNING true""",
+               WHERE id = $1 AND cancelled_at IS NULL
+               RETURNING coalesce((
+                   SELECT s.online AND s.withdrawn_at IS NULL AND s.doctor_id = appointments.doctor_id
+                          AND s.starts_at = appointments.starts_at AND s.ends_at = appointments.ends_at
+                          AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id
+                                          AND a.cancelled_at IS NULL AND a.id <> appointments.id)
+                   FROM slots s WHERE s.id = appointments.slot_id), false) AS slot_free""",
             appointment.id, appointment.cancelled_at, appointment.cancelled_by)
+        return None if row is None else bool(row["slot_free"])
 
     async def of_patient(self, patient_id: uuid.UUID) -> list[Appointment]:
         rows = await self._conn.fetch(

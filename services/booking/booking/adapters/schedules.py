@@ -56,16 +56,6 @@ class ScheduleRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def free_for_search(self, slot_id: uuid.UUID, doctor_id: uuid.UUID, starts_at: datetime,
-                              ends_at: datetime) -> bool:
-        """Whether the search shows this slot now, as the schedule-change notice of a cancellation judges it
-        (migration 0005): online, not withdrawn, the same doctor and times, and no live appointment on it."""
-        free: bool = await self._conn.fetchval(
-            """SELECT s.online AND s.withdrawn_at IS NULL AND s.doctor_id = $2 AND s.starts_at = $3 AND s.ends_at = $4
-                      AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.cancelled_at IS NULL)
-               FROM slots s WHERE s.id = $1""", slot_id, doctor_id, starts_at, ends_at) or False
-        return free
-
     # --- closed days ---------------------------------------------------------------------------
 
     async def closed_days(self, first: date, last: date) -> set[date]:

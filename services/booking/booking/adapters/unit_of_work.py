@@ -33,9 +33,10 @@ class Appointments(Protocol):
 
     async def get(self, appointment_id: uuid.UUID) -> Appointment | None: ...
 
-    async def save_cancellation(self, appointment: Appointment, cancelled: Event) -> bool:
-        """Cancelled, and `cancelled` published with it, unless it was cancelled meanwhile (False then, nothing
-        published). Atomic on its own: the work it ends needs no transaction."""
+    async def save_cancellation(self, appointment: Appointment, cancelled: Event) -> bool | None:
+        """Cancelled, and `cancelled` published with it, unless it was cancelled meanwhile (None then, nothing
+        published). Atomic on its own: the work it ends needs no transaction. Whether its slot is free for the
+        search now (online, not withdrawn, the same doctor and times, no one else's)."""
 
     async def of_patient(self, patient_id: uuid.UUID) -> list[Appointment]: ...
 

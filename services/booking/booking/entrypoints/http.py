@@ -195,17 +195,10 @@ async def cancel(appointment_id: uuid.UUID, body: CancelIn, request: Request) ->
     # A patient's cancellation is judged by the calendar the search keeps (no read of the closed days before
     # it): the one their deadline was shown by. A day closed that moment is in it at its notice.
     clinic = await _clinic(runtime) if cache is not None and body.by == "patient" else None
+    # The slot back in this process's kept list at once (its next search shows it), if the cancellation's statement
+    # says it is free for the search: no read of the doctor's whole list again, and no statement more.
     cancelled = await handlers.cancel_appointment(runtime, appointment_id, by=body.by, patient_id=body.patient_id,
-                                                  clinic=clinic)
-    if cache is not None:
-        # The slot back in this process's kept list at once (its next search shows it), if PostgreSQL says it is
-        # free for the search: one short read instead of reading the doctor's whole list again.
-        since = cache.version_of(cancelled.doctor_id)
-        async with runtime.pool.acquire() as conn:
-            free_again = await ScheduleRepository(conn).free_for_search(
-                cancelled.slot_id, cancelled.doctor_id, cancelled.starts_at, cancelled.ends_at)
-        cache.freed(cancelled.doctor_id, cancelled.id, cancelled.slot_id, cancelled.starts_at, cancelled.ends_at,
-                    free_again=free_again, since=since)
+                                                  clinic=clinic, search=cache)
     return AppointmentOut.of(cancelled, ClinicCalendar())
 
 
