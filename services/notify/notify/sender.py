@@ -6,9 +6,8 @@ already claimed (`hand_over`: no wake-up, no claim statement, no wait; a login c
 where no sender runs (this one starting or stopping) wakes any sender by LISTEN/NOTIFY at that commit, and the poll
 finds retries and reminders that have come due. A delivery is claimed with a lease and its try counted before the
 provider is called, and recorded as sent right after the provider accepts it: the deliveries accepted at the
-same moment together, in one round trip (`SentRecords`: the sends still with the provider joined if they are
-accepted within a few milliseconds, and those accepted while a write runs in the one after it), each send done
-only once its record is committed. The one window left is a crash between those two
+same moment together, in one round trip (`SentRecords`: at once if no write is running, else in the one after
+it), each send done only once its record is committed. The one window left is a crash between those two
 moments: the lease expires and the delivery is tried again. The SMS provider receives the delivery id as its
 idempotency key and absorbs that second try; SMTP has none, so an e-mail may then arrive twice (with the
 same Message-ID).
@@ -19,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -64,31 +62,15 @@ def backoff(settings: NotifySettings, tries: int) -> timedelta:
 
 
 class SentRecords:
-    """Deliveries the provider accepted, recorded as sent by group commit: one round trip (no BEGIN/COMMIT) for
-    many instead of a transaction each. A write waits up to `linger` seconds for the sends still with the provider
-    (a consumer's batch hands several over at once, and they are accepted one by one) and takes them with it;
-    those accepted while a write is on its way go together in the next. A send is done only when its own record is
-    committed; if the write fails, so does each of its sends (logged: the lease runs out and the delivery is tried
-    again, which the provider's idempotency key absorbs)."""
+    """Deliveries the provider accepted, recorded as sent by group commit: those accepted while a write is on its
+    way go together in the next, one round trip (no BEGIN/COMMIT) instead of a transaction each. A send is done
+    only when its own record is committed; if the write fails, so does each of its sends (logged: the lease runs
+    out and the delivery is tried again, which the provider's idempotency key absorbs)."""
 
-    def __init__(self, pool: asyncpg.Pool, linger: float = 0.0) -> None:
+    def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
-        self._linger = linger
         self._waiting: list[tuple[asyncpg.Record, str, datetime, asyncio.Future[None]]] = []
         self._writing: asyncio.Task[None] | None = None
-        self._in_flight = 0  # sends with the provider now, whose record may join the next write
-        self._settled = asyncio.Event()  # set when none is left with the provider
-
-    @contextlib.contextmanager
-    def sending(self) -> Iterator[None]:
-        """Around a call to the provider: a write that starts meanwhile may wait for it (up to `linger`)."""
-        self._in_flight += 1
-        try:
-            yield
-        finally:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._settled.set()
 
     async def record(self, row: asyncpg.Record, reference: str, sent_at: datetime) -> None:
         written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -108,7 +90,6 @@ class SentRecords:
 
     async def _write_all(self) -> None:
         while self._waiting:
-            await self._join_in_flight()
             batch, self._waiting = self._waiting, []
             try:
                 async with self._pool.acquire() as conn:
@@ -122,17 +103,6 @@ class SentRecords:
                 if not written.done():
                     written.set_result(None)
 
-    async def _join_in_flight(self) -> None:
-        """Until every send now with the provider is answered, or `linger` has passed (a slow provider holds the
-        others' records no longer than that). An accepted send records itself as it leaves `sending`, before this
-        wakes: it is in the write. Under steady load the write goes every `linger` seconds with all accepted since."""
-        if self._in_flight == 0 or self._linger <= 0:
-            return
-        self._settled.clear()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._linger):
-                await self._settled.wait()
-
 
 class Sender:
     def __init__(self, pool: asyncpg.Pool, clock: Clock, settings: NotifySettings, sms: SmsChannel,
@@ -144,7 +114,7 @@ class Sender:
         self._sms = sms
         self._mail = mail
         self._giros = giros
-        self._sent = SentRecords(pool, settings.sender_record_linger_seconds)
+        self._sent = SentRecords(pool)
         self._worker = NotifiedWorker("notify-sender", pool, repo.WAKE_CHANNEL, self.send_due,
                                       idle_seconds=settings.sender_poll_seconds,
                                       retry_seconds=settings.sender_poll_seconds)
@@ -228,8 +198,7 @@ class Sender:
             await self._record(lambda c: repo.record_deferred(c, row, "quiet hours", now, allowed, counts=False))
             return
         try:
-            with self._sent.sending():
-                reference = await self._send(row)
+            reference = await self._send(row)
         except GiroUnavailable as exc:
             until = now + backoff(self._settings, row["deferrals"] + 1)
             log.warning("giro not available; the invoice e-mail waits", delivery_id=str(row["id"]),

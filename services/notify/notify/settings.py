@@ -40,9 +40,6 @@ class NotifySettings(ServiceSettings):
     sender_batch: int = Field(default=50, ge=1)
     # A claimed delivery not recorded within the lease (the process died while sending) is tried again.
     sender_lease_seconds: float = Field(default=120.0, gt=0)
-    # How long the write of accepted sends waits for those still with the provider, to take them in the same round
-    # trip (SentRecords). Not on the way to the patient: the message has gone; only its record waits.
-    sender_record_linger_seconds: float = Field(default=0.02, ge=0, le=1)
 
     # The local SMTP server and SMS sink, inside this process. None: on in dev and test, off in prod.
     dev_sinks: bool | None = None

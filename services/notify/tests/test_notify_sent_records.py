@@ -60,54 +60,6 @@ async def test_deliveries_accepted_during_a_write_are_recorded_together_in_the_n
     assert writes == [[rows[0]["id"]], [row["id"] for row in rows[1:]]]
 
 
-async def test_a_write_waits_for_the_sends_still_with_the_provider_and_takes_them_along(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A consumer's batch hands several deliveries over at once and the provider accepts them one by one: the first
-    accepted waits (up to the linger) for the others, and all go in one write, not one each."""
-    writes: list[list[uuid.UUID]] = []
-
-    async def record_sent(conn: Any, sent: list[tuple[Any, str, datetime]]) -> None:
-        writes.append([row["id"] for row, _, _ in sent])
-    monkeypatch.setattr(repository, "record_sent", record_sent)
-    records = SentRecords(_Pool(), linger=5.0)  # type: ignore[arg-type]
-    rows = [_row() for _ in range(3)]
-    answers = [asyncio.Event() for _ in rows]
-    at = datetime.now(UTC)
-
-    async def send(i: int) -> None:
-        with records.sending():
-            await answers[i].wait()  # the provider's answer
-        await records.record(rows[i], f"ref-{i}", at)  # type: ignore[arg-type]
-    sends = [asyncio.create_task(send(i)) for i in range(3)]
-    await asyncio.sleep(0)
-    for answer in answers:  # accepted one by one, each a moment after the last
-        answer.set()
-        await asyncio.sleep(0.01)
-    await asyncio.wait_for(asyncio.gather(*sends), 2)  # well before the linger: the last answer ends the wait
-    assert writes == [[row["id"] for row in rows]]
-
-
-async def test_a_send_the_provider_holds_up_keeps_the_others_waiting_no_longer_than_the_linger(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    writes: list[list[uuid.UUID]] = []
-
-    async def record_sent(conn: Any, sent: list[tuple[Any, str, datetime]]) -> None:
-        writes.append([row["id"] for row, _, _ in sent])
-    monkeypatch.setattr(repository, "record_sent", record_sent)
-    records = SentRecords(_Pool(), linger=0.05)  # type: ignore[arg-type]
-    stuck = asyncio.Event()
-
-    async def slow_send() -> None:
-        with records.sending():
-            await stuck.wait()
-    slow = asyncio.create_task(slow_send())
-    await asyncio.sleep(0)
-    row = _row()
-    await asyncio.wait_for(records.record(row, "ref", datetime.now(UTC)), 2)  # type: ignore[arg-type]
-    assert writes == [[row["id"]]]
-    slow.cancel()
-
-
 async def test_a_failed_write_fails_each_of_its_sends(monkeypatch: pytest.MonkeyPatch) -> None:
     async def record_sent(conn: Any, sent: list[tuple[Any, str, datetime]]) -> None:
         raise ConnectionError("the database went away")
