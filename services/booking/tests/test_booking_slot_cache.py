@@ -11,12 +11,10 @@ from typing import Any
 
 import pytest
 
-from booking import handlers
 from booking.adapters.schedules import ScheduleRepository
 from booking.adapters.slot_cache import SlotSearchCache
 from services.booking.tests.conftest import Booking
 from tests.support.eventually import eventually
-from tests.support.round_trips import counted
 
 pytestmark = pytest.mark.stack
 
@@ -348,50 +346,6 @@ async def test_postgresqls_search_the_cancellations_notice_and_its_own_answer_ju
     # The cancelling process's answers, each as its cancellation wrote it: 4 was free then, and booked again after.
     assert answered == {ids[0]: True, ids[1]: False, ids[2]: False, ids[4]: True}
     assert {slot for slot, free in answered.items() if free} - {ids[4]} == cancelled_slots & searched
-
-
-async def test_a_cancellation_puts_its_slot_back_from_what_its_own_statement_said(booking_service: Booking) -> None:
-    """The cancelling process's next search shows the freed slot at once, patched in memory from the answer the
-    cancellation's own statement gave (issue 17: no read of the slot after it, no read of the list again); a slot
-    not free for the search (closed for online booking) is not put back. The notices are held back: only the
-    cancellation's own word reaches the cache."""
-    svc = booking_service
-    cache: SlotSearchCache = svc.runtime.state["slot_cache"]
-    gp = uuid.uuid4()
-    kari, ola = await svc.listed(gp, 2)
-    await svc.template(gp, day_starts="09:00", day_ends="10:00")
-    slots = await svc.free(kari, FROM, TO)
-    first, second = (uuid.UUID(s["id"]) for s in slots[:2])
-    kept = await handlers.book_appointment(svc.runtime, kari, first, None)
-    offline = await handlers.book_appointment(svc.runtime, ola, second, None)
-    conn = await svc.db()
-    try:
-        await conn.execute("UPDATE slots SET online = false WHERE id = $1", second)
-    finally:
-        await conn.close()
-
-    async def searched() -> set[uuid.UUID]:
-        return {uuid.UUID(s["id"]) for s in await svc.free(kari, FROM, TO)}
-
-    async def both_taken_heard() -> bool:
-        return not {first, second} & await searched()
-    await eventually(both_taken_heard, "the bookings' and the closing's notices")
-
-    listening = cache._listening
-    heard, held = listening._on_notice, list[str]()
-    listening._on_notice = held.append
-    try:
-        fills = cache.fills
-        runtime, pool = counted(svc.runtime, svc.clock)
-        await handlers.cancel_appointment(runtime, kept.id, by="staff", search=cache)
-        assert pool.sent == ["SELECT", "WITH"], "the slot's answer came with the cancellation"
-        assert first in await searched()
-        assert cache.fills == fills, "patched in memory, not read again"
-
-        await handlers.cancel_appointment(svc.runtime, offline.id, by="staff", search=cache)
-        assert second not in await searched(), "closed for online booking: not put back"
-    finally:
-        listening._on_notice = heard
 
 
 async def test_a_patients_gp_is_read_once_and_again_when_the_directory_changes_it(booking_service: Booking) -> None:
