@@ -63,8 +63,20 @@ async def scenario(runtime: Any, listed: Listed, events: Published) -> list[str]
             return appointment
         return await attempt(f"book {what}", booked())  # type: ignore[no-any-return]
 
+    told: list[str] = []
+
+    class Search:
+        """The slot search's cache as a cancellation tells it (handlers.FreedSlots): whether its slot is free."""
+
+        def version_of(self, doctor_id: uuid.UUID) -> tuple[int, int]:
+            return (0, 0)
+
+        def freed(self, doctor_id: uuid.UUID, appointment_id: uuid.UUID, slot_id: uuid.UUID, *args: Any,
+                  free_again: bool, since: tuple[int, int]) -> None:
+            told.append(f"{names[str(appointment_id)]}: {free_again}")
+
     def cancel(appointment: Appointment, by: Any, who: uuid.UUID | None = None) -> Awaitable[Any]:
-        return handlers.cancel_appointment(runtime, appointment.id, by=by, patient_id=who)
+        return handlers.cancel_appointment(runtime, appointment.id, by=by, patient_id=who, search=Search())
 
     template = WeeklyTemplate(uuid.uuid4(), gp, frozenset({1, 2, 3, 4, 5}), time(8), time(9), 20, True, START.date())
     await attempt("a weekly template", handlers.add_weekly_template(runtime, template))
@@ -109,7 +121,8 @@ async def scenario(runtime: Any, listed: Listed, events: Published) -> list[str]
     runtime.clock.set(at(date(2026, 3, 4), 8, 1))  # Wednesday 08:01: too late for Thursday 08:00
     await attempt("kari cancels too late", cancel(kari_thursday, "patient", kari))
     await attempt("ola cancels kari's", cancel(kari_thursday, "patient", ola))
-    await attempt("staff cancel kari thursday", cancel(kari_thursday, "staff"))
+    await attempt("close kari's slot for online booking", handlers.set_slot_online(runtime, thursday[0].id, False))
+    await attempt("staff cancel kari thursday", cancel(kari_thursday, "staff"))  # not free for the search: closed
     await attempt("staff cancel kari thursday again", cancel(kari_thursday, "staff"))
     await book(kari, friday[1].id, "kari friday")
     ola_monday = await book(ola, (await free(NEXT_MONDAY))[0].id, "ola monday")
@@ -132,6 +145,7 @@ async def scenario(runtime: Any, listed: Listed, events: Published) -> list[str]
         for who in (kari, ola):
             kept = await uow.appointments.of_patient(who)
             transcript.lines.append(f"kept for {names[str(who)]}: {[shown(a) for a in kept]}")
+    transcript.lines.append(f"the slot free for the search after each cancellation: {told}")
     keys = [*(k for k in names if k not in {str(gp), str(other_gp), str(kari), str(ola), str(olga)}), str(FRIDAY)]
     published = await events(keys)
     transcript.lines.append(f"events: {[(names.get(key, key), event_type) for key, event_type in published]}")
