@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Literal
 
@@ -55,6 +55,10 @@ class ListedPatient:
     language: Language
 
 
+# What the directory's reads take: a ListedPatient's fields, the table's columns of the same names.
+_LISTED = ", ".join(f.name for f in fields(ListedPatient))
+
+
 class PatientDirectory:
     """The one reader of the service's copy of identity's registry."""
 
@@ -63,15 +67,13 @@ class PatientDirectory:
 
     async def find(self, patient_id: uuid.UUID, *, lock: Lock | None = None) -> ListedPatient | None:
         row = await self._conn.fetchrow(
-            f"""SELECT patient_id, gp_id, name, birth_date, mobile, email, first_contact_done, language
-                FROM patient_directory WHERE patient_id = $1{_LOCKS[lock]}""", patient_id)
+            f"SELECT {_LISTED} FROM patient_directory WHERE patient_id = $1{_LOCKS[lock]}", patient_id)
         return ListedPatient(**dict(row)) if row else None
 
     async def find_many(self, patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ListedPatient]:
         """The patients of the directory among `patient_ids`, in one statement (those not in it left out)."""
         rows = await self._conn.fetch(
-            """SELECT patient_id, gp_id, name, birth_date, mobile, email, first_contact_done, language
-               FROM patient_directory WHERE patient_id = ANY($1::uuid[])""", list(set(patient_ids)))
+            f"SELECT {_LISTED} FROM patient_directory WHERE patient_id = ANY($1::uuid[])", list(set(patient_ids)))
         return {row["patient_id"]: ListedPatient(**dict(row)) for row in rows}
 
     async def get(self, patient_id: uuid.UUID, *, lock: Lock | None = None) -> ListedPatient:

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from kit.names import first_name
-from kit.patient_directory import PatientDirectory
+from kit.patient_directory import ListedPatient, PatientDirectory
 from kit.telemetry import trace_context
 from notify.domain.rules import Contact, Planned
 
@@ -19,13 +19,17 @@ WAKE_CHANNEL = "notify_deliveries"
 
 async def contact(conn: asyncpg.Connection, patient_id: uuid.UUID) -> Contact | None:
     patient = await PatientDirectory(conn).find(patient_id)
-    return Contact(patient_id, patient.mobile, patient.email, patient.language) if patient else None
+    return _contact_of(patient) if patient else None
 
 
 async def contacts(conn: asyncpg.Connection, patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Contact]:
     """`contact` for many patients in one statement; those not in the directory left out."""
     found = await PatientDirectory(conn).find_many(patient_ids)
-    return {p.patient_id: Contact(p.patient_id, p.mobile, p.email, p.language) for p in found.values()}
+    return {patient_id: _contact_of(patient) for patient_id, patient in found.items()}
+
+
+def _contact_of(patient: ListedPatient) -> Contact:
+    return Contact(patient.patient_id, patient.mobile, patient.email, patient.language)
 
 
 async def guardian_contact(conn: asyncpg.Connection, child_id: uuid.UUID, guardian_id: uuid.UUID) -> Contact | None:
