@@ -1,13 +1,16 @@
-"""The load generator's HTTP client for the measured traffic: aiohttp (its C parser, asyncio's own transports).
+"""The bench's HTTP client for the measured requests made from Python: the booking rush, the event latency probes,
+the table's growth and the big bodies (the traffic mix has its own generator, bench/generator): aiohttp (its C
+parser, asyncio's own transports).
 
-The generator shares the machine's two cores with the system it measures, so every millisecond it spends is
-taken from the gateway and the services. With httpx it spent 25 ms of CPU per booking try in the rush (more
-than the whole system under test: `bench/results/2026-11-29-rush-after-patch.json`), most of it httpcore's
-pool bookkeeping over anyio; the gateway's own hops left httpx for aiohttp for the same reason (issue 17).
-Set-up (staff, imports, log-ins) still goes through httpx: it is not measured.
+It shares the machine's two cores with the system it measures, so every millisecond it spends is taken from the
+gateway and the services. With httpx it spent 25 ms of CPU per booking try in the rush (more than the whole system
+under test: `bench/results/2026-11-29-rush-after-patch.json`), most of it httpcore's pool bookkeeping over anyio; the
+gateway's own hops left httpx for aiohttp for the same reason (issue 17). Set-up (staff, imports, log-ins) still goes
+through httpx: it is not measured.
 
-Answers are read with orjson: the slot search's list (hundreds of slots, a visit's every booking chooses from it)
-read with the standard library's json was 44 % of the generator's CPU at the mix's maximum (py-spy).
+Answers are read with orjson: the slot search's list (hundreds of slots, every try of the rush chooses from it) read
+with the standard library's json was 44 % of the Python generator's CPU at the mix's maximum (py-spy), when the mix
+still ran from here.
 """
 
 from __future__ import annotations

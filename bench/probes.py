@@ -8,6 +8,7 @@ import resource
 from pathlib import Path
 from typing import Any
 
+from bench import load
 from tests.support.infra import LocalProcesses
 from tests.support.system import System
 
@@ -50,7 +51,7 @@ def cpu_snapshot(system: System, infra: LocalProcesses) -> dict[str, float]:
     except (OSError, ValueError):
         out["postgres"] = 0.0
     me = resource.getrusage(resource.RUSAGE_SELF)
-    out["load_generator"] = me.ru_utime + me.ru_stime
+    out["load_generator"] = me.ru_utime + me.ru_stime + load.generator_cpu_s  # the bench and bench/generator
     ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     out["machine_busy"] = (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle, iowait
     return out
@@ -85,5 +86,5 @@ def peak_memory(system: System, infra: LocalProcesses) -> dict[str, float]:
             out[name] = hwm(int(pidfile.read_text().split()[0]))
         except (OSError, ValueError):
             out[name] = 0.0
-    out["load_generator"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["load_generator"] = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, load.generator_peak_rss_kib) / 1024
     return {k: round(v, 1) for k, v in out.items()}

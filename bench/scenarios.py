@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import itertools
 import json
 import os
 import random
@@ -26,7 +25,7 @@ import asyncpg
 import httpx
 
 from bench.client import Client
-from bench.load import LoadResult, Recorder, percentile, run_load, run_paced
+from bench.load import LoadResult, MixPlan, Recorder, percentile, run_load, run_paced
 from bench.probes import cpu_per_request, cpu_snapshot
 from kit.clock import OSLO
 from kit.demo import synthetic_national_id
@@ -49,6 +48,10 @@ BIG_BODY = json.dumps({f"k{n}": n for n in range(300_000)}).encode()  # the logi
 # cancellation (the mix would otherwise run out of slots and of patients without one).
 VISITS: tuple[tuple[str, float], ...] = (("me", 0.25), ("book_and_cancel", 0.30), ("medications", 0.20),
                                          ("econsultation", 0.10), ("appointments", 0.10), ("login", 0.05))
+
+
+# The national IDs the mix's log-in visits start with (a visit's number picks one): synthetic, never a real person's.
+LOGIN_IDS = tuple(synthetic_national_id(date(1901, 1, 1), n) for n in range(900))
 
 
 def scaled(n: int, least: int = 1) -> int:
@@ -168,65 +171,23 @@ class Bench:
 
     # --- 1. patient traffic -------------------------------------------------------------------------
 
-    def traffic_user(self, sessions: list[Session], only: str | None = None
-                     ) -> Callable[[Recorder, int], Awaitable[None]]:
-        """One patient of the traffic mix: each loop is one visit, of a kind drawn by its weight (`VISITS`), as
-        patients' visits are; `only`: every visit of that kind (bench/visits.py: what each kind costs)."""
+    def traffic_user(self, sessions: list[Session], only: str | None = None) -> MixPlan:
+        """The patients of the traffic mix, as the generator (bench/generator) runs them: each visit is the next
+        patient's, round the whole population, of a kind drawn by its weight (`VISITS`), as patients' visits are;
+        `only`: every visit of that kind (bench/visits.py: what each kind costs). A closed-loop client is not one
+        patient for the whole run: it was until the ninth run, and the busiest patients then booked and cancelled
+        hundreds of times, each GET /appointments listing up to 200 of them.
+
+        What a visit does (bench/generator/main.go): "me" GET /api/v1/me; "book_and_cancel" the slot search over the
+        window, a booking of one of its slots chosen at random (409 when another patient was first) and its
+        cancellation (422 on a weekend or a holiday: patients cancel on working days only); "medications" and
+        "appointments" the patient's lists; "econsultation" a question to the GP; "login" the start of a log-in
+        (202, or 429 when that national ID has asked too often)."""
+        assert only is None or only in {kind for kind, _ in VISITS}
         window = (date.today() + timedelta(days=3)).isoformat(), (date.today() + timedelta(days=30)).isoformat()
-
-        async def me(rec: Recorder, h: dict[str, str], n: int) -> None:
-            await rec.call("GET /me", self.load.get("/api/v1/me", headers=h))
-
-        async def book_and_cancel(rec: Recorder, h: dict[str, str], n: int) -> None:
-            slots = await rec.call("GET /slots", self.load.get("/api/v1/slots", headers=h,
-                                                              params={"from": window[0], "to": window[1]}))
-            free = slots.json().get("slots", []) if slots is not None and slots.status_code == 200 else []
-            if free:  # a booking, then cancelling it: the command of the comparison with pgbench
-                booked = await rec.call("POST /appointments", self.load.post(
-                    "/api/v1/appointments", headers=h, json={"slot_id": self.rng.choice(free)["id"]}),
-                    ok=(201, 409))
-                if booked is not None and booked.status_code == 201:
-                    # 422 on a weekend or a holiday: patients cancel only on working days (the rule)
-                    await rec.call("DELETE /appointments/{id}", self.load.delete(
-                        f"/api/v1/appointments/{booked.json()['id']}", headers=h), ok=(204, 422))
-
-        async def medications(rec: Recorder, h: dict[str, str], n: int) -> None:
-            await rec.call("GET /medications", self.load.get("/api/v1/medications", headers=h))
-
-        async def econsultation(rec: Recorder, h: dict[str, str], n: int) -> None:
-            await rec.call("POST /econsultations", self.load.post("/api/v1/econsultations", headers=h, json={
-                "text": "Kan jeg ta paracet sammen med ibux?", "accepted_terms": True}), ok=(201,))
-
-        async def appointments(rec: Recorder, h: dict[str, str], n: int) -> None:
-            await rec.call("GET /appointments", self.load.get("/api/v1/appointments", headers=h))
-
-        async def login(rec: Recorder, h: dict[str, str], n: int) -> None:
-            await rec.call("POST /auth/login", self.load.post(
-                "/api/v1/auth/login", json={"national_id": synthetic_national_id(date(1901, 1, 1), n % 900)}),
-                ok=(202, 429))
-
-        kinds = {"me": me, "book_and_cancel": book_and_cancel, "medications": medications,
-                 "econsultation": econsultation, "appointments": appointments, "login": login}
-        assert set(kinds) == {kind for kind, _ in VISITS}
-        fixed = kinds[only] if only is not None else None
-
-        turn = itertools.count()
-
-        async def user(rec: Recorder, n: int) -> None:
-            # Each visit is the next patient's, round the whole population: a closed-loop client (`n`, one of the
-            # step's concurrency) is not one patient for the whole run. It was until the ninth run, and the busiest
-            # patients then booked and cancelled hundreds of times, each GET /appointments listing up to 200 of them.
-            h = sessions[next(turn) % len(sessions)].headers
-            if fixed is not None:
-                await fixed(rec, h, n)
-                return
-            roll, upto = self.rng.random(), 0.0
-            for kind, weight in VISITS:
-                upto += weight
-                if roll < upto or kind == VISITS[-1][0]:
-                    await kinds[kind](rec, h, n)
-                    return
-        return user
+        return MixPlan(base_url=self.system.gateway_url, tokens=tuple(s.token for s in sessions), visits=VISITS,
+                       window=window, login_ids=LOGIN_IDS, only=only, seed=self.rng.randrange(2**63),
+                       connections=LIMITS.max_connections or 200)
 
     async def traffic(self, sessions: list[Session], steps: list[int], seconds: float) -> list[dict[str, Any]]:
         user = self.traffic_user(sessions)

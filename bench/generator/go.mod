@@ -1,0 +1,3 @@
+module eportal/bench/generator
+
+go 1.22
