@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -70,11 +71,17 @@ type Result struct {
 type recorder struct {
 	mu        sync.Mutex
 	endpoints map[string]*Endpoint
+	started   time.Time
+	trace     io.Writer // BENCH_GENERATOR_TRACE: every request, when it started and how long it took
 }
 
-func (r *recorder) add(name string, latency time.Duration, status int, answered, ok bool) {
+func (r *recorder) add(name string, began time.Time, latency time.Duration, status int, answered, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.trace != nil {
+		fmt.Fprintf(r.trace, "%.3f\t%.3f\t%d\t%s\n", float64(began.Sub(r.started).Microseconds())/1000,
+			float64(latency.Microseconds())/1000, status, name)
+	}
 	e := r.endpoints[name]
 	if e == nil {
 		e = &Endpoint{Statuses: map[string]int{}}
@@ -117,7 +124,7 @@ func (g *generator) call(name, method, path, token string, body []byte, want []i
 	started := time.Now()
 	resp, err := g.client.Do(req)
 	if err != nil {
-		g.rec.add(name, 0, 0, false, false)
+		g.rec.add(name, started, time.Since(started), 0, false, false)
 		return 0
 	}
 	buffer := buffers.Get().(*bytes.Buffer)
@@ -126,7 +133,7 @@ func (g *generator) call(name, method, path, token string, body []byte, want []i
 	resp.Body.Close()
 	if err != nil {
 		buffers.Put(buffer)
-		g.rec.add(name, 0, 0, false, false)
+		g.rec.add(name, started, time.Since(started), 0, false, false)
 		return 0
 	}
 	latency := time.Since(started)
@@ -138,7 +145,7 @@ func (g *generator) call(name, method, path, token string, body []byte, want []i
 	for _, w := range want {
 		ok = ok || resp.StatusCode == w
 	}
-	g.rec.add(name, latency, resp.StatusCode, true, ok)
+	g.rec.add(name, started, latency, resp.StatusCode, true, ok)
 	return resp.StatusCode
 }
 
@@ -261,6 +268,17 @@ func main() {
 	}
 	var visits atomic.Int64
 	started := time.Now()
+	g.rec.started = started
+	// BENCH_GENERATOR_TRACE=<file>: a line for every request (its start in ms from the run's, its latency in ms,
+	// its status, its endpoint), to see when the slow ones came: together, or at a period, or spread.
+	if path := os.Getenv("BENCH_GENERATOR_TRACE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			trace := bufio.NewWriter(f)
+			defer func() { trace.Flush(); f.Close() }()
+			g.rec.trace = trace
+		}
+	}
 	deadline := started.Add(time.Duration(plan.Seconds * float64(time.Second)))
 	var wg sync.WaitGroup
 	switch plan.Mode {
