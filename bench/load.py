@@ -96,13 +96,15 @@ class LoadResult:
 class MixPlan:
     """The patient traffic mix as the generator runs it: whose visits (each visit the next patient's, round the
     whole population), which kinds and how often (`visits`, weights adding up to 1) or every visit of one kind
-    (`only`), the slot search's window, and the national IDs the log-in visits start with."""
+    (`only`), the slot search's window, and the national IDs the log-in visits start with. `only="commands"` is
+    not a visit of the mix but the booking command alone (`Bench.commands_alone`), in the closed loop."""
     base_url: str
     tokens: tuple[str, ...]
     visits: tuple[tuple[str, float], ...]
     window: tuple[str, str]
     login_ids: tuple[str, ...]
     only: str | None = None
+    slots: tuple[str, ...] = ()  # only="commands": client n books and cancels slots[n] as tokens[n]
     seed: int = 20261128
     connections: int = 200
     timeout_s: float = 60
@@ -141,8 +143,8 @@ async def _generate(plan: MixPlan, **how: Any) -> tuple[Recorder, int, float]:
     binary = await asyncio.to_thread(_generator)
     asked = {"base_url": plan.base_url, "tokens": list(plan.tokens),
              "visits": [{"kind": kind, "weight": weight} for kind, weight in plan.visits], "only": plan.only or "",
-             "window": list(plan.window), "login_ids": list(plan.login_ids), "seed": plan.seed,
-             "connections": plan.connections, "timeout_s": plan.timeout_s, **how}
+             "window": list(plan.window), "login_ids": list(plan.login_ids), "slots": list(plan.slots),
+             "seed": plan.seed, "connections": plan.connections, "timeout_s": plan.timeout_s, **how}
     process = await asyncio.create_subprocess_exec(str(binary), stdin=asyncio.subprocess.PIPE,
                                                    stdout=asyncio.subprocess.PIPE)
     out, _ = await process.communicate(json.dumps(asked).encode())

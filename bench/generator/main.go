@@ -40,6 +40,7 @@ type Plan struct {
 	Visits       []VisitShare `json:"visits"`
 	Only         string       `json:"only"`
 	Tokens       []string     `json:"tokens"`
+	Slots        []string     `json:"slots"` // "commands": client n books and cancels Slots[n] as Tokens[n]
 	Window       [2]string    `json:"window"`
 	LoginIDs     []string     `json:"login_ids"`
 	Seed         uint64       `json:"seed"`
@@ -190,6 +191,19 @@ func (g *generator) visit(kind string, token string, n int64, rng *rand.Rand) {
 		}
 		// 422 on a weekend or a holiday: patients cancel only on working days (the rule)
 		g.call("DELETE /appointments/{id}", "DELETE", "/api/v1/appointments/"+booked.ID, token, nil, []int{204, 422}, nil)
+	case "commands":
+		// The booking command alone, as pgbench runs its transaction alone: the client's own patient books the
+		// client's own slot and cancels it, no search before it and no other client's slot to race for.
+		slot := g.plan.Slots[n]
+		body, _ := json.Marshal(map[string]string{"slot_id": slot})
+		var booked struct {
+			ID string `json:"id"`
+		}
+		status := g.call("POST /appointments", "POST", "/api/v1/appointments", token, body, []int{201},
+			func(content []byte) { _ = json.Unmarshal(content, &booked) })
+		if status == 201 && booked.ID != "" {
+			g.call("DELETE /appointments/{id}", "DELETE", "/api/v1/appointments/"+booked.ID, token, nil, []int{204}, nil)
+		}
 	default:
 		panic("unknown visit " + kind)
 	}
@@ -222,8 +236,11 @@ func slotID(content []byte, pick func(n int) int) string {
 
 // one visit of the mix: the next patient, a kind drawn by its weight (or the one asked for).
 func (g *generator) one(n int64, rng *rand.Rand) {
-	token := g.plan.Tokens[g.turn.Add(1)%uint64(len(g.plan.Tokens))]
 	kind := g.plan.Only
+	token := g.plan.Tokens[g.turn.Add(1)%uint64(len(g.plan.Tokens))]
+	if kind == "commands" {
+		token = g.plan.Tokens[n] // the client's own patient, for the client's own slot
+	}
 	if kind == "" {
 		roll, upto := rng.Float64(), 0.0
 		for i, v := range g.plan.Visits {
@@ -295,6 +312,10 @@ func main() {
 			}(c)
 		}
 	case "open":
+		if plan.Only == "commands" {
+			fmt.Fprintln(os.Stderr, "generator: the commands alone run in the closed loop only (a client, a slot)")
+			os.Exit(2)
+		}
 		// A visit starts every 1/visits_per_s seconds whether the ones before have been answered or not, as
 		// patients arrive; past most_in_flight visits waiting, the pace slips (the throughput then says so).
 		gate := make(chan struct{}, plan.MostInFlight)

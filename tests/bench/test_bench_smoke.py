@@ -22,6 +22,11 @@ async def test_every_scenario_runs_and_the_rush_books_each_slot_once(tmp_path: P
     assert all(t["cpu"]["ms_per_request"]["gateway"] > 0 for t in results["traffic"])
     assert [t["concurrency"] for t in results["traffic_session_cache"]] == [1, 2]
     assert results["limits"]["pgbench_booking_shape"]["tps"] > 0
+    alone = results["commands_alone"]
+    assert alone["concurrency"] == 2
+    assert alone["errors"] == 0, alone
+    assert set(alone["endpoints"]) == {"POST /appointments", "DELETE /appointments/{id}"}
+    assert alone["endpoints"]["POST /appointments"]["requests"] > 0
     assert results["limits"]["kafka_producer"]["records_per_s"] > 0
     rush = results["rush"]
     assert rush["taken"] == rush["slots"]
@@ -33,4 +38,6 @@ async def test_every_scenario_runs_and_the_rush_books_each_slot_once(tmp_path: P
     big = results["big_bodies"]
     assert big["me_while_big_bodies"]["samples"] == big["me_idle"]["samples"] > 0
     assert set(big["big_body_answers"]) == {413}
-    assert "Booking rush" in report.markdown(results)
+    text = report.markdown(results)
+    assert "Booking rush" in text
+    assert "Booking commands alone" in text
