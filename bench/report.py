@@ -111,9 +111,11 @@ def markdown(r: dict[str, Any]) -> str:
              f" {r['at_80pct_of_max']['pct_of_max']}% of the maximum): **{r['p99_at_80pct_of_max_ms']:.1f} ms** "
              "(goal under 100 ms).", "",
              *([f"Booking commands alone, as pgbench runs its transaction alone ({a['concurrency']} patients, each "
-                f"booking a slot of their own and cancelling it, no search, in the closed loop): "
-                f"{a['throughput_rps']:.1f}/s = {a['ratio']:.1%} of pgbench, {a['cpu']['system_ms_per_request']} ms "
-                f"of the system's CPU a command, p99 {a['p99_ms']:.1f} ms, {a['errors']} errors.", ""]
+                f"booking a slot of their own and cancelling it, no search, in the closed loop; until their SMS were "
+                f"sent, {a['drain_s']} s after the {a['seconds']:.0f} s of commands): {a['sustained_rps']:.1f}/s = "
+                f"**{a['ratio']:.1%} of pgbench** ({a['throughput_rps']:.1f}/s while they were sent), "
+                f"{a['cpu']['system_ms_per_request']} ms of the system's CPU a command, p99 {a['p99_ms']:.1f} ms, "
+                f"{a['errors']} errors.", ""]
                if (a := r.get("commands_alone")) else []),
              "CPU per request (ms, every process of the system; the generator apart) and how busy the shared "
              "machine was (CPUs, of which taken by work that is not ours):", "",

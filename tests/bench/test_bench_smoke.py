@@ -27,6 +27,7 @@ async def test_every_scenario_runs_and_the_rush_books_each_slot_once(tmp_path: P
     assert alone["errors"] == 0, alone
     assert set(alone["endpoints"]) == {"POST /appointments", "DELETE /appointments/{id}"}
     assert alone["endpoints"]["POST /appointments"]["requests"] > 0
+    assert 0 < alone["sustained_rps"] <= alone["throughput_rps"]
     assert results["limits"]["kafka_producer"]["records_per_s"] > 0
     rush = results["rush"]
     assert rush["taken"] == rush["slots"]
