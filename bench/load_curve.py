@@ -37,7 +37,7 @@ async def load_curve(seconds: float, concurrency: int, fractions: list[float], w
     async with mix_system(instance, workdir, "Dr. Kurve", concurrency) as (bench, sessions):
         system, infra = bench.system, bench.infra
         before = cpu_snapshot(system, infra)
-        top = await run_load(bench.traffic_user(sessions), concurrency, seconds)
+        top = await run_load(bench.mix_plan(sessions), concurrency, seconds)
         steps = [_step(f"closed loop, {concurrency} clients", None, top,
                        cpu_per_request(before, cpu_snapshot(system, infra), top.total_requests, top.seconds))]
         requests_per_visit = top.total_requests / max(top.visits, 1)

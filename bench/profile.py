@@ -101,7 +101,7 @@ async def profile(seconds: float, concurrency: int, out: Path, workdir: Path, in
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for name in processes}
         counting = await statements.start_counting(infra.admin_dsn())
         before = cpu_snapshot(system, infra)
-        result = await run_load(bench.traffic_user(sessions), concurrency, seconds)
+        result = await run_load(bench.mix_plan(sessions), concurrency, seconds)
         cpu = cpu_per_request(before, cpu_snapshot(system, infra), result.total_requests, result.seconds)
         sent = await statements.per_request(infra.admin_dsn(), result.total_requests) if counting else None
         for name, sampler in samplers.items():

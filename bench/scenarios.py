@@ -174,7 +174,7 @@ class Bench:
 
     # --- 1. patient traffic -------------------------------------------------------------------------
 
-    def traffic_user(self, sessions: list[Session], only: str | None = None) -> MixPlan:
+    def mix_plan(self, sessions: list[Session], only: str | None = None) -> MixPlan:
         """The patients of the traffic mix, as the generator (bench/generator) runs them: each visit is the next
         patient's, round the whole population, of a kind drawn by its weight (`VISITS`), as patients' visits are;
         `only`: every visit of that kind (bench/visits.py: what each kind costs). A closed-loop client is not one
@@ -235,11 +235,10 @@ class Bench:
         raise RuntimeError(f"the system still had work on its way after {most_seconds} s: {pending}, {due} SMS due")
 
     async def traffic(self, sessions: list[Session], steps: list[int], seconds: float) -> list[dict[str, Any]]:
-        user = self.traffic_user(sessions)
         out = []
         for concurrency in steps:
             before = cpu_snapshot(self.system, self.infra)
-            result = await run_load(user, concurrency, seconds)
+            result = await run_load(self.mix_plan(sessions), concurrency, seconds)  # each step its own draws
             cpu = cpu_per_request(before, cpu_snapshot(self.system, self.infra), result.total_requests,
                                   result.seconds)
             out.append({**result.as_dict(), "cpu": cpu})
@@ -248,7 +247,7 @@ class Bench:
     async def paced(self, sessions: list[Session], requests_per_s: float, requests_per_visit: float,
                     seconds: float) -> LoadResult:
         """The traffic mix at a steady rate (open loop), e.g. 80 % of the maximum the steps found."""
-        return await run_paced(self.traffic_user(sessions), requests_per_s / requests_per_visit, seconds)
+        return await run_paced(self.mix_plan(sessions), requests_per_s / requests_per_visit, seconds)
 
     # --- 2. event latency --------------------------------------------------------------------------
 

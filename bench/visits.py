@@ -28,7 +28,7 @@ async def visits(seconds: float, concurrency: int, workdir: Path, instance: str 
         kinds = []
         for kind, weight in VISITS:
             before = cpu_snapshot(system, infra)
-            result = await run_load(bench.traffic_user(sessions, only=kind), concurrency, seconds)
+            result = await run_load(bench.mix_plan(sessions, only=kind), concurrency, seconds)
             cpu = cpu_per_request(before, cpu_snapshot(system, infra), result.total_requests, result.seconds)
             per_visit = result.total_requests / max(result.visits, 1)
             kinds.append({"visit": kind, "weight": weight, "requests_per_visit": round(per_visit, 2),
