@@ -1,11 +1,13 @@
 // The load generator of the patient traffic mix (bench/load.py runs it): the mix's visits against the gateway,
 // in a closed loop (N clients, each starting its next visit when the last is answered) or an open loop (visits
-// started at a steady rate, answered or not), every request's latency kept by endpoint.
+// started at a steady rate, answered or not), every request's latency kept by endpoint. Also the booking command
+// alone ("commands": each client's patient books the client's own slot and cancels it), as pgbench runs its
+// transaction alone.
 //
 // Why Go and not the bench's Python: the generator shares the machine's two cores with the system it measures.
 // pgbench, the yardstick of make bench, drives PostgreSQL from a client in C; the Python generator (aiohttp,
-// orjson) took about 0.45 ms of CPU a request at the mix's maximum, some 15 % of the machine, taken from the
-// system under test. The plan (who the patients are, their tokens, the visits and their weights) is made by the
+// orjson) took 0.47-0.50 ms of CPU a request at the mix's maximum, 15-17 % of the machine, taken from the system
+// under test (this one 0.13-0.14 ms: docs/benchmarks.md, the fourteenth run). The plan (who the patients are, their tokens, the visits and their weights) is made by the
 // bench's Python and read from stdin as JSON; the answer, on stdout, is the latencies, statuses and errors of
 // each endpoint and the generator's own CPU, from which bench/load.py makes the same summary as before.
 package main
