@@ -165,7 +165,7 @@ async def _generate(plan: MixPlan, **how: Any) -> tuple[Recorder, int, float]:
 async def run_load(plan: MixPlan, concurrency: int, seconds: float) -> LoadResult:
     """Closed loop: `concurrency` clients, each starting its next visit as soon as its last is answered, for
     `seconds`."""
-    cpu0 = _own_cpu()
+    cpu0 = generator_cpu()
     recorder, visits, elapsed = await _generate(plan, mode="closed", concurrency=concurrency, seconds=seconds)
     return _result(recorder, concurrency, visits, elapsed, cpu0)
 
@@ -175,14 +175,14 @@ async def run_paced(plan: MixPlan, visits_per_s: float, seconds: float, most_in_
     as patients arrive, so the load is the rate asked for and not what the system lets through (a closed loop at a
     lower concurrency still runs the machine flat out). Past `most_in_flight` visits waiting, the pace slips: the
     result's throughput then says the system could not carry the rate."""
-    cpu0 = _own_cpu()
+    cpu0 = generator_cpu()
     recorder, visits, elapsed = await _generate(plan, mode="open", visits_per_s=visits_per_s, seconds=seconds,
                                                 most_in_flight=most_in_flight)
     return _result(recorder, most_in_flight, visits, elapsed, cpu0)
 
 
-def _own_cpu() -> float:
-    """CPU seconds of the load generator so far: this process and the Go generator's runs."""
+def generator_cpu() -> float:
+    """CPU seconds of the load generator so far: this process (the bench) and the Go generator's runs."""
     me = resource.getrusage(resource.RUSAGE_SELF)
     return me.ru_utime + me.ru_stime + generator_cpu_s
 
@@ -194,5 +194,5 @@ def _result(recorder: Recorder, concurrency: int, visits: int, elapsed: float, c
         throughput_rps=len(all_latencies) / elapsed if elapsed else 0.0,
         p50_ms=percentile(all_latencies, 50), p95_ms=percentile(all_latencies, 95),
         p99_ms=percentile(all_latencies, 99), errors=sum(recorder.errors.values()),
-        generator_cpu_s=_own_cpu() - cpu0,
+        generator_cpu_s=generator_cpu() - cpu0,
         endpoints=recorder.summary(elapsed))

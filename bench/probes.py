@@ -50,8 +50,7 @@ def cpu_snapshot(system: System, infra: LocalProcesses) -> dict[str, float]:
         out["postgres"] = _cpu_s(postmaster) + sum(_cpu_s(c) for c in _children(postmaster))
     except (OSError, ValueError):
         out["postgres"] = 0.0
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    out["load_generator"] = me.ru_utime + me.ru_stime + load.generator_cpu_s  # the bench and bench/generator
+    out["load_generator"] = load.generator_cpu()  # the bench and bench/generator
     ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     out["machine_busy"] = (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle, iowait
     return out

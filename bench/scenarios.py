@@ -50,9 +50,12 @@ VISITS: tuple[tuple[str, float], ...] = (("me", 0.25), ("book_and_cancel", 0.30)
                                          ("econsultation", 0.10), ("appointments", 0.10), ("login", 0.05))
 
 
-# The slot search's window in the mix: from three days ahead (a booking there may be cancelled the next working days)
-# to a month.
-SEARCH_WINDOW = (date.today() + timedelta(days=3)).isoformat(), (date.today() + timedelta(days=30)).isoformat()
+def search_window() -> tuple[str, str]:
+    """The slot search's window in the mix: from three days ahead (a booking there may be cancelled the next working
+    days) to a month."""
+    return (date.today() + timedelta(days=3)).isoformat(), (date.today() + timedelta(days=30)).isoformat()
+
+
 # The national IDs the mix's log-in visits start with (a visit's number picks one): synthetic, never a real person's.
 LOGIN_IDS = tuple(synthetic_national_id(date(1901, 1, 1), n) for n in range(900))
 
@@ -188,7 +191,7 @@ class Bench:
         (202, or 429 when that national ID has asked too often)."""
         assert only is None or only in {kind for kind, _ in VISITS}
         return MixPlan(base_url=self.system.gateway_url, tokens=tuple(s.token for s in sessions), visits=VISITS,
-                       window=SEARCH_WINDOW, login_ids=LOGIN_IDS, only=only, seed=self.rng.randrange(2**63),
+                       window=search_window(), login_ids=LOGIN_IDS, only=only, seed=self.rng.randrange(2**63),
                        connections=LIMITS.max_connections or 200)
 
     async def commands_alone(self, sessions: list[Session], clients: int, seconds: float) -> dict[str, Any]:
@@ -197,13 +200,14 @@ class Bench:
         loop; no search before it (the slots are found once, in the set-up) and no race for a slot. The issue's
         reading stays the mix's (`commands_vs_pgbench`): this one says what the command's own path costs. Give it
         patients the mix does not use: each leaves hundreds of cancelled bookings in its list."""
+        window = search_window()
         found = await self.http.get("/api/v1/slots", headers=sessions[0].headers,
-                                    params={"from": SEARCH_WINDOW[0], "to": SEARCH_WINDOW[1]})
+                                    params={"from": window[0], "to": window[1]})
         found.raise_for_status()
         free = [slot["id"] for slot in found.json()["slots"]]
         clients = min(clients, len(free), len(sessions))
         plan = MixPlan(base_url=self.system.gateway_url, tokens=tuple(s.token for s in sessions[:clients]),
-                       visits=VISITS, window=SEARCH_WINDOW, login_ids=LOGIN_IDS, only="commands",
+                       visits=VISITS, window=window, login_ids=LOGIN_IDS, only="commands",
                        slots=tuple(free[:clients]), connections=LIMITS.max_connections or 200)
         before = cpu_snapshot(self.system, self.infra)
         result = await run_load(plan, clients, seconds)

@@ -239,10 +239,11 @@ func slotID(content []byte, pick func(n int) int) string {
 // one visit of the mix: the next patient, a kind drawn by its weight (or the one asked for).
 func (g *generator) one(n int64, rng *rand.Rand) {
 	kind := g.plan.Only
-	token := g.plan.Tokens[g.turn.Add(1)%uint64(len(g.plan.Tokens))]
 	if kind == "commands" {
-		token = g.plan.Tokens[n] // the client's own patient, for the client's own slot
+		g.visit(kind, g.plan.Tokens[n], n, rng) // the client's own patient, for the client's own slot
+		return
 	}
+	token := g.plan.Tokens[g.turn.Add(1)%uint64(len(g.plan.Tokens))]
 	if kind == "" {
 		roll, upto := rng.Float64(), 0.0
 		for i, v := range g.plan.Visits {
